@@ -1,0 +1,225 @@
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "domain/named_type.hpp"
+#include "domain/overloaded.hpp"
+#include "domain/policy.hpp"
+#include "domain/result.hpp"
+#include "domain/time.hpp"
+
+namespace bb {
+
+struct customer_ref {
+    customer_id id;
+    std::string segment = "standard";
+    double value = 0;  // lifetime value
+    bool operator==(const customer_ref&) const = default;
+};
+
+enum class activity_kind { purchase, visit, renewal, account_closed };
+std::string_view to_string(activity_kind k);
+std::optional<activity_kind> parse_activity_kind(std::string_view s);
+
+// ---------------------------------------------------------------------------------------------
+// Commands. Each carries the idempotency key of the message that caused it and the instant it
+// took effect; the domain never reads a clock.
+
+struct file_complaint {
+    idempotency_key key;
+    complaint_id id;
+    customer_ref customer;
+    severity sev = severity::medium;
+    std::string channel, category, product, team, summary;
+    instant at;
+};
+struct acknowledge_complaint { idempotency_key key; complaint_id id; employee_id employee; instant at; };
+struct assign_complaint { idempotency_key key; complaint_id id; employee_id employee; instant at; };
+struct request_customer_info { idempotency_key key; complaint_id id; instant at; };
+struct record_customer_reply { idempotency_key key; complaint_id id; instant at; };
+struct record_root_cause {
+    idempotency_key key;
+    complaint_id id;
+    std::string category;
+    std::optional<employee_id> employee;
+    instant at;
+};
+struct offer_recovery { idempotency_key key; complaint_id id; std::string action; double value = 0; instant at; };
+struct resolve_complaint { idempotency_key key; complaint_id id; employee_id employee; instant at; };
+struct reopen_complaint { idempotency_key key; complaint_id id; std::string reason; instant at; };
+struct request_escalation { idempotency_key key; complaint_id id; std::string reason; instant at; };
+struct withdraw_complaint { idempotency_key key; complaint_id id; std::string reason; instant at; };
+struct record_customer_activity {
+    idempotency_key key;
+    complaint_id id;
+    activity_kind kind = activity_kind::purchase;
+    std::optional<double> value;
+    instant at;
+};
+struct record_survey { idempotency_key key; complaint_id id; int score = 0; instant at; };
+// Issued by the deadline scheduler: decide every deadline that fell due up to `now`.
+struct tick { instant now; };
+
+using complaint_command =
+    std::variant<file_complaint, acknowledge_complaint, assign_complaint, request_customer_info,
+                 record_customer_reply, record_root_cause, offer_recovery, resolve_complaint,
+                 reopen_complaint, request_escalation, withdraw_complaint,
+                 record_customer_activity, record_survey, tick>;
+
+// ---------------------------------------------------------------------------------------------
+// Events: the storage contract. Never rename a type or a field; add optional fields instead.
+// `key` is empty for events decided by a tick.
+
+struct complaint_filed {
+    idempotency_key key;
+    complaint_id id;
+    customer_ref customer;
+    severity sev = severity::medium;
+    std::string channel, category, product, team, summary;
+    sla_policy policy;  // the policy as applied, so later config changes never rewrite history
+    instant acknowledge_due, resolve_due;
+    instant acknowledge_warn_at, resolve_warn_at;
+    instant at;
+    bool operator==(const complaint_filed&) const = default;
+};
+struct complaint_acknowledged {
+    idempotency_key key; complaint_id id; employee_id employee; instant at;
+    bool operator==(const complaint_acknowledged&) const = default;
+};
+struct complaint_assigned {
+    idempotency_key key; complaint_id id; employee_id employee; instant at;
+    bool operator==(const complaint_assigned&) const = default;
+};
+// Pauses the resolve clock.
+struct customer_info_requested {
+    idempotency_key key; complaint_id id; instant at;
+    bool operator==(const customer_info_requested&) const = default;
+};
+// Resumes the resolve clock; carries the due instants moved by the pause.
+struct customer_replied {
+    idempotency_key key; complaint_id id; instant at; instant resolve_due; instant resolve_warn_at;
+    bool operator==(const customer_replied&) const = default;
+};
+struct root_cause_found {
+    idempotency_key key; complaint_id id; std::string category;
+    std::optional<employee_id> employee; instant at;
+    bool operator==(const root_cause_found&) const = default;
+};
+struct recovery_offered {
+    idempotency_key key; complaint_id id; std::string action; double value = 0; instant at;
+    bool operator==(const recovery_offered&) const = default;
+};
+struct complaint_resolved {
+    idempotency_key key; complaint_id id; employee_id employee; instant at;
+    instant bounce_back_due; instant bounce_back_warn_at;
+    bool operator==(const complaint_resolved&) const = default;
+};
+struct complaint_reopened {
+    idempotency_key key; complaint_id id; std::string reason; int reopen_count = 0; instant at;
+    instant resolve_due; instant resolve_warn_at;
+    bool operator==(const complaint_reopened&) const = default;
+};
+struct complaint_withdrawn {
+    idempotency_key key; complaint_id id; std::string reason; instant at;
+    bool operator==(const complaint_withdrawn&) const = default;
+};
+// `at` is the warning instant, `due_at` the target's due instant.
+struct sla_warning_raised {
+    idempotency_key key; complaint_id id; sla_target target; instant due_at; instant at;
+    bool operator==(const sla_warning_raised&) const = default;
+};
+// `at` is the due instant, never the moment a timer happened to fire.
+struct sla_breached {
+    idempotency_key key; complaint_id id; sla_target target; instant due_at; instant at;
+    bool operator==(const sla_breached&) const = default;
+};
+struct complaint_escalated {
+    idempotency_key key; complaint_id id; int from_level = 0; int to_level = 0;
+    std::string reason; instant at;
+    bool operator==(const complaint_escalated&) const = default;
+};
+struct customer_bounced_back {
+    idempotency_key key; complaint_id id; std::string signal;  // purchase|visit|renewal|survey
+    std::optional<int> score; instant at;
+    bool operator==(const customer_bounced_back&) const = default;
+};
+struct bounce_back_missed {
+    idempotency_key key; complaint_id id;
+    std::string reason;  // window_elapsed|account_closed|negative_survey
+    std::optional<int> score; instant at;
+    bool operator==(const bounce_back_missed&) const = default;
+};
+
+using complaint_event =
+    std::variant<complaint_filed, complaint_acknowledged, complaint_assigned,
+                 customer_info_requested, customer_replied, root_cause_found, recovery_offered,
+                 complaint_resolved, complaint_reopened, complaint_withdrawn, sla_warning_raised,
+                 sla_breached, complaint_escalated, customer_bounced_back, bounce_back_missed>;
+
+// The stored type name of an event ("ComplaintFiled", ...): part of the storage contract.
+std::string_view event_type_name(const complaint_event& e);
+instant event_time(const complaint_event& e);
+const idempotency_key& event_key(const complaint_event& e);
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+enum class complaint_status {
+    unfiled, received, acknowledged, investigating, awaiting_customer,
+    resolved, recovered, lost, reopened, withdrawn,
+};
+std::string_view to_string(complaint_status s);
+
+struct sla_clock {
+    instant warn_at{};
+    instant due{};
+    bool warned = false;
+    bool breached = false;
+    bool operator==(const sla_clock&) const = default;
+};
+
+struct complaint_state {
+    complaint_status status = complaint_status::unfiled;
+    complaint_id id;
+    customer_ref customer;
+    severity sev = severity::medium;
+    std::string channel, category, product, team;
+    sla_policy policy;
+    std::optional<employee_id> owner;
+    instant filed_at{};
+    std::optional<instant> acknowledged_at, resolved_at, paused_at;
+    sla_clock acknowledge, resolve, bounce_back;
+    int escalation_level = 0;
+    int reopen_count = 0;
+    std::set<idempotency_key> seen;  // idempotency keys of commands that took effect
+    bool operator==(const complaint_state&) const = default;
+};
+
+complaint_state initial_complaint_state();
+bool is_open(complaint_status s);  // still owes the customer a resolution
+
+// A deadline the complaint still has to meet: a warning or a breach of one clock.
+struct deadline {
+    sla_target target;
+    bool breach = false;
+    instant at;      // when it fires
+    instant due_at;  // the target's due instant
+    bool operator==(const deadline&) const = default;
+};
+std::vector<deadline> pending_deadlines(const complaint_state& s);  // sorted by `at`
+std::optional<instant> next_deadline(const complaint_state& s);
+
+result<std::vector<complaint_event>> decide(const policy_book& book, const complaint_state& s,
+                                            const complaint_command& c);
+complaint_state evolve(complaint_state s, const complaint_event& e);
+
+std::ostream& operator<<(std::ostream& os, const complaint_event& e);
+std::ostream& operator<<(std::ostream& os, const complaint_command& c);
+std::ostream& operator<<(std::ostream& os, complaint_status s);
+
+}  // namespace bb

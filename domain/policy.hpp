@@ -1,0 +1,72 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/calendar.hpp"
+#include "domain/time.hpp"
+
+namespace bb {
+
+enum class severity { low, medium, high, critical };
+enum class sla_target { acknowledge, resolve, bounce_back };
+enum class escalation_trigger { intake, warning, breach, reopen, bounce_back_missed, manual };
+
+std::string_view to_string(severity s);
+std::string_view to_string(sla_target t);
+std::string_view to_string(escalation_trigger t);
+std::optional<severity> parse_severity(std::string_view s);
+std::optional<sla_target> parse_sla_target(std::string_view s);
+std::optional<escalation_trigger> parse_escalation_trigger(std::string_view s);
+std::ostream& operator<<(std::ostream& os, severity s);
+std::ostream& operator<<(std::ostream& os, sla_target t);
+std::ostream& operator<<(std::ostream& os, escalation_trigger t);
+
+struct escalation_rule {
+    escalation_trigger on;
+    std::optional<sla_target> target;  // only for warning / breach: which clock
+    int to_level = 1;
+    std::optional<double> min_customer_value;  // only for intake: high-value customers
+    bool operator==(const escalation_rule&) const = default;
+};
+
+// Empty lists match anything.
+struct policy_match {
+    std::vector<std::string> segments;
+    std::vector<severity> severities;
+    std::vector<std::string> channels;
+    bool operator==(const policy_match&) const = default;
+};
+
+struct sla_policy {
+    std::string id;
+    int version = 1;
+    policy_match match;
+    std::string calendar;
+    duration acknowledge{0};
+    duration resolve{0};
+    duration bounce_back{0};  // calendar time, not business time
+    duration reopen_within{0};
+    double warn_at = 0.8;
+    std::vector<escalation_rule> escalation;
+    int max_level = 3;  // agent -> team lead -> manager -> customer officer
+    bool operator==(const sla_policy&) const = default;
+};
+
+// The configured policies (first match wins) and the calendars they refer to.
+struct policy_book {
+    std::vector<sla_policy> policies;
+    std::map<std::string, business_calendar> calendars;
+
+    const sla_policy* match(std::string_view segment, severity sev, std::string_view channel) const;
+    const business_calendar* calendar(const std::string& id) const;
+};
+
+// The part of a target at which the warning fires, in whole seconds.
+duration warning_offset(duration target, double warn_at);
+
+}  // namespace bb

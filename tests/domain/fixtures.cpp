@@ -1,0 +1,121 @@
+#include "tests/domain/fixtures.hpp"
+
+#include <sstream>
+#include <stdexcept>
+
+#include <date/date.h>
+#include <date/tz.h>
+
+namespace bb::test {
+
+using namespace std::chrono_literals;
+
+instant at(std::string_view iso) {
+    std::istringstream in{std::string(iso)};
+    instant t;
+    in >> date::parse("%FT%TZ", t);
+    if (in.fail()) throw std::invalid_argument("bad test instant: " + std::string(iso));
+    return t;
+}
+
+business_calendar berlin_office() {
+    business_calendar cal{.id = "berlin-office", .zone = date::locate_zone("Europe/Berlin"),
+                          .weekly = {}, .holidays = {}};
+    for (int wd = 1; wd <= 5; ++wd) cal.weekly[wd] = {opening_hours{9h, 17h}};
+    cal.holidays.insert(date::local_days{date::year{2026} / 12 / 25});
+    return cal;
+}
+
+business_calendar always() { return business_calendar::always_open("always"); }
+
+policy_book book() {
+    policy_book b;
+    b.calendars.emplace("berlin-office", berlin_office());
+    b.calendars.emplace("always", always());
+    using enum escalation_trigger;
+    b.policies.push_back(sla_policy{
+        .id = "vip-urgent", .version = 3,
+        .match = {.segments = {"vip"}, .severities = {severity::high, severity::critical}, .channels = {}},
+        .calendar = "always", .acknowledge = 15min, .resolve = 4h, .bounce_back = 14 * 24h,
+        .reopen_within = 30 * 24h, .warn_at = 0.8,
+        .escalation = {{warning, std::nullopt, 1, std::nullopt}, {breach, std::nullopt, 2, std::nullopt},
+                       {reopen, std::nullopt, 3, std::nullopt}},
+        .max_level = 3});
+    b.policies.push_back(sla_policy{
+        .id = "critical", .version = 1,
+        .match = {.segments = {}, .severities = {severity::critical}, .channels = {}},
+        .calendar = "always", .acknowledge = 1h, .resolve = 8h, .bounce_back = 14 * 24h,
+        .reopen_within = 30 * 24h, .warn_at = 0.8,
+        .escalation = {{intake, std::nullopt, 1, std::nullopt}}, .max_level = 3});
+    b.policies.push_back(sla_policy{
+        .id = "standard", .version = 1, .match = {}, .calendar = "berlin-office",
+        .acknowledge = 4h, .resolve = 16h, .bounce_back = 14 * 24h, .reopen_within = 30 * 24h,
+        .warn_at = 0.8,
+        .escalation = {{breach, sla_target::resolve, 1, std::nullopt}, {intake, std::nullopt, 1, 5000.0}},
+        .max_level = 3});
+    return b;
+}
+
+file_complaint filing(std::string id, std::string customer, std::string segment, severity sev,
+                      instant when, double value) {
+    return file_complaint{key("helpdesk:" + id), complaint_id{id},
+                          customer_ref{customer_id{std::move(customer)}, std::move(segment), value},
+                          sev, "email", "billing", "card", "support-emea", "charged twice", when};
+}
+
+complaint_state given(const std::vector<complaint_event>& history) {
+    auto s = initial_complaint_state();
+    for (const auto& e : history) s = evolve(std::move(s), e);
+    return s;
+}
+
+std::vector<complaint_event> history_of(const std::vector<complaint_command>& commands) {
+    const auto b = book();
+    std::vector<complaint_event> log;
+    auto s = initial_complaint_state();
+    for (const auto& c : commands) {
+        const auto r = decide(b, s, c);
+        INFO("command: " << c);
+        REQUIRE(r.has_value());
+        for (const auto& e : *r) {
+            s = evolve(std::move(s), e);
+            log.push_back(e);
+        }
+    }
+    return log;
+}
+
+std::vector<complaint_event> when(const std::vector<complaint_event>& history,
+                                  const complaint_command& command) {
+    const auto r = decide(book(), given(history), command);
+    INFO("command: " << command);
+    if (!r) INFO("rejected: " << r.error());
+    REQUIRE(r.has_value());
+    return *r;
+}
+
+rejection rejected(const std::vector<complaint_event>& history, const complaint_command& command) {
+    const auto r = decide(book(), given(history), command);
+    INFO("command: " << command);
+    REQUIRE_FALSE(r.has_value());
+    return r.error();
+}
+
+idempotency_key key(std::string k) { return idempotency_key{std::move(k)}; }
+complaint_id cid(std::string id) { return complaint_id{std::move(id)}; }
+employee_id emp(std::string id) { return employee_id{std::move(id)}; }
+
+}  // namespace bb::test
+
+namespace Catch {
+std::string StringMaker<bb::complaint_event>::convert(const bb::complaint_event& e) {
+    std::ostringstream os;
+    os << e;
+    return os.str();
+}
+std::string StringMaker<bb::rejection>::convert(const bb::rejection& r) {
+    std::ostringstream os;
+    os << r;
+    return os.str();
+}
+}  // namespace Catch
