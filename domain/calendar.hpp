@@ -22,7 +22,7 @@ struct opening_hours {
 // configuration loader (the tz database is I/O); arithmetic on it here is pure.
 struct business_calendar {
     std::string id;
-    const date::time_zone* zone = nullptr;  // nullptr means UTC
+    const date::time_zone* zone = nullptr;             // nullptr means UTC
     std::array<std::vector<opening_hours>, 7> weekly;  // index: 0 = Sunday .. 6 = Saturday
     std::set<date::local_days> holidays;
 

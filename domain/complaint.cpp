@@ -6,10 +6,14 @@ namespace bb {
 
 std::string_view to_string(activity_kind k) {
     switch (k) {
-        case activity_kind::purchase: return "purchase";
-        case activity_kind::visit: return "visit";
-        case activity_kind::renewal: return "renewal";
-        case activity_kind::account_closed: return "account_closed";
+        case activity_kind::purchase:
+            return "purchase";
+        case activity_kind::visit:
+            return "visit";
+        case activity_kind::renewal:
+            return "renewal";
+        case activity_kind::account_closed:
+            return "account_closed";
     }
     return "unknown";
 }
@@ -23,40 +27,49 @@ std::optional<activity_kind> parse_activity_kind(std::string_view s) {
 
 std::string_view to_string(complaint_status s) {
     switch (s) {
-        case complaint_status::unfiled: return "unfiled";
-        case complaint_status::received: return "received";
-        case complaint_status::acknowledged: return "acknowledged";
-        case complaint_status::investigating: return "investigating";
-        case complaint_status::awaiting_customer: return "awaiting_customer";
-        case complaint_status::resolved: return "resolved";
-        case complaint_status::recovered: return "recovered";
-        case complaint_status::lost: return "lost";
-        case complaint_status::reopened: return "reopened";
-        case complaint_status::withdrawn: return "withdrawn";
+        case complaint_status::unfiled:
+            return "unfiled";
+        case complaint_status::received:
+            return "received";
+        case complaint_status::acknowledged:
+            return "acknowledged";
+        case complaint_status::investigating:
+            return "investigating";
+        case complaint_status::awaiting_customer:
+            return "awaiting_customer";
+        case complaint_status::resolved:
+            return "resolved";
+        case complaint_status::recovered:
+            return "recovered";
+        case complaint_status::lost:
+            return "lost";
+        case complaint_status::reopened:
+            return "reopened";
+        case complaint_status::withdrawn:
+            return "withdrawn";
     }
     return "unknown";
 }
 
 std::string_view event_type_name(const complaint_event& e) {
-    return std::visit(
-        overloaded{
-            [](const complaint_filed&) { return "ComplaintFiled"; },
-            [](const complaint_acknowledged&) { return "ComplaintAcknowledged"; },
-            [](const complaint_assigned&) { return "ComplaintAssigned"; },
-            [](const customer_info_requested&) { return "CustomerInfoRequested"; },
-            [](const customer_replied&) { return "CustomerReplied"; },
-            [](const root_cause_found&) { return "RootCauseFound"; },
-            [](const recovery_offered&) { return "RecoveryOffered"; },
-            [](const complaint_resolved&) { return "ComplaintResolved"; },
-            [](const complaint_reopened&) { return "ComplaintReopened"; },
-            [](const complaint_withdrawn&) { return "ComplaintWithdrawn"; },
-            [](const sla_warning_raised&) { return "SlaWarningRaised"; },
-            [](const sla_breached&) { return "SlaBreached"; },
-            [](const complaint_escalated&) { return "ComplaintEscalated"; },
-            [](const customer_bounced_back&) { return "CustomerBouncedBack"; },
-            [](const bounce_back_missed&) { return "BounceBackMissed"; },
-        },
-        e);
+    return std::visit(overloaded{
+                          [](const complaint_filed&) { return "ComplaintFiled"; },
+                          [](const complaint_acknowledged&) { return "ComplaintAcknowledged"; },
+                          [](const complaint_assigned&) { return "ComplaintAssigned"; },
+                          [](const customer_info_requested&) { return "CustomerInfoRequested"; },
+                          [](const customer_replied&) { return "CustomerReplied"; },
+                          [](const root_cause_found&) { return "RootCauseFound"; },
+                          [](const recovery_offered&) { return "RecoveryOffered"; },
+                          [](const complaint_resolved&) { return "ComplaintResolved"; },
+                          [](const complaint_reopened&) { return "ComplaintReopened"; },
+                          [](const complaint_withdrawn&) { return "ComplaintWithdrawn"; },
+                          [](const sla_warning_raised&) { return "SlaWarningRaised"; },
+                          [](const sla_breached&) { return "SlaBreached"; },
+                          [](const complaint_escalated&) { return "ComplaintEscalated"; },
+                          [](const customer_bounced_back&) { return "CustomerBouncedBack"; },
+                          [](const bounce_back_missed&) { return "BounceBackMissed"; },
+                      },
+                      e);
 }
 
 instant event_time(const complaint_event& e) {
@@ -73,27 +86,34 @@ bool is_open(complaint_status s) {
         case complaint_status::acknowledged:
         case complaint_status::investigating:
         case complaint_status::awaiting_customer:
-        case complaint_status::reopened: return true;
+        case complaint_status::reopened:
+            return true;
         case complaint_status::unfiled:
         case complaint_status::resolved:
         case complaint_status::recovered:
         case complaint_status::lost:
-        case complaint_status::withdrawn: return false;
+        case complaint_status::withdrawn:
+            return false;
     }
     return false;
 }
 
-complaint_state initial_complaint_state() { return {}; }
+complaint_state initial_complaint_state() {
+    return {};
+}
 
 namespace {
 
-bool acknowledge_clock_runs(complaint_status s) { return s == complaint_status::received; }
+bool acknowledge_clock_runs(complaint_status s) {
+    return s == complaint_status::received;
+}
 bool resolve_clock_runs(complaint_status s) {
     return is_open(s) && s != complaint_status::awaiting_customer;
 }
 
 void add_clock_deadlines(std::vector<deadline>& out, sla_target target, const sla_clock& c) {
-    if (!c.warned && !c.breached && c.warn_at < c.due) out.push_back({target, false, c.warn_at, c.due});
+    if (!c.warned && !c.breached && c.warn_at < c.due)
+        out.push_back({target, false, c.warn_at, c.due});
     if (!c.breached) out.push_back({target, true, c.due, c.due});
 }
 
@@ -127,7 +147,9 @@ void remember(complaint_state& s, const idempotency_key& key) {
     if (!key.value().empty()) s.seen.insert(key);
 }
 
-sla_clock fresh_clock(instant warn_at, instant due) { return sla_clock{warn_at, due, false, false}; }
+sla_clock fresh_clock(instant warn_at, instant due) {
+    return sla_clock{warn_at, due, false, false};
+}
 
 void apply(complaint_state& s, const complaint_filed& e) {
     s.status = complaint_status::received;
@@ -172,8 +194,12 @@ void apply(complaint_state& s, const customer_replied& e) {
     s.resolve.warn_at = e.resolve_warn_at;
 }
 
-void apply(complaint_state& s, const root_cause_found&) { start_investigating(s); }
-void apply(complaint_state& s, const recovery_offered&) { start_investigating(s); }
+void apply(complaint_state& s, const root_cause_found&) {
+    start_investigating(s);
+}
+void apply(complaint_state& s, const recovery_offered&) {
+    start_investigating(s);
+}
 
 void apply(complaint_state& s, const complaint_resolved& e) {
     s.status = complaint_status::resolved;
@@ -195,15 +221,22 @@ void apply(complaint_state& s, const complaint_withdrawn&) {
 
 sla_clock& clock_of(complaint_state& s, sla_target t) {
     switch (t) {
-        case sla_target::acknowledge: return s.acknowledge;
-        case sla_target::resolve: return s.resolve;
-        case sla_target::bounce_back: return s.bounce_back;
+        case sla_target::acknowledge:
+            return s.acknowledge;
+        case sla_target::resolve:
+            return s.resolve;
+        case sla_target::bounce_back:
+            return s.bounce_back;
     }
     return s.resolve;
 }
 
-void apply(complaint_state& s, const sla_warning_raised& e) { clock_of(s, e.target).warned = true; }
-void apply(complaint_state& s, const sla_breached& e) { clock_of(s, e.target).breached = true; }
+void apply(complaint_state& s, const sla_warning_raised& e) {
+    clock_of(s, e.target).warned = true;
+}
+void apply(complaint_state& s, const sla_breached& e) {
+    clock_of(s, e.target).breached = true;
+}
 void apply(complaint_state& s, const complaint_escalated& e) {
     s.escalation_level = std::max(s.escalation_level, e.to_level);
 }
@@ -234,7 +267,9 @@ namespace {
 
 using events = std::vector<complaint_event>;
 
-rejection reject(rejection_code code, std::string detail) { return {code, std::move(detail)}; }
+rejection reject(rejection_code code, std::string detail) {
+    return {code, std::move(detail)};
+}
 
 rejection invalid_in(const complaint_state& s, std::string_view what) {
     return reject(rejection_code::invalid_transition,
@@ -392,8 +427,11 @@ struct command_decider {
         const auto& clk = s().resolve;
         auto due = clk.due;
         auto warn = clk.warn_at;
-        if (!clk.breached) due = add_business_time(**cal, c.at, business_time_between(**cal, paused, clk.due));
-        if (!clk.warned) warn = add_business_time(**cal, c.at, business_time_between(**cal, paused, clk.warn_at));
+        if (!clk.breached)
+            due = add_business_time(**cal, c.at, business_time_between(**cal, paused, clk.due));
+        if (!clk.warned)
+            warn =
+                add_business_time(**cal, c.at, business_time_between(**cal, paused, clk.warn_at));
         d.emit(customer_replied{c.key, c.id, c.at, due, warn});
         return {};
     }
@@ -401,12 +439,14 @@ struct command_decider {
         if (in(s().status, {unfiled, withdrawn}))
             return std::unexpected(invalid_in(s(), "root_cause_found"));
         if (c.category.empty())
-            return std::unexpected(reject(rejection_code::invalid_argument, "root_cause.category is empty"));
+            return std::unexpected(
+                reject(rejection_code::invalid_argument, "root_cause.category is empty"));
         d.emit(root_cause_found{c.key, c.id, c.category, c.employee, c.at});
         return {};
     }
     result<void> operator()(const offer_recovery& c) const {
-        if (!in(s().status, {acknowledged, investigating, awaiting_customer, reopened, resolved, lost}))
+        if (!in(s().status,
+                {acknowledged, investigating, awaiting_customer, reopened, resolved, lost}))
             return std::unexpected(invalid_in(s(), "recovery_offered"));
         if (c.value < 0)
             return std::unexpected(reject(rejection_code::invalid_argument, "value < 0"));
@@ -432,7 +472,8 @@ struct command_decider {
         const auto res = start_clock(**cal, p, c.at, p.resolve);
         d.emit(complaint_reopened{c.key, c.id, c.reason, s().reopen_count + 1, c.at, res.due,
                                   res.warn_at});
-        if (s().reopen_count >= 2) escalate(d, escalation_trigger::reopen, std::nullopt, c.key, c.at);
+        if (s().reopen_count >= 2)
+            escalate(d, escalation_trigger::reopen, std::nullopt, c.key, c.at);
         return {};
     }
     result<void> operator()(const request_escalation& c) const {
@@ -441,9 +482,9 @@ struct command_decider {
         const auto before = d.out.size();
         escalate(d, escalation_trigger::manual, std::nullopt, c.key, c.at, c.reason);
         if (d.out.size() == before)
-            return std::unexpected(reject(rejection_code::invalid_transition,
-                                          "escalation level is already " +
-                                              std::to_string(s().escalation_level)));
+            return std::unexpected(
+                reject(rejection_code::invalid_transition,
+                       "escalation level is already " + std::to_string(s().escalation_level)));
         return {};
     }
     result<void> operator()(const withdraw_complaint& c) const {
@@ -460,7 +501,8 @@ struct command_decider {
             d.emit(bounce_back_missed{c.key, c.id, "account_closed", std::nullopt, c.at});
             escalate(d, escalation_trigger::bounce_back_missed, std::nullopt, c.key, c.at);
         } else {
-            d.emit(customer_bounced_back{c.key, c.id, std::string(to_string(c.kind)), std::nullopt, c.at});
+            d.emit(customer_bounced_back{c.key, c.id, std::string(to_string(c.kind)), std::nullopt,
+                                         c.at});
         }
         return {};
     }
@@ -480,15 +522,15 @@ struct command_decider {
 };
 
 instant command_time(const complaint_command& c) {
-    return std::visit(overloaded{[](const tick& t) { return t.now; },
-                                 [](const auto& cmd) { return cmd.at; }},
-                      c);
+    return std::visit(
+        overloaded{[](const tick& t) { return t.now; }, [](const auto& cmd) { return cmd.at; }}, c);
 }
 
 const idempotency_key* command_key(const complaint_command& c) {
-    return std::visit(overloaded{[](const tick&) -> const idempotency_key* { return nullptr; },
-                                 [](const auto& cmd) -> const idempotency_key* { return &cmd.key; }},
-                      c);
+    return std::visit(
+        overloaded{[](const tick&) -> const idempotency_key* { return nullptr; },
+                   [](const auto& cmd) -> const idempotency_key* { return &cmd.key; }},
+        c);
 }
 
 }  // namespace
@@ -500,7 +542,8 @@ result<events> decide(const policy_book& book, const complaint_state& s,
     if (const auto* f = std::get_if<file_complaint>(&c)) return decide_file(book, s, *f);
     if (s.status == complaint_status::unfiled) {
         if (std::holds_alternative<tick>(c)) return events{};
-        return std::unexpected(reject(rejection_code::unknown_complaint, "complaint was never filed"));
+        return std::unexpected(
+            reject(rejection_code::unknown_complaint, "complaint was never filed"));
     }
     decision d{s, {}};
     fire_deadlines(d, command_time(c));

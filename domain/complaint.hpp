@@ -38,10 +38,28 @@ struct file_complaint {
     std::string channel, category, product, team, summary;
     instant at;
 };
-struct acknowledge_complaint { idempotency_key key; complaint_id id; employee_id employee; instant at; };
-struct assign_complaint { idempotency_key key; complaint_id id; employee_id employee; instant at; };
-struct request_customer_info { idempotency_key key; complaint_id id; instant at; };
-struct record_customer_reply { idempotency_key key; complaint_id id; instant at; };
+struct acknowledge_complaint {
+    idempotency_key key;
+    complaint_id id;
+    employee_id employee;
+    instant at;
+};
+struct assign_complaint {
+    idempotency_key key;
+    complaint_id id;
+    employee_id employee;
+    instant at;
+};
+struct request_customer_info {
+    idempotency_key key;
+    complaint_id id;
+    instant at;
+};
+struct record_customer_reply {
+    idempotency_key key;
+    complaint_id id;
+    instant at;
+};
 struct record_root_cause {
     idempotency_key key;
     complaint_id id;
@@ -49,11 +67,37 @@ struct record_root_cause {
     std::optional<employee_id> employee;
     instant at;
 };
-struct offer_recovery { idempotency_key key; complaint_id id; std::string action; double value = 0; instant at; };
-struct resolve_complaint { idempotency_key key; complaint_id id; employee_id employee; instant at; };
-struct reopen_complaint { idempotency_key key; complaint_id id; std::string reason; instant at; };
-struct request_escalation { idempotency_key key; complaint_id id; std::string reason; instant at; };
-struct withdraw_complaint { idempotency_key key; complaint_id id; std::string reason; instant at; };
+struct offer_recovery {
+    idempotency_key key;
+    complaint_id id;
+    std::string action;
+    double value = 0;
+    instant at;
+};
+struct resolve_complaint {
+    idempotency_key key;
+    complaint_id id;
+    employee_id employee;
+    instant at;
+};
+struct reopen_complaint {
+    idempotency_key key;
+    complaint_id id;
+    std::string reason;
+    instant at;
+};
+struct request_escalation {
+    idempotency_key key;
+    complaint_id id;
+    std::string reason;
+    instant at;
+};
+struct withdraw_complaint {
+    idempotency_key key;
+    complaint_id id;
+    std::string reason;
+    instant at;
+};
 struct record_customer_activity {
     idempotency_key key;
     complaint_id id;
@@ -61,15 +105,22 @@ struct record_customer_activity {
     std::optional<double> value;
     instant at;
 };
-struct record_survey { idempotency_key key; complaint_id id; int score = 0; instant at; };
+struct record_survey {
+    idempotency_key key;
+    complaint_id id;
+    int score = 0;
+    instant at;
+};
 // Issued by the deadline scheduler: decide every deadline that fell due up to `now`.
-struct tick { instant now; };
+struct tick {
+    instant now;
+};
 
 using complaint_command =
     std::variant<file_complaint, acknowledge_complaint, assign_complaint, request_customer_info,
                  record_customer_reply, record_root_cause, offer_recovery, resolve_complaint,
-                 reopen_complaint, request_escalation, withdraw_complaint,
-                 record_customer_activity, record_survey, tick>;
+                 reopen_complaint, request_escalation, withdraw_complaint, record_customer_activity,
+                 record_survey, tick>;
 
 // ---------------------------------------------------------------------------------------------
 // Events: the storage contract. Never rename a type or a field; add optional fields instead.
@@ -88,70 +139,118 @@ struct complaint_filed {
     bool operator==(const complaint_filed&) const = default;
 };
 struct complaint_acknowledged {
-    idempotency_key key; complaint_id id; employee_id employee; instant at;
+    idempotency_key key;
+    complaint_id id;
+    employee_id employee;
+    instant at;
     bool operator==(const complaint_acknowledged&) const = default;
 };
 struct complaint_assigned {
-    idempotency_key key; complaint_id id; employee_id employee; instant at;
+    idempotency_key key;
+    complaint_id id;
+    employee_id employee;
+    instant at;
     bool operator==(const complaint_assigned&) const = default;
 };
 // Pauses the resolve clock.
 struct customer_info_requested {
-    idempotency_key key; complaint_id id; instant at;
+    idempotency_key key;
+    complaint_id id;
+    instant at;
     bool operator==(const customer_info_requested&) const = default;
 };
 // Resumes the resolve clock; carries the due instants moved by the pause.
 struct customer_replied {
-    idempotency_key key; complaint_id id; instant at; instant resolve_due; instant resolve_warn_at;
+    idempotency_key key;
+    complaint_id id;
+    instant at;
+    instant resolve_due;
+    instant resolve_warn_at;
     bool operator==(const customer_replied&) const = default;
 };
 struct root_cause_found {
-    idempotency_key key; complaint_id id; std::string category;
-    std::optional<employee_id> employee; instant at;
+    idempotency_key key;
+    complaint_id id;
+    std::string category;
+    std::optional<employee_id> employee;
+    instant at;
     bool operator==(const root_cause_found&) const = default;
 };
 struct recovery_offered {
-    idempotency_key key; complaint_id id; std::string action; double value = 0; instant at;
+    idempotency_key key;
+    complaint_id id;
+    std::string action;
+    double value = 0;
+    instant at;
     bool operator==(const recovery_offered&) const = default;
 };
 struct complaint_resolved {
-    idempotency_key key; complaint_id id; employee_id employee; instant at;
-    instant bounce_back_due; instant bounce_back_warn_at;
+    idempotency_key key;
+    complaint_id id;
+    employee_id employee;
+    instant at;
+    instant bounce_back_due;
+    instant bounce_back_warn_at;
     bool operator==(const complaint_resolved&) const = default;
 };
 struct complaint_reopened {
-    idempotency_key key; complaint_id id; std::string reason; int reopen_count = 0; instant at;
-    instant resolve_due; instant resolve_warn_at;
+    idempotency_key key;
+    complaint_id id;
+    std::string reason;
+    int reopen_count = 0;
+    instant at;
+    instant resolve_due;
+    instant resolve_warn_at;
     bool operator==(const complaint_reopened&) const = default;
 };
 struct complaint_withdrawn {
-    idempotency_key key; complaint_id id; std::string reason; instant at;
+    idempotency_key key;
+    complaint_id id;
+    std::string reason;
+    instant at;
     bool operator==(const complaint_withdrawn&) const = default;
 };
 // `at` is the warning instant, `due_at` the target's due instant.
 struct sla_warning_raised {
-    idempotency_key key; complaint_id id; sla_target target; instant due_at; instant at;
+    idempotency_key key;
+    complaint_id id;
+    sla_target target;
+    instant due_at;
+    instant at;
     bool operator==(const sla_warning_raised&) const = default;
 };
 // `at` is the due instant, never the moment a timer happened to fire.
 struct sla_breached {
-    idempotency_key key; complaint_id id; sla_target target; instant due_at; instant at;
+    idempotency_key key;
+    complaint_id id;
+    sla_target target;
+    instant due_at;
+    instant at;
     bool operator==(const sla_breached&) const = default;
 };
 struct complaint_escalated {
-    idempotency_key key; complaint_id id; int from_level = 0; int to_level = 0;
-    std::string reason; instant at;
+    idempotency_key key;
+    complaint_id id;
+    int from_level = 0;
+    int to_level = 0;
+    std::string reason;
+    instant at;
     bool operator==(const complaint_escalated&) const = default;
 };
 struct customer_bounced_back {
-    idempotency_key key; complaint_id id; std::string signal;  // purchase|visit|renewal|survey
-    std::optional<int> score; instant at;
+    idempotency_key key;
+    complaint_id id;
+    std::string signal;  // purchase|visit|renewal|survey
+    std::optional<int> score;
+    instant at;
     bool operator==(const customer_bounced_back&) const = default;
 };
 struct bounce_back_missed {
-    idempotency_key key; complaint_id id;
+    idempotency_key key;
+    complaint_id id;
     std::string reason;  // window_elapsed|account_closed|negative_survey
-    std::optional<int> score; instant at;
+    std::optional<int> score;
+    instant at;
     bool operator==(const bounce_back_missed&) const = default;
 };
 
@@ -170,8 +269,16 @@ const idempotency_key& event_key(const complaint_event& e);
 // State
 
 enum class complaint_status {
-    unfiled, received, acknowledged, investigating, awaiting_customer,
-    resolved, recovered, lost, reopened, withdrawn,
+    unfiled,
+    received,
+    acknowledged,
+    investigating,
+    awaiting_customer,
+    resolved,
+    recovered,
+    lost,
+    reopened,
+    withdrawn,
 };
 std::string_view to_string(complaint_status s);
 

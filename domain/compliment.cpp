@@ -4,7 +4,9 @@
 
 namespace bb {
 
-compliment_state initial_compliment_state() { return {}; }
+compliment_state initial_compliment_state() {
+    return {};
+}
 
 result<std::vector<compliment_received>> decide(const compliment_state& s,
                                                 const receive_compliment& c) {
@@ -14,7 +16,8 @@ result<std::vector<compliment_received>> decide(const compliment_state& s,
                                          "compliment " + c.id.value() + " already recorded"});
     }
     if (c.id.value().empty())
-        return std::unexpected(rejection{rejection_code::invalid_argument, "compliment_id is empty"});
+        return std::unexpected(
+            rejection{rejection_code::invalid_argument, "compliment_id is empty"});
     if (c.customer.value().empty())
         return std::unexpected(rejection{rejection_code::invalid_argument, "customer is empty"});
     return std::vector<compliment_received>{compliment_received{

@@ -40,7 +40,8 @@ struct compliment_state {
 };
 
 compliment_state initial_compliment_state();
-result<std::vector<compliment_received>> decide(const compliment_state& s, const receive_compliment& c);
+result<std::vector<compliment_received>> decide(const compliment_state& s,
+                                                const receive_compliment& c);
 compliment_state evolve(compliment_state s, const compliment_received& e);
 std::ostream& operator<<(std::ostream& os, const compliment_received& e);
 

@@ -10,15 +10,17 @@ namespace bb {
 // A value with a name, so that a customer id cannot be passed where a complaint id belongs.
 template <class T, class Tag>
 class named_type {
-public:
+  public:
     named_type() = default;
     explicit named_type(T value) : value_(std::move(value)) {}
     const T& value() const { return value_; }
     auto operator<=>(const named_type&) const = default;
     bool operator==(const named_type&) const = default;
-    friend std::ostream& operator<<(std::ostream& os, const named_type& v) { return os << v.value_; }
+    friend std::ostream& operator<<(std::ostream& os, const named_type& v) {
+        return os << v.value_;
+    }
 
-private:
+  private:
     T value_{};
 };
 

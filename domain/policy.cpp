@@ -7,31 +7,44 @@ namespace bb {
 
 std::string_view to_string(severity s) {
     switch (s) {
-        case severity::low: return "low";
-        case severity::medium: return "medium";
-        case severity::high: return "high";
-        case severity::critical: return "critical";
+        case severity::low:
+            return "low";
+        case severity::medium:
+            return "medium";
+        case severity::high:
+            return "high";
+        case severity::critical:
+            return "critical";
     }
     return "unknown";
 }
 
 std::string_view to_string(sla_target t) {
     switch (t) {
-        case sla_target::acknowledge: return "acknowledge";
-        case sla_target::resolve: return "resolve";
-        case sla_target::bounce_back: return "bounce_back";
+        case sla_target::acknowledge:
+            return "acknowledge";
+        case sla_target::resolve:
+            return "resolve";
+        case sla_target::bounce_back:
+            return "bounce_back";
     }
     return "unknown";
 }
 
 std::string_view to_string(escalation_trigger t) {
     switch (t) {
-        case escalation_trigger::intake: return "intake";
-        case escalation_trigger::warning: return "warning";
-        case escalation_trigger::breach: return "breach";
-        case escalation_trigger::reopen: return "reopen";
-        case escalation_trigger::bounce_back_missed: return "bounce_back_missed";
-        case escalation_trigger::manual: return "manual";
+        case escalation_trigger::intake:
+            return "intake";
+        case escalation_trigger::warning:
+            return "warning";
+        case escalation_trigger::breach:
+            return "breach";
+        case escalation_trigger::reopen:
+            return "reopen";
+        case escalation_trigger::bounce_back_missed:
+            return "bounce_back_missed";
+        case escalation_trigger::manual:
+            return "manual";
     }
     return "unknown";
 }
@@ -58,16 +71,24 @@ std::optional<sla_target> parse_sla_target(std::string_view s) {
 }
 
 std::optional<escalation_trigger> parse_escalation_trigger(std::string_view s) {
-    constexpr escalation_trigger all[] = {
-        escalation_trigger::intake, escalation_trigger::warning,
-        escalation_trigger::breach, escalation_trigger::reopen,
-        escalation_trigger::bounce_back_missed, escalation_trigger::manual};
+    constexpr escalation_trigger all[] = {escalation_trigger::intake,
+                                          escalation_trigger::warning,
+                                          escalation_trigger::breach,
+                                          escalation_trigger::reopen,
+                                          escalation_trigger::bounce_back_missed,
+                                          escalation_trigger::manual};
     return parse_enum(s, all);
 }
 
-std::ostream& operator<<(std::ostream& os, severity s) { return os << to_string(s); }
-std::ostream& operator<<(std::ostream& os, sla_target t) { return os << to_string(t); }
-std::ostream& operator<<(std::ostream& os, escalation_trigger t) { return os << to_string(t); }
+std::ostream& operator<<(std::ostream& os, severity s) {
+    return os << to_string(s);
+}
+std::ostream& operator<<(std::ostream& os, sla_target t) {
+    return os << to_string(t);
+}
+std::ostream& operator<<(std::ostream& os, escalation_trigger t) {
+    return os << to_string(t);
+}
 
 namespace {
 template <class T, class U>

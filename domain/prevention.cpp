@@ -4,14 +4,17 @@
 
 namespace bb {
 
-prevention_state initial_prevention_state() { return {}; }
+prevention_state initial_prevention_state() {
+    return {};
+}
 
 result<std::vector<prevention_action_recorded>> decide(const prevention_state& s,
                                                        const record_prevention_action& c) {
     if (s.recorded_by) {
         if (*s.recorded_by == c.key) return std::vector<prevention_action_recorded>{};
-        return std::unexpected(rejection{rejection_code::already_recorded,
-                                         "prevention action " + c.id.value() + " already recorded"});
+        return std::unexpected(
+            rejection{rejection_code::already_recorded,
+                      "prevention action " + c.id.value() + " already recorded"});
     }
     if (c.id.value().empty() || c.category.empty())
         return std::unexpected(

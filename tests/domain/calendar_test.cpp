@@ -45,21 +45,23 @@ SCENARIO("business time on a Mon-Fri 09-17 Berlin calendar", "[calendar]") {
     }
 }
 
-SCENARIO("opening hours across the night of a DST switch measure real elapsed time",
-         "[calendar]") {
-    business_calendar night{.id = "night", .zone = date::locate_zone("Europe/Berlin"),
-                            .weekly = {}, .holidays = {}};
+SCENARIO("opening hours across the night of a DST switch measure real elapsed time", "[calendar]") {
+    business_calendar night{
+        .id = "night", .zone = date::locate_zone("Europe/Berlin"), .weekly = {}, .holidays = {}};
     for (auto& day : night.weekly) day = {opening_hours{1h, 4h}};  // 01:00-04:00 local, daily
     WHEN("the clocks jump from 02:00 to 03:00 (2026-03-29)") {
         THEN("the night has 2 business hours, not 3") {
-            CHECK(business_time_between(night, at("2026-03-28T23:00:00Z"), at("2026-03-29T12:00:00Z")) == 2h);
+            CHECK(business_time_between(night, at("2026-03-28T23:00:00Z"),
+                                        at("2026-03-29T12:00:00Z")) == 2h);
             // opens 01:00 CET = 00:00 UTC; two hours later it is 04:00 CEST = 02:00 UTC
-            CHECK(add_business_time(night, at("2026-03-29T00:00:00Z"), 2h) == at("2026-03-29T02:00:00Z"));
+            CHECK(add_business_time(night, at("2026-03-29T00:00:00Z"), 2h) ==
+                  at("2026-03-29T02:00:00Z"));
         }
     }
     WHEN("the clocks fall back from 03:00 to 02:00 (2026-10-25)") {
         THEN("the night has 4 business hours, not 3") {
-            CHECK(business_time_between(night, at("2026-10-24T21:00:00Z"), at("2026-10-25T12:00:00Z")) == 4h);
+            CHECK(business_time_between(night, at("2026-10-24T21:00:00Z"),
+                                        at("2026-10-25T12:00:00Z")) == 4h);
         }
     }
 }
@@ -68,15 +70,19 @@ SCENARIO("24x7 calendars and edge cases", "[calendar]") {
     const auto cal = always();
     THEN("business time is calendar time") {
         CHECK(add_business_time(cal, at("2026-11-21T22:00:00Z"), 4h) == at("2026-11-22T02:00:00Z"));
-        CHECK(business_time_between(cal, at("2026-11-21T22:00:00Z"), at("2026-11-22T02:00:00Z")) == 4h);
+        CHECK(business_time_between(cal, at("2026-11-21T22:00:00Z"), at("2026-11-22T02:00:00Z")) ==
+              4h);
     }
     THEN("adding nothing stays put and a reversed interval is empty") {
-        CHECK(add_business_time(berlin_office(), at("2026-11-21T10:00:00Z"), 0s) == at("2026-11-21T10:00:00Z"));
-        CHECK(business_time_between(cal, at("2026-11-22T02:00:00Z"), at("2026-11-21T22:00:00Z")) == 0s);
+        CHECK(add_business_time(berlin_office(), at("2026-11-21T10:00:00Z"), 0s) ==
+              at("2026-11-21T10:00:00Z"));
+        CHECK(business_time_between(cal, at("2026-11-22T02:00:00Z"), at("2026-11-21T22:00:00Z")) ==
+              0s);
     }
     THEN("a calendar without opening hours never comes due") {
         business_calendar closed{.id = "closed", .zone = nullptr, .weekly = {}, .holidays = {}};
         CHECK(add_business_time(closed, at("2026-11-21T10:00:00Z"), 1h) == instant::max());
-        CHECK(business_time_between(closed, at("2026-11-21T10:00:00Z"), at("2026-11-28T10:00:00Z")) == 0s);
+        CHECK(business_time_between(closed, at("2026-11-21T10:00:00Z"),
+                                    at("2026-11-28T10:00:00Z")) == 0s);
     }
 }

@@ -19,48 +19,78 @@ instant at(std::string_view iso) {
 }
 
 business_calendar berlin_office() {
-    business_calendar cal{.id = "berlin-office", .zone = date::locate_zone("Europe/Berlin"),
-                          .weekly = {}, .holidays = {}};
+    business_calendar cal{.id = "berlin-office",
+                          .zone = date::locate_zone("Europe/Berlin"),
+                          .weekly = {},
+                          .holidays = {}};
     for (int wd = 1; wd <= 5; ++wd) cal.weekly[wd] = {opening_hours{9h, 17h}};
     cal.holidays.insert(date::local_days{date::year{2026} / 12 / 25});
     return cal;
 }
 
-business_calendar always() { return business_calendar::always_open("always"); }
+business_calendar always() {
+    return business_calendar::always_open("always");
+}
 
 policy_book book() {
     policy_book b;
     b.calendars.emplace("berlin-office", berlin_office());
     b.calendars.emplace("always", always());
     using enum escalation_trigger;
-    b.policies.push_back(sla_policy{
-        .id = "vip-urgent", .version = 3,
-        .match = {.segments = {"vip"}, .severities = {severity::high, severity::critical}, .channels = {}},
-        .calendar = "always", .acknowledge = 15min, .resolve = 4h, .bounce_back = 14 * 24h,
-        .reopen_within = 30 * 24h, .warn_at = 0.8,
-        .escalation = {{warning, std::nullopt, 1, std::nullopt}, {breach, std::nullopt, 2, std::nullopt},
-                       {reopen, std::nullopt, 3, std::nullopt}},
-        .max_level = 3});
-    b.policies.push_back(sla_policy{
-        .id = "critical", .version = 1,
-        .match = {.segments = {}, .severities = {severity::critical}, .channels = {}},
-        .calendar = "always", .acknowledge = 1h, .resolve = 8h, .bounce_back = 14 * 24h,
-        .reopen_within = 30 * 24h, .warn_at = 0.8,
-        .escalation = {{intake, std::nullopt, 1, std::nullopt}}, .max_level = 3});
-    b.policies.push_back(sla_policy{
-        .id = "standard", .version = 1, .match = {}, .calendar = "berlin-office",
-        .acknowledge = 4h, .resolve = 16h, .bounce_back = 14 * 24h, .reopen_within = 30 * 24h,
-        .warn_at = 0.8,
-        .escalation = {{breach, sla_target::resolve, 1, std::nullopt}, {intake, std::nullopt, 1, 5000.0}},
-        .max_level = 3});
+    b.policies.push_back(sla_policy{.id = "vip-urgent",
+                                    .version = 3,
+                                    .match = {.segments = {"vip"},
+                                              .severities = {severity::high, severity::critical},
+                                              .channels = {}},
+                                    .calendar = "always",
+                                    .acknowledge = 15min,
+                                    .resolve = 4h,
+                                    .bounce_back = 14 * 24h,
+                                    .reopen_within = 30 * 24h,
+                                    .warn_at = 0.8,
+                                    .escalation = {{warning, std::nullopt, 1, std::nullopt},
+                                                   {breach, std::nullopt, 2, std::nullopt},
+                                                   {reopen, std::nullopt, 3, std::nullopt}},
+                                    .max_level = 3});
+    b.policies.push_back(
+        sla_policy{.id = "critical",
+                   .version = 1,
+                   .match = {.segments = {}, .severities = {severity::critical}, .channels = {}},
+                   .calendar = "always",
+                   .acknowledge = 1h,
+                   .resolve = 8h,
+                   .bounce_back = 14 * 24h,
+                   .reopen_within = 30 * 24h,
+                   .warn_at = 0.8,
+                   .escalation = {{intake, std::nullopt, 1, std::nullopt}},
+                   .max_level = 3});
+    b.policies.push_back(sla_policy{.id = "standard",
+                                    .version = 1,
+                                    .match = {},
+                                    .calendar = "berlin-office",
+                                    .acknowledge = 4h,
+                                    .resolve = 16h,
+                                    .bounce_back = 14 * 24h,
+                                    .reopen_within = 30 * 24h,
+                                    .warn_at = 0.8,
+                                    .escalation = {{breach, sla_target::resolve, 1, std::nullopt},
+                                                   {intake, std::nullopt, 1, 5000.0}},
+                                    .max_level = 3});
     return b;
 }
 
 file_complaint filing(std::string id, std::string customer, std::string segment, severity sev,
                       instant when, double value) {
-    return file_complaint{key("helpdesk:" + id), complaint_id{id},
+    return file_complaint{key("helpdesk:" + id),
+                          complaint_id{id},
                           customer_ref{customer_id{std::move(customer)}, std::move(segment), value},
-                          sev, "email", "billing", "card", "support-emea", "charged twice", when};
+                          sev,
+                          "email",
+                          "billing",
+                          "card",
+                          "support-emea",
+                          "charged twice",
+                          when};
 }
 
 complaint_state given(const std::vector<complaint_event>& history) {
@@ -101,9 +131,15 @@ rejection rejected(const std::vector<complaint_event>& history, const complaint_
     return r.error();
 }
 
-idempotency_key key(std::string k) { return idempotency_key{std::move(k)}; }
-complaint_id cid(std::string id) { return complaint_id{std::move(id)}; }
-employee_id emp(std::string id) { return employee_id{std::move(id)}; }
+idempotency_key key(std::string k) {
+    return idempotency_key{std::move(k)};
+}
+complaint_id cid(std::string id) {
+    return complaint_id{std::move(id)};
+}
+employee_id emp(std::string id) {
+    return employee_id{std::move(id)};
+}
 
 }  // namespace bb::test
 

@@ -11,9 +11,9 @@ using namespace std::chrono_literals;
 namespace {
 
 struct step {
-    int kind;      // which command
-    int minutes;   // time since the previous command
-    int param;     // score, level, ...
+    int kind;     // which command
+    int minutes;  // time since the previous command
+    int param;    // score, level, ...
 };
 
 // A command of the given kind for complaint c1; every step has its own idempotency key.
@@ -21,19 +21,34 @@ complaint_command make_command(const step& st, int index, instant now) {
     const auto k = key("k" + std::to_string(index));
     const auto id = cid("c1");
     switch (st.kind) {
-        case 0: return acknowledge_complaint{k, id, emp("ana"), now};
-        case 1: return assign_complaint{k, id, emp(st.param % 2 ? "bo" : "ana"), now};
-        case 2: return request_customer_info{k, id, now};
-        case 3: return record_customer_reply{k, id, now};
-        case 4: return record_root_cause{k, id, "cat-" + std::to_string(st.param % 3), std::nullopt, now};
-        case 5: return offer_recovery{k, id, "voucher", static_cast<double>(st.param % 50), now};
-        case 6: return resolve_complaint{k, id, emp("ana"), now};
-        case 7: return reopen_complaint{k, id, "again", now};
-        case 8: return request_escalation{k, id, "manual", now};
-        case 9: return withdraw_complaint{k, id, "gone", now};
-        case 10: return record_customer_activity{k, id, static_cast<activity_kind>(st.param % 4), std::nullopt, now};
-        case 11: return record_survey{k, id, st.param % 11, now};
-        default: return tick{now};
+        case 0:
+            return acknowledge_complaint{k, id, emp("ana"), now};
+        case 1:
+            return assign_complaint{k, id, emp(st.param % 2 ? "bo" : "ana"), now};
+        case 2:
+            return request_customer_info{k, id, now};
+        case 3:
+            return record_customer_reply{k, id, now};
+        case 4:
+            return record_root_cause{k, id, "cat-" + std::to_string(st.param % 3), std::nullopt,
+                                     now};
+        case 5:
+            return offer_recovery{k, id, "voucher", static_cast<double>(st.param % 50), now};
+        case 6:
+            return resolve_complaint{k, id, emp("ana"), now};
+        case 7:
+            return reopen_complaint{k, id, "again", now};
+        case 8:
+            return request_escalation{k, id, "manual", now};
+        case 9:
+            return withdraw_complaint{k, id, "gone", now};
+        case 10:
+            return record_customer_activity{k, id, static_cast<activity_kind>(st.param % 4),
+                                            std::nullopt, now};
+        case 11:
+            return record_survey{k, id, st.param % 11, now};
+        default:
+            return tick{now};
     }
 }
 
@@ -84,10 +99,9 @@ TEST_CASE("domain laws", "[complaint][property]") {
         const auto b = book();
         for (const auto& c : r.commands) {
             if (std::holds_alternative<tick>(c)) continue;
-            const auto key = std::visit(
-                overloaded{[](const tick&) { return idempotency_key{}; },
-                           [](const auto& cmd) { return cmd.key; }},
-                c);
+            const auto key = std::visit(overloaded{[](const tick&) { return idempotency_key{}; },
+                                                   [](const auto& cmd) { return cmd.key; }},
+                                        c);
             if (!r.live.seen.contains(key)) continue;  // it was rejected or had no effect
             const auto again = decide(b, r.live, c);
             RC_ASSERT(again.has_value());
@@ -132,12 +146,10 @@ TEST_CASE("domain laws", "[complaint][property]") {
 TEST_CASE("business-time laws", "[calendar][property]") {
     const auto cal = berlin_office();
     const auto base = at("2026-01-01T00:00:00Z");
-    const auto instant_gen = rc::gen::map(rc::gen::inRange(0, 365 * 24 * 60), [base](int m) {
-        return base + std::chrono::minutes{m};
-    });
-    const auto amount_gen = rc::gen::map(rc::gen::inRange(0, 80 * 60), [](int m) {
-        return duration{std::chrono::minutes{m}};
-    });
+    const auto instant_gen = rc::gen::map(rc::gen::inRange(0, 365 * 24 * 60),
+                                          [base](int m) { return base + std::chrono::minutes{m}; });
+    const auto amount_gen = rc::gen::map(rc::gen::inRange(0, 80 * 60),
+                                         [](int m) { return duration{std::chrono::minutes{m}}; });
 
     rc::prop("due instants never move earlier when business time is added", [&] {
         const auto t = *instant_gen;
