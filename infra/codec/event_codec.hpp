@@ -1,0 +1,36 @@
+#pragma once
+
+#include <expected>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/complaint.hpp"
+#include "domain/compliment.hpp"
+#include "domain/prevention.hpp"
+
+namespace bb::codec {
+
+// Every event the log can hold.
+using any_event = std::variant<complaint_event, compliment_received, prevention_action_recorded>;
+
+std::string_view type_name(const any_event& e);
+instant time_of(const any_event& e);
+const idempotency_key& key_of(const any_event& e);
+
+// The event's `data` as stored and published (snake_case, RFC 3339 instants, ISO 8601
+// durations). The idempotency key and the instant (CloudEvent `time`) travel in the record
+// envelope, not in data.
+nlohmann::json encode(const any_event& e);
+
+// Decodes stored data back into an event. Unknown fields are ignored (forward compatible);
+// a missing field is an error naming it.
+std::expected<any_event, std::string> decode(std::string_view type, const nlohmann::json& data,
+                                             const idempotency_key& key, instant at);
+
+nlohmann::json encode_policy(const sla_policy& p);
+std::expected<sla_policy, std::string> decode_policy(const nlohmann::json& j);
+
+}  // namespace bb::codec

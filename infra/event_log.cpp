@@ -1,0 +1,36 @@
+#include "infra/event_log.hpp"
+
+namespace bb {
+
+namespace {
+class log_category_impl final : public std::error_category {
+  public:
+    const char* name() const noexcept override { return "event_log"; }
+    std::string message(int ev) const override {
+        switch (static_cast<log_errc>(ev)) {
+            case log_errc::wrong_expected_version:
+                return "the stream moved on since it was read";
+            case log_errc::idempotency_conflict:
+                return "the idempotency key was used before with other events";
+            case log_errc::storage_failure:
+                return "the event store could not write durably";
+            case log_errc::closed:
+                return "the event log is closed";
+            case log_errc::corrupt_record:
+                return "a stored record cannot be read";
+        }
+        return "unknown event log error";
+    }
+};
+}  // namespace
+
+const std::error_category& log_category() {
+    static const log_category_impl instance;
+    return instance;
+}
+
+std::error_code make_error_code(log_errc e) {
+    return {static_cast<int>(e), log_category()};
+}
+
+}  // namespace bb

@@ -1,0 +1,53 @@
+#include "infra/hash_chain.hpp"
+
+#include <openssl/evp.h>
+
+#include "infra/iso8601.hpp"
+
+namespace bb {
+
+namespace {
+void put(std::string& out, std::string_view field) {
+    out += std::to_string(field.size());
+    out += ':';
+    out += field;
+}
+}  // namespace
+
+std::string canonical_bytes(const event_record& e) {
+    std::string out;
+    out.reserve(e.data.size() + 256);
+    put(out, std::to_string(e.position));
+    put(out, e.stream);
+    put(out, std::to_string(e.version));
+    put(out, e.partition_key);
+    put(out, e.type);
+    put(out, iso8601::format_instant(e.time));
+    put(out, iso8601::format_instant(e.recorded_at));
+    put(out, e.idempotency_key);
+    put(out, e.causation_id);
+    put(out, e.correlation_id);
+    put(out, e.data);
+    return out;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out(len * 2, '0');
+    for (unsigned int i = 0; i < len; ++i) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0xF];
+    }
+    return out;
+}
+
+std::string chain_hash(std::string_view prev_hash, const event_record& e) {
+    std::string bytes(prev_hash);
+    bytes += canonical_bytes(e);
+    return sha256_hex(bytes);
+}
+
+}  // namespace bb

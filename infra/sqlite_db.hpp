@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <sqlite3.h>
+
+namespace bb::sqlite {
+
+struct db_closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct stmt_finalizer {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using db_ptr = std::unique_ptr<sqlite3, db_closer>;
+using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
+
+// Opens (creating if needed) a database in WAL mode. Throws std::runtime_error on failure:
+// only called at start-up, where a failure ends the program with a message.
+db_ptr open(const std::string& path, bool synchronous_full);
+void exec(sqlite3* db, const char* sql);  // throws on failure
+stmt_ptr prepare(sqlite3* db, const char* sql);
+
+// A prepared statement in use: binds by position (1-based) and resets on destruction.
+class statement {
+  public:
+    explicit statement(sqlite3_stmt* s) : s_(s) {}
+    ~statement() {
+        sqlite3_reset(s_);
+        sqlite3_clear_bindings(s_);
+    }
+    statement(const statement&) = delete;
+    statement& operator=(const statement&) = delete;
+
+    statement& bind(int i, std::string_view v) {
+        sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    statement& bind(int i, std::int64_t v) {
+        sqlite3_bind_int64(s_, i, v);
+        return *this;
+    }
+    int step() { return sqlite3_step(s_); }
+    std::int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
+    std::string text(int col) const {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+                 : std::string{};
+    }
+    bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+  private:
+    sqlite3_stmt* s_;
+};
+
+}  // namespace bb::sqlite

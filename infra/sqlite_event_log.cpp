@@ -1,0 +1,321 @@
+#include "infra/sqlite_event_log.hpp"
+
+#include "infra/hash_chain.hpp"
+#include "infra/iso8601.hpp"
+
+namespace bb {
+
+namespace {
+
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS events (
+  position        INTEGER PRIMARY KEY,
+  stream          TEXT NOT NULL,
+  version         INTEGER NOT NULL,
+  partition_key   TEXT NOT NULL,
+  type            TEXT NOT NULL,
+  data            TEXT NOT NULL,
+  time            TEXT NOT NULL,
+  recorded_at     TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  causation_id    TEXT NOT NULL,
+  correlation_id  TEXT NOT NULL,
+  prev_hash       TEXT NOT NULL,
+  hash            TEXT NOT NULL,
+  UNIQUE (stream, version)
+);
+CREATE TABLE IF NOT EXISTS append_requests (
+  request_key    TEXT PRIMARY KEY,
+  digest         TEXT NOT NULL,
+  first_position INTEGER NOT NULL,
+  last_position  INTEGER NOT NULL,
+  stream_version INTEGER NOT NULL
+);
+)sql";
+
+constexpr const char* columns =
+    "position, stream, version, partition_key, type, data, time, recorded_at, idempotency_key, "
+    "causation_id, correlation_id, prev_hash, hash";
+
+std::string digest_of(const append_request& r) {
+    std::string bytes = r.stream;
+    for (const auto& e : r.events) {
+        bytes += '\n';
+        bytes += e.type;
+        bytes += '\n';
+        bytes += e.data;
+        bytes += '\n';
+        bytes += iso8601::format_instant(e.time);
+    }
+    return sha256_hex(bytes);
+}
+
+class sqlite_subscription final : public subscription {
+  public:
+    sqlite_subscription(sqlite_event_log& log, std::int64_t from,
+                        std::function<void(const event_record&)> handler)
+        : log_(log),
+          next_(from < 1 ? 1 : from),
+          handler_(std::move(handler)),
+          thread_([this] { run(); }) {}
+    ~sqlite_subscription() override {
+        stop_ = true;
+        thread_.join();
+    }
+
+  private:
+    void run() {
+        while (!stop_) {
+            const auto batch = log_.read_all(next_, 512);
+            if (!batch || batch->empty()) {
+                log_.wait_for(next_, std::chrono::milliseconds(100));
+                continue;
+            }
+            for (const auto& e : *batch) {
+                if (stop_) return;
+                handler_(e);
+                next_ = e.position + 1;
+            }
+        }
+    }
+
+    sqlite_event_log& log_;
+    std::int64_t next_;
+    std::function<void(const event_record&)> handler_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+}  // namespace
+
+sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
+    write_db_ = sqlite::open(opts_.path, opts_.synchronous_full);
+    sqlite::exec(write_db_.get(), schema);
+    read_db_ = sqlite::open(opts_.path, opts_.synchronous_full);
+    insert_event_ = sqlite::prepare(write_db_.get(),
+                                    "INSERT INTO events (position, stream, version, partition_key, "
+                                    "type, data, time, recorded_at, idempotency_key, causation_id, "
+                                    "correlation_id, prev_hash, hash) "
+                                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    select_request_ = sqlite::prepare(
+        write_db_.get(),
+        "SELECT digest, first_position, last_position, stream_version FROM append_requests "
+        "WHERE request_key = ?");
+    insert_request_ =
+        sqlite::prepare(write_db_.get(), "INSERT INTO append_requests VALUES (?,?,?,?,?)");
+    stream_version_ = sqlite::prepare(
+        write_db_.get(), "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?");
+    read_stream_ = sqlite::prepare(
+        read_db_.get(), (std::string("SELECT ") + columns +
+                         " FROM events WHERE stream = ? AND version >= ? ORDER BY version")
+                            .c_str());
+    read_all_ = sqlite::prepare(read_db_.get(),
+                                (std::string("SELECT ") + columns +
+                                 " FROM events WHERE position >= ? ORDER BY position LIMIT ?")
+                                    .c_str());
+    {
+        auto tail = sqlite::prepare(
+            write_db_.get(), "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1");
+        sqlite::statement st{tail.get()};
+        if (st.step() == SQLITE_ROW) {
+            last_position_ = st.int64(0);
+            last_hash_ = st.text(1);
+        } else {
+            last_hash_ = std::string(genesis_hash);
+        }
+    }
+    head_ = last_position_;
+    writer_ = std::thread([this] { writer_loop(); });
+}
+
+sqlite_event_log::~sqlite_event_log() {
+    {
+        std::lock_guard lock(queue_mutex_);
+        stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    writer_.join();
+    head_cv_.notify_all();
+}
+
+std::expected<append_result, std::error_code> sqlite_event_log::append(append_request request) {
+    if (request.events.empty()) return append_result{0, 0, request.expected_version, false};
+    std::future<std::expected<append_result, std::error_code>> result;
+    {
+        std::lock_guard lock(queue_mutex_);
+        if (stopping_) return std::unexpected(make_error_code(log_errc::closed));
+        auto& p = queue_.emplace_back(pending{std::move(request), {}});
+        result = p.done.get_future();
+    }
+    queue_cv_.notify_one();
+    return result.get();
+}
+
+void sqlite_event_log::writer_loop() {
+    for (;;) {
+        std::vector<pending> batch;
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty() && stopping_) return;
+            while (!queue_.empty() && batch.size() < opts_.max_batch) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        commit_batch(batch);
+    }
+}
+
+void sqlite_event_log::commit_batch(std::vector<pending>& batch) {
+    const auto start_position = last_position_;
+    const auto start_hash = last_hash_;
+    std::vector<std::expected<append_result, std::error_code>> results;
+    results.reserve(batch.size());
+    bool ok =
+        sqlite3_exec(write_db_.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+    if (ok) {
+        for (auto& p : batch) results.push_back(apply(p.request));
+        ok = sqlite3_exec(write_db_.get(), "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+    }
+    if (!ok) {
+        sqlite3_exec(write_db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        last_position_ = start_position;
+        last_hash_ = start_hash;
+        results.assign(batch.size(), std::unexpected(make_error_code(log_errc::storage_failure)));
+    } else {
+        {
+            std::lock_guard lock(head_mutex_);
+            head_ = last_position_;
+        }
+        head_cv_.notify_all();
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(results[i]);
+}
+
+// Runs inside the batch transaction; a failing request rolls back to its own savepoint so the
+// others in the batch still commit.
+std::expected<append_result, std::error_code> sqlite_event_log::apply(const append_request& r) {
+    const auto digest = r.request_key.empty() ? std::string{} : digest_of(r);
+    if (!r.request_key.empty()) {
+        sqlite::statement st{select_request_.get()};
+        st.bind(1, r.request_key);
+        if (st.step() == SQLITE_ROW) {
+            if (st.text(0) != digest)
+                return std::unexpected(make_error_code(log_errc::idempotency_conflict));
+            return append_result{st.int64(1), st.int64(2), st.int64(3), true};
+        }
+    }
+    std::int64_t version = 0;
+    {
+        sqlite::statement st{stream_version_.get()};
+        st.bind(1, r.stream);
+        if (st.step() != SQLITE_ROW)
+            return std::unexpected(make_error_code(log_errc::storage_failure));
+        version = st.int64(0);
+    }
+    if (version != r.expected_version)
+        return std::unexpected(make_error_code(log_errc::wrong_expected_version));
+
+    const auto saved_position = last_position_;
+    const auto saved_hash = last_hash_;
+    sqlite3_exec(write_db_.get(), "SAVEPOINT req", nullptr, nullptr, nullptr);
+    auto fail = [&] {
+        sqlite3_exec(write_db_.get(), "ROLLBACK TO req; RELEASE req", nullptr, nullptr, nullptr);
+        last_position_ = saved_position;
+        last_hash_ = saved_hash;
+        return std::unexpected(make_error_code(log_errc::storage_failure));
+    };
+    append_result out{last_position_ + 1, 0, version, false};
+    for (const auto& e : r.events) {
+        event_record rec{last_position_ + 1,
+                         r.stream,
+                         ++version,
+                         r.partition_key,
+                         e.type,
+                         e.data,
+                         e.time,
+                         r.recorded_at,
+                         e.idempotency_key,
+                         e.causation_id,
+                         e.correlation_id,
+                         last_hash_,
+                         {}};
+        rec.hash = chain_hash(last_hash_, rec);
+        sqlite::statement st{insert_event_.get()};
+        st.bind(1, rec.position)
+            .bind(2, rec.stream)
+            .bind(3, rec.version)
+            .bind(4, rec.partition_key)
+            .bind(5, rec.type)
+            .bind(6, rec.data)
+            .bind(7, iso8601::format_instant(rec.time))
+            .bind(8, iso8601::format_instant(rec.recorded_at))
+            .bind(9, rec.idempotency_key)
+            .bind(10, rec.causation_id)
+            .bind(11, rec.correlation_id)
+            .bind(12, rec.prev_hash)
+            .bind(13, rec.hash);
+        if (st.step() != SQLITE_DONE) return fail();
+        last_position_ = rec.position;
+        last_hash_ = rec.hash;
+    }
+    out.last_position = last_position_;
+    out.stream_version = version;
+    if (!r.request_key.empty()) {
+        sqlite::statement st{insert_request_.get()};
+        st.bind(1, r.request_key)
+            .bind(2, digest)
+            .bind(3, out.first_position)
+            .bind(4, out.last_position)
+            .bind(5, out.stream_version);
+        if (st.step() != SQLITE_DONE) return fail();
+    }
+    sqlite3_exec(write_db_.get(), "RELEASE req", nullptr, nullptr, nullptr);
+    return out;
+}
+
+std::expected<std::vector<event_record>, std::error_code> sqlite_event_log::query(sqlite3_stmt* s) {
+    std::vector<event_record> out;
+    sqlite::statement st{s};
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+        const auto time = iso8601::parse_instant(st.text(6));
+        const auto recorded = iso8601::parse_instant(st.text(7));
+        if (!time || !recorded) return std::unexpected(make_error_code(log_errc::corrupt_record));
+        out.push_back(event_record{st.int64(0), st.text(1), st.int64(2), st.text(3), st.text(4),
+                                   st.text(5), *time, *recorded, st.text(8), st.text(9),
+                                   st.text(10), st.text(11), st.text(12)});
+    }
+    if (rc != SQLITE_DONE) return std::unexpected(make_error_code(log_errc::storage_failure));
+    return out;
+}
+
+std::expected<std::vector<event_record>, std::error_code> sqlite_event_log::read_stream(
+    const std::string& stream, std::int64_t from_version) {
+    std::lock_guard lock(read_mutex_);
+    sqlite3_bind_text(read_stream_.get(), 1, stream.data(), static_cast<int>(stream.size()),
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int64(read_stream_.get(), 2, from_version);
+    return query(read_stream_.get());
+}
+
+std::expected<std::vector<event_record>, std::error_code> sqlite_event_log::read_all(
+    std::int64_t from_position, std::size_t max) {
+    std::lock_guard lock(read_mutex_);
+    sqlite3_bind_int64(read_all_.get(), 1, from_position);
+    sqlite3_bind_int64(read_all_.get(), 2, static_cast<std::int64_t>(max));
+    return query(read_all_.get());
+}
+
+void sqlite_event_log::wait_for(std::int64_t position, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(head_mutex_);
+    head_cv_.wait_for(lock, timeout, [&] { return head_.load() >= position; });
+}
+
+std::unique_ptr<subscription> sqlite_event_log::subscribe(
+    std::int64_t from_position, std::function<void(const event_record&)> handler) {
+    return std::make_unique<sqlite_subscription>(*this, from_position, std::move(handler));
+}
+
+}  // namespace bb

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "infra/event_log.hpp"
+#include "infra/sqlite_db.hpp"
+
+namespace bb {
+
+// The embedded event log: one SQLite file in WAL mode. A single writer thread takes every
+// append that is waiting and commits them in one transaction (group commit): many concurrent
+// appends share one fsync. With synchronous=FULL an acknowledged append survives power loss.
+class sqlite_event_log final : public event_log {
+  public:
+    struct options {
+        std::string path;
+        bool synchronous_full = true;
+        std::size_t max_batch = 1024;
+    };
+
+    explicit sqlite_event_log(options opts);  // throws std::runtime_error when it cannot open
+    ~sqlite_event_log() override;
+
+    std::expected<append_result, std::error_code> append(append_request request) override;
+    std::expected<std::vector<event_record>, std::error_code> read_stream(
+        const std::string& stream, std::int64_t from_version) override;
+    std::expected<std::vector<event_record>, std::error_code> read_all(std::int64_t from_position,
+                                                                       std::size_t max) override;
+    std::int64_t head() override { return head_.load(); }
+    std::unique_ptr<subscription> subscribe(
+        std::int64_t from_position, std::function<void(const event_record&)> handler) override;
+
+    // Blocks until `position` is committed or the log closes; used by subscriptions.
+    void wait_for(std::int64_t position, std::chrono::milliseconds timeout);
+
+  private:
+    struct pending {
+        append_request request;
+        std::promise<std::expected<append_result, std::error_code>> done;
+    };
+    void writer_loop();
+    void commit_batch(std::vector<pending>& batch);
+    std::expected<append_result, std::error_code> apply(const append_request& r);
+    std::expected<std::vector<event_record>, std::error_code> query(sqlite3_stmt* s);
+
+    options opts_;
+    sqlite::db_ptr write_db_;
+    sqlite::db_ptr read_db_;
+    sqlite::stmt_ptr insert_event_, select_request_, insert_request_, stream_version_;
+    sqlite::stmt_ptr read_stream_, read_all_;
+    std::mutex read_mutex_;
+
+    std::mutex queue_mutex_;
+    std::condition_variable queue_cv_;
+    std::deque<pending> queue_;
+    bool stopping_ = false;
+
+    std::mutex head_mutex_;
+    std::condition_variable head_cv_;
+    std::atomic<std::int64_t> head_{0};
+
+    // Writer-thread state: the tail of the hash chain.
+    std::int64_t last_position_ = 0;
+    std::string last_hash_;
+
+    std::thread writer_;
+};
+
+}  // namespace bb
