@@ -1,19 +1,52 @@
 #include <iostream>
 #include <string_view>
 
+#include "app/cli.hpp"
+#include "app/commands.hpp"
 #include "app/demo.hpp"
 
 namespace {
 void usage(std::ostream& os) {
-    os << "usage: bounceback <command>\n"
-          "  demo    run a built-in complaint scenario through the domain and print what it "
-          "decided\n";
+    os << "usage: bounceback <command> [flags]\n"
+          "  serve    [--config F] [--listen HOST:PORT] [--data-dir DIR] [--set key=value]\n"
+          "           run the HTTP service on the embedded SQLite event log\n"
+          "  process  --config F --data DIR --input events.jsonl [--until T]\n"
+          "           feed inbound CloudEvents with a virtual clock (no wall clock)\n"
+          "  export   --data DIR            print the domain events as CloudEvents JSON Lines\n"
+          "  import   --format cfpb FILE --config F --data DIR\n"
+          "           import a CFPB complaint export as inbound events\n"
+          "  verify   --data DIR            walk the hash chain; exit 1 naming the first bad "
+          "event\n"
+          "  demo                           run a built-in scenario through the domain only\n";
 }
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::string_view cmd = argc > 1 ? argv[1] : "";
+    if (cmd == "--help" || cmd == "help" || cmd == "-h") {
+        usage(std::cout);
+        return 0;
+    }
     if (cmd == "demo") return bb::app::run_demo(std::cout);
-    usage(cmd == "--help" || cmd == "help" ? std::cout : std::cerr);
-    return cmd == "--help" || cmd == "help" ? 0 : 2;
+    std::string error;
+    const auto args = bb::app::parse_args(argc, argv, error);
+    if (!args) {
+        std::cerr << "bounceback: " << error << '\n';
+        usage(std::cerr);
+        return 2;
+    }
+    try {
+        if (cmd == "serve") return bb::app::serve(*args);
+        if (cmd == "process") return bb::app::process(*args);
+        if (cmd == "export") return bb::app::export_events(*args);
+        if (cmd == "import") return bb::app::import_events(*args);
+        if (cmd == "verify") return bb::app::verify(*args);
+    } catch (const std::exception& e) {
+        // Start-up failures (a data directory we cannot write, a port in use) end here.
+        std::cerr << "bounceback: " << e.what() << '\n';
+        return 1;
+    }
+    std::cerr << "bounceback: unknown command " << cmd << '\n';
+    usage(std::cerr);
+    return 2;
 }

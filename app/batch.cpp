@@ -1,0 +1,220 @@
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/commands.hpp"
+#include "handlers/cfpb_import.hpp"
+#include "handlers/command_service.hpp"
+#include "handlers/virtual_clock_runner.hpp"
+#include "infra/codec/cloudevent_codec.hpp"
+#include "infra/hash_chain.hpp"
+#include "infra/iso8601.hpp"
+#include "infra/sqlite_event_log.hpp"
+
+namespace bb::app {
+
+namespace {
+
+std::string data_dir(const cli_args& args, const config* cfg) {
+    if (const auto d = args.flag("data")) return *d;
+    if (const auto d = args.flag("data-dir")) return *d;
+    return cfg ? cfg->data_dir : std::string("./var");
+}
+
+std::string db_path(const std::string& dir) {
+    return (std::filesystem::path(dir) / "events.db").string();
+}
+
+struct batch_engine {
+    sqlite_event_log log;
+    metrics m;
+    command_service commands;
+    virtual_clock_runner runner;
+
+    batch_engine(const config& cfg, const std::string& dir)
+        : log(make_log(cfg, dir)), commands(log, cfg.book, m), runner(commands) {}
+
+    static sqlite_event_log::options make_log(const config& cfg, const std::string& dir) {
+        std::filesystem::create_directories(dir);
+        return {db_path(dir), cfg.synchronous_full, 4096};
+    }
+
+    bool start() {
+        const auto r = commands.rebuild();
+        if (!r) {
+            std::cerr << "bounceback: " << r.error() << '\n';
+            return false;
+        }
+        runner.attach();
+        return true;
+    }
+
+    void summary(std::ostream& os) {
+        const auto& s = runner.counts();
+        os << "events " << s.events << ", applied " << s.applied << ", unchanged " << s.unchanged
+           << ", rejected " << s.rejected << ", invalid " << s.invalid << ", deadline ticks "
+           << s.ticks << "; log head " << log.head() << '\n';
+    }
+};
+
+}  // namespace
+
+int process(const cli_args& args) {
+    const auto cfg = load(args);
+    if (!cfg) return 2;
+    const auto input = args.flag("input");
+    if (!input) {
+        std::cerr << "bounceback process: --input events.jsonl is required\n";
+        return 2;
+    }
+    std::optional<instant> until;
+    if (const auto u = args.flag("until")) {
+        until = iso8601::parse_instant(*u);
+        if (!until) {
+            std::cerr << "bounceback process: --until must be an RFC 3339 instant\n";
+            return 2;
+        }
+    }
+    std::ifstream in(*input);
+    if (!in) {
+        std::cerr << "bounceback process: cannot read " << *input << '\n';
+        return 2;
+    }
+    batch_engine engine(*cfg, data_dir(args, &*cfg));
+    if (!engine.start()) return 1;
+    std::string line;
+    std::size_t n = 0, bad = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        const auto e = j.is_discarded()
+                           ? std::expected<inbound::cloud_event, inbound::invalid_input>(
+                                 std::unexpected(inbound::invalid_input{400, "", "not JSON", 0}))
+                           : inbound::parse_event(j);
+        if (!e) {
+            ++bad;
+            std::cerr << *input << ":" << n << ": "
+                      << (e.error().field.empty() ? "" : e.error().field + " ") << e.error().detail
+                      << '\n';
+            continue;
+        }
+        const auto r = engine.runner.feed(*e, "line/" + std::to_string(n));
+        if (!r) {
+            std::cerr << "bounceback process: storage failure at line " << n << ": "
+                      << r.error().message() << '\n';
+            return 1;
+        }
+        if (r->result == command_outcome::kind::rejected)
+            std::cerr << *input << ":" << n << ": rejected " << e->type << " " << e->id << ": "
+                      << to_string(r->why->code) << ": " << r->why->detail << '\n';
+    }
+    if (until) {
+        if (const auto r = engine.runner.advance_to(*until); !r) {
+            std::cerr << "bounceback process: storage failure: " << r.error().message() << '\n';
+            return 1;
+        }
+    }
+    engine.summary(std::cerr);
+    return bad == 0 ? 0 : 1;
+}
+
+int export_events(const cli_args& args) {
+    const auto dir = data_dir(args, nullptr);
+    if (!std::filesystem::exists(db_path(dir))) {
+        std::cerr << "bounceback export: no event store in " << dir << '\n';
+        return 2;
+    }
+    sqlite_event_log log({db_path(dir), true, 16});
+    for (std::int64_t next = 1;;) {
+        const auto batch = log.read_all(next, 4096);
+        if (!batch) {
+            std::cerr << "bounceback export: " << batch.error().message() << '\n';
+            return 1;
+        }
+        if (batch->empty()) break;
+        for (const auto& e : *batch) std::cout << codec::to_cloudevent(e).dump() << '\n';
+        next = batch->back().position + 1;
+    }
+    return 0;
+}
+
+int import_events(const cli_args& args) {
+    if (args.flag("format").value_or("") != "cfpb" || args.positional.size() != 1) {
+        std::cerr << "usage: bounceback import --format cfpb FILE [--config F] [--data DIR]\n";
+        return 2;
+    }
+    const auto cfg = load(args);
+    if (!cfg) return 2;
+    std::ifstream in(args.positional[0], std::ios::binary);
+    if (!in) {
+        std::cerr << "bounceback import: cannot read " << args.positional[0] << '\n';
+        return 2;
+    }
+    const auto imported = cfpb::import_csv(in);
+    if (!imported) {
+        std::cerr << "bounceback import: " << imported.error() << '\n';
+        return 2;
+    }
+    for (const auto& e : imported->errors) std::cerr << "bounceback import: " << e << '\n';
+    batch_engine engine(*cfg, data_dir(args, &*cfg));
+    if (!engine.start()) return 1;
+    for (const auto& j : imported->events) {
+        const auto e = inbound::parse_event(j);
+        if (!e) {
+            std::cerr << "bounceback import: " << e.error().field << " " << e.error().detail
+                      << '\n';
+            continue;
+        }
+        if (const auto r = engine.runner.feed(*e, "cfpb-import"); !r) {
+            std::cerr << "bounceback import: storage failure: " << r.error().message() << '\n';
+            return 1;
+        }
+    }
+    std::cerr << "imported " << imported->rows << " rows: ";
+    engine.summary(std::cerr);
+    return imported->errors.empty() ? 0 : 1;
+}
+
+int verify(const cli_args& args) {
+    const auto dir = data_dir(args, nullptr);
+    if (!std::filesystem::exists(db_path(dir))) {
+        std::cerr << "bounceback verify: no event store in " << dir << '\n';
+        return 2;
+    }
+    sqlite_event_log log({db_path(dir), true, 16});
+    std::string prev(genesis_hash);
+    std::int64_t expected_position = 1;
+    for (std::int64_t next = 1;;) {
+        const auto batch = log.read_all(next, 4096);
+        if (!batch) {
+            std::cerr << "bounceback verify: " << batch.error().message() << '\n';
+            return 1;
+        }
+        if (batch->empty()) break;
+        for (const auto& e : *batch) {
+            std::string problem;
+            if (e.position != expected_position)
+                problem = "position " + std::to_string(expected_position) + " is missing";
+            else if (e.prev_hash != prev)
+                problem = "prev_hash does not match the previous event's hash";
+            else if (chain_hash(prev, e) != e.hash)
+                problem = "hash does not match the event's contents";
+            if (!problem.empty()) {
+                std::cout << "FAIL at position " << e.position << " (" << e.stream << " v"
+                          << e.version << ", " << e.type << "): " << problem << '\n';
+                return 1;
+            }
+            prev = e.hash;
+            ++expected_position;
+        }
+        next = batch->back().position + 1;
+    }
+    std::cout << "OK: " << (expected_position - 1) << " events, hash chain intact, head " << prev
+              << '\n';
+    return 0;
+}
+
+}  // namespace bb::app

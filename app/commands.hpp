@@ -1,0 +1,14 @@
+#pragma once
+
+#include "app/cli.hpp"
+
+namespace bb::app {
+
+// Each returns the process exit code: 0 success, 1 failure, 2 usage or configuration error.
+int serve(const cli_args& args);
+int process(const cli_args& args);
+int export_events(const cli_args& args);
+int import_events(const cli_args& args);
+int verify(const cli_args& args);
+
+}  // namespace bb::app

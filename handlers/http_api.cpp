@@ -1,0 +1,286 @@
+#include "handlers/http_api.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "handlers/complaint_view.hpp"
+#include "handlers/inbound.hpp"
+#include "handlers/problem.hpp"
+#include "infra/codec/cloudevent_codec.hpp"
+#include "infra/hash_chain.hpp"
+#include "infra/standard_webhooks.hpp"
+
+namespace bb {
+
+using nlohmann::json;
+namespace bh = http::beast_http;
+
+namespace {
+
+http::response json_response(bh::status status, const json& body) {
+    http::response res{status, 11};
+    res.set(bh::field::content_type, "application/json");
+    res.body() = body.dump();
+    return res;
+}
+
+std::vector<std::string> split_path(std::string_view target) {
+    const auto q = target.find('?');
+    if (q != std::string_view::npos) target = target.substr(0, q);
+    std::vector<std::string> parts;
+    std::size_t pos = 0;
+    while (pos < target.size()) {
+        if (target[pos] == '/') {
+            ++pos;
+            continue;
+        }
+        const auto end = target.find('/', pos);
+        parts.emplace_back(
+            target.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+        if (end == std::string_view::npos) break;
+        pos = end;
+    }
+    return parts;
+}
+
+std::string_view sv(boost::beast::string_view s) {
+    return {s.data(), s.size()};
+}
+
+bool allowed(role r, std::initializer_list<role> roles) {
+    return r == role::admin || std::find(roles.begin(), roles.end(), r) != roles.end();
+}
+
+}  // namespace
+
+http_api::http_api(deps d) : d_(std::move(d)) {
+    for (const auto& [token, r] : d_.cfg.tokens) token_hashes_[sha256_hex(token)] = r;
+    d_.m.describe("bounceback_http_requests_total", "counter", "HTTP requests by route and status");
+    d_.m.describe("bounceback_webhook_events_total", "counter",
+                  "Inbound webhook events by outcome");
+}
+
+std::optional<role> http_api::authenticate(const http::request& req) const {
+    const auto auth = req[bh::field::authorization];
+    constexpr std::string_view scheme = "Bearer ";
+    if (auth.size() <= scheme.size() ||
+        !std::equal(scheme.begin(), scheme.end(), auth.begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+        return std::nullopt;
+    // Compare hashes, not tokens, so lookup time says nothing about a token's prefix.
+    const auto it = token_hashes_.find(
+        sha256_hex(std::string_view(auth.data() + scheme.size(), auth.size() - scheme.size())));
+    if (it == token_hashes_.end()) return std::nullopt;
+    return it->second;
+}
+
+http::response http_api::error(unsigned status, const std::string& detail,
+                               const http::request_context& ctx) {
+    switch (status) {
+        case 413:
+            return problem(413, "body-too-large", "Payload Too Large", detail, ctx);
+        case 408:
+            return problem(408, "request-timeout", "Request Timeout", detail, ctx);
+        case 431:
+            return problem(431, "headers-too-large", "Request Header Fields Too Large", detail,
+                           ctx);
+        default:
+            return problem(status, "bad-request", "Bad Request", detail, ctx);
+    }
+}
+
+http::response http_api::handle(const http::request& req, const http::request_context& ctx) {
+    const auto started = std::chrono::steady_clock::now();
+    std::string route_name = "unknown";
+    auto res = route(req, ctx, route_name);
+    d_.m.add("bounceback_http_requests_total",
+             {{"route", route_name}, {"status", std::to_string(res.result_int())}});
+    if (d_.log_line) {
+        const auto ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count();
+        // The target is logged without its query string; tokens and signatures never are.
+        d_.log_line("request_id=" + ctx.request_id +
+                    " method=" + std::string(sv(req.method_string())) + " route=" + route_name +
+                    " status=" + std::to_string(res.result_int()) + " ms=" + std::to_string(ms));
+    }
+    return res;
+}
+
+http::response http_api::route(const http::request& req, const http::request_context& ctx,
+                               std::string& name) {
+    const auto parts = split_path(sv(req.target()));
+    const auto method = req.method();
+    auto only = [&](bh::verb v) -> std::optional<http::response> {
+        if (method == v) return std::nullopt;
+        auto res = problem(405, "method-not-allowed", "Method Not Allowed",
+                           std::string(sv(req.method_string())) + " is not allowed here", ctx);
+        res.set(bh::field::allow, std::string(sv(bh::to_string(v))));
+        return res;
+    };
+
+    if (parts.size() == 3 && parts[0] == "v1" && parts[1] == "webhooks") {
+        name = "/v1/webhooks/{source}";
+        if (auto r = only(bh::verb::post)) return *r;
+        if (!d_.ready()) {
+            auto res = problem(503, "not-ready", "Service Unavailable",
+                               "rebuilding state from the log", ctx);
+            res.set(bh::field::retry_after, "1");
+            return res;
+        }
+        return webhook(parts[2], req, ctx);
+    }
+    if (parts.size() == 1 && parts[0] == "healthz") {
+        name = "/healthz";
+        if (auto r = only(bh::verb::get)) return *r;
+        return json_response(bh::status::ok, {{"status", "ok"}});
+    }
+    if (parts.size() == 1 && parts[0] == "readyz") {
+        name = "/readyz";
+        if (auto r = only(bh::verb::get)) return *r;
+        if (!d_.ready())
+            return problem(503, "not-ready", "Service Unavailable", "rebuilding state from the log",
+                           ctx);
+        return json_response(bh::status::ok, {{"status", "ready"}});
+    }
+
+    // Everything else needs a bearer token.
+    auto known = [&]() -> std::optional<std::initializer_list<role>> {
+        if (parts.size() == 1 && parts[0] == "metrics")
+            return std::initializer_list<role>{role::manager};
+        if (parts.size() == 3 && parts[0] == "v1" && parts[1] == "complaints")
+            return std::initializer_list<role>{role::agent, role::manager, role::auditor};
+        if (parts.size() == 4 && parts[0] == "v1" && parts[1] == "complaints" &&
+            parts[3] == "history")
+            return std::initializer_list<role>{role::agent, role::auditor};
+        return std::nullopt;
+    }();
+    if (!known) return problem(404, "not-found", "Not Found", "no such resource", ctx);
+    name = parts.size() == 1   ? "/metrics"
+           : parts.size() == 3 ? "/v1/complaints/{id}"
+                               : "/v1/complaints/{id}/history";
+    if (auto r = only(bh::verb::get)) return *r;
+    const auto who = authenticate(req);
+    if (!who) {
+        auto res =
+            problem(401, "unauthorized", "Unauthorized", "a valid bearer token is required", ctx);
+        res.set(bh::field::www_authenticate, "Bearer");
+        return res;
+    }
+    if (!allowed(*who, *known))
+        return problem(403, "forbidden", "Forbidden",
+                       "the role " + std::string(to_string(*who)) + " may not read this", ctx);
+    if (name == "/metrics") {
+        http::response res{bh::status::ok, 11};
+        res.set(bh::field::content_type, "text/plain; version=0.0.4");
+        res.body() = d_.m.render();
+        return res;
+    }
+    if (name == "/v1/complaints/{id}") return complaint(parts[2], ctx);
+    return history(parts[2], ctx);
+}
+
+http::response http_api::webhook(const std::string& source, const http::request& req,
+                                 const http::request_context& ctx) {
+    const auto src = d_.cfg.webhook_sources.find(source);
+    if (src == d_.cfg.webhook_sources.end())
+        return problem(404, "unknown-source", "Not Found", "no webhook source named " + source,
+                       ctx);
+    const webhooks::signed_headers h{std::string(sv(req["webhook-id"])),
+                                     std::string(sv(req["webhook-timestamp"])),
+                                     std::string(sv(req["webhook-signature"]))};
+    if (const auto v = webhooks::verify(src->second.secrets, h, req.body(), d_.clock()); !v) {
+        auto res = problem(401, "invalid-signature", "Unauthorized",
+                           std::string(webhooks::to_string(v.error())), ctx);
+        res.set(bh::field::www_authenticate, "Standard-Webhooks");
+        return res;
+    }
+    if (const auto seen = d_.receipts.find(source, h.id)) {
+        d_.m.add("bounceback_webhook_events_total", {{"outcome", "redelivered"}});
+        return json_response(bh::status::accepted, json::parse(*seen, nullptr, false));
+    }
+    const auto events = inbound::parse_body(req.body());
+    if (!events) {
+        const auto& e = events.error();
+        d_.m.add("bounceback_webhook_events_total", {{"outcome", "invalid"}});
+        return problem(e.status, e.status == 400 ? "malformed-body" : "invalid-event",
+                       e.status == 400 ? "Bad Request" : "Unprocessable Content",
+                       e.field.empty() ? e.detail : e.field + " " + e.detail, ctx, e.field);
+    }
+    // Validate every event before executing any, so a bad batch writes nothing.
+    std::vector<inbound::command> commands;
+    for (std::size_t i = 0; i < events->size(); ++i) {
+        auto c = inbound::to_command((*events)[i]);
+        if (!c) {
+            auto field = c.error().field;
+            if (events->size() > 1) field = "[" + std::to_string(i) + "]." + field;
+            d_.m.add("bounceback_webhook_events_total", {{"outcome", "invalid"}});
+            return problem(422, "invalid-event", "Unprocessable Content",
+                           field + " " + c.error().detail, ctx, field);
+        }
+        commands.push_back(std::move(*c));
+    }
+    json accepted = json::array(), duplicates = json::array(), rejected = json::array();
+    const command_meta meta{{}, source + "/" + h.id, d_.clock()};
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+        const auto& ev = (*events)[i];
+        auto m = meta;
+        m.causation_id = ev.source + "/" + ev.id;
+        const auto outcome = d_.commands.handle(commands[i], m);
+        if (!outcome) {
+            // Nothing after this event was written; the sender retries the whole delivery and
+            // the events that did land come back as duplicates.
+            auto res = problem(
+                503, "storage-unavailable", "Service Unavailable",
+                "the event store could not write durably: " + outcome.error().message(), ctx);
+            res.set(bh::field::retry_after, "5");
+            return res;
+        }
+        switch (outcome->result) {
+            case command_outcome::kind::applied:
+                accepted.push_back(ev.id);
+                break;
+            case command_outcome::kind::unchanged:
+                duplicates.push_back(ev.id);
+                break;
+            case command_outcome::kind::rejected:
+                rejected.push_back({{"id", ev.id},
+                                    {"type", ev.type},
+                                    {"reason", std::string(to_string(outcome->why->code))},
+                                    {"detail", outcome->why->detail}});
+                break;
+        }
+        d_.m.add("bounceback_webhook_events_total",
+                 {{"outcome", outcome->result == command_outcome::kind::applied     ? "accepted"
+                              : outcome->result == command_outcome::kind::unchanged ? "unchanged"
+                                                                                    : "rejected"}});
+    }
+    const json body{{"webhook_id", h.id},
+                    {"accepted", accepted},
+                    {"unchanged", duplicates},
+                    {"rejected", rejected}};
+    d_.receipts.remember(source, h.id, body.dump(), d_.clock());
+    return json_response(bh::status::accepted, body);
+}
+
+http::response http_api::complaint(const std::string& id, const http::request_context& ctx) {
+    const auto s = d_.commands.complaint(complaint_id{id});
+    if (!s) return problem(404, "unknown-complaint", "Not Found", "no complaint " + id, ctx);
+    return json_response(bh::status::ok, complaint_view(*s));
+}
+
+http::response http_api::history(const std::string& id, const http::request_context& ctx) {
+    const auto events = d_.log.read_stream(complaint_stream(complaint_id{id}), 1);
+    if (!events)
+        return problem(503, "storage-unavailable", "Service Unavailable", events.error().message(),
+                       ctx);
+    if (events->empty())
+        return problem(404, "unknown-complaint", "Not Found", "no complaint " + id, ctx);
+    json out = json::array();
+    for (const auto& e : *events) out.push_back(codec::to_cloudevent(e));
+    return json_response(bh::status::ok, {{"complaint_id", id}, {"events", out}});
+}
+
+}  // namespace bb

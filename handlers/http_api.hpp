@@ -1,0 +1,50 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "handlers/command_service.hpp"
+#include "infra/config.hpp"
+#include "infra/event_log.hpp"
+#include "infra/http_server.hpp"
+#include "infra/metrics.hpp"
+#include "infra/webhook_receipts.hpp"
+
+namespace bb {
+
+// The HTTP routes of the embedded service: pure request -> response translation onto the
+// command service and the log. Never touches a socket.
+class http_api {
+  public:
+    struct deps {
+        const config& cfg;
+        command_service& commands;
+        event_log& log;
+        webhook_receipts& receipts;
+        metrics& m;
+        std::function<bool()> ready;
+        std::function<instant()> clock;
+        std::function<void(const std::string&)> log_line;  // one line per request
+    };
+
+    explicit http_api(deps d);
+    http::response handle(const http::request& req, const http::request_context& ctx);
+    http::response error(unsigned status, const std::string& detail,
+                         const http::request_context& ctx);
+
+  private:
+    http::response route(const http::request& req, const http::request_context& ctx,
+                         std::string& route_name);
+    http::response webhook(const std::string& source, const http::request& req,
+                           const http::request_context& ctx);
+    http::response complaint(const std::string& id, const http::request_context& ctx);
+    http::response history(const std::string& id, const http::request_context& ctx);
+    std::optional<role> authenticate(const http::request& req) const;
+
+    deps d_;
+    std::map<std::string, role> token_hashes_;  // sha256(token) -> role
+};
+
+}  // namespace bb

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/complaint.hpp"
+#include "domain/compliment.hpp"
+#include "domain/prevention.hpp"
+
+namespace bb::inbound {
+
+// An inbound CloudEvent 1.0 whose envelope was validated.
+struct cloud_event {
+    std::string id;
+    std::string source;
+    std::string type;
+    instant time{};
+    nlohmann::json data;
+};
+
+// What went wrong with an inbound message, naming the field, for problem+json (400 when the
+// bytes are not JSON at all, 422 when the JSON is not a valid event) and dead-letter reasons.
+struct invalid_input {
+    int status = 422;
+    std::string field;  // "data.customer.id", "time", "" for the body as a whole
+    std::string detail;
+    std::size_t index = 0;  // which event of a batch
+};
+
+// A customer fact that is routed to the customer's complaints waiting for a bounce-back.
+struct customer_signal {
+    idempotency_key key;
+    customer_id customer;
+    std::optional<complaint_id> complaint;  // surveys may name one
+    std::optional<activity_kind> activity;  // customer.activity
+    std::optional<double> value;
+    std::optional<int> score;  // survey.responded
+    instant at{};
+
+    complaint_command for_complaint(const complaint_id& id) const;
+};
+
+using command =
+    std::variant<complaint_command, receive_compliment, record_prevention_action, customer_signal>;
+
+inline constexpr std::size_t max_batch = 1000;
+
+// A webhook body: one structured-mode CloudEvent or a JSON array of them.
+std::expected<std::vector<cloud_event>, invalid_input> parse_body(std::string_view body);
+std::expected<cloud_event, invalid_input> parse_event(const nlohmann::json& j);
+// The command an event asks for; the idempotency key is "<source>/<id>".
+std::expected<command, invalid_input> to_command(const cloud_event& e);
+
+// The inbound types this service accepts (spec section 3).
+const std::vector<std::string_view>& known_types();
+
+}  // namespace bb::inbound

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <expected>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "domain/policy.hpp"
+
+namespace bb {
+
+enum class role { agent, manager, auditor, admin };
+std::string_view to_string(role r);
+std::optional<role> parse_role(std::string_view s);
+
+struct kafka_config {
+    std::string brokers;  // empty = embedded mode
+    std::string inbound_topic = "feedback.inbound";
+    std::string events_topic = "complaints.events";
+    std::string deadletter_topic = "feedback.deadletter";
+    std::string group = "bounceback";
+};
+
+struct webhook_source {
+    std::vector<std::string> secrets;  // whsec_<base64>; several during rotation
+};
+
+struct subscription_config {
+    std::string url;
+    std::vector<std::string> secrets;
+    std::vector<std::string> types;  // empty = every event
+    bool allow_private = false;
+};
+
+struct config {
+    std::string listen = "127.0.0.1:8080";
+    std::string data_dir = "./var";
+    bool synchronous_full = true;  // storage.synchronous: full | normal
+    kafka_config kafka;
+    std::map<std::string, webhook_source> webhook_sources;
+    std::map<std::string, role> tokens;
+    policy_book book;
+    std::vector<subscription_config> subscriptions;
+};
+
+// `key.path=value` overrides, applied to the YAML before it is read; value is YAML.
+using config_overrides = std::vector<std::pair<std::string, std::string>>;
+
+// Reads and validates the whole configuration. The error names the offending key, e.g.
+// "policies[1].acknowledge: \"4h\" is not an ISO 8601 duration (PT4H)".
+std::expected<config, std::string> load_config(const std::string& yaml_text,
+                                               const config_overrides& overrides = {});
+std::expected<config, std::string> load_config_file(const std::string& path,
+                                                    const config_overrides& overrides = {});
+
+}  // namespace bb

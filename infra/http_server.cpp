@@ -1,0 +1,146 @@
+#include "infra/http_server.hpp"
+
+#include <optional>
+#include <random>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+
+namespace bb::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+class server::session : public std::enable_shared_from_this<session> {
+  public:
+    session(tcp::socket&& socket, server& srv) : stream_(std::move(socket)), srv_(srv) {}
+
+    void run() {
+        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    }
+
+  private:
+    void read() {
+        parser_.emplace();
+        parser_->body_limit(srv_.opts_.body_limit);
+        parser_->header_limit(16 * 1024);
+        stream_.expires_after(first_ ? srv_.opts_.read_timeout : srv_.opts_.idle_timeout);
+        first_ = false;
+        beast::http::async_read(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    void on_read(beast::error_code ec) {
+        // A closed connection between requests is the normal end of a keep-alive session.
+        if (ec == beast::http::error::end_of_stream || ec == asio::error::eof ||
+            ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+            return close();
+        request_context ctx{srv_.id_prefix_ + std::to_string(++srv_.next_id_), remote()};
+        if (ec == beast::error::timeout) {
+            if (parser_->got_some())
+                return reply(srv_.error_(408, "the request took too long", ctx), false);
+            return close();
+        }
+        if (ec == beast::http::error::body_limit)
+            return reply(srv_.error_(413, "the body is larger than 1 MiB", ctx), false);
+        if (ec == beast::http::error::header_limit)
+            return reply(srv_.error_(431, "the request headers are too large", ctx), false);
+        if (ec) return reply(srv_.error_(400, "malformed HTTP request", ctx), false);
+
+        // The request is handled on the worker pool; the response comes back to our strand.
+        stream_.expires_never();
+        auto req = std::make_shared<request>(parser_->release());
+        ++srv_.in_flight_;
+        asio::post(srv_.workers_, [self = shared_from_this(), req, ctx] {
+            auto res = std::make_shared<response>(self->srv_.handler_(*req, ctx));
+            res->set("x-request-id", ctx.request_id);
+            const bool keep = req->keep_alive() && !self->srv_.stopping_;
+            asio::post(self->stream_.get_executor(),
+                       [self, res, keep] { self->reply_owned(res, keep); });
+        });
+    }
+
+    void reply(response res, bool keep_alive) {
+        ++srv_.in_flight_;
+        reply_owned(std::make_shared<response>(std::move(res)), keep_alive);
+    }
+
+    void reply_owned(std::shared_ptr<response> res, bool keep_alive) {
+        res->keep_alive(keep_alive);
+        res->prepare_payload();
+        stream_.expires_after(srv_.opts_.read_timeout);
+        beast::http::async_write(
+            stream_, *res,
+            [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+                --self->srv_.in_flight_;
+                if (ec || !keep_alive || self->srv_.stopping_) return self->close();
+                self->read();
+            });
+    }
+
+    void close() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.close();
+    }
+
+    std::string remote() {
+        beast::error_code ec;
+        const auto ep = stream_.socket().remote_endpoint(ec);
+        return ec ? std::string{} : ep.address().to_string();
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+    server& srv_;
+    bool first_ = true;
+};
+
+server::server(asio::io_context& ioc, server_options opts, handler h, error_responder err)
+    : ioc_(ioc),
+      opts_(std::move(opts)),
+      handler_(std::move(h)),
+      error_(std::move(err)),
+      acceptor_(asio::make_strand(ioc)),
+      workers_(opts_.workers) {
+    const tcp::endpoint ep{asio::ip::make_address(opts_.host), opts_.port};
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    port_ = acceptor_.local_endpoint().port();
+    std::random_device rd;
+    id_prefix_ = std::to_string(rd() % 100000) + "-";
+}
+
+server::~server() {
+    stop();
+    workers_.join();
+}
+
+void server::start() {
+    accept();
+}
+
+void server::accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_),
+                           [this](beast::error_code ec, tcp::socket socket) {
+                               if (stopping_) return;
+                               if (!ec) std::make_shared<session>(std::move(socket), *this)->run();
+                               accept();
+                           });
+}
+
+void server::stop() {
+    if (stopping_.exchange(true)) return;
+    asio::post(acceptor_.get_executor(), [this] {
+        beast::error_code ignored;
+        acceptor_.close(ignored);
+    });
+}
+
+}  // namespace bb::http

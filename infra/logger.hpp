@@ -1,0 +1,11 @@
+#pragma once
+
+#include <string>
+
+namespace bb {
+
+// One line per call on stderr, prefixed with the UTC wall time; thread-safe. Callers never pass
+// secrets (tokens, webhook secrets, signatures): the test suite greps the output for them.
+void log_line(const std::string& line);
+
+}  // namespace bb

@@ -1,0 +1,114 @@
+#include "infra/standard_webhooks.hpp"
+
+#include <charconv>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+namespace bb::webhooks {
+
+std::string_view to_string(verify_error e) {
+    switch (e) {
+        case verify_error::missing_headers:
+            return "webhook-id, webhook-timestamp and webhook-signature are required";
+        case verify_error::bad_timestamp:
+            return "webhook-timestamp must be integer seconds";
+        case verify_error::stale_timestamp:
+            return "webhook-timestamp is outside the 5 minute tolerance";
+        case verify_error::no_valid_signature:
+            return "no valid signature";
+    }
+    return "unknown";
+}
+
+std::string base64_encode(std::string_view in) {
+    std::string out(4 * ((in.size() + 2) / 3), '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(in.data()),
+                                  static_cast<int>(in.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view in) {
+    if (in.empty() || in.size() % 4 != 0) return std::nullopt;
+    std::string out(3 * in.size() / 4, '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(in.data()),
+                                  static_cast<int>(in.size()));
+    if (n < 0) return std::nullopt;
+    std::size_t len = static_cast<std::size_t>(n);
+    // EVP_DecodeBlock counts padding as zero bytes.
+    if (in.ends_with("=="))
+        len -= 2;
+    else if (in.ends_with("="))
+        len -= 1;
+    out.resize(len);
+    return out;
+}
+
+std::optional<std::string> secret_key(std::string_view secret) {
+    if (secret.starts_with("whsec_")) secret.remove_prefix(6);
+    return base64_decode(secret);
+}
+
+namespace {
+std::string hmac_sha256(std::string_view key, std::string_view msg) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out, &len);
+    return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string signed_content(std::string_view id, std::string_view ts, std::string_view body) {
+    std::string s;
+    s.reserve(id.size() + ts.size() + body.size() + 2);
+    s.append(id).append(".").append(ts).append(".").append(body);
+    return s;
+}
+}  // namespace
+
+std::string sign(std::string_view secret, std::string_view id, std::string_view timestamp,
+                 std::string_view body) {
+    const auto key = secret_key(secret).value_or(std::string{});
+    return "v1," + base64_encode(hmac_sha256(key, signed_content(id, timestamp, body)));
+}
+
+std::expected<void, verify_error> verify(const std::vector<std::string>& secrets,
+                                         const signed_headers& h, std::string_view body,
+                                         instant now, duration tolerance) {
+    if (h.id.empty() || h.timestamp.empty() || h.signature.empty())
+        return std::unexpected(verify_error::missing_headers);
+    long long ts = 0;
+    const auto [end, ec] =
+        std::from_chars(h.timestamp.data(), h.timestamp.data() + h.timestamp.size(), ts);
+    if (ec != std::errc{} || end != h.timestamp.data() + h.timestamp.size())
+        return std::unexpected(verify_error::bad_timestamp);
+    const auto sent = instant{std::chrono::seconds{ts}};
+    if (sent < now - tolerance || sent > now + tolerance)
+        return std::unexpected(verify_error::stale_timestamp);
+
+    const auto content = signed_content(h.id, h.timestamp, body);
+    std::vector<std::string> expected;
+    for (const auto& s : secrets)
+        if (const auto key = secret_key(s)) expected.push_back(hmac_sha256(*key, content));
+
+    std::string_view rest = h.signature;
+    while (!rest.empty()) {
+        const auto space = rest.find(' ');
+        const auto token = rest.substr(0, space);
+        rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+        if (!token.starts_with("v1,")) continue;  // other schemes (v1a) are not ours
+        const auto sig = base64_decode(token.substr(3));
+        if (!sig) continue;
+        for (const auto& mac : expected)
+            if (sig->size() == mac.size() &&
+                CRYPTO_memcmp(sig->data(), mac.data(), mac.size()) == 0)
+                return {};
+    }
+    return std::unexpected(verify_error::no_valid_signature);
+}
+
+}  // namespace bb::webhooks
