@@ -49,7 +49,7 @@ std::string_view sv(boost::beast::string_view s) {
     return {s.data(), s.size()};
 }
 
-bool allowed(role r, std::initializer_list<role> roles) {
+bool allowed(role r, const std::vector<role>& roles) {
     return r == role::admin || std::find(roles.begin(), roles.end(), r) != roles.end();
 }
 
@@ -147,14 +147,13 @@ http::response http_api::route(const http::request& req, const http::request_con
     }
 
     // Everything else needs a bearer token.
-    auto known = [&]() -> std::optional<std::initializer_list<role>> {
-        if (parts.size() == 1 && parts[0] == "metrics")
-            return std::initializer_list<role>{role::manager};
+    auto known = [&]() -> std::optional<std::vector<role>> {
+        if (parts.size() == 1 && parts[0] == "metrics") return std::vector<role>{role::manager};
         if (parts.size() == 3 && parts[0] == "v1" && parts[1] == "complaints")
-            return std::initializer_list<role>{role::agent, role::manager, role::auditor};
+            return std::vector<role>{role::agent, role::manager, role::auditor};
         if (parts.size() == 4 && parts[0] == "v1" && parts[1] == "complaints" &&
             parts[3] == "history")
-            return std::initializer_list<role>{role::agent, role::auditor};
+            return std::vector<role>{role::agent, role::auditor};
         return std::nullopt;
     }();
     if (!known) return problem(404, "not-found", "Not Found", "no such resource", ctx);

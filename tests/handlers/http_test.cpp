@@ -1,0 +1,336 @@
+// Real HTTP over loopback against the embedded service, one scenario per status code.
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "handlers/command_service.hpp"
+#include "handlers/deadline_scheduler.hpp"
+#include "handlers/http_api.hpp"
+#include "infra/http_server.hpp"
+#include "infra/iso8601.hpp"
+#include "infra/sqlite_event_log.hpp"
+#include "infra/standard_webhooks.hpp"
+#include "infra/webhook_receipts.hpp"
+#include "tests/domain/fixtures.hpp"
+#include "tests/infra/temp_dir.hpp"
+
+using namespace bb;
+using nlohmann::json;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bh = beast::http;
+
+namespace {
+
+const std::string secret = "whsec_" + webhooks::base64_encode("helpdesk-secret-for-tests");
+
+instant wall() {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+config test_config() {
+    config c;
+    c.book = test::book();
+    c.webhook_sources["helpdesk"] = webhook_source{{secret}};
+    c.tokens = {{"tok-agent", role::agent},
+                {"tok-manager", role::manager},
+                {"tok-auditor", role::auditor},
+                {"tok-admin", role::admin}};
+    return c;
+}
+
+struct reply {
+    unsigned status = 0;
+    std::string body;
+    std::string content_type;
+    std::string www_authenticate;
+    json js() const { return json::parse(body, nullptr, false); }
+};
+
+// The embedded service on an ephemeral loopback port.
+struct service {
+    test::temp_dir dir;
+    config cfg = test_config();
+    sqlite_event_log log{{(dir.path() / "events.db").string(), true, 1024}};
+    webhook_receipts receipts{(dir.path() / "events.db").string(), true};
+    metrics m;
+    command_service commands{log, cfg.book, m};
+    asio::io_context ioc;
+    deadline_scheduler scheduler{
+        ioc, wall, [this](const complaint_id& id, instant now) {
+            (void)commands.tick(id, now, command_meta{"scheduler", "tick", now});
+        }};
+    std::vector<std::string> log_lines;
+    std::mutex log_mutex;
+    http_api api{{cfg, commands, log, receipts, m, [this] { return scheduler.ready(); }, wall,
+                  [this](const std::string& l) {
+                      std::lock_guard lock(log_mutex);
+                      log_lines.push_back(l);
+                  }}};
+    http::server server{
+        ioc,
+        {"127.0.0.1", 0, 1 << 20, std::chrono::seconds{1}, std::chrono::seconds{2}, 4},
+        [this](const http::request& r, const http::request_context& c) { return api.handle(r, c); },
+        [this](unsigned s, const std::string& d, const http::request_context& c) {
+            return api.error(s, d, c);
+        }};
+    std::vector<std::thread> threads;
+
+    service() {
+        commands.on_deadline_change(
+            [this](const complaint_id& id, std::optional<instant> n) { scheduler.update(id, n); });
+        server.start();
+        for (int i = 0; i < 2; ++i) threads.emplace_back([this] { ioc.run(); });
+        REQUIRE(commands.rebuild().has_value());
+        scheduler.start();
+    }
+    ~service() {
+        server.stop();
+        scheduler.stop();
+        ioc.stop();
+        for (auto& t : threads) t.join();
+    }
+
+    reply send(bh::verb method, const std::string& target, const std::string& body = {},
+               const std::map<std::string, std::string>& headers = {}) {
+        asio::io_context io;
+        beast::tcp_stream stream(io);
+        stream.connect(asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), server.port()});
+        bh::request<bh::string_body> req{method, target, 11};
+        req.set(bh::field::host, "127.0.0.1");
+        for (const auto& [k, v] : headers) req.set(k, v);
+        req.body() = body;
+        req.prepare_payload();
+        bh::write(stream, req);
+        beast::flat_buffer buf;
+        bh::response<bh::string_body> res;
+        bh::read(stream, buf, res);
+        return {res.result_int(), res.body(), std::string(res[bh::field::content_type]),
+                std::string(res[bh::field::www_authenticate])};
+    }
+
+    reply get(const std::string& target, const std::string& token = {}) {
+        return send(bh::verb::get, target, {},
+                    token.empty()
+                        ? std::map<std::string, std::string>{}
+                        : std::map<std::string, std::string>{{"Authorization", "Bearer " + token}});
+    }
+
+    reply webhook(const std::string& body, const std::string& id, instant ts,
+                  const std::string& source = "helpdesk", const std::string& key = secret) {
+        const auto t = std::to_string(ts.time_since_epoch().count());
+        return send(bh::verb::post, "/v1/webhooks/" + source, body,
+                    {{"webhook-id", id},
+                     {"webhook-timestamp", t},
+                     {"webhook-signature", webhooks::sign(key, id, t, body)},
+                     {"content-type", "application/json"}});
+    }
+};
+
+json filing_event(const std::string& id, const std::string& complaint) {
+    return json{{"specversion", "1.0"},
+                {"id", id},
+                {"source", "zendesk"},
+                {"type", "complaint.filed"},
+                {"time", iso8601::format_instant(wall())},
+                {"data",
+                 {{"complaint_id", complaint},
+                  {"customer", {{"id", "cust-1"}, {"segment", "standard"}, {"value", 100}}},
+                  {"severity", "low"},
+                  {"channel", "email"},
+                  {"category", "billing"},
+                  {"product", "card"},
+                  {"team", "emea"},
+                  {"summary", "double charge"}}}};
+}
+
+}  // namespace
+
+SCENARIO("signed webhooks are accepted once, durably", "[http][webhook]") {
+    service svc;
+    GIVEN("a valid signed delivery") {
+        const auto body = filing_event("e-1", "c1").dump();
+        const auto r = svc.webhook(body, "msg_1", wall());
+        THEN("it is 202 with the accepted ids, and the event is in the log") {
+            CHECK(r.status == 202);
+            CHECK(r.js()["accepted"] == json::array({"e-1"}));
+            CHECK(svc.log.head() == 1);
+            CHECK(svc.log.read_stream("complaint-c1", 1)->front().type == "ComplaintFiled");
+        }
+        WHEN("the same webhook-id is delivered again") {
+            const auto again = svc.webhook(body, "msg_1", wall());
+            THEN("it is 202 with the same answer and nothing is written") {
+                CHECK(again.status == 202);
+                CHECK(again.body == r.body);
+                CHECK(svc.log.head() == 1);
+            }
+        }
+        WHEN("the same event arrives under another webhook-id") {
+            const auto again = svc.webhook(body, "msg_2", wall());
+            THEN("it is 202, reported unchanged, and nothing is written") {
+                CHECK(again.status == 202);
+                CHECK(again.js()["unchanged"] == json::array({"e-1"}));
+                CHECK(svc.log.head() == 1);
+            }
+        }
+        WHEN("an event does not fit the complaint's state") {
+            auto ev = filing_event("e-2", "c1");
+            ev["type"] = "complaint.resolved";
+            ev["data"] = {{"complaint_id", "c1"}, {"employee", "ana"}};
+            const auto rej = svc.webhook(ev.dump(), "msg_3", wall());
+            THEN("it is accepted as a delivery and the rejection names its reason") {
+                CHECK(rej.status == 202);
+                CHECK(rej.js()["rejected"][0]["reason"] == "invalid_transition");
+                CHECK(svc.log.head() == 1);
+                CHECK(svc.m.value("bounceback_rejections_total",
+                                  {{"reason", "invalid_transition"}}) == 1);
+            }
+        }
+    }
+    GIVEN("a batch of two events") {
+        const auto body =
+            json::array({filing_event("e-1", "c1"), filing_event("e-2", "c2")}).dump();
+        THEN("both are accepted") {
+            const auto r = svc.webhook(body, "msg_b", wall());
+            CHECK(r.status == 202);
+            CHECK(r.js()["accepted"].size() == 2);
+            CHECK(svc.log.head() == 2);
+        }
+    }
+}
+
+SCENARIO("webhooks that cannot be trusted or understood are refused", "[http][webhook]") {
+    service svc;
+    const auto body = filing_event("e-1", "c1").dump();
+    THEN("unsigned -> 401") {
+        const auto r = svc.send(bh::verb::post, "/v1/webhooks/helpdesk", body);
+        CHECK(r.status == 401);
+        CHECK(r.content_type == "application/problem+json");
+    }
+    THEN("signed with another secret -> 401") {
+        CHECK(
+            svc.webhook(body, "m", wall(), "helpdesk", "whsec_" + webhooks::base64_encode("wrong"))
+                .status == 401);
+    }
+    THEN("a timestamp 301 s old -> 401; 299 s old -> 202") {
+        CHECK(svc.webhook(body, "m1", wall() - std::chrono::seconds{301}).status == 401);
+        CHECK(svc.webhook(body, "m2", wall() - std::chrono::seconds{299}).status == 202);
+    }
+    THEN("an unknown source -> 404") {
+        CHECK(svc.webhook(body, "m", wall(), "nosuch").status == 404);
+    }
+    THEN("a body that is not JSON -> 400 problem+json") {
+        const auto r = svc.webhook("{not json", "m", wall());
+        CHECK(r.status == 400);
+        CHECK(r.js()["type"] == "/problems/malformed-body");
+        CHECK_FALSE(r.js()["request_id"].get<std::string>().empty());
+    }
+    THEN("an invalid event -> 422 naming the field, nothing written") {
+        auto ev = filing_event("e-1", "c1");
+        ev["data"]["customer"].erase("id");
+        const auto r = svc.webhook(ev.dump(), "m", wall());
+        CHECK(r.status == 422);
+        CHECK(r.js()["field"] == "data.customer.id");
+        CHECK(svc.log.head() == 0);
+    }
+    THEN("a batch with one invalid event writes nothing") {
+        auto bad = filing_event("e-2", "c2");
+        bad["data"]["severity"] = "huge";
+        const auto r =
+            svc.webhook(json::array({filing_event("e-1", "c1"), bad}).dump(), "m", wall());
+        CHECK(r.status == 422);
+        CHECK(r.js()["field"] == "[1].data.severity");
+        CHECK(svc.log.head() == 0);
+    }
+    THEN("a body over 1 MiB -> 413") {
+        // Headers announce the size; the server answers before the body is sent.
+        asio::io_context io;
+        asio::ip::tcp::socket s(io);
+        s.connect({asio::ip::make_address("127.0.0.1"), svc.server.port()});
+        const std::string head =
+            "POST /v1/webhooks/helpdesk HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+            std::to_string((1 << 20) + 1) + "\r\n\r\n{";
+        asio::write(s, asio::buffer(head));
+        beast::flat_buffer buf;
+        bh::response<bh::string_body> res;
+        bh::read(s, buf, res);
+        CHECK(res.result_int() == 413);
+        CHECK(json::parse(res.body())["type"] == "/problems/body-too-large");
+    }
+}
+
+SCENARIO("every other endpoint needs a bearer token with the right role", "[http][auth]") {
+    service svc;
+    REQUIRE(svc.webhook(filing_event("e-1", "c1").dump(), "m", wall()).status == 202);
+    THEN("health and readiness are open") {
+        CHECK(svc.get("/healthz").status == 200);
+        CHECK(svc.get("/readyz").status == 200);
+    }
+    THEN("no token -> 401 with a challenge; an unknown token -> 401") {
+        const auto r = svc.get("/v1/complaints/c1");
+        CHECK(r.status == 401);
+        CHECK(r.www_authenticate == "Bearer");
+        CHECK(svc.get("/v1/complaints/c1", "tok-nobody").status == 401);
+    }
+    THEN("an agent reads complaints and their history, not metrics") {
+        const auto r = svc.get("/v1/complaints/c1", "tok-agent");
+        CHECK(r.status == 200);
+        CHECK(r.js()["status"] == "received");
+        CHECK(r.js()["policy"]["id"] == "standard");
+        CHECK(svc.get("/v1/complaints/c1/history", "tok-agent").js()["events"][0]["type"] ==
+              "ComplaintFiled");
+        CHECK(svc.get("/metrics", "tok-agent").status == 403);
+    }
+    THEN("a manager reads metrics, an auditor history, an admin everything") {
+        const auto m = svc.get("/metrics", "tok-manager");
+        CHECK(m.status == 200);
+        CHECK(m.body.find("bounceback_events_appended_total 1") != std::string::npos);
+        CHECK(m.body.find("bounceback_http_requests_total{route=\"/v1/webhooks/"
+                          "{source}\",status=\"202\"} 1") != std::string::npos);
+        CHECK(m.body.find("bounceback_complaints{state=\"received\"} 1") != std::string::npos);
+        CHECK(m.body.find("bounceback_append_seconds_bucket") != std::string::npos);
+        CHECK(svc.get("/v1/complaints/c1/history", "tok-auditor").status == 200);
+        CHECK(svc.get("/v1/complaints/c1/history", "tok-manager").status == 403);
+        CHECK(svc.get("/metrics", "tok-admin").status == 200);
+    }
+    THEN("unknown things are 404 and wrong methods 405, as problem+json") {
+        CHECK(svc.get("/v1/complaints/nope", "tok-agent").status == 404);
+        CHECK(svc.get("/v1/nothing-here", "tok-admin").status == 404);
+        const auto r = svc.send(bh::verb::delete_, "/v1/complaints/c1");
+        CHECK(r.status == 405);
+        CHECK(r.content_type == "application/problem+json");
+    }
+    THEN("tokens and signatures never reach the log") {
+        (void)svc.get("/v1/complaints/c1", "tok-agent");
+        std::lock_guard lock(svc.log_mutex);
+        REQUIRE_FALSE(svc.log_lines.empty());
+        for (const auto& l : svc.log_lines) {
+            CHECK(l.find("tok-agent") == std::string::npos);
+            CHECK(l.find("v1,") == std::string::npos);
+            CHECK(l.find("request_id=") == 0);
+        }
+    }
+}
+
+SCENARIO("a client that sends too slowly is cut off", "[http][timeouts]") {
+    service svc;
+    asio::io_context io;
+    asio::ip::tcp::socket s(io);
+    s.connect({asio::ip::make_address("127.0.0.1"), svc.server.port()});
+    asio::write(
+        s, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n")));  // never finishes
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    beast::flat_buffer buf;
+    bh::response<bh::string_body> res;
+    beast::error_code ec;
+    bh::read(s, buf, res, ec);
+    CHECK((ec || res.result_int() == 408));
+}

@@ -1,0 +1,146 @@
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "handlers/cfpb_import.hpp"
+#include "handlers/inbound.hpp"
+#include "tests/domain/fixtures.hpp"
+
+using namespace bb;
+using namespace bb::test;
+using nlohmann::json;
+
+namespace {
+json filed() {
+    return json{{"specversion", "1.0"},
+                {"id", "e-1"},
+                {"source", "zendesk"},
+                {"type", "complaint.filed"},
+                {"time", "2026-11-20T10:00:00Z"},
+                {"data",
+                 {{"complaint_id", "c1"},
+                  {"customer", {{"id", "cust-1"}, {"segment", "vip"}, {"value", 900}}},
+                  {"severity", "high"},
+                  {"channel", "email"},
+                  {"category", "billing"},
+                  {"product", "card"},
+                  {"team", "emea"},
+                  {"summary", "double charge"}}}};
+}
+inbound::invalid_input error_of(const json& j) {
+    const auto e = inbound::parse_event(j);
+    if (!e) return e.error();
+    const auto c = inbound::to_command(*e);
+    REQUIRE_FALSE(c.has_value());
+    return c.error();
+}
+}  // namespace
+
+TEST_CASE("a complaint.filed CloudEvent becomes a filing with key source/id",
+          "[handlers][inbound]") {
+    const auto e = inbound::parse_event(filed());
+    REQUIRE(e.has_value());
+    const auto c = inbound::to_command(*e);
+    REQUIRE(c.has_value());
+    const auto& f = std::get<file_complaint>(std::get<complaint_command>(*c));
+    CHECK(f.key == key("zendesk/e-1"));
+    CHECK(f.id == cid("c1"));
+    CHECK(f.customer == customer_ref{customer_id{"cust-1"}, "vip", 900});
+    CHECK(f.sev == severity::high);
+    CHECK(f.at == at("2026-11-20T10:00:00Z"));
+}
+
+TEST_CASE("invalid events are refused naming the field", "[handlers][inbound]") {
+    auto j = filed();
+    j.erase("specversion");
+    CHECK(error_of(j).field == "specversion");
+    j = filed();
+    j["type"] = "complaint.exploded";
+    CHECK(error_of(j).field == "type");
+    j = filed();
+    j["time"] = "yesterday";
+    CHECK(error_of(j).field == "time");
+    j = filed();
+    j["data"]["customer"].erase("id");
+    CHECK(error_of(j).field == "data.customer.id");
+    j = filed();
+    j["data"]["severity"] = "apocalyptic";
+    CHECK(error_of(j).field == "data.severity");
+    j = filed();
+    j["type"] = "survey.responded";
+    j["data"] = {{"customer_id", "cust-1"}, {"score", 11}};
+    CHECK(error_of(j).field == "data.score");
+    j["type"] = "customer.activity";
+    j["data"] = {{"customer_id", "cust-1"}, {"kind", "teleport"}};
+    CHECK(error_of(j).field == "data.kind");
+}
+
+TEST_CASE("a body is one event or a batch", "[handlers][inbound]") {
+    CHECK(inbound::parse_body(filed().dump())->size() == 1);
+    CHECK(inbound::parse_body(json::array({filed(), filed()}).dump())->size() == 2);
+    CHECK(inbound::parse_body("{nope").error().status == 400);
+    auto bad = filed();
+    bad.erase("id");
+    const auto e = inbound::parse_body(json::array({filed(), bad}).dump());
+    REQUIRE_FALSE(e.has_value());
+    CHECK(e.error().status == 422);
+    CHECK(e.error().field == "[1].id");
+    CHECK(inbound::parse_body("[]").error().status == 422);
+}
+
+TEST_CASE("customer signals route by customer", "[handlers][inbound]") {
+    auto j = filed();
+    j["type"] = "customer.activity";
+    j["data"] = {{"customer_id", "cust-1"}, {"kind", "purchase"}, {"value", 20}};
+    const auto c = inbound::to_command(*inbound::parse_event(j));
+    const auto& s = std::get<inbound::customer_signal>(*c);
+    CHECK(s.customer == customer_id{"cust-1"});
+    const auto cmd = std::get<record_customer_activity>(s.for_complaint(cid("c9")));
+    CHECK(cmd.id == cid("c9"));
+    CHECK(cmd.kind == activity_kind::purchase);
+}
+
+TEST_CASE("CSV records: quotes, doubled quotes, newlines in fields, CRLF", "[handlers][cfpb]") {
+    std::istringstream in("a,\"b,1\",\"say \"\"hi\"\"\"\r\n\"multi\nline\",,z\n");
+    std::vector<std::string> f;
+    REQUIRE(cfpb::read_record(in, f));
+    CHECK(f == std::vector<std::string>{"a", "b,1", "say \"hi\""});
+    REQUIRE(cfpb::read_record(in, f));
+    CHECK(f == std::vector<std::string>{"multi\nline", "", "z"});
+    CHECK_FALSE(cfpb::read_record(in, f));
+}
+
+TEST_CASE("CFPB rows map to inbound events per the data README", "[handlers][cfpb]") {
+    std::istringstream in(
+        "Date received,Product,Sub-product,Issue,Sub-issue,Consumer complaint narrative,Company "
+        "public response,Company,State,ZIP code,Tags,Consumer consent provided?,Submitted via,Date "
+        "sent to company,Company response to consumer,Timely response?,Consumer "
+        "disputed?,Complaint ID\n"
+        "9/24/2019,Mortgage,,Trouble during payment process,,\"They lost my\npayment, "
+        "twice\",,BANK X,NY,10001,Older American,,Web,9/26/2019,Closed with "
+        "explanation,Yes,Yes,42\n"
+        "2019-09-25,Credit card,,Billing disputes,Wrong amount,,,BANK Y,,,,,Phone,2019-09-25,In "
+        "progress,Yes,N/A,43\n");
+    const auto r = cfpb::import_csv(in);
+    REQUIRE(r.has_value());
+    CHECK(r->rows == 2);
+    CHECK(r->errors.empty());
+    std::vector<std::string> types;
+    for (const auto& e : r->events)
+        types.push_back(e["type"].get<std::string>() + ":" +
+                        e["data"]["complaint_id"].get<std::string>());
+    CHECK(types == std::vector<std::string>{"complaint.filed:42", "complaint.filed:43",
+                                            "complaint.acknowledged:42", "complaint.resolved:42",
+                                            "survey.responded:42"});
+    const auto& f = r->events[0];
+    CHECK(f["id"] == "cfpb-42-filed");
+    CHECK(f["time"] == "2019-09-24T00:00:00Z");
+    CHECK(f["data"]["customer"]["id"] == "cfpb-NY-10001");
+    CHECK(f["data"]["customer"]["segment"] == "older-american");
+    CHECK(f["data"]["category"] == "Trouble during payment process");
+    CHECK(f["data"]["summary"] == "They lost my\npayment, twice");
+    CHECK(r->events[3]["time"] == "2019-09-26T00:00:00Z");
+    CHECK(r->events[4]["data"]["score"] == 0);
+    for (const auto& e : r->events)
+        CHECK(inbound::to_command(*inbound::parse_event(e)).has_value());
+}

@@ -1,0 +1,117 @@
+#include <catch2/catch.hpp>
+
+#include "infra/config.hpp"
+#include "infra/iso8601.hpp"
+
+using namespace bb;
+using namespace std::chrono_literals;
+
+namespace {
+const std::string minimal = R"(
+calendars:
+  office: { time_zone: Europe/Berlin, hours: { mon: ["09:00","17:00"], fri: [["09:00","12:00"],["13:00","17:00"]] }, holidays: ["2026-12-25"] }
+  always: { time_zone: UTC, hours: all }
+policies:
+  - id: vip
+    match: { segment: [vip], severity: [high, critical] }
+    calendar: always
+    acknowledge: PT15M
+    resolve: PT4H
+    escalation: [ { on: warning, to_level: 1 }, { on: breach, target: resolve, to_level: 2 } ]
+  - id: standard
+    calendar: office
+    acknowledge: PT4H
+    resolve: P2D
+tokens: { "t-1": manager }
+webhook_sources: { helpdesk: { secret: "whsec_c2VjcmV0" } }
+)";
+
+std::string error_of(const std::string& yaml, const config_overrides& o = {}) {
+    const auto c = load_config(yaml, o);
+    REQUIRE_FALSE(c.has_value());
+    return c.error();
+}
+}  // namespace
+
+TEST_CASE("a valid configuration is read completely", "[infra][config]") {
+    const auto c = load_config(minimal);
+    REQUIRE(c.has_value());
+    CHECK(c->listen == "127.0.0.1:8080");
+    CHECK(c->kafka.inbound_topic == "feedback.inbound");
+    REQUIRE(c->book.policies.size() == 2);
+    const auto& vip = c->book.policies[0];
+    CHECK(vip.acknowledge == 15min);
+    CHECK(vip.bounce_back == std::chrono::days{14});
+    CHECK(vip.warn_at == 0.8);
+    REQUIRE(vip.escalation.size() == 2);
+    CHECK(vip.escalation[1].target == sla_target::resolve);
+    const auto* office = c->book.calendar("office");
+    REQUIRE(office != nullptr);
+    CHECK(office->weekly[1].size() == 1);
+    CHECK(office->weekly[5].size() == 2);
+    CHECK(office->holidays.size() == 1);
+    CHECK(c->tokens.at("t-1") == role::manager);
+    CHECK(c->book.match("standard", severity::low, "email")->id == "standard");
+}
+
+TEST_CASE("invalid configuration names the key", "[infra][config]") {
+    CHECK(error_of("polices: []") == "polices: unknown key");
+    CHECK(error_of("calendars: {}\npolicies: []") ==
+          "policies: at least one SLA policy is required");
+    auto bad_duration = minimal;
+    bad_duration.replace(bad_duration.find("PT15M"), 5, "15min");
+    CHECK(error_of(bad_duration)
+              .starts_with("policies[0].acknowledge: \"15min\" is not an ISO 8601 duration"));
+    auto bad_zone = minimal;
+    bad_zone.replace(bad_zone.find("Europe/Berlin"), 13, "Mars/Olympus");
+    CHECK(error_of(bad_zone) ==
+          "calendars.office.time_zone: \"Mars/Olympus\" is not an IANA time zone");
+    auto bad_calendar = minimal;
+    bad_calendar.replace(bad_calendar.find("calendar: office"), 16, "calendar: nowhere");
+    CHECK(error_of(bad_calendar) ==
+          "policies[1].calendar: \"nowhere\" is not a calendar in calendars");
+    CHECK(
+        error_of(minimal,
+                 {{"policies",
+                   "[{id: x, calendar: always, acknowledge: PT1H, resolve: PT1H, warn_at: 2}]"}}) ==
+        "policies[0].warn_at: must be a fraction in (0, 1]");
+    auto bad_secret = minimal;
+    bad_secret.replace(bad_secret.find("whsec_c2VjcmV0"), 14, "c2VjcmV0");
+    CHECK(error_of(bad_secret) == "webhook_sources.helpdesk.secret: must start with whsec_");
+    auto bad_role = minimal;
+    bad_role.replace(bad_role.find("manager"), 7, "boss");
+    const auto err = error_of(bad_role);
+    CHECK(err == "tokens.<token>: role must be agent, manager, auditor or admin");
+    CHECK(err.find("t-1") == std::string::npos);  // a token is a secret: never echoed
+}
+
+TEST_CASE("every key can be overridden", "[infra][config]") {
+    const auto c = load_config(minimal, {{"listen", "127.0.0.1:9999"},
+                                         {"kafka.brokers", "127.0.0.1:9092"},
+                                         {"storage.synchronous", "normal"}});
+    REQUIRE(c.has_value());
+    CHECK(c->listen == "127.0.0.1:9999");
+    CHECK(c->kafka.brokers == "127.0.0.1:9092");
+    CHECK_FALSE(c->synchronous_full);
+}
+
+TEST_CASE("ISO 8601 instants and durations", "[infra][iso8601]") {
+    using iso8601::parse_duration;
+    using iso8601::parse_instant;
+    CHECK(parse_duration("PT4H") == 4h);
+    CHECK(parse_duration("P14D") == std::chrono::days{14});
+    CHECK(parse_duration("P1DT2H30M5S") == 24h + 2h + 30min + 5s);
+    CHECK(parse_duration("P2W") == std::chrono::days{14});
+    CHECK_FALSE(parse_duration("P1M").has_value());  // months have no fixed length
+    CHECK_FALSE(parse_duration("PT").has_value());
+    CHECK_FALSE(parse_duration("4h").has_value());
+    CHECK(iso8601::format_duration(24h + 2h + 30min) == "P1DT2H30M");
+    CHECK(parse_instant("2026-11-20T10:00:00Z") ==
+          instant{std::chrono::sys_days{std::chrono::year{2026} / 11 / 20}.time_since_epoch()} +
+              10h);
+    CHECK(parse_instant("2026-11-20T11:00:00.123+01:00") == parse_instant("2026-11-20T10:00:00Z"));
+    CHECK_FALSE(parse_instant("2026-02-30T10:00:00Z").has_value());
+    CHECK_FALSE(parse_instant("2026-11-20 10:00").has_value());
+    CHECK(iso8601::format_instant(*parse_instant("2026-11-20T10:00:00-05:00")) ==
+          "2026-11-20T15:00:00Z");
+}

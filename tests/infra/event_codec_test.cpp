@@ -1,0 +1,90 @@
+#include <catch2/catch.hpp>
+
+#include "infra/codec/cloudevent_codec.hpp"
+#include "infra/codec/event_codec.hpp"
+#include "tests/domain/fixtures.hpp"
+
+using namespace bb;
+using namespace bb::test;
+
+TEST_CASE("every domain event survives encode -> decode unchanged", "[infra][codec]") {
+    // A history that touches every event type.
+    auto log = history_of({
+        filing("c1", "cust-1", "vip", severity::high, at("2026-11-20T10:00:00Z"), 9000),
+        tick{at("2026-11-20T10:20:00Z")},
+        acknowledge_complaint{key("ack"), cid("c1"), emp("ana"), at("2026-11-20T10:21:00Z")},
+        assign_complaint{key("as"), cid("c1"), emp("bo"), at("2026-11-20T10:22:00Z")},
+        request_customer_info{key("ask"), cid("c1"), at("2026-11-20T10:30:00Z")},
+        record_customer_reply{key("rep"), cid("c1"), at("2026-11-20T11:30:00Z")},
+        record_root_cause{key("rc"), cid("c1"), "duplicate-charge", emp("bo"),
+                          at("2026-11-20T11:40:00Z")},
+        offer_recovery{key("ro"), cid("c1"), "refund", 12.5, at("2026-11-20T11:45:00Z")},
+        resolve_complaint{key("res"), cid("c1"), emp("bo"), at("2026-11-20T12:00:00Z")},
+        reopen_complaint{key("re"), cid("c1"), "still charged", at("2026-11-21T12:00:00Z")},
+        resolve_complaint{key("res2"), cid("c1"), emp("bo"), at("2026-11-21T13:00:00Z")},
+        record_survey{key("sv"), cid("c1"), 9, at("2026-11-22T13:00:00Z")},
+    });
+    auto lost = history_of(
+        {filing("c2", "cust-2", "standard", severity::low, at("2026-11-20T10:00:00Z")),
+         acknowledge_complaint{key("a2"), cid("c2"), emp("ana"), at("2026-11-20T10:01:00Z")},
+         resolve_complaint{key("r2"), cid("c2"), emp("ana"), at("2026-11-20T10:02:00Z")},
+         record_survey{key("s2"), cid("c2"), 1, at("2026-11-20T11:00:00Z")}});
+    log.insert(log.end(), lost.begin(), lost.end());
+    log.push_back(complaint_withdrawn{key("w"), cid("c3"), "dup", at("2026-11-20T10:00:00Z")});
+    log.push_back(
+        complaint_escalated{key("m"), cid("c3"), 0, 1, "manual: x", at("2026-11-20T10:00:00Z")});
+
+    std::set<std::string> types;
+    for (const auto& e : log) {
+        const codec::any_event any{e};
+        const auto data = codec::encode(any);
+        const auto back = codec::decode(codec::type_name(any), nlohmann::json::parse(data.dump()),
+                                        event_key(e), event_time(e));
+        INFO(data.dump());
+        REQUIRE(back.has_value());
+        CHECK(std::get<complaint_event>(*back) == e);
+        types.insert(std::string(event_type_name(e)));
+    }
+    CHECK(types.size() == std::variant_size_v<complaint_event>);
+
+    const compliment_received k{
+        key("k"), compliment_id{"k1"}, customer_id{"cust-1"},     {emp("ana")}, "survey",
+        "great",  cid("c1"),           at("2026-11-20T10:00:00Z")};
+    CHECK(std::get<compliment_received>(
+              *codec::decode("ComplimentReceived", codec::encode(k), k.key, k.at)) == k);
+    const prevention_action_recorded p{key("p"),      action_id{"p1"}, "billing",
+                                       "fix retries", "ops",           at("2026-11-20T10:00:00Z")};
+    CHECK(std::get<prevention_action_recorded>(
+              *codec::decode("PreventionActionRecorded", codec::encode(p), p.key, p.at)) == p);
+}
+
+TEST_CASE("decoding names what is missing", "[infra][codec]") {
+    const auto r = codec::decode("ComplaintAcknowledged", nlohmann::json{{"complaint_id", "c1"}},
+                                 key("k"), at("2026-11-20T10:00:00Z"));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == "employee is missing");
+    CHECK(codec::decode("NoSuchEvent", nlohmann::json{{"complaint_id", "c1"}}, key("k"),
+                        at("2026-11-20T10:00:00Z"))
+              .error() == "unknown event type NoSuchEvent");
+}
+
+TEST_CASE("stored records round-trip through CloudEvents", "[infra][codec]") {
+    const event_record r{7,
+                         "complaint-c1",
+                         3,
+                         "cust-1",
+                         "ComplaintAcknowledged",
+                         R"({"complaint_id":"c1","employee":"ana"})",
+                         at("2026-11-20T10:00:00Z"),
+                         at("2026-11-20T10:00:01Z"),
+                         "helpdesk/1",
+                         "helpdesk/1",
+                         "helpdesk/w1",
+                         std::string(64, 'a'),
+                         std::string(64, 'b')};
+    const auto ce = codec::to_cloudevent(r);
+    CHECK(ce["specversion"] == "1.0");
+    CHECK(ce["id"] == "complaint-c1/3");
+    CHECK(ce["type"] == "ComplaintAcknowledged");
+    CHECK(codec::from_cloudevent(ce).value() == r);
+}
