@@ -7,6 +7,7 @@
 #include <date/tz.h>
 
 #include "domain/complaint.hpp"
+#include "infra/iso8601.hpp"
 
 namespace bb::app {
 namespace {
@@ -14,10 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 
 instant utc(const char* iso) {
-    std::istringstream in{iso};
-    instant t;
-    in >> date::parse("%FT%TZ", t);
-    return t;
+    return iso8601::parse_instant(iso).value();
 }
 
 policy_book demo_book() {

@@ -290,9 +290,10 @@ struct decision {
 
 std::string escalation_reason(escalation_trigger trig, std::optional<sla_target> target,
                               std::string_view note) {
+    // Appends, not `"x" + std::string(...)`: GCC 12 reports a false -Wrestrict for the latter.
     std::string r(to_string(trig));
-    if (target) r += ":" + std::string(to_string(*target));
-    if (!note.empty()) r += ": " + std::string(note);
+    if (target) r.append(":").append(to_string(*target));
+    if (!note.empty()) r.append(": ").append(note);
     return r;
 }
 

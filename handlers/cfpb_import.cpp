@@ -54,14 +54,9 @@ namespace {
 
 // "2019-09-24" or "9/24/2019" (the export uses both) -> midnight UTC.
 std::optional<instant> parse_date(const std::string& s) {
-    date::year_month_day ymd{};
-    for (const char* fmt : {"%Y-%m-%d", "%m/%d/%Y"}) {
-        std::istringstream in(s);
-        in >> date::parse(fmt, ymd);
-        if (!in.fail() && ymd.ok() && in.peek() == std::char_traits<char>::eof())
-            return instant{date::sys_days{ymd}.time_since_epoch()};
-    }
-    return std::nullopt;
+    const auto ymd = iso8601::parse_date(s);
+    if (!ymd) return std::nullopt;
+    return instant{date::sys_days{*ymd}.time_since_epoch()};
 }
 
 std::string slug(std::string s) {

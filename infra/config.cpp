@@ -137,12 +137,9 @@ business_calendar read_calendar(const std::string& id, const YAML::Node& n,
     }
     const auto hol = strings(n["holidays"], path + ".holidays");
     for (std::size_t i = 0; i < hol.size(); ++i) {
-        std::istringstream in(hol[i]);
-        date::year_month_day ymd{};
-        in >> date::parse("%F", ymd);
-        if (in.fail() || !ymd.ok())
-            fail(path + ".holidays[" + std::to_string(i) + "]", "is not a date YYYY-MM-DD");
-        cal.holidays.insert(date::local_days{ymd});
+        const auto ymd = hol[i].size() == 10 ? iso8601::parse_date(hol[i]) : std::nullopt;
+        if (!ymd) fail(path + ".holidays[" + std::to_string(i) + "]", "is not a date YYYY-MM-DD");
+        cal.holidays.insert(date::local_days{*ymd});
     }
     return cal;
 }

@@ -64,6 +64,25 @@ std::optional<instant> parse_instant(std::string_view s) {
            std::chrono::minutes{mi} + std::chrono::seconds{std::min(se, 59)} - offset;
 }
 
+std::optional<date::year_month_day> parse_date(std::string_view s) {
+    int y = 0, m = 0, d = 0;
+    if (s.size() == 10 && s[4] == '-' && s[7] == '-' && digits(s, 0, 4, y) && digits(s, 5, 2, m) &&
+        digits(s, 8, 2, d)) {
+    } else {
+        // M/D/YYYY with one or two digits for month and day.
+        const auto a = s.find('/');
+        const auto b = a == std::string_view::npos ? a : s.find('/', a + 1);
+        if (b == std::string_view::npos || a < 1 || a > 2 || b - a < 2 || b - a > 3 ||
+            s.size() - b != 5 || !digits(s, 0, a, m) || !digits(s, a + 1, b - a - 1, d) ||
+            !digits(s, b + 1, 4, y))
+            return std::nullopt;
+    }
+    const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(m)},
+                                   date::day{static_cast<unsigned>(d)}};
+    if (!ymd.ok()) return std::nullopt;
+    return ymd;
+}
+
 std::optional<duration> parse_duration(std::string_view s) {
     if (s.size() < 3 || s[0] != 'P') return std::nullopt;
     std::size_t pos = 1;

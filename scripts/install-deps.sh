@@ -6,7 +6,7 @@ packages=(
   libboost-dev libboost-system-dev nlohmann-json3-dev
   catch2 librapidcheck-dev libhowardhinnant-date-dev tzdata
   libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev librdkafka-dev
-  curl python3
+  curl python3 openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,12 @@ jobs=$(nproc)
 echo "== format check"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 
+# Release is what `make run` ships: build it too, so warnings that only -O3 shows fail here.
+echo "== build (release)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+build/release/app/bounceback demo >/dev/null
+
 for preset in debug asan; do
   echo "== build ($preset)"
   cmake --preset "$preset" >/dev/null

@@ -3,19 +3,17 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <date/date.h>
 #include <date/tz.h>
+#include "infra/iso8601.hpp"
 
 namespace bb::test {
 
 using namespace std::chrono_literals;
 
 instant at(std::string_view iso) {
-    std::istringstream in{std::string(iso)};
-    instant t;
-    in >> date::parse("%FT%TZ", t);
-    if (in.fail()) throw std::invalid_argument("bad test instant: " + std::string(iso));
-    return t;
+    const auto t = iso8601::parse_instant(iso);
+    if (!t) throw std::invalid_argument("bad test instant: " + std::string(iso));
+    return *t;
 }
 
 business_calendar berlin_office() {
