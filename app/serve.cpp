@@ -8,9 +8,11 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/commands.hpp"
+#include "app/openapi.hpp"
 #include "handlers/command_service.hpp"
 #include "handlers/deadline_scheduler.hpp"
 #include "handlers/http_api.hpp"
+#include "handlers/read_side.hpp"
 #include "infra/http_server.hpp"
 #include "infra/iso8601.hpp"
 #include "infra/logger.hpp"
@@ -53,8 +55,11 @@ int serve(const cli_args& args) {
     commands.on_deadline_change(
         [&](const complaint_id& id, std::optional<instant> next) { scheduler.update(id, next); });
 
-    http_api api({*cfg, commands, log, receipts, m, [&] { return scheduler.ready(); }, wall_clock,
-                  log_line});
+    // Ready once both the command side and the read side have folded the log.
+    read_side reads(log);
+    std::atomic<bool> ready{false};
+    http_api api({*cfg, commands, reads, log, receipts, m, [&] { return ready.load(); }, wall_clock,
+                  log_line, std::string(openapi_document())});
     http::server server(
         ioc,
         {host, static_cast<unsigned short>(port), 1 << 20, std::chrono::seconds{15},
@@ -91,6 +96,13 @@ int serve(const cli_args& args) {
     log_line("rebuilt " + std::to_string(*rebuilt) + " events; " +
              std::to_string(scheduler.pending()) + " complaints with deadlines; ready");
     scheduler.start();
+    if (const auto r = reads.start(); !r) {
+        log_line("cannot start the read side: " + r.error());
+        ioc.stop();
+        for (auto& t : threads) t.join();
+        return 1;
+    }
+    ready = true;
 
     while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     // Let in-flight requests finish and their responses go out before the log closes.

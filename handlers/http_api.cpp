@@ -1,6 +1,7 @@
 #include "handlers/http_api.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -8,8 +9,11 @@
 #include "handlers/complaint_view.hpp"
 #include "handlers/inbound.hpp"
 #include "handlers/problem.hpp"
+#include "handlers/query_params.hpp"
+#include "handlers/read_views.hpp"
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/hash_chain.hpp"
+#include "infra/iso8601.hpp"
 #include "infra/standard_webhooks.hpp"
 
 namespace bb {
@@ -109,76 +113,115 @@ http::response http_api::handle(const http::request& req, const http::request_co
     return res;
 }
 
+namespace {
+
+// A route template ("/v1/complaints/{}/history") matched segment by segment; `{}` binds.
+bool match(const std::vector<std::string>& tmpl, const std::vector<std::string>& parts,
+           std::vector<std::string>& bound) {
+    if (tmpl.size() != parts.size()) return false;
+    bound.clear();
+    for (std::size_t i = 0; i < tmpl.size(); ++i) {
+        if (tmpl[i] == "{}")
+            bound.push_back(parts[i]);
+        else if (tmpl[i] != parts[i])
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 http::response http_api::route(const http::request& req, const http::request_context& ctx,
                                std::string& name) {
     const auto parts = split_path(sv(req.target()));
-    const auto method = req.method();
-    auto only = [&](bh::verb v) -> std::optional<http::response> {
-        if (method == v) return std::nullopt;
-        auto res = problem(405, "method-not-allowed", "Method Not Allowed",
-                           std::string(sv(req.method_string())) + " is not allowed here", ctx);
-        res.set(bh::field::allow, std::string(sv(bh::to_string(v))));
-        return res;
+    const auto query = parse_query(sv(req.target()));
+    struct route_def {
+        std::string name;
+        bh::verb method;
+        std::optional<std::vector<role>> roles;  // nullopt: no token needed
+        std::function<http::response(const std::vector<std::string>&)> run;
     };
-
-    if (parts.size() == 3 && parts[0] == "v1" && parts[1] == "webhooks") {
-        name = "/v1/webhooks/{source}";
-        if (auto r = only(bh::verb::post)) return *r;
-        if (!d_.ready()) {
-            auto res = problem(503, "not-ready", "Service Unavailable",
-                               "rebuilding state from the log", ctx);
-            res.set(bh::field::retry_after, "1");
+    const std::vector<route_def> routes = {
+        {"/v1/webhooks/{source}", bh::verb::post, std::nullopt,
+         [&](const auto& b) {
+             if (!d_.ready()) {
+                 auto res = problem(503, "not-ready", "Service Unavailable",
+                                    "rebuilding state from the log", ctx);
+                 res.set(bh::field::retry_after, "1");
+                 return res;
+             }
+             return webhook(b[0], req, ctx);
+         }},
+        {"/healthz", bh::verb::get, std::nullopt,
+         [&](const auto&) {
+             return json_response(bh::status::ok, {{"status", "ok"}});
+         }},
+        {"/readyz", bh::verb::get, std::nullopt,
+         [&](const auto&) {
+             if (!d_.ready())
+                 return problem(503, "not-ready", "Service Unavailable",
+                                "rebuilding state from the log", ctx);
+             return json_response(bh::status::ok, {{"status", "ready"}});
+         }},
+        {"/openapi.yaml", bh::verb::get, std::nullopt,
+         [&](const auto&) {
+             http::response res{bh::status::ok, 11};
+             res.set(bh::field::content_type, "application/yaml");
+             res.body() = d_.openapi;
+             return res;
+         }},
+        {"/metrics", bh::verb::get, std::vector<role>{role::manager},
+         [&](const auto&) {
+             http::response res{bh::status::ok, 11};
+             res.set(bh::field::content_type, "text/plain; version=0.0.4");
+             res.body() = d_.m.render();
+             return res;
+         }},
+        {"/v1/complaints/{id}", bh::verb::get,
+         std::vector<role>{role::agent, role::manager, role::auditor},
+         [&](const auto& b) { return complaint(b[0], ctx); }},
+        {"/v1/complaints/{id}/history", bh::verb::get,
+         std::vector<role>{role::agent, role::auditor},
+         [&](const auto& b) { return history(b[0], ctx); }},
+        {"/v1/sla/summary", bh::verb::get, std::vector<role>{role::manager},
+         [&](const auto&) { return sla_summary(query, ctx); }},
+        {"/v1/sla/at-risk", bh::verb::get, std::vector<role>{role::manager, role::agent},
+         [&](const auto&) { return sla_at_risk(query, ctx); }},
+        {"/v1/analytics/prevention", bh::verb::get, std::vector<role>{role::manager},
+         [&](const auto&) { return prevention(query, ctx); }},
+        {"/v1/employees/scores", bh::verb::get, std::vector<role>{role::manager},
+         [&](const auto&) { return employee_scores(query, "", ctx); }},
+        {"/v1/employees/{id}", bh::verb::get, std::vector<role>{role::manager},
+         [&](const auto& b) { return employee_scores(query, b[0], ctx); }},
+    };
+    std::vector<std::string> bound;
+    for (const auto& r : routes) {
+        std::vector<std::string> tmpl;
+        for (const auto& seg : split_path(r.name)) tmpl.push_back(seg.front() == '{' ? "{}" : seg);
+        if (!match(tmpl, parts, bound)) continue;
+        name = r.name;
+        if (req.method() != r.method) {
+            auto res = problem(405, "method-not-allowed", "Method Not Allowed",
+                               std::string(sv(req.method_string())) + " is not allowed here", ctx);
+            res.set(bh::field::allow, std::string(sv(bh::to_string(r.method))));
             return res;
         }
-        return webhook(parts[2], req, ctx);
+        if (r.roles) {
+            const auto who = authenticate(req);
+            if (!who) {
+                auto res = problem(401, "unauthorized", "Unauthorized",
+                                   "a valid bearer token is required", ctx);
+                res.set(bh::field::www_authenticate, "Bearer");
+                return res;
+            }
+            if (!allowed(*who, *r.roles))
+                return problem(403, "forbidden", "Forbidden",
+                               "the role " + std::string(to_string(*who)) + " may not read this",
+                               ctx);
+        }
+        return r.run(bound);
     }
-    if (parts.size() == 1 && parts[0] == "healthz") {
-        name = "/healthz";
-        if (auto r = only(bh::verb::get)) return *r;
-        return json_response(bh::status::ok, {{"status", "ok"}});
-    }
-    if (parts.size() == 1 && parts[0] == "readyz") {
-        name = "/readyz";
-        if (auto r = only(bh::verb::get)) return *r;
-        if (!d_.ready())
-            return problem(503, "not-ready", "Service Unavailable", "rebuilding state from the log",
-                           ctx);
-        return json_response(bh::status::ok, {{"status", "ready"}});
-    }
-
-    // Everything else needs a bearer token.
-    auto known = [&]() -> std::optional<std::vector<role>> {
-        if (parts.size() == 1 && parts[0] == "metrics") return std::vector<role>{role::manager};
-        if (parts.size() == 3 && parts[0] == "v1" && parts[1] == "complaints")
-            return std::vector<role>{role::agent, role::manager, role::auditor};
-        if (parts.size() == 4 && parts[0] == "v1" && parts[1] == "complaints" &&
-            parts[3] == "history")
-            return std::vector<role>{role::agent, role::auditor};
-        return std::nullopt;
-    }();
-    if (!known) return problem(404, "not-found", "Not Found", "no such resource", ctx);
-    name = parts.size() == 1   ? "/metrics"
-           : parts.size() == 3 ? "/v1/complaints/{id}"
-                               : "/v1/complaints/{id}/history";
-    if (auto r = only(bh::verb::get)) return *r;
-    const auto who = authenticate(req);
-    if (!who) {
-        auto res =
-            problem(401, "unauthorized", "Unauthorized", "a valid bearer token is required", ctx);
-        res.set(bh::field::www_authenticate, "Bearer");
-        return res;
-    }
-    if (!allowed(*who, *known))
-        return problem(403, "forbidden", "Forbidden",
-                       "the role " + std::string(to_string(*who)) + " may not read this", ctx);
-    if (name == "/metrics") {
-        http::response res{bh::status::ok, 11};
-        res.set(bh::field::content_type, "text/plain; version=0.0.4");
-        res.body() = d_.m.render();
-        return res;
-    }
-    if (name == "/v1/complaints/{id}") return complaint(parts[2], ctx);
-    return history(parts[2], ctx);
+    return problem(404, "not-found", "Not Found", "no such resource", ctx);
 }
 
 http::response http_api::webhook(const std::string& source, const http::request& req,
@@ -280,6 +323,129 @@ http::response http_api::history(const std::string& id, const http::request_cont
     json out = json::array();
     for (const auto& e : *events) out.push_back(codec::to_cloudevent(e));
     return json_response(bh::status::ok, {{"complaint_id", id}, {"events", out}});
+}
+
+namespace {
+http::response bad_parameter(const bad_param& b, const http::request_context& ctx) {
+    return problem(400, "invalid-parameter", "Bad Request", b.name + " " + b.detail, ctx, b.name);
+}
+
+template <class T>
+json paged(const std::vector<T>& all, const page& p) {
+    json items = json::array();
+    for (std::size_t i = p.offset; i < all.size() && i < p.offset + p.limit; ++i)
+        items.push_back(to_json(all[i]));
+    const auto next = next_cursor(p, all.size());
+    return {{"items", items},
+            {"total", all.size()},
+            {"next_cursor", next.empty() ? json(nullptr) : json(next)}};
+}
+}  // namespace
+
+http::response http_api::sla_summary(const std::map<std::string, std::string>& q,
+                                     const http::request_context& ctx) {
+    const auto f = parse_filter(q);
+    if (!f) return bad_parameter(f.error(), ctx);
+    auto per = projection::period::week;
+    if (const auto it = q.find("period"); it != q.end()) {
+        const auto p = projection::parse_period(it->second);
+        if (!p) return bad_parameter({"period", "must be day, week or month"}, ctx);
+        per = *p;
+    }
+    const auto summary = d_.reads.read(
+        [&](const auto& m) { return projection::summarize(m, d_.cfg.book, *f, per); });
+    auto body = to_json(summary);
+    body["as_of"] = iso8601::format_instant(d_.clock());
+    body["position"] = d_.reads.position();
+    return json_response(bh::status::ok, body);
+}
+
+http::response http_api::sla_at_risk(const std::map<std::string, std::string>& q,
+                                     const http::request_context& ctx) {
+    const auto f = parse_filter(q);
+    if (!f) return bad_parameter(f.error(), ctx);
+    const auto p = parse_page(q);
+    if (!p) return bad_parameter(p.error(), ctx);
+    std::optional<bool> breached;
+    if (const auto it = q.find("breached"); it != q.end()) {
+        if (it->second != "true" && it->second != "false")
+            return bad_parameter({"breached", "must be true or false"}, ctx);
+        breached = it->second == "true";
+    }
+    auto items =
+        d_.reads.read([&](const auto& m) { return projection::at_risk(m, *f, d_.clock()); });
+    if (breached) std::erase_if(items, [&](const auto& i) { return i.breached != *breached; });
+    return json_response(bh::status::ok, paged(items, *p));
+}
+
+http::response http_api::prevention(const std::map<std::string, std::string>& q,
+                                    const http::request_context& ctx) {
+    const auto f = parse_filter(q);
+    if (!f) return bad_parameter(f.error(), ctx);
+    projection::pareto_grouping g;
+    if (const auto it = q.find("group_by"); it != q.end()) {
+        std::string_view rest = it->second;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            const auto item = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            if (item == "product")
+                g.product = true;
+            else if (item == "channel")
+                g.channel = true;
+            else if (item != "category")
+                return bad_parameter({"group_by", "takes category, product, channel"}, ctx);
+        }
+    }
+    int weeks = 8;
+    if (const auto it = q.find("weeks"); it != q.end()) {
+        const auto [ptr, ec] =
+            std::from_chars(it->second.data(), it->second.data() + it->second.size(), weeks);
+        if (ec != std::errc{} || ptr != it->second.data() + it->second.size() || weeks < 1 ||
+            weeks > 104)
+            return bad_parameter({"weeks", "must be an integer 1..104"}, ctx);
+    }
+    const auto now = d_.clock();
+    json body = d_.reads.read([&](const auto& m) {
+        json pareto = json::array(), repeat = json::array(), actions = json::array(),
+             trend = json::array();
+        for (const auto& r : projection::root_cause_pareto(m, *f, g)) pareto.push_back(to_json(r));
+        for (const auto& r : projection::repeat_complainers(m, *f)) repeat.push_back(to_json(r));
+        for (const auto& r : projection::prevention_effects(m, *f, weeks, now))
+            actions.push_back(to_json(r));
+        for (const auto& r : projection::weekly_trend(m, *f)) trend.push_back(to_json(r));
+        return json{{"pareto", pareto},
+                    {"repeat_complainers", repeat},
+                    {"prevention_actions", actions},
+                    {"weekly_trend", trend}};
+    });
+    body["as_of"] = iso8601::format_instant(now);
+    return json_response(bh::status::ok, body);
+}
+
+http::response http_api::employee_scores(const std::map<std::string, std::string>& q,
+                                         const std::string& employee,
+                                         const http::request_context& ctx) {
+    const auto f = parse_filter(q);
+    if (!f) return bad_parameter(f.error(), ctx);
+    const auto p = parse_page(q);
+    if (!p) return bad_parameter(p.error(), ctx);
+    const auto scores = d_.reads.read(
+        [&](const auto& m) { return projection::employee_scores(m, *f, d_.cfg.scores); });
+    if (employee.empty()) {
+        auto body = paged(scores, *p);
+        body["weights"] = {{"acknowledge", d_.cfg.scores.acknowledge},
+                           {"resolve", d_.cfg.scores.resolve},
+                           {"bounce_back", d_.cfg.scores.bounce_back},
+                           {"no_reopen", d_.cfg.scores.no_reopen},
+                           {"praise", d_.cfg.scores.praise},
+                           {"prior_strength", d_.cfg.scores.prior_strength}};
+        return json_response(bh::status::ok, body);
+    }
+    for (const auto& s : scores)
+        if (s.employee_id == employee) return json_response(bh::status::ok, to_json(s));
+    return problem(404, "unknown-employee", "Not Found", "no activity for employee " + employee,
+                   ctx);
 }
 
 }  // namespace bb

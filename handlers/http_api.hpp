@@ -6,6 +6,7 @@
 #include <string>
 
 #include "handlers/command_service.hpp"
+#include "handlers/read_side.hpp"
 #include "infra/config.hpp"
 #include "infra/event_log.hpp"
 #include "infra/http_server.hpp"
@@ -21,12 +22,14 @@ class http_api {
     struct deps {
         const config& cfg;
         command_service& commands;
+        read_side& reads;
         event_log& log;
         webhook_receipts& receipts;
         metrics& m;
         std::function<bool()> ready;
         std::function<instant()> clock;
         std::function<void(const std::string&)> log_line;  // one line per request
+        std::string openapi;                               // served at /openapi.yaml
     };
 
     explicit http_api(deps d);
@@ -41,6 +44,14 @@ class http_api {
                            const http::request_context& ctx);
     http::response complaint(const std::string& id, const http::request_context& ctx);
     http::response history(const std::string& id, const http::request_context& ctx);
+    http::response sla_summary(const std::map<std::string, std::string>& q,
+                               const http::request_context& ctx);
+    http::response sla_at_risk(const std::map<std::string, std::string>& q,
+                               const http::request_context& ctx);
+    http::response prevention(const std::map<std::string, std::string>& q,
+                              const http::request_context& ctx);
+    http::response employee_scores(const std::map<std::string, std::string>& q,
+                                   const std::string& employee, const http::request_context& ctx);
     std::optional<role> authenticate(const http::request& req) const;
 
     deps d_;

@@ -316,6 +316,27 @@ config read_config(YAML::Node root) {
             c.subscriptions.push_back(std::move(s));
         }
     }
+    if (const auto sc = root["scores"]; sc && !sc.IsNull()) {
+        only_keys(sc, "scores", {"weights", "prior_strength"});
+        if (const auto w = sc["weights"]) {
+            only_keys(w, "scores.weights",
+                      {"acknowledge", "resolve", "bounce_back", "no_reopen", "praise"});
+            for (auto [name, slot] : {std::pair{"acknowledge", &c.scores.acknowledge},
+                                      {"resolve", &c.scores.resolve},
+                                      {"bounce_back", &c.scores.bounce_back},
+                                      {"no_reopen", &c.scores.no_reopen},
+                                      {"praise", &c.scores.praise}})
+                if (w[name]) {
+                    *slot = w[name].as<double>(-1);
+                    if (*slot < 0)
+                        fail(std::string("scores.weights.") + name, "must be a number >= 0");
+                }
+        }
+        if (sc["prior_strength"]) {
+            c.scores.prior_strength = sc["prior_strength"].as<double>(-1);
+            if (c.scores.prior_strength < 0) fail("scores.prior_strength", "must be a number >= 0");
+        }
+    }
     return c;
 }
 

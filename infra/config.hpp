@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "domain/policy.hpp"
+#include "projections/employee_scores.hpp"
 
 namespace bb {
 
@@ -44,6 +45,7 @@ struct config {
     std::map<std::string, role> tokens;
     policy_book book;
     std::vector<subscription_config> subscriptions;
+    projection::score_weights scores;
 };
 
 // `key.path=value` overrides, applied to the YAML before it is read; value is YAML.

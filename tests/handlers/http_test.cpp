@@ -14,6 +14,7 @@
 #include "handlers/command_service.hpp"
 #include "handlers/deadline_scheduler.hpp"
 #include "handlers/http_api.hpp"
+#include "handlers/read_side.hpp"
 #include "infra/http_server.hpp"
 #include "infra/iso8601.hpp"
 #include "infra/sqlite_event_log.hpp"
@@ -70,11 +71,14 @@ struct service {
         }};
     std::vector<std::string> log_lines;
     std::mutex log_mutex;
-    http_api api{{cfg, commands, log, receipts, m, [this] { return scheduler.ready(); }, wall,
+    read_side reads{log};
+    http_api api{{cfg, commands, reads, log, receipts, m, [this] { return scheduler.ready(); },
+                  wall,
                   [this](const std::string& l) {
                       std::lock_guard lock(log_mutex);
                       log_lines.push_back(l);
-                  }}};
+                  },
+                  "openapi: 3.0.3\n"}};
     http::server server{
         ioc,
         {"127.0.0.1", 0, 1 << 20, std::chrono::seconds{1}, std::chrono::seconds{2}, 4},
@@ -90,6 +94,7 @@ struct service {
         server.start();
         for (int i = 0; i < 2; ++i) threads.emplace_back([this] { ioc.run(); });
         REQUIRE(commands.rebuild().has_value());
+        REQUIRE(reads.start().has_value());
         scheduler.start();
     }
     ~service() {

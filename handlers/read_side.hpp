@@ -1,0 +1,49 @@
+#pragma once
+
+#include <condition_variable>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+
+#include "infra/event_log.hpp"
+#include "projections/read_model.hpp"
+
+namespace bb {
+
+std::expected<projection::projected_event, std::string> to_projected(const event_record& r);
+
+// Folds every event of the log into the read model: from position 0 up to an "as of" instant
+// (replay), or live (serve) by following a subscription. Queries read under a shared lock.
+class read_side {
+  public:
+    explicit read_side(event_log& log) : log_(log) {}
+
+    // Folds the log as it stands, then follows it. Call once.
+    std::expected<void, std::string> start();
+    // Replays events recorded up to `until` (all when nullopt); no subscription.
+    std::expected<void, std::string> replay(std::optional<instant> until);
+
+    std::int64_t position() const;
+    bool wait_for(std::int64_t position, std::chrono::milliseconds timeout) const;
+
+    template <class F>
+    auto read(F&& f) const {
+        std::shared_lock lock(mutex_);
+        return f(model_);
+    }
+
+  private:
+    void apply(const event_record& r);
+
+    event_log& log_;
+    mutable std::shared_mutex mutex_;
+    projection::read_model model_;
+    mutable std::mutex position_mutex_;
+    mutable std::condition_variable position_cv_;
+    std::unique_ptr<subscription> subscription_;
+};
+
+}  // namespace bb

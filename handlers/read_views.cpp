@@ -1,0 +1,114 @@
+#include "handlers/read_views.hpp"
+
+#include "infra/iso8601.hpp"
+
+namespace bb {
+
+using nlohmann::json;
+
+namespace {
+json opt(const std::optional<double>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+json opt(const std::optional<std::int64_t>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+json to_json(const projection::compliance& c) {
+    return {{"met", c.met},
+            {"missed", c.missed},
+            {"pending", c.pending},
+            {"percent", opt(c.percent())}};
+}
+json to_json(const projection::rate& r) {
+    return {{"hits", r.hits}, {"total", r.total}, {"smoothed", r.smoothed}};
+}
+}  // namespace
+
+json to_json(const projection::sla_summary& s) {
+    json buckets = json::array();
+    for (const auto& b : s.buckets)
+        buckets.push_back({{"period", b.period},
+                           {"team", b.team},
+                           {"segment", b.segment},
+                           {"policy", b.policy},
+                           {"severity", b.severity},
+                           {"acknowledge", to_json(b.acknowledge)},
+                           {"resolve", to_json(b.resolve)},
+                           {"bounce_back", to_json(b.bounce_back)}});
+    json levels = json::object();
+    for (const auto& [level, n] : s.escalations_by_level) levels[std::to_string(level)] = n;
+    return {
+        {"complaints", s.complaints},
+        {"open_by_state", s.open_by_state},
+        {"compliance",
+         {{"acknowledge", to_json(s.acknowledge)},
+          {"resolve", to_json(s.resolve)},
+          {"bounce_back", to_json(s.bounce_back)}}},
+        {"business_seconds",
+         {{"acknowledge", {{"median", opt(s.acknowledge_median)}, {"p90", opt(s.acknowledge_p90)}}},
+          {"resolve", {{"median", opt(s.resolve_median)}, {"p90", opt(s.resolve_p90)}}}}},
+        {"escalations_by_level", levels},
+        {"bounce_back_rate", opt(s.bounce_back_rate)},
+        {"revenue_at_risk", s.revenue_at_risk},
+        {"buckets", buckets}};
+}
+
+json to_json(const projection::at_risk_item& i) {
+    return {{"complaint_id", i.complaint_id},
+            {"customer_id", i.customer_id},
+            {"customer_value", i.customer_value},
+            {"team", i.team},
+            {"owner", i.owner.empty() ? json(nullptr) : json(i.owner)},
+            {"status", i.status},
+            {"target", i.target},
+            {"due", iso8601::format_instant(i.due)},
+            {"seconds_left", i.seconds_left},
+            {"breached", i.breached}};
+}
+
+json to_json(const projection::pareto_row& r) {
+    json j{{"category", r.category},
+           {"count", r.count},
+           {"share", r.share},
+           {"cumulative_share", r.cumulative_share}};
+    if (!r.product.empty()) j["product"] = r.product;
+    if (!r.channel.empty()) j["channel"] = r.channel;
+    return j;
+}
+
+json to_json(const projection::repeat_complainer& r) {
+    return {{"customer_id", r.customer_id},
+            {"complaints", r.complaints},
+            {"max_in_90_days", r.max_in_window},
+            {"first", iso8601::format_instant(r.first)},
+            {"last", iso8601::format_instant(r.last)}};
+}
+
+json to_json(const projection::action_effect& e) {
+    return {{"action_id", e.action_id},
+            {"category", e.category},
+            {"owner", e.owner},
+            {"description", e.description},
+            {"at", iso8601::format_instant(e.at)},
+            {"weeks", e.weeks},
+            {"weeks_after_observed", e.weeks_after_observed},
+            {"before", e.before},
+            {"after", e.after},
+            {"weekly_before", e.weekly_before},
+            {"weekly_after", e.weekly_after},
+            {"change_percent", opt(e.change_percent)}};
+}
+
+json to_json(const projection::trend_point& t) {
+    return {{"week", t.week}, {"category", t.category}, {"count", t.count}};
+}
+
+json to_json(const projection::employee_score& e) {
+    return {{"employee_id", e.employee_id},      {"score", e.score},
+            {"compliments", e.compliments},      {"owned", e.owned},
+            {"attributed", e.attributed},        {"acknowledge_met", to_json(e.acknowledge)},
+            {"resolve_met", to_json(e.resolve)}, {"bounce_back", to_json(e.bounce_back)},
+            {"no_reopen", to_json(e.no_reopen)}, {"praise", to_json(e.praise)}};
+}
+
+}  // namespace bb

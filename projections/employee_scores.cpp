@@ -1,0 +1,85 @@
+#include "projections/employee_scores.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace bb::projection {
+
+namespace {
+
+void count(rate& r, bool hit) {
+    ++r.total;
+    if (hit) ++r.hits;
+}
+
+double prior_of(const rate& org) {
+    return org.total == 0 ? 0.5 : static_cast<double>(org.hits) / static_cast<double>(org.total);
+}
+
+void smooth(rate& r, const rate& org, double k) {
+    r.smoothed =
+        (static_cast<double>(r.hits) + k * prior_of(org)) / (static_cast<double>(r.total) + k);
+}
+
+}  // namespace
+
+std::vector<employee_score> employee_scores(const read_model& m, const report_filter& f,
+                                            const score_weights& w) {
+    std::map<std::string, employee_score> by_id;
+    employee_score org;
+    auto get = [&](const std::string& id) -> employee_score& {
+        auto& e = by_id[id];
+        e.employee_id = id;
+        return e;
+    };
+    for (const auto& [id, row] : m.complaints) {
+        const auto& s = row.state;
+        if (s.status == complaint_status::unfiled || !f.matches(s)) continue;
+        if (row.attributed_to) {
+            ++get(row.attributed_to->value()).attributed;
+            count(get(row.attributed_to->value()).praise, false);
+            count(org.praise, false);
+        }
+        if (!s.owner) continue;
+        auto& e = get(s.owner->value());
+        ++e.owned;
+        for (auto* r : {&e, &org}) {
+            if (s.acknowledged_at || row.acknowledge_ever_breached)
+                count(r->acknowledge, !row.acknowledge_ever_breached);
+            if (row.first_resolved_at || row.resolve_ever_breached)
+                count(r->resolve, !row.resolve_ever_breached);
+            if (s.status == complaint_status::recovered || s.status == complaint_status::lost)
+                count(r->bounce_back, s.status == complaint_status::recovered);
+            if (row.first_resolved_at) count(r->no_reopen, s.reopen_count == 0);
+        }
+    }
+    for (const auto& c : m.compliments) {
+        if ((f.from && c.at < *f.from) || (f.to && c.at >= *f.to)) continue;
+        for (const auto& emp : c.employees) {
+            auto& e = get(emp.value());
+            ++e.compliments;
+            count(e.praise, true);
+            count(org.praise, true);
+        }
+    }
+    const double total_weight = w.acknowledge + w.resolve + w.bounce_back + w.no_reopen + w.praise;
+    std::vector<employee_score> out;
+    for (auto& [id, e] : by_id) {
+        smooth(e.acknowledge, org.acknowledge, w.prior_strength);
+        smooth(e.resolve, org.resolve, w.prior_strength);
+        smooth(e.bounce_back, org.bounce_back, w.prior_strength);
+        smooth(e.no_reopen, org.no_reopen, w.prior_strength);
+        smooth(e.praise, org.praise, w.prior_strength);
+        const double weighted = w.acknowledge * e.acknowledge.smoothed +
+                                w.resolve * e.resolve.smoothed +
+                                w.bounce_back * e.bounce_back.smoothed +
+                                w.no_reopen * e.no_reopen.smoothed + w.praise * e.praise.smoothed;
+        e.score = total_weight > 0 ? 100.0 * weighted / total_weight : 0;
+        out.push_back(std::move(e));
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.score > b.score; });
+    return out;
+}
+
+}  // namespace bb::projection

@@ -1,0 +1,96 @@
+#include "projections/prevention.hpp"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+namespace bb::projection {
+
+std::vector<pareto_row> root_cause_pareto(const read_model& m, const report_filter& f,
+                                          pareto_grouping g) {
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> counts;
+    std::size_t total = 0;
+    for (const auto& [id, row] : m.complaints) {
+        const auto& s = row.state;
+        if (s.status == complaint_status::unfiled || !f.matches(s)) continue;
+        ++counts[{s.category, g.product ? s.product : std::string{},
+                  g.channel ? s.channel : std::string{}}];
+        ++total;
+    }
+    std::vector<pareto_row> out;
+    for (const auto& [k, n] : counts)
+        out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), n, 0, 0});
+    // Descending count; ties in name order so the report is stable.
+    std::stable_sort(out.begin(), out.end(),
+                     [](const pareto_row& a, const pareto_row& b) { return a.count > b.count; });
+    std::size_t running = 0;
+    for (auto& r : out) {
+        running += r.count;
+        r.share = static_cast<double>(r.count) / static_cast<double>(total);
+        r.cumulative_share = static_cast<double>(running) / static_cast<double>(total);
+    }
+    return out;
+}
+
+std::vector<repeat_complainer> repeat_complainers(const read_model& m, const report_filter& f,
+                                                  duration window) {
+    std::map<std::string, std::vector<instant>> filed;
+    for (const auto& [id, row] : m.complaints)
+        if (row.state.status != complaint_status::unfiled && f.matches(row.state))
+            filed[row.state.customer.id.value()].push_back(row.state.filed_at);
+    std::vector<repeat_complainer> out;
+    for (auto& [customer, times] : filed) {
+        if (times.size() < 2) continue;
+        std::sort(times.begin(), times.end());
+        std::size_t best = 1;
+        for (std::size_t lo = 0, hi = 0; hi < times.size(); ++hi) {
+            while (times[hi] - times[lo] > window) ++lo;
+            best = std::max(best, hi - lo + 1);
+        }
+        if (best >= 2) out.push_back({customer, times.size(), best, times.front(), times.back()});
+    }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.max_in_window > b.max_in_window;
+    });
+    return out;
+}
+
+std::vector<action_effect> prevention_effects(const read_model& m, const report_filter& f,
+                                              int weeks, instant now) {
+    const duration span = std::chrono::days{7} * weeks;
+    std::vector<action_effect> out;
+    for (const auto& a : m.actions) {
+        action_effect e{
+            a.id.value(), a.category, a.owner, a.description, a.at, weeks, 0, 0, 0, 0, 0,
+            std::nullopt};
+        const auto after_end = std::min(a.at + span, std::max(now, a.at));
+        e.weeks_after_observed =
+            std::chrono::duration<double>(after_end - a.at).count() / (7 * 86400.0);
+        for (const auto& [id, row] : m.complaints) {
+            const auto& s = row.state;
+            if (s.status == complaint_status::unfiled || s.category != a.category || !f.matches(s))
+                continue;
+            if (s.filed_at >= a.at - span && s.filed_at < a.at) ++e.before;
+            if (s.filed_at >= a.at && s.filed_at < after_end) ++e.after;
+        }
+        e.weekly_before = static_cast<double>(e.before) / weeks;
+        if (e.weeks_after_observed > 0)
+            e.weekly_after = static_cast<double>(e.after) / e.weeks_after_observed;
+        if (e.weekly_before > 0 && e.weeks_after_observed > 0)
+            e.change_percent = (e.weekly_after - e.weekly_before) / e.weekly_before * 100.0;
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::vector<trend_point> weekly_trend(const read_model& m, const report_filter& f) {
+    std::map<std::pair<std::string, std::string>, std::size_t> counts;
+    for (const auto& [id, row] : m.complaints)
+        if (row.state.status != complaint_status::unfiled && f.matches(row.state))
+            ++counts[{period_key(row.state.filed_at, period::week), row.state.category}];
+    std::vector<trend_point> out;
+    for (const auto& [k, n] : counts) out.push_back({k.first, k.second, n});
+    return out;
+}
+
+}  // namespace bb::projection

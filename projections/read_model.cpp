@@ -1,0 +1,70 @@
+#include "projections/read_model.hpp"
+
+namespace bb::projection {
+
+namespace {
+
+void on_complaint(read_model& m, const complaint_event& e) {
+    const auto& id = std::visit([](const auto& ev) -> const complaint_id& { return ev.id; }, e);
+    auto& row = m.complaints[id.value()];
+    const auto before = row.state.status;
+    row.state = evolve(std::move(row.state), e);
+    std::visit(overloaded{
+                   [&](const complaint_filed&) {},
+                   [&](const complaint_acknowledged&) {},
+                   [&](const complaint_assigned&) {},
+                   [&](const customer_info_requested& v) {
+                       row.pauses.emplace_back(v.at, instant::max());
+                   },
+                   [&](const customer_replied& v) {
+                       if (!row.pauses.empty()) row.pauses.back().second = v.at;
+                   },
+                   [&](const root_cause_found& v) {
+                       row.root_cause = v.category;
+                       if (v.employee) row.attributed_to = v.employee;
+                   },
+                   [&](const recovery_offered&) {},
+                   [&](const complaint_resolved& v) {
+                       if (!row.first_resolved_at) row.first_resolved_at = v.at;
+                       row.resolved_by = v.employee;
+                       if (before == complaint_status::awaiting_customer && !row.pauses.empty())
+                           row.pauses.back().second = v.at;
+                   },
+                   [&](const complaint_reopened&) {},
+                   [&](const complaint_withdrawn& v) {
+                       if (before == complaint_status::awaiting_customer && !row.pauses.empty())
+                           row.pauses.back().second = v.at;
+                   },
+                   [&](const sla_warning_raised&) {},
+                   [&](const sla_breached& v) {
+                       if (v.target == sla_target::resolve) row.resolve_ever_breached = true;
+                       if (v.target == sla_target::acknowledge)
+                           row.acknowledge_ever_breached = true;
+                   },
+                   [&](const complaint_escalated& v) {
+                       m.escalations.push_back({v.id, v.to_level, v.at});
+                   },
+                   [&](const customer_bounced_back&) {},
+                   [&](const bounce_back_missed&) {},
+               },
+               e);
+}
+
+}  // namespace
+
+void apply_in_place(read_model& m, const projected_event& pe) {
+    std::visit(overloaded{
+                   [&](const complaint_event& e) { on_complaint(m, e); },
+                   [&](const compliment_received& e) { m.compliments.push_back(e); },
+                   [&](const prevention_action_recorded& e) { m.actions.push_back(e); },
+               },
+               pe.event);
+    m.position = pe.position;
+}
+
+read_model apply(read_model m, const projected_event& e) {
+    apply_in_place(m, e);
+    return m;
+}
+
+}  // namespace bb::projection

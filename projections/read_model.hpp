@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "domain/complaint.hpp"
+#include "domain/compliment.hpp"
+#include "domain/prevention.hpp"
+
+namespace bb::projection {
+
+// A domain event as the log delivered it: the projections need its position (checkpoint), the
+// partition's customer and when the log recorded it ("as of").
+struct projected_event {
+    std::int64_t position = 0;
+    instant recorded_at{};
+    std::variant<complaint_event, compliment_received, prevention_action_recorded> event;
+};
+
+// Everything the read side knows about one complaint: the domain's own folded state, plus the
+// facts reports need that the decider does not keep.
+struct complaint_row {
+    complaint_state state;
+    std::optional<instant> first_resolved_at;
+    std::optional<employee_id> resolved_by;
+    std::optional<std::string> root_cause;
+    std::optional<employee_id> attributed_to;         // root cause employee
+    std::vector<std::pair<instant, instant>> pauses;  // awaiting_customer intervals, closed
+    bool resolve_ever_breached = false;
+    bool acknowledge_ever_breached = false;
+    bool operator==(const complaint_row&) const = default;
+};
+
+struct escalation_fact {
+    complaint_id id;
+    int to_level = 0;
+    instant at;
+    bool operator==(const escalation_fact&) const = default;
+};
+
+// The read model: a pure fold of the log, rebuildable from position 0.
+struct read_model {
+    std::int64_t position = 0;
+    std::map<std::string, complaint_row> complaints;  // by complaint id, ordered for stable output
+    std::vector<compliment_received> compliments;
+    std::vector<prevention_action_recorded> actions;
+    std::vector<escalation_fact> escalations;
+    bool operator==(const read_model&) const = default;
+};
+
+read_model apply(read_model m, const projected_event& e);
+void apply_in_place(read_model& m, const projected_event& e);
+
+}  // namespace bb::projection

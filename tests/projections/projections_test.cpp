@@ -1,0 +1,206 @@
+// Each projection against a fixed scenario whose expected numbers are computed by hand below.
+#include <catch2/catch.hpp>
+
+#include "projections/employee_scores.hpp"
+#include "projections/prevention.hpp"
+#include "projections/sla.hpp"
+#include "tests/domain/fixtures.hpp"
+
+using namespace bb;
+using namespace bb::test;
+using namespace bb::projection;
+
+namespace {
+
+// c1 vip   cust-1  billing  filed Mon 11-16 10:00Z, ack 10:05 (ana), resolved 11:00, purchase 11-20
+// -> recovered c2 vip   cust-2  billing  filed Mon 11-16 10:00Z, ack 10:20 (bo: ack breached
+// 10:15), resolved 15:00
+//                            (resolve breached 14:00), survey 2 on 11-17 -> lost
+// c3 std   cust-1  delivery filed Fri 11-20 15:00Z (16:00 Berlin), open; tick Mon 11-23 10:30Z
+// raises the ack warning c4 std   cust-3  billing  filed Tue 11-17 09:00Z (10:00 Berlin), ack
+// 10:00Z (bo), info asked 11:00Z,
+//                            reply 13:00Z, root cause by bo, resolved 14:00Z (bo)
+// compliments: k1 for ana, k2 for ana and bo; prevention action p1 (billing) at 11-18 00:00Z
+read_model scenario() {
+    std::vector<std::vector<complaint_command>> scripts;
+    auto c3 = filing("c3", "cust-1", "standard", severity::low, at("2026-11-20T15:00:00Z"), 4000);
+    c3.category = "delivery";
+    scripts.push_back(
+        {filing("c1", "cust-1", "vip", severity::high, at("2026-11-16T10:00:00Z"), 5000),
+         acknowledge_complaint{key("a1"), cid("c1"), emp("ana"), at("2026-11-16T10:05:00Z")},
+         resolve_complaint{key("r1"), cid("c1"), emp("ana"), at("2026-11-16T11:00:00Z")},
+         record_customer_activity{key("buy"), cid("c1"), activity_kind::purchase, std::nullopt,
+                                  at("2026-11-20T09:00:00Z")}});
+    scripts.push_back(
+        {filing("c2", "cust-2", "vip", severity::high, at("2026-11-16T10:00:00Z"), 3000),
+         acknowledge_complaint{key("a2"), cid("c2"), emp("bo"), at("2026-11-16T10:20:00Z")},
+         resolve_complaint{key("r2"), cid("c2"), emp("bo"), at("2026-11-16T15:00:00Z")},
+         record_survey{key("s2"), cid("c2"), 2, at("2026-11-17T09:00:00Z")}});
+    scripts.push_back({c3, tick{at("2026-11-23T10:30:00Z")}});
+    scripts.push_back(
+        {filing("c4", "cust-3", "standard", severity::medium, at("2026-11-17T09:00:00Z"), 100),
+         acknowledge_complaint{key("a4"), cid("c4"), emp("bo"), at("2026-11-17T10:00:00Z")},
+         request_customer_info{key("i4"), cid("c4"), at("2026-11-17T11:00:00Z")},
+         record_customer_reply{key("p4"), cid("c4"), at("2026-11-17T13:00:00Z")},
+         record_root_cause{key("rc4"), cid("c4"), "billing", emp("bo"), at("2026-11-17T13:30:00Z")},
+         resolve_complaint{key("r4"), cid("c4"), emp("bo"), at("2026-11-17T14:00:00Z")}});
+    read_model m;
+    std::int64_t pos = 0;
+    for (const auto& script : scripts)
+        for (const auto& e : history_of(script)) apply_in_place(m, {++pos, event_time(e), e});
+    apply_in_place(m, {++pos, at("2026-11-20T12:00:00Z"),
+                       compliment_received{key("k1"),
+                                           compliment_id{"k1"},
+                                           customer_id{"cust-1"},
+                                           {emp("ana")},
+                                           "survey",
+                                           "thanks",
+                                           cid("c1"),
+                                           at("2026-11-20T12:00:00Z")}});
+    apply_in_place(m, {++pos, at("2026-11-21T12:00:00Z"),
+                       compliment_received{key("k2"),
+                                           compliment_id{"k2"},
+                                           customer_id{"cust-3"},
+                                           {emp("ana"), emp("bo")},
+                                           "email",
+                                           "great team",
+                                           std::nullopt,
+                                           at("2026-11-21T12:00:00Z")}});
+    apply_in_place(
+        m, {++pos, at("2026-11-18T00:00:00Z"),
+            prevention_action_recorded{key("p1"), action_id{"p1"}, "billing", "idempotent retries",
+                                       "payments", at("2026-11-18T00:00:00Z")}});
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("SLA summary of the scenario", "[projections][sla]") {
+    const auto s = summarize(scenario(), book(), {}, period::week);
+    CHECK(s.complaints == 4);
+    CHECK(s.open_by_state == std::map<std::string, std::size_t>{{"received", 1}});
+    // acknowledge: c1 met, c2 missed, c3 pending, c4 met -> 2 / 3 = 66.7 %
+    CHECK(s.acknowledge == compliance{2, 1, 1});
+    CHECK(s.acknowledge.percent().value() == Approx(200.0 / 3));
+    // resolve: c1 met, c2 missed (breached 14:00 before the 15:00 resolution), c3 pending, c4 met
+    CHECK(s.resolve == compliance{2, 1, 1});
+    // bounce-back: c1 recovered, c2 lost, c4 still in its window
+    CHECK(s.bounce_back == compliance{1, 1, 1});
+    CHECK(s.bounce_back_rate.value() == Approx(0.5));
+    // business seconds to acknowledge: c1 300, c2 1200, c4 3600 (Berlin 10:00-11:00)
+    // nearest rank: median = 2nd of 3 = 1200, p90 = ceil(2.7) = 3rd = 3600
+    CHECK(s.acknowledge_median == 1200);
+    CHECK(s.acknowledge_p90 == 3600);
+    // to resolve: c1 3600, c2 18000, c4 5h - 2h paused = 10800 -> median 10800, p90 18000
+    CHECK(s.resolve_median == 10800);
+    CHECK(s.resolve_p90 == 18000);
+    // c2: ack warning -> 1, ack breach -> 2, lost -> 3 (one level up: no rule for
+    // bounce_back_missed)
+    CHECK(s.escalations_by_level == std::map<int, std::size_t>{{1, 1}, {2, 1}, {3, 1}});
+    // customers with an open breached or a lost complaint: cust-2 (3000)
+    CHECK(s.revenue_at_risk == Approx(3000));
+    // buckets (week x team x segment x policy x severity): c1 and c2 share one, c3 and c4 one each
+    REQUIRE(s.buckets.size() == 3);
+    // ordered by (period, team, segment, policy, severity): the vip bucket sorts last
+    const auto& vip = s.buckets[2];
+    CHECK(std::vector<std::string>{vip.period, vip.team, vip.segment, vip.policy, vip.severity} ==
+          std::vector<std::string>{"2026-W47", "support-emea", "vip", "vip-urgent", "high"});
+    CHECK(vip.acknowledge == compliance{1, 1, 0});
+}
+
+TEST_CASE("SLA summary filters", "[projections][sla]") {
+    const auto m = scenario();
+    report_filter vip;
+    vip.segment = "vip";
+    const auto s = summarize(m, book(), vip, period::day);
+    CHECK(s.complaints == 2);
+    CHECK(s.acknowledge == compliance{1, 1, 0});
+    report_filter team;
+    team.team = "nobody";
+    CHECK(summarize(m, book(), team, period::day).complaints == 0);
+    report_filter before;
+    before.to = at("2026-11-17T00:00:00Z");
+    CHECK(summarize(m, book(), before, period::month).complaints == 2);
+    CHECK(summarize(m, book(), before, period::month).buckets.front().period == "2026-11");
+}
+
+TEST_CASE("at-risk list", "[projections][sla]") {
+    // Only c3 is open; its acknowledge warning fired at Mon 10:12Z; due 11:00Z.
+    const auto items = at_risk(scenario(), {}, at("2026-11-23T10:30:00Z"));
+    REQUIRE(items.size() == 1);
+    CHECK(items[0] == at_risk_item{"c3", "cust-1", "support-emea", "", "received", "acknowledge",
+                                   4000, at("2026-11-23T11:00:00Z"), 1800, false});
+}
+
+TEST_CASE("prevention analytics", "[projections][prevention]") {
+    const auto m = scenario();
+    // billing: c1, c2, c4 = 3 of 4 = 0.75; delivery: 1 of 4 = 0.25 (cumulative 1.0)
+    CHECK(root_cause_pareto(m, {}, {}) ==
+          std::vector<pareto_row>{{"billing", "", "", 3, 0.75, 0.75},
+                                  {"delivery", "", "", 1, 0.25, 1.0}});
+    const auto by_channel = root_cause_pareto(m, {}, {.product = false, .channel = true});
+    CHECK(by_channel.front().channel == "email");
+    // cust-1 complained on 11-16 and 11-20: two within 90 days
+    CHECK(repeat_complainers(m, {}) ==
+          std::vector<repeat_complainer>{
+              {"cust-1", 2, 2, at("2026-11-16T10:00:00Z"), at("2026-11-20T15:00:00Z")}});
+    // p1 (billing, 11-18): the week before holds c1, c2 (11-16) and c4 (11-17) = 3 per week; after,
+    // up to now (11-23 10:30) = 5.4375 days = 0.7768 weeks, none -> -100 %
+    const auto effects = prevention_effects(m, {}, 1, at("2026-11-23T10:30:00Z"));
+    REQUIRE(effects.size() == 1);
+    CHECK(effects[0].before == 3);
+    CHECK(effects[0].after == 0);
+    CHECK(effects[0].weekly_before == Approx(3.0));
+    CHECK(effects[0].weeks_after_observed == Approx(5.4375 / 7));
+    CHECK(effects[0].change_percent.value() == Approx(-100.0));
+    CHECK(weekly_trend(m, {}) ==
+          std::vector<trend_point>{{"2026-W47", "billing", 3}, {"2026-W47", "delivery", 1}});
+}
+
+TEST_CASE("employee scores with Bayesian smoothing", "[projections][scores]") {
+    const auto scores = employee_scores(scenario(), {}, score_weights{});
+    REQUIRE(scores.size() == 2);
+    // org: ack 2/3, resolve 2/3, bounce-back 1/2, no reopen 3/3, praise 3/4 (3 compliment credits,
+    // 1 attribution) ana owns c1: every rate 1/1, praise 2/2. With k = 5:
+    //   ack = resolve = (1 + 5*2/3)/6 = .72222, bounce = (1 + 5*.5)/6 = .58333, no_reopen = 6/6 =
+    //   1, praise = (2 + 5*.75)/7 = .82143 score = 100 * (.2*.72222 + .25*.72222 + .25*.58333 +
+    //   .1*1 + .2*.82143) = 73.512
+    const auto& ana = scores[0];
+    CHECK(ana.employee_id == "ana");
+    CHECK(ana.owned == 1);
+    CHECK(ana.compliments == 2);
+    CHECK(ana.acknowledge.smoothed == Approx((1 + 5 * 2.0 / 3) / 6));
+    CHECK(ana.praise.smoothed == Approx((2 + 5 * 0.75) / 7));
+    CHECK(ana.score == Approx(73.512).epsilon(1e-4));
+    // bo owns c2 and c4: ack 1/2, resolve 1/2, bounce 0/1, no reopen 2/2, praise 1/2 (k2; c4
+    // attributed)
+    //   ack = resolve = (1 + 10/3)/7 = .61905, bounce = 2.5/6 = .41667, no_reopen = 1, praise
+    //   = 4.75/7 = .67857 score = 100 * (.2*.61905 + .25*.61905 + .25*.41667 + .1 + .2*.67857)
+    //   = 61.845
+    const auto& bo = scores[1];
+    CHECK(bo.employee_id == "bo");
+    CHECK(bo.owned == 2);
+    CHECK(bo.attributed == 1);
+    CHECK(bo.bounce_back == rate{0, 1, 2.5 / 6});
+    CHECK(bo.score == Approx(61.845).epsilon(1e-4));
+}
+
+TEST_CASE("a lucky single ticket does not top the board", "[projections][scores]") {
+    auto m = scenario();
+    // "cy" owns one complaint, perfect on every rate; without smoothing cy would score 100.
+    for (const auto& e : history_of(
+             {filing("c9", "cust-9", "vip", severity::high, at("2026-11-18T10:00:00Z")),
+              acknowledge_complaint{key("a9"), cid("c9"), emp("cy"), at("2026-11-18T10:01:00Z")},
+              resolve_complaint{key("r9"), cid("c9"), emp("cy"), at("2026-11-18T10:30:00Z")},
+              record_survey{key("s9"), cid("c9"), 10, at("2026-11-19T10:00:00Z")}}))
+        apply_in_place(m, {m.position + 1, event_time(e), e});
+    const auto scores = employee_scores(m, {}, score_weights{});
+    const auto cy = std::find_if(scores.begin(), scores.end(),
+                                 [](const auto& s) { return s.employee_id == "cy"; });
+    REQUIRE(cy != scores.end());
+    CHECK(cy->score < 85);
+}
+
+TEST_CASE("folding is deterministic: a rebuild equals the live model", "[projections]") {
+    CHECK(scenario() == scenario());
+}
