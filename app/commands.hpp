@@ -10,5 +10,7 @@ int process(const cli_args& args);
 int export_events(const cli_args& args);
 int import_events(const cli_args& args);
 int verify(const cli_args& args);
+int replay(const cli_args& args);
+int audit(const cli_args& args);
 
 }  // namespace bb::app

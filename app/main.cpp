@@ -17,6 +17,10 @@ void usage(std::ostream& os) {
           "           import a CFPB complaint export as inbound events\n"
           "  verify   --data DIR            walk the hash chain; exit 1 naming the first bad "
           "event\n"
+          "  replay   --config F --data DIR [--until T] [--projection "
+          "sla|at-risk|prevention|employees|all]\n"
+          "           the reports as of instant T, from the log alone (JSON)\n"
+          "  audit    ID --data DIR [--format json]   a complaint's timeline with hash checks\n"
           "  demo                           run a built-in scenario through the domain only\n";
 }
 }  // namespace
@@ -41,6 +45,8 @@ int main(int argc, char** argv) {
         if (cmd == "export") return bb::app::export_events(*args);
         if (cmd == "import") return bb::app::import_events(*args);
         if (cmd == "verify") return bb::app::verify(*args);
+        if (cmd == "replay") return bb::app::replay(*args);
+        if (cmd == "audit") return bb::app::audit(*args);
     } catch (const std::exception& e) {
         // Start-up failures (a data directory we cannot write, a port in use) end here.
         std::cerr << "bounceback: " << e.what() << '\n';

@@ -406,19 +406,8 @@ http::response http_api::prevention(const std::map<std::string, std::string>& q,
             return bad_parameter({"weeks", "must be an integer 1..104"}, ctx);
     }
     const auto now = d_.clock();
-    json body = d_.reads.read([&](const auto& m) {
-        json pareto = json::array(), repeat = json::array(), actions = json::array(),
-             trend = json::array();
-        for (const auto& r : projection::root_cause_pareto(m, *f, g)) pareto.push_back(to_json(r));
-        for (const auto& r : projection::repeat_complainers(m, *f)) repeat.push_back(to_json(r));
-        for (const auto& r : projection::prevention_effects(m, *f, weeks, now))
-            actions.push_back(to_json(r));
-        for (const auto& r : projection::weekly_trend(m, *f)) trend.push_back(to_json(r));
-        return json{{"pareto", pareto},
-                    {"repeat_complainers", repeat},
-                    {"prevention_actions", actions},
-                    {"weekly_trend", trend}};
-    });
+    json body =
+        d_.reads.read([&](const auto& m) { return prevention_report(m, *f, g, weeks, now); });
     body["as_of"] = iso8601::format_instant(now);
     return json_response(bh::status::ok, body);
 }
@@ -434,12 +423,7 @@ http::response http_api::employee_scores(const std::map<std::string, std::string
         [&](const auto& m) { return projection::employee_scores(m, *f, d_.cfg.scores); });
     if (employee.empty()) {
         auto body = paged(scores, *p);
-        body["weights"] = {{"acknowledge", d_.cfg.scores.acknowledge},
-                           {"resolve", d_.cfg.scores.resolve},
-                           {"bounce_back", d_.cfg.scores.bounce_back},
-                           {"no_reopen", d_.cfg.scores.no_reopen},
-                           {"praise", d_.cfg.scores.praise},
-                           {"prior_strength", d_.cfg.scores.prior_strength}};
+        body["weights"] = weights_json(d_.cfg.scores);
         return json_response(bh::status::ok, body);
     }
     for (const auto& s : scores)

@@ -111,4 +111,25 @@ json to_json(const projection::employee_score& e) {
             {"no_reopen", to_json(e.no_reopen)}, {"praise", to_json(e.praise)}};
 }
 
+json prevention_report(const projection::read_model& m, const projection::report_filter& f,
+                       projection::pareto_grouping g, int weeks, instant now) {
+    json pareto = json::array(), repeat = json::array(), actions = json::array(),
+         trend = json::array();
+    for (const auto& r : projection::root_cause_pareto(m, f, g)) pareto.push_back(to_json(r));
+    for (const auto& r : projection::repeat_complainers(m, f)) repeat.push_back(to_json(r));
+    for (const auto& r : projection::prevention_effects(m, f, weeks, now))
+        actions.push_back(to_json(r));
+    for (const auto& r : projection::weekly_trend(m, f)) trend.push_back(to_json(r));
+    return json{{"pareto", pareto},
+                {"repeat_complainers", repeat},
+                {"prevention_actions", actions},
+                {"weekly_trend", trend}};
+}
+
+json weights_json(const projection::score_weights& w) {
+    return {{"acknowledge", w.acknowledge}, {"resolve", w.resolve},
+            {"bounce_back", w.bounce_back}, {"no_reopen", w.no_reopen},
+            {"praise", w.praise},           {"prior_strength", w.prior_strength}};
+}
+
 }  // namespace bb

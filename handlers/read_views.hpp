@@ -18,4 +18,10 @@ nlohmann::json to_json(const projection::action_effect& e);
 nlohmann::json to_json(const projection::trend_point& t);
 nlohmann::json to_json(const projection::employee_score& e);
 
+// Whole reports, shared by the HTTP API and `bounceback replay`.
+nlohmann::json prevention_report(const projection::read_model& m,
+                                 const projection::report_filter& f, projection::pareto_grouping g,
+                                 int weeks, instant now);
+nlohmann::json weights_json(const projection::score_weights& w);
+
 }  // namespace bb
