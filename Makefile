@@ -13,7 +13,8 @@ build: deps
 run: build
 	scripts/run-demo.sh
 
-test: deps
+test:
+	@scripts/install-deps.sh --test
 	scripts/test.sh
 
 format:

@@ -9,6 +9,7 @@
 
 #include "app/commands.hpp"
 #include "app/openapi.hpp"
+#include "app/web_assets.hpp"
 #include "handlers/command_service.hpp"
 #include "handlers/deadline_scheduler.hpp"
 #include "handlers/http_api.hpp"
@@ -59,7 +60,7 @@ int serve(const cli_args& args) {
     read_side reads(log);
     std::atomic<bool> ready{false};
     http_api api({*cfg, commands, reads, log, receipts, m, [&] { return ready.load(); }, wall_clock,
-                  log_line, std::string(openapi_document())});
+                  log_line, std::string(openapi_document()), &web_assets()});
     http::server server(
         ioc,
         {host, static_cast<unsigned short>(port), 1 << 20, std::chrono::seconds{15},

@@ -221,6 +221,25 @@ http::response http_api::route(const http::request& req, const http::request_con
         }
         return r.run(bound);
     }
+    // The dashboard page and its scripts are public; the data they show needs a token.
+    if (d_.assets) {
+        const auto path =
+            std::string(sv(req.target())).substr(0, std::string(sv(req.target())).find('?'));
+        if (const auto it = d_.assets->find(path); it != d_.assets->end()) {
+            name = path == "/" ? "/" : "/static";
+            if (req.method() != bh::verb::get) {
+                auto res =
+                    problem(405, "method-not-allowed", "Method Not Allowed", "only GET", ctx);
+                res.set(bh::field::allow, "GET");
+                return res;
+            }
+            http::response res{bh::status::ok, 11};
+            res.set(bh::field::content_type, it->second.content_type);
+            res.set(bh::field::cache_control, "no-cache");
+            res.body() = std::string(it->second.body);
+            return res;
+        }
+    }
     return problem(404, "not-found", "Not Found", "no such resource", ctx);
 }
 
@@ -372,9 +391,17 @@ http::response http_api::sla_at_risk(const std::map<std::string, std::string>& q
             return bad_parameter({"breached", "must be true or false"}, ctx);
         breached = it->second == "true";
     }
+    const auto sort = q.contains("sort") ? q.at("sort") : std::string("urgency");
+    if (sort != "urgency" && sort != "value")
+        return bad_parameter({"sort", "must be urgency or value"}, ctx);
     auto items =
         d_.reads.read([&](const auto& m) { return projection::at_risk(m, *f, d_.clock()); });
     if (breached) std::erase_if(items, [&](const auto& i) { return i.breached != *breached; });
+    // Most valuable customers first, then most urgent: who is about to walk away.
+    if (sort == "value")
+        std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
+            return a.customer_value > b.customer_value;
+        });
     return json_response(bh::status::ok, paged(items, *p));
 }
 

@@ -15,6 +15,12 @@
 
 namespace bb {
 
+// A file served as is (the dashboard), embedded in the binary.
+struct static_asset {
+    std::string content_type;
+    std::string_view body;
+};
+
 // The HTTP routes of the embedded service: pure request -> response translation onto the
 // command service and the log. Never touches a socket.
 class http_api {
@@ -28,8 +34,9 @@ class http_api {
         metrics& m;
         std::function<bool()> ready;
         std::function<instant()> clock;
-        std::function<void(const std::string&)> log_line;  // one line per request
-        std::string openapi;                               // served at /openapi.yaml
+        std::function<void(const std::string&)> log_line;             // one line per request
+        std::string openapi;                                          // served at /openapi.yaml
+        const std::map<std::string, static_asset>* assets = nullptr;  // the dashboard at /
     };
 
     explicit http_api(deps d);

@@ -8,6 +8,10 @@ packages=(
   libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev librdkafka-dev
   curl python3 openssl
 )
+# Node.js and npm build the dashboard's bundle; use the machine's own when it has one.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+# `--test` adds what only the tests need: Chromium for the dashboard's browser test.
+[ "${1:-}" = "--test" ] && packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,4 +22,11 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The dashboard's JavaScript dependencies (Chart.js, bundled into the binary; playwright-core for
+# the browser test), pinned by web/package-lock.json.
+cd "$(dirname "$0")/../web"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -1,0 +1,12 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "handlers/http_api.hpp"
+
+namespace bb::app {
+
+const std::map<std::string, static_asset>& web_assets();
+
+}  // namespace bb::app
