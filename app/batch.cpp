@@ -11,6 +11,7 @@
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/iso8601.hpp"
+#include "infra/progress.hpp"
 #include "infra/sqlite_event_log.hpp"
 
 namespace bb::app {
@@ -84,32 +85,37 @@ int process(const cli_args& args) {
     }
     batch_engine engine(*cfg, data_dir(args, &*cfg));
     if (!engine.start()) return 1;
-    std::string line;
     std::size_t n = 0, bad = 0;
-    while (std::getline(in, line)) {
-        ++n;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        const auto j = nlohmann::json::parse(line, nullptr, false);
-        const auto e = j.is_discarded()
-                           ? std::expected<inbound::cloud_event, inbound::invalid_input>(
-                                 std::unexpected(inbound::invalid_input{400, "", "not JSON", 0}))
-                           : inbound::parse_event(j);
-        if (!e) {
-            ++bad;
-            std::cerr << *input << ":" << n << ": "
-                      << (e.error().field.empty() ? "" : e.error().field + " ") << e.error().detail
-                      << '\n';
-            continue;
+    {
+        progress bar("process", std::filesystem::file_size(*input));
+        std::string line;
+        while (std::getline(in, line)) {
+            ++n;
+            if (const auto at = in.tellg(); at > 0) bar.update(static_cast<std::uint64_t>(at));
+            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+            const auto j = nlohmann::json::parse(line, nullptr, false);
+            const auto e =
+                j.is_discarded()
+                    ? std::expected<inbound::cloud_event, inbound::invalid_input>(
+                          std::unexpected(inbound::invalid_input{400, "", "not JSON", 0}))
+                    : inbound::parse_event(j);
+            if (!e) {
+                ++bad;
+                std::cerr << *input << ":" << n << ": "
+                          << (e.error().field.empty() ? "" : e.error().field + " ")
+                          << e.error().detail << '\n';
+                continue;
+            }
+            const auto r = engine.runner.feed(*e, "line/" + std::to_string(n));
+            if (!r) {
+                std::cerr << "bounceback process: storage failure at line " << n << ": "
+                          << r.error().message() << '\n';
+                return 1;
+            }
+            if (r->result == command_outcome::kind::rejected)
+                std::cerr << *input << ":" << n << ": rejected " << e->type << " " << e->id << ": "
+                          << to_string(r->why->code) << ": " << r->why->detail << '\n';
         }
-        const auto r = engine.runner.feed(*e, "line/" + std::to_string(n));
-        if (!r) {
-            std::cerr << "bounceback process: storage failure at line " << n << ": "
-                      << r.error().message() << '\n';
-            return 1;
-        }
-        if (r->result == command_outcome::kind::rejected)
-            std::cerr << *input << ":" << n << ": rejected " << e->type << " " << e->id << ": "
-                      << to_string(r->why->code) << ": " << r->why->detail << '\n';
     }
     if (until) {
         if (const auto r = engine.runner.advance_to(*until); !r) {
@@ -141,11 +147,77 @@ int export_events(const cli_args& args) {
     return 0;
 }
 
-int import_events(const cli_args& args) {
-    if (args.flag("format").value_or("") != "cfpb" || args.positional.size() != 1) {
-        std::cerr << "usage: bounceback import --format cfpb FILE [--config F] [--data DIR]\n";
+namespace {
+
+// Restores an export into an empty store, event by event, keeping positions, times and ids;
+// the store recomputes every hash, and any difference from the exported hash is refused.
+int import_jsonl(const cli_args& args) {
+    const auto dir = data_dir(args, nullptr);
+    std::filesystem::create_directories(dir);
+    sqlite_event_log log({db_path(dir), true, 4096});
+    if (log.head() != 0) {
+        std::cerr << "bounceback import: " << dir
+                  << " already holds events; import into an empty data directory\n";
         return 2;
     }
+    std::ifstream in(args.positional[0]);
+    if (!in) {
+        std::cerr << "bounceback import: cannot read " << args.positional[0] << '\n';
+        return 2;
+    }
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        const auto rec = j.is_discarded()
+                             ? std::expected<event_record, std::string>(std::unexpected("not JSON"))
+                             : codec::from_cloudevent(j);
+        if (!rec) {
+            std::cerr << args.positional[0] << ":" << n << ": " << rec.error() << '\n';
+            return 1;
+        }
+        if (rec->position != log.head() + 1) {
+            std::cerr << args.positional[0] << ":" << n << ": position " << rec->position
+                      << " where " << log.head() + 1
+                      << " was expected: the export is incomplete or reordered\n";
+            return 1;
+        }
+        const auto r = log.append(
+            append_request{rec->stream,
+                           rec->partition_key,
+                           rec->version - 1,
+                           {proposed_event{rec->type, rec->data, rec->time, rec->idempotency_key,
+                                           rec->causation_id, rec->correlation_id}},
+                           {},
+                           rec->recorded_at});
+        if (!r) {
+            std::cerr << args.positional[0] << ":" << n << ": " << r.error().message() << '\n';
+            return 1;
+        }
+        const auto stored = log.read_all(rec->position, 1);
+        if (!stored || stored->empty() || stored->front().hash != rec->hash) {
+            std::cerr << args.positional[0] << ":" << n
+                      << ": the event's hash does not match its contents "
+                      << "(position " << rec->position << "): the export was altered\n";
+            return 1;
+        }
+    }
+    std::cerr << "imported " << log.head() << " events; hash chain matches the export\n";
+    return 0;
+}
+
+}  // namespace
+
+int import_events(const cli_args& args) {
+    const auto format = args.flag("format").value_or("");
+    if ((format != "cfpb" && format != "jsonl") || args.positional.size() != 1) {
+        std::cerr << "usage: bounceback import --format cfpb FILE --config F --data DIR\n"
+                     "       bounceback import --format jsonl EXPORT.jsonl --data EMPTY_DIR\n";
+        return 2;
+    }
+    if (format == "jsonl") return import_jsonl(args);
     const auto cfg = load(args);
     if (!cfg) return 2;
     std::ifstream in(args.positional[0], std::ios::binary);
@@ -161,16 +233,21 @@ int import_events(const cli_args& args) {
     for (const auto& e : imported->errors) std::cerr << "bounceback import: " << e << '\n';
     batch_engine engine(*cfg, data_dir(args, &*cfg));
     if (!engine.start()) return 1;
-    for (const auto& j : imported->events) {
-        const auto e = inbound::parse_event(j);
-        if (!e) {
-            std::cerr << "bounceback import: " << e.error().field << " " << e.error().detail
-                      << '\n';
-            continue;
-        }
-        if (const auto r = engine.runner.feed(*e, "cfpb-import"); !r) {
-            std::cerr << "bounceback import: storage failure: " << r.error().message() << '\n';
-            return 1;
+    {
+        progress bar("import", imported->events.size());
+        std::uint64_t done = 0;
+        for (const auto& j : imported->events) {
+            bar.update(++done);
+            const auto e = inbound::parse_event(j);
+            if (!e) {
+                std::cerr << "bounceback import: " << e.error().field << " " << e.error().detail
+                          << '\n';
+                continue;
+            }
+            if (const auto r = engine.runner.feed(*e, "cfpb-import"); !r) {
+                std::cerr << "bounceback import: storage failure: " << r.error().message() << '\n';
+                return 1;
+            }
         }
     }
     std::cerr << "imported " << imported->rows << " rows: ";

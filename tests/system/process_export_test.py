@@ -70,6 +70,22 @@ def main():
 
     verify = harness.run(BINARY, "verify", "--data", os.path.join(work, "a"))
     harness.check(verify.returncode == 0 and verify.stdout.startswith("OK: 11 events"), verify.stdout)
+
+    # export -> import --format jsonl restores the same log, hash for hash.
+    exported = os.path.join(work, "a.jsonl")
+    with open(exported, "w") as f:
+        f.write(runs[0])
+    out = harness.run(BINARY, "import", "--format", "jsonl", exported, "--data", os.path.join(work, "restored"))
+    harness.check(out.returncode == 0, "import jsonl: " + out.stderr)
+    harness.check(harness.run(BINARY, "export", "--data", os.path.join(work, "restored")).stdout == runs[0],
+                  "export of the restored store equals the original export")
+    out = harness.run(BINARY, "import", "--format", "jsonl", exported, "--data", os.path.join(work, "restored"))
+    harness.check(out.returncode == 2, "importing into a non-empty store is refused")
+    altered = os.path.join(work, "altered.jsonl")
+    with open(altered, "w") as f:
+        f.write(runs[0].replace('"employee":"ana"', '"employee":"eve"', 1))
+    out = harness.run(BINARY, "import", "--format", "jsonl", altered, "--data", os.path.join(work, "altered"))
+    harness.check(out.returncode == 1 and "altered" in out.stderr, "an altered export is refused: " + out.stderr)
     db = sqlite3.connect(os.path.join(work, "a", "events.db"))
     db.execute("UPDATE events SET data = replace(data, '\"ana\"', '\"bob\"') WHERE position = 9")
     db.commit()
