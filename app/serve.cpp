@@ -57,7 +57,7 @@ int serve(const cli_args& args) {
         [&](const complaint_id& id, std::optional<instant> next) { scheduler.update(id, next); });
 
     // Ready once both the command side and the read side have folded the log.
-    read_side reads(log);
+    read_side reads(log, std::filesystem::path(cfg->data_dir) / "read_model.snapshot.json");
     std::atomic<bool> ready{false};
     http_api api({*cfg, commands, reads, log, receipts, m, [&] { return ready.load(); }, wall_clock,
                   log_line, std::string(openapi_document()), &web_assets()});
@@ -103,6 +103,8 @@ int serve(const cli_args& args) {
         for (auto& t : threads) t.join();
         return 1;
     }
+    log_line(std::string("read side at position ") + std::to_string(reads.position()) +
+             (reads.loaded_snapshot() ? " (from its checkpoint)" : " (folded from position 0)"));
     ready = true;
 
     while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -111,6 +113,9 @@ int serve(const cli_args& args) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ioc.stop();
     for (auto& t : threads) t.join();
+    // A checkpoint on the way out makes the next start fold only what came after it.
+    if (reads.save_snapshot())
+        log_line("read model checkpoint at position " + std::to_string(reads.position()));
     log_line("stopped");
     return 0;
 }

@@ -1,7 +1,9 @@
 #include "handlers/read_side.hpp"
 
 #include "infra/codec/event_codec.hpp"
+#include "infra/codec/read_model_codec.hpp"
 #include "infra/logger.hpp"
+#include "infra/snapshot_file.hpp"
 
 namespace bb {
 
@@ -26,12 +28,16 @@ void read_side::apply(const event_record& r) {
             model_.position = r.position;  // an undecodable event is skipped, and said so
     }
     if (!pe) log_line("read side skipped an event: " + pe.error());
-    std::lock_guard lock(position_mutex_);
-    position_cv_.notify_all();
+    {
+        std::lock_guard lock(position_mutex_);
+        position_cv_.notify_all();
+    }
+    if (snapshot_ && r.position - last_snapshot_ >= snapshot_every_) save_snapshot();
 }
 
-std::expected<void, std::string> read_side::replay(std::optional<instant> until) {
-    for (std::int64_t next = 1;;) {
+std::expected<void, std::string> read_side::fold_from(std::int64_t next,
+                                                      std::optional<instant> until) {
+    for (;;) {
         const auto batch = log_.read_all(next, 4096);
         if (!batch) return std::unexpected(batch.error().message());
         if (batch->empty()) return {};
@@ -46,10 +52,59 @@ std::expected<void, std::string> read_side::replay(std::optional<instant> until)
     }
 }
 
+std::expected<void, std::string> read_side::replay(std::optional<instant> until) {
+    return fold_from(1, until);
+}
+
+// A snapshot is trusted only if the log still holds, at its position, the event whose hash it
+// recorded: a replaced or restored log makes it worthless, and it is rebuilt from position 0.
+void read_side::load_snapshot() {
+    if (!snapshot_) return;
+    const auto doc = load_snapshot_file(*snapshot_);
+    if (!doc || !doc->contains("model") || !doc->contains("hash")) return;
+    auto model = codec::decode_read_model((*doc)["model"]);
+    if (!model) {
+        log_line("read side: ignoring snapshot: " + model.error());
+        return;
+    }
+    const auto at = log_.read_all(model->position, 1);
+    if (model->position < 1 || !at || at->empty() || at->front().position != model->position ||
+        at->front().hash != (*doc)["hash"].get<std::string>()) {
+        log_line("read side: snapshot does not match the log; rebuilding from position 0");
+        return;
+    }
+    std::unique_lock lock(mutex_);
+    model_ = std::move(*model);
+    last_snapshot_ = model_.position;
+    loaded_snapshot_ = true;
+}
+
+bool read_side::save_snapshot() {
+    if (!snapshot_) return false;
+    nlohmann::json doc;
+    std::int64_t position = 0;
+    {
+        std::shared_lock lock(mutex_);
+        if (model_.position == 0) return false;
+        position = model_.position;
+        doc["model"] = codec::encode_read_model(model_);
+    }
+    const auto at = log_.read_all(position, 1);
+    if (!at || at->empty()) return false;
+    doc["hash"] = at->front().hash;
+    last_snapshot_ = position;
+    return save_snapshot_file(*snapshot_, doc);
+}
+
 std::expected<void, std::string> read_side::start() {
-    if (auto r = replay(std::nullopt); !r) return r;
+    load_snapshot();
+    if (auto r = fold_from(position() + 1, std::nullopt); !r) return r;
     subscription_ = log_.subscribe(position() + 1, [this](const event_record& r) { apply(r); });
     return {};
+}
+
+read_side::~read_side() {
+    subscription_.reset();
 }
 
 std::int64_t read_side::position() const {

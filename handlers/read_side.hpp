@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <expected>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,10 +20,17 @@ std::expected<projection::projected_event, std::string> to_projected(const event
 // (replay), or live (serve) by following a subscription. Queries read under a shared lock.
 class read_side {
   public:
-    explicit read_side(event_log& log) : log_(log) {}
+    explicit read_side(event_log& log, std::optional<std::filesystem::path> snapshot = std::nullopt,
+                       std::int64_t snapshot_every = 10000)
+        : log_(log), snapshot_(std::move(snapshot)), snapshot_every_(snapshot_every) {}
+    ~read_side();
 
-    // Folds the log as it stands, then follows it. Call once.
+    // Loads the snapshot when it is intact and still matches the log, folds the rest of the log,
+    // then follows it. Call once.
     std::expected<void, std::string> start();
+    // Writes the checkpoint (position + read model) now; also done every `snapshot_every` events.
+    bool save_snapshot();
+    bool loaded_snapshot() const { return loaded_snapshot_; }
     // Replays events recorded up to `until` (all when nullopt); no subscription.
     std::expected<void, std::string> replay(std::optional<instant> until);
 
@@ -38,7 +46,14 @@ class read_side {
   private:
     void apply(const event_record& r);
 
+    std::expected<void, std::string> fold_from(std::int64_t next, std::optional<instant> until);
+    void load_snapshot();
+
     event_log& log_;
+    std::optional<std::filesystem::path> snapshot_;
+    std::int64_t snapshot_every_;
+    std::int64_t last_snapshot_ = 0;
+    bool loaded_snapshot_ = false;
     mutable std::shared_mutex mutex_;
     projection::read_model model_;
     mutable std::mutex position_mutex_;

@@ -22,8 +22,9 @@ void progress::update(std::uint64_t done) {
     last_ = now;
     constexpr int width = 30;
     const auto filled = static_cast<int>(width * std::min(done, total_) / total_);
-    std::fprintf(stderr, "\r%s [%.*s%*s] %3d%%", label_.c_str(), filled, "##############################",
-                 width - filled, "", static_cast<int>(100 * std::min(done, total_) / total_));
+    std::fprintf(stderr, "\r%s [%.*s%*s] %3d%%", label_.c_str(), filled,
+                 "##############################", width - filled, "",
+                 static_cast<int>(100 * std::min(done, total_) / total_));
     std::fflush(stderr);
 }
 

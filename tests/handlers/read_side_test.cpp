@@ -1,0 +1,68 @@
+#include <catch2/catch.hpp>
+
+#include "handlers/command_service.hpp"
+#include "handlers/read_side.hpp"
+#include "infra/codec/read_model_codec.hpp"
+#include "infra/snapshot_file.hpp"
+#include "infra/sqlite_event_log.hpp"
+#include "tests/domain/fixtures.hpp"
+#include "tests/infra/temp_dir.hpp"
+#include "tests/projections/scenario.hpp"
+
+using namespace bb;
+
+TEST_CASE("a read-model snapshot decodes to the same model", "[read_side][snapshot]") {
+    const auto m = test::scenario();
+    const auto back = codec::decode_read_model(nlohmann::json::parse(codec::encode_read_model(m).dump()));
+    REQUIRE(back.has_value());
+    CHECK(*back == m);
+    CHECK_FALSE(codec::decode_read_model(nlohmann::json{{"format", 2}}).has_value());
+}
+
+SCENARIO("the read side restarts from its checkpoint and ends where a full rebuild ends", "[read_side][snapshot]") {
+    test::temp_dir dir;
+    const auto db = (dir.path() / "events.db").string();
+    const auto snap = dir.path() / "read_model.snapshot.json";
+    const auto book = test::book();
+    sqlite_event_log log({db, true, 64});
+    metrics m;
+    command_service commands(log, book, m);
+    REQUIRE(commands.rebuild().has_value());
+    auto file = [&](int i) {
+        const auto when = test::at("2026-11-20T10:00:00Z") + std::chrono::minutes{i};
+        REQUIRE(commands.handle(complaint_command{test::filing("c" + std::to_string(i), "cust-" + std::to_string(i % 3),
+                                                               i % 2 ? "vip" : "standard", severity::high, when)},
+                                command_meta{"t/" + std::to_string(i), "t", when}).has_value());
+    };
+    for (int i = 0; i < 10; ++i) file(i);
+    {
+        read_side first(log, snap);
+        REQUIRE(first.start().has_value());
+        CHECK_FALSE(first.loaded_snapshot());
+        REQUIRE(first.save_snapshot());
+    }
+    for (int i = 10; i < 15; ++i) file(i);
+
+    read_side restarted(log, snap);
+    REQUIRE(restarted.start().has_value());
+    read_side rebuilt(log);
+    REQUIRE(rebuilt.replay(std::nullopt).has_value());
+    THEN("the restart used the checkpoint and folded only the rest") { CHECK(restarted.loaded_snapshot()); }
+    THEN("it equals a rebuild from position 0") {
+        CHECK(restarted.position() == log.head());
+        const auto a = restarted.read([](const auto& model) { return codec::encode_read_model(model).dump(); });
+        const auto b = rebuilt.read([](const auto& model) { return codec::encode_read_model(model).dump(); });
+        CHECK(a == b);
+    }
+    WHEN("the checkpoint does not match the log (another log, or tampering)") {
+        auto doc = *load_snapshot_file(snap);
+        doc["hash"] = std::string(64, '0');
+        REQUIRE(save_snapshot_file(snap, doc));
+        read_side wary(log, snap);
+        REQUIRE(wary.start().has_value());
+        THEN("it is ignored and the model is folded from position 0") {
+            CHECK_FALSE(wary.loaded_snapshot());
+            CHECK(wary.position() == log.head());
+        }
+    }
+}
