@@ -262,34 +262,18 @@ int verify(const cli_args& args) {
         return 2;
     }
     sqlite_event_log log({db_path(dir), true, 16});
-    std::string prev(genesis_hash);
-    std::int64_t expected_position = 1;
-    for (std::int64_t next = 1;;) {
-        const auto batch = log.read_all(next, 4096);
-        if (!batch) {
-            std::cerr << "bounceback verify: " << batch.error().message() << '\n';
-            return 1;
-        }
-        if (batch->empty()) break;
-        for (const auto& e : *batch) {
-            std::string problem;
-            if (e.position != expected_position)
-                problem = "position " + std::to_string(expected_position) + " is missing";
-            else if (e.prev_hash != prev)
-                problem = "prev_hash does not match the previous event's hash";
-            else if (chain_hash(prev, e) != e.hash)
-                problem = "hash does not match the event's contents";
-            if (!problem.empty()) {
-                std::cout << "FAIL at position " << e.position << " (" << e.stream << " v"
-                          << e.version << ", " << e.type << "): " << problem << '\n';
-                return 1;
-            }
-            prev = e.hash;
-            ++expected_position;
-        }
-        next = batch->back().position + 1;
+    const auto report = verify_chain(log);
+    if (!report) {
+        std::cerr << "bounceback verify: " << report.error().message() << '\n';
+        return 1;
     }
-    std::cout << "OK: " << (expected_position - 1) << " events, hash chain intact, head " << prev
+    if (!report->intact) {
+        const auto& e = *report->first_bad;
+        std::cout << "FAIL at position " << e.position << " (" << e.stream << " v" << e.version
+                  << ", " << e.type << "): " << report->problem << '\n';
+        return 1;
+    }
+    std::cout << "OK: " << report->events << " events, hash chain intact, head " << report->head
               << '\n';
     return 0;
 }

@@ -49,8 +49,14 @@ int replay(const cli_args& args) {
                      "employees, all\n";
         return 2;
     }
-    if (args.flag("format").value_or("json") != "json") {
-        std::cerr << "bounceback replay: only --format json is available\n";
+    const auto format = args.flag("format").value_or("json");
+    if (format != "json" && format != "csv") {
+        std::cerr << "bounceback replay: --format is json or csv\n";
+        return 2;
+    }
+    if (format == "csv" && which == "all") {
+        std::cerr << "bounceback replay: --format csv needs one --projection (sla, at-risk, "
+                     "prevention, employees)\n";
         return 2;
     }
     const auto db = store_of(args, &*cfg);
@@ -85,7 +91,66 @@ int replay(const cli_args& args) {
         }
         return 0;
     });
-    std::cout << out.dump(2) << '\n';
+    if (format == "json") {
+        std::cout << out.dump(2) << '\n';
+        return 0;
+    }
+    // CSV: one table per projection, for spreadsheets.
+    auto field = [](const json& v) {
+        std::string s = v.is_string() ? v.get<std::string>()
+                        : v.is_null() ? std::string{}
+                                      : v.dump();
+        if (s.find_first_of(",\"\n") == std::string::npos) return s;
+        std::string q = "\"";
+        for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return q + "\"";
+    };
+    auto table = [&](const json& rows,
+                     const std::vector<std::pair<std::string, json::json_pointer>>& cols) {
+        for (std::size_t i = 0; i < cols.size(); ++i) std::cout << (i ? "," : "") << cols[i].first;
+        std::cout << '\n';
+        for (const auto& r : rows) {
+            for (std::size_t i = 0; i < cols.size(); ++i)
+                std::cout << (i ? "," : "")
+                          << (r.contains(cols[i].second) ? field(r[cols[i].second])
+                                                         : std::string{});
+            std::cout << '\n';
+        }
+    };
+    using P = json::json_pointer;
+    if (which == "sla")
+        table(out["sla"]["buckets"], {{"period", P("/period")},
+                                      {"team", P("/team")},
+                                      {"segment", P("/segment")},
+                                      {"policy", P("/policy")},
+                                      {"severity", P("/severity")},
+                                      {"acknowledge_met", P("/acknowledge/met")},
+                                      {"acknowledge_missed", P("/acknowledge/missed")},
+                                      {"resolve_met", P("/resolve/met")},
+                                      {"resolve_missed", P("/resolve/missed")},
+                                      {"bounce_back_met", P("/bounce_back/met")},
+                                      {"bounce_back_missed", P("/bounce_back/missed")}});
+    else if (which == "at-risk")
+        table(out["at_risk"], {{"complaint_id", P("/complaint_id")},
+                               {"customer_id", P("/customer_id")},
+                               {"customer_value", P("/customer_value")},
+                               {"team", P("/team")},
+                               {"owner", P("/owner")},
+                               {"target", P("/target")},
+                               {"due", P("/due")},
+                               {"seconds_left", P("/seconds_left")},
+                               {"breached", P("/breached")}});
+    else if (which == "prevention")
+        table(out["prevention"]["pareto"], {{"category", P("/category")},
+                                            {"count", P("/count")},
+                                            {"share", P("/share")},
+                                            {"cumulative_share", P("/cumulative_share")}});
+    else
+        table(out["employees"]["items"], {{"employee_id", P("/employee_id")},
+                                          {"score", P("/score")},
+                                          {"compliments", P("/compliments")},
+                                          {"owned", P("/owned")},
+                                          {"attributed", P("/attributed")}});
     return 0;
 }
 

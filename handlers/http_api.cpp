@@ -183,6 +183,22 @@ http::response http_api::route(const http::request& req, const http::request_con
         {"/v1/complaints/{id}/history", bh::verb::get,
          std::vector<role>{role::agent, role::auditor},
          [&](const auto& b) { return history(b[0], ctx); }},
+        {"/v1/audit/verify", bh::verb::get, std::vector<role>{role::auditor},
+         [&](const auto&) {
+             const auto report = verify_chain(d_.log);
+             if (!report)
+                 return problem(503, "storage-unavailable", "Service Unavailable",
+                                report.error().message(), ctx);
+             json body{
+                 {"intact", report->intact}, {"events", report->events}, {"head", report->head}};
+             if (report->first_bad)
+                 body["first_bad"] = {{"position", report->first_bad->position},
+                                      {"stream", report->first_bad->stream},
+                                      {"version", report->first_bad->version},
+                                      {"type", report->first_bad->type},
+                                      {"problem", report->problem}};
+             return json_response(bh::status::ok, body);
+         }},
         {"/v1/sla/summary", bh::verb::get, std::vector<role>{role::manager},
          [&](const auto&) { return sla_summary(query, ctx); }},
         {"/v1/sla/at-risk", bh::verb::get, std::vector<role>{role::manager, role::agent},

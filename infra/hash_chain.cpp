@@ -50,4 +50,30 @@ std::string chain_hash(std::string_view prev_hash, const event_record& e) {
     return sha256_hex(bytes);
 }
 
+std::expected<chain_report, std::error_code> verify_chain(event_log& log) {
+    chain_report out;
+    out.head = std::string(genesis_hash);
+    for (std::int64_t next = 1;;) {
+        const auto batch = log.read_all(next, 4096);
+        if (!batch) return std::unexpected(batch.error());
+        if (batch->empty()) return out;
+        for (const auto& e : *batch) {
+            if (e.position != out.events + 1)
+                out.problem = "position " + std::to_string(out.events + 1) + " is missing";
+            else if (e.prev_hash != out.head)
+                out.problem = "prev_hash does not match the previous event's hash";
+            else if (chain_hash(out.head, e) != e.hash)
+                out.problem = "hash does not match the event's contents";
+            if (!out.problem.empty()) {
+                out.intact = false;
+                out.first_bad = e;
+                return out;
+            }
+            out.head = e.hash;
+            ++out.events;
+        }
+        next = batch->back().position + 1;
+    }
+}
+
 }  // namespace bb

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +14,18 @@ namespace bb {
 std::string canonical_bytes(const event_record& e);
 std::string chain_hash(std::string_view prev_hash, const event_record& e);
 std::string sha256_hex(std::string_view bytes);
+
+struct chain_report {
+    bool intact = true;
+    std::int64_t events = 0;
+    std::string head;  // hash of the last event checked
+    std::optional<event_record> first_bad;
+    std::string problem;  // why first_bad fails
+};
+
+// Walks the whole log from position 1: positions gapless, each prev_hash the previous hash,
+// each hash recomputed from the event's bytes. Stops at the first bad event.
+std::expected<chain_report, std::error_code> verify_chain(event_log& log);
 
 // The first event's prev_hash.
 inline constexpr std::string_view genesis_hash =

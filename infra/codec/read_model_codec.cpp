@@ -9,8 +9,12 @@ using nlohmann::json;
 
 namespace {
 
-json t(instant i) { return i == instant::max() ? json(nullptr) : json(iso8601::format_instant(i)); }
-json t(const std::optional<instant>& i) { return i ? t(*i) : json(nullptr); }
+json t(instant i) {
+    return i == instant::max() ? json(nullptr) : json(iso8601::format_instant(i));
+}
+json t(const std::optional<instant>& i) {
+    return i ? t(*i) : json(nullptr);
+}
 
 instant get_t(const json& j) {
     if (j.is_null()) return instant::max();
@@ -23,12 +27,20 @@ std::optional<instant> get_opt_t(const json& j) {
     return get_t(j);
 }
 
-json clock(const sla_clock& c) { return {t(c.warn_at), t(c.due), c.warned, c.breached}; }
-sla_clock get_clock(const json& j) { return {get_t(j.at(0)), get_t(j.at(1)), j.at(2).get<bool>(), j.at(3).get<bool>()}; }
+json clock(const sla_clock& c) {
+    return {t(c.warn_at), t(c.due), c.warned, c.breached};
+}
+sla_clock get_clock(const json& j) {
+    return {get_t(j.at(0)), get_t(j.at(1)), j.at(2).get<bool>(), j.at(3).get<bool>()};
+}
 
-json opt_str(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
+json opt_str(const std::optional<std::string>& s) {
+    return s ? json(*s) : json(nullptr);
+}
 template <class Named>
-json opt_named(const std::optional<Named>& s) { return s ? json(s->value()) : json(nullptr); }
+json opt_named(const std::optional<Named>& s) {
+    return s ? json(s->value()) : json(nullptr);
+}
 
 json encode_row(const projection::complaint_row& r) {
     const auto& s = r.state;
@@ -63,16 +75,19 @@ projection::complaint_row decode_row(const json& j) {
     projection::complaint_row r;
     auto& s = r.state;
     static const complaint_status all[] = {
-        complaint_status::unfiled, complaint_status::received, complaint_status::acknowledged,
-        complaint_status::investigating, complaint_status::awaiting_customer, complaint_status::resolved,
-        complaint_status::recovered, complaint_status::lost, complaint_status::reopened, complaint_status::withdrawn};
+        complaint_status::unfiled,           complaint_status::received,
+        complaint_status::acknowledged,      complaint_status::investigating,
+        complaint_status::awaiting_customer, complaint_status::resolved,
+        complaint_status::recovered,         complaint_status::lost,
+        complaint_status::reopened,          complaint_status::withdrawn};
     bool found = false;
     for (auto st : all)
         if (to_string(st) == j.at("status").get<std::string>()) s.status = st, found = true;
     if (!found) throw std::runtime_error("bad status");
     s.id = complaint_id{j.at("id").get<std::string>()};
     const auto& c = j.at("customer");
-    s.customer = customer_ref{customer_id{c.at(0).get<std::string>()}, c.at(1).get<std::string>(), c.at(2).get<double>()};
+    s.customer = customer_ref{customer_id{c.at(0).get<std::string>()}, c.at(1).get<std::string>(),
+                              c.at(2).get<double>()};
     const auto sev = parse_severity(j.at("severity").get<std::string>());
     if (!sev) throw std::runtime_error("bad severity");
     s.sev = *sev;
@@ -96,9 +111,11 @@ projection::complaint_row decode_row(const json& j) {
     s.reopen_count = j.at("reopen_count").get<int>();
     for (const auto& k : j.at("seen")) s.seen.insert(idempotency_key{k.get<std::string>()});
     r.first_resolved_at = get_opt_t(j.at("first_resolved_at"));
-    if (!j.at("resolved_by").is_null()) r.resolved_by = employee_id{j.at("resolved_by").get<std::string>()};
+    if (!j.at("resolved_by").is_null())
+        r.resolved_by = employee_id{j.at("resolved_by").get<std::string>()};
     if (!j.at("root_cause").is_null()) r.root_cause = j.at("root_cause").get<std::string>();
-    if (!j.at("attributed_to").is_null()) r.attributed_to = employee_id{j.at("attributed_to").get<std::string>()};
+    if (!j.at("attributed_to").is_null())
+        r.attributed_to = employee_id{j.at("attributed_to").get<std::string>()};
     for (const auto& p : j.at("pauses")) r.pauses.emplace_back(get_t(p.at(0)), get_t(p.at(1)));
     r.acknowledge_ever_breached = j.at("breached").at(0).get<bool>();
     r.resolve_ever_breached = j.at("breached").at(1).get<bool>();
@@ -107,13 +124,16 @@ projection::complaint_row decode_row(const json& j) {
 
 template <class Event>
 json fact(const Event& e) {
-    return {{"type", type_name(any_event{e})}, {"key", e.key.value()}, {"at", t(e.at)}, {"data", encode(any_event{e})}};
+    return {{"type", type_name(any_event{e})},
+            {"key", e.key.value()},
+            {"at", t(e.at)},
+            {"data", encode(any_event{e})}};
 }
 
 template <class Event>
 Event get_fact(const json& j) {
-    const auto e = decode(j.at("type").get<std::string>(), j.at("data"), idempotency_key{j.at("key").get<std::string>()},
-                          get_t(j.at("at")));
+    const auto e = decode(j.at("type").get<std::string>(), j.at("data"),
+                          idempotency_key{j.at("key").get<std::string>()}, get_t(j.at("at")));
     if (!e || !std::holds_alternative<Event>(*e)) throw std::runtime_error("bad fact");
     return std::get<Event>(*e);
 }
@@ -121,13 +141,18 @@ Event get_fact(const json& j) {
 }  // namespace
 
 json encode_read_model(const projection::read_model& m) {
-    json complaints = json::array(), compliments = json::array(), actions = json::array(), escalations = json::array();
+    json complaints = json::array(), compliments = json::array(), actions = json::array(),
+         escalations = json::array();
     for (const auto& [id, row] : m.complaints) complaints.push_back(encode_row(row));
     for (const auto& c : m.compliments) compliments.push_back(fact(c));
     for (const auto& a : m.actions) actions.push_back(fact(a));
     for (const auto& e : m.escalations) escalations.push_back({e.id.value(), e.to_level, t(e.at)});
-    return {{"format", 1}, {"position", m.position}, {"complaints", complaints}, {"compliments", compliments},
-            {"actions", actions}, {"escalations", escalations}};
+    return {{"format", 1},
+            {"position", m.position},
+            {"complaints", complaints},
+            {"compliments", compliments},
+            {"actions", actions},
+            {"escalations", escalations}};
 }
 
 std::expected<projection::read_model, std::string> decode_read_model(const json& j) {
@@ -140,10 +165,13 @@ std::expected<projection::read_model, std::string> decode_read_model(const json&
             const auto id = row.state.id.value();
             m.complaints.emplace(id, std::move(row));
         }
-        for (const auto& c : j.at("compliments")) m.compliments.push_back(get_fact<compliment_received>(c));
-        for (const auto& a : j.at("actions")) m.actions.push_back(get_fact<prevention_action_recorded>(a));
+        for (const auto& c : j.at("compliments"))
+            m.compliments.push_back(get_fact<compliment_received>(c));
+        for (const auto& a : j.at("actions"))
+            m.actions.push_back(get_fact<prevention_action_recorded>(a));
         for (const auto& e : j.at("escalations"))
-            m.escalations.push_back({complaint_id{e.at(0).get<std::string>()}, e.at(1).get<int>(), get_t(e.at(2))});
+            m.escalations.push_back(
+                {complaint_id{e.at(0).get<std::string>()}, e.at(1).get<int>(), get_t(e.at(2))});
         return m;
     } catch (const std::exception& e) {
         return std::unexpected(std::string("unreadable snapshot: ") + e.what());

@@ -303,6 +303,11 @@ SCENARIO("every other endpoint needs a bearer token with the right role", "[http
         CHECK(m.body.find("bounceback_complaints{state=\"received\"} 1") != std::string::npos);
         CHECK(m.body.find("bounceback_append_seconds_bucket") != std::string::npos);
         CHECK(svc.get("/v1/complaints/c1/history", "tok-auditor").status == 200);
+        const auto v = svc.get("/v1/audit/verify", "tok-auditor");
+        CHECK(v.status == 200);
+        CHECK(v.js()["intact"] == true);
+        CHECK(v.js()["events"] == 1);
+        CHECK(svc.get("/v1/audit/verify", "tok-agent").status == 403);
         CHECK(svc.get("/v1/complaints/c1/history", "tok-manager").status == 403);
         CHECK(svc.get("/metrics", "tok-admin").status == 200);
     }

@@ -13,13 +13,15 @@ using namespace bb;
 
 TEST_CASE("a read-model snapshot decodes to the same model", "[read_side][snapshot]") {
     const auto m = test::scenario();
-    const auto back = codec::decode_read_model(nlohmann::json::parse(codec::encode_read_model(m).dump()));
+    const auto back =
+        codec::decode_read_model(nlohmann::json::parse(codec::encode_read_model(m).dump()));
     REQUIRE(back.has_value());
     CHECK(*back == m);
     CHECK_FALSE(codec::decode_read_model(nlohmann::json{{"format", 2}}).has_value());
 }
 
-SCENARIO("the read side restarts from its checkpoint and ends where a full rebuild ends", "[read_side][snapshot]") {
+SCENARIO("the read side restarts from its checkpoint and ends where a full rebuild ends",
+         "[read_side][snapshot]") {
     test::temp_dir dir;
     const auto db = (dir.path() / "events.db").string();
     const auto snap = dir.path() / "read_model.snapshot.json";
@@ -30,9 +32,12 @@ SCENARIO("the read side restarts from its checkpoint and ends where a full rebui
     REQUIRE(commands.rebuild().has_value());
     auto file = [&](int i) {
         const auto when = test::at("2026-11-20T10:00:00Z") + std::chrono::minutes{i};
-        REQUIRE(commands.handle(complaint_command{test::filing("c" + std::to_string(i), "cust-" + std::to_string(i % 3),
-                                                               i % 2 ? "vip" : "standard", severity::high, when)},
-                                command_meta{"t/" + std::to_string(i), "t", when}).has_value());
+        REQUIRE(commands
+                    .handle(complaint_command{test::filing(
+                                "c" + std::to_string(i), "cust-" + std::to_string(i % 3),
+                                i % 2 ? "vip" : "standard", severity::high, when)},
+                            command_meta{"t/" + std::to_string(i), "t", when})
+                    .has_value());
     };
     for (int i = 0; i < 10; ++i) file(i);
     {
@@ -47,11 +52,15 @@ SCENARIO("the read side restarts from its checkpoint and ends where a full rebui
     REQUIRE(restarted.start().has_value());
     read_side rebuilt(log);
     REQUIRE(rebuilt.replay(std::nullopt).has_value());
-    THEN("the restart used the checkpoint and folded only the rest") { CHECK(restarted.loaded_snapshot()); }
+    THEN("the restart used the checkpoint and folded only the rest") {
+        CHECK(restarted.loaded_snapshot());
+    }
     THEN("it equals a rebuild from position 0") {
         CHECK(restarted.position() == log.head());
-        const auto a = restarted.read([](const auto& model) { return codec::encode_read_model(model).dump(); });
-        const auto b = rebuilt.read([](const auto& model) { return codec::encode_read_model(model).dump(); });
+        const auto a = restarted.read(
+            [](const auto& model) { return codec::encode_read_model(model).dump(); });
+        const auto b =
+            rebuilt.read([](const auto& model) { return codec::encode_read_model(model).dump(); });
         CHECK(a == b);
     }
     WHEN("the checkpoint does not match the log (another log, or tampering)") {

@@ -67,5 +67,4 @@ read_model scenario() {
     return m;
 }
 
-
 }  // namespace bb::test

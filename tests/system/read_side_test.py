@@ -113,6 +113,9 @@ def cfpb_pareto_matches_csv(work):
     counts = [p["count"] for p in pareto]
     harness.check(counts == sorted(counts, reverse=True), "descending")
     harness.check(abs(pareto[0]["share"] - expected.most_common(1)[0][1] / len(rows)) < 1e-12, "share")
+    out = harness.run(BINARY, "replay", "--config", cfg, "--data", data, "--projection", "prevention", "--format", "csv")
+    table = list(csv.DictReader(out.stdout.splitlines()))
+    harness.check({r["category"]: int(r["count"]) for r in table} == dict(expected), "the CSV report has the same counts")
 
 
 def main():
