@@ -7,6 +7,7 @@
 #include <date/tz.h>
 
 #include "domain/complaint.hpp"
+#include "infra/config.hpp"
 #include "infra/iso8601.hpp"
 
 namespace bb::app {
@@ -18,43 +19,28 @@ instant utc(const char* iso) {
     return iso8601::parse_instant(iso).value();
 }
 
-policy_book demo_book() {
-    policy_book b;
-    business_calendar office{.id = "berlin-office",
-                             .zone = date::locate_zone("Europe/Berlin"),
-                             .weekly = {},
-                             .holidays = {date::local_days{date::year{2026} / 12 / 25}}};
-    for (int wd = 1; wd <= 5; ++wd) office.weekly[wd] = {opening_hours{9h, 17h}};
-    b.calendars.emplace("berlin-office", office);
-    b.calendars.emplace("always", business_calendar::always_open("always"));
-    using enum escalation_trigger;
-    b.policies.push_back(sla_policy{.id = "vip-urgent",
-                                    .version = 1,
-                                    .match = {.segments = {"vip"},
-                                              .severities = {severity::high, severity::critical},
-                                              .channels = {}},
-                                    .calendar = "always",
-                                    .acknowledge = 15min,
-                                    .resolve = 4h,
-                                    .bounce_back = 14 * 24h,
-                                    .reopen_within = 30 * 24h,
-                                    .warn_at = 0.8,
-                                    .escalation = {{warning, std::nullopt, 1, std::nullopt},
-                                                   {breach, std::nullopt, 2, std::nullopt}},
-                                    .max_level = 3});
-    b.policies.push_back(sla_policy{.id = "standard",
-                                    .version = 1,
-                                    .match = {},
-                                    .calendar = "berlin-office",
-                                    .acknowledge = 4h,
-                                    .resolve = 16h,
-                                    .bounce_back = 14 * 24h,
-                                    .reopen_within = 30 * 24h,
-                                    .warn_at = 0.8,
-                                    .escalation = {{breach, sla_target::resolve, 1, std::nullopt}},
-                                    .max_level = 3});
-    return b;
-}
+// The demo's policies, in the configuration format a user writes (docs/configuration.md).
+constexpr const char* demo_config = R"yaml(
+calendars:
+  berlin-office:
+    time_zone: Europe/Berlin
+    hours: { mon: ["09:00","17:00"], tue: ["09:00","17:00"], wed: ["09:00","17:00"],
+             thu: ["09:00","17:00"], fri: ["09:00","17:00"] }
+    holidays: ["2026-12-25"]
+  always: { time_zone: UTC, hours: all }
+policies:
+  - id: vip-urgent
+    match: { segment: [vip], severity: [high, critical] }
+    calendar: always
+    acknowledge: PT15M
+    resolve: PT4H
+    escalation: [ { on: warning, to_level: 1 }, { on: breach, to_level: 2 } ]
+  - id: standard
+    calendar: berlin-office
+    acknowledge: PT4H
+    resolve: PT16H
+    escalation: [ { on: breach, target: resolve, to_level: 1 } ]
+)yaml";
 
 file_complaint file(const char* id, const char* customer, const char* segment, severity sev,
                     const char* when, const char* category) {
@@ -73,7 +59,12 @@ file_complaint file(const char* id, const char* customer, const char* segment, s
 }  // namespace
 
 int run_demo(std::ostream& out) {
-    const auto book = demo_book();
+    const auto cfg = load_config(demo_config);
+    if (!cfg) {
+        out << "demo configuration: " << cfg.error() << '\n';
+        return 1;
+    }
+    const auto& book = cfg->book;
     auto k = [n = 0]() mutable { return idempotency_key{"demo:" + std::to_string(++n)}; };
     const std::vector<complaint_command> script = {
         // A VIP complaint handled fast: acknowledged, resolved, and the customer buys again.

@@ -15,12 +15,6 @@ const sla_policy& policy(std::string_view id) {
     throw std::logic_error("no such policy");
 }
 
-// A VIP customer's high-severity complaint filed 2026-11-20 10:00 UTC on the 24x7 vip-urgent
-// policy: acknowledge due 10:15 (warning 10:12), resolve due 14:00 (warning 13:12).
-std::vector<complaint_event> vip_filed() {
-    return history_of({filing("c1", "cust-1", "vip", severity::high, at("2026-11-20T10:00:00Z"))});
-}
-
 std::vector<complaint_event> vip_acknowledged() {
     return history_of(
         {filing("c1", "cust-1", "vip", severity::high, at("2026-11-20T10:00:00Z")),

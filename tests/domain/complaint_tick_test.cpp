@@ -3,12 +3,6 @@
 using namespace bb;
 using namespace bb::test;
 
-namespace {
-std::vector<complaint_event> vip_filed() {
-    return history_of({filing("c1", "cust-1", "vip", severity::high, at("2026-11-20T10:00:00Z"))});
-}
-}  // namespace
-
 SCENARIO("ticks decide every deadline that fell due, stamped with its due instant",
          "[complaint][tick]") {
     GIVEN("a VIP complaint filed at 10:00 (ack warning 10:12, due 10:15)") {

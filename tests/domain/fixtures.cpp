@@ -91,6 +91,10 @@ file_complaint filing(std::string id, std::string customer, std::string segment,
                           when};
 }
 
+std::vector<complaint_event> vip_filed() {
+    return history_of({filing("c1", "cust-1", "vip", severity::high, at("2026-11-20T10:00:00Z"))});
+}
+
 complaint_state given(const std::vector<complaint_event>& history) {
     auto s = initial_complaint_state();
     for (const auto& e : history) s = evolve(std::move(s), e);

@@ -30,6 +30,10 @@ policy_book book();
 file_complaint filing(std::string id, std::string customer, std::string segment, severity sev,
                       instant when, double value = 100);
 
+// A VIP customer's high-severity complaint "c1" filed 2026-11-20 10:00 UTC on the 24x7
+// vip-urgent policy: acknowledge due 10:15 (warning 10:12), resolve due 14:00 (warning 13:12).
+std::vector<complaint_event> vip_filed();
+
 // Folds events into a state, as the command service does on load.
 complaint_state given(const std::vector<complaint_event>& history);
 
