@@ -290,8 +290,10 @@ SCENARIO("every other endpoint needs a bearer token with the right role", "[http
         CHECK(r.status == 200);
         CHECK(r.js()["status"] == "received");
         CHECK(r.js()["policy"]["id"] == "standard");
-        CHECK(svc.get("/v1/complaints/c1/history", "tok-agent").js()["events"][0]["type"] ==
-              "ComplaintFiled");
+        const auto h = svc.get("/v1/complaints/c1/history", "tok-agent").js();
+        CHECK(h["events"][0]["type"] == "ComplaintFiled");
+        CHECK(h["events"][0]["hash_ok"] == true);
+        CHECK(h["intact"] == true);
         CHECK(svc.get("/metrics", "tok-agent").status == 403);
     }
     THEN("a manager reads metrics, an auditor history, an admin everything") {
