@@ -76,7 +76,7 @@ void command_service::apply_record(const event_record& r) {
                        auto& en = entry(complaints_, r.stream);
                        std::lock_guard lock(en.mutex);
                        if (const auto* f = std::get_if<complaint_filed>(&e)) {
-                           std::unique_lock maps(maps_mutex_);
+                           std::lock_guard customers(customers_mutex_);
                            by_customer_[f->customer.id.value()].push_back(f->id);
                        }
                        en.state = evolve(std::move(en.state), e);
@@ -176,7 +176,7 @@ std::expected<command_outcome, std::error_code> command_service::execute_on(
             en.state = std::move(next_state);
             en.version = r->stream_version;
             if (filing) {
-                std::unique_lock maps(maps_mutex_);
+                std::lock_guard customers(customers_mutex_);
                 by_customer_[customer].push_back(id);
             }
             metrics_.add("bounceback_events_appended_total", {},
@@ -253,7 +253,7 @@ std::expected<command_outcome, std::error_code> command_service::execute(
     if (s.complaint) {
         targets.push_back(*s.complaint);
     } else {
-        std::shared_lock lock(maps_mutex_);
+        std::lock_guard lock(customers_mutex_);
         if (const auto it = by_customer_.find(s.customer.value()); it != by_customer_.end())
             targets = it->second;
     }

@@ -90,7 +90,10 @@ class command_service {
     metrics& metrics_;
     deadline_listener listener_;
 
+    // Lock order: maps_mutex_ (shared or exclusive, never while holding a stream's mutex) ->
+    // a stream's mutex -> customers_mutex_. Nothing takes maps_mutex_ under a stream's mutex.
     mutable std::shared_mutex maps_mutex_;
+    std::mutex customers_mutex_;
     stream_map<complaint_state> complaints_;
     stream_map<compliment_state> compliments_;
     stream_map<prevention_state> preventions_;

@@ -81,6 +81,7 @@ void read_side::load_snapshot() {
 
 bool read_side::save_snapshot() {
     if (!snapshot_) return false;
+    std::lock_guard saving(save_mutex_);
     nlohmann::json doc;
     std::int64_t position = 0;
     {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <expected>
 #include <filesystem>
@@ -52,7 +53,8 @@ class read_side {
     event_log& log_;
     std::optional<std::filesystem::path> snapshot_;
     std::int64_t snapshot_every_;
-    std::int64_t last_snapshot_ = 0;
+    std::atomic<std::int64_t> last_snapshot_{0};
+    std::mutex save_mutex_;  // the subscription thread and shutdown may both save
     bool loaded_snapshot_ = false;
     mutable std::shared_mutex mutex_;
     projection::read_model model_;

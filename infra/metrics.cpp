@@ -70,6 +70,19 @@ double metrics::value(const std::string& name, const metric_labels& labels) cons
 }
 
 std::string metrics::render() const {
+    // Gauges read other components' state under those components' locks, and those components
+    // take this mutex to count things while holding theirs: read the gauges before locking here,
+    // so the two lock orders never meet.
+    std::vector<std::pair<std::string, std::vector<std::pair<metric_labels, double>>>> gauge_values;
+    {
+        std::map<std::string, std::function<std::vector<std::pair<metric_labels, double>>()>>
+            gauges;
+        {
+            std::lock_guard lock(mutex_);
+            gauges = gauges_;
+        }
+        for (const auto& [name, read] : gauges) gauge_values.emplace_back(name, read());
+    }
     std::ostringstream out;
     std::lock_guard lock(mutex_);
     auto header = [&](const std::string& name, const char* fallback_type) {
@@ -103,9 +116,9 @@ std::string metrics::render() const {
             sample(name + "_count", labels, h.count);
         }
     }
-    for (const auto& [name, read] : gauges_) {
+    for (const auto& [name, values] : gauge_values) {
         header(name, "gauge");
-        for (const auto& [labels, v] : read()) sample(name, label_text(labels), v);
+        for (const auto& [labels, v] : values) sample(name, label_text(labels), v);
     }
     return out.str();
 }

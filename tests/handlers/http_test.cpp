@@ -346,3 +346,27 @@ SCENARIO("a client that sends too slowly is cut off", "[http][timeouts]") {
     bh::read(s, buf, res, ec);
     CHECK((ec || res.result_int() == 408));
 }
+
+SCENARIO("scraping metrics while commands run never deadlocks", "[http][metrics]") {
+    // A scrape reads every stream's state; a command holds its stream and counts into metrics.
+    service svc;
+    std::atomic<int> accepted{0}, scraped{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 40; ++i) {
+                const auto id = "t" + std::to_string(t) + "-" + std::to_string(i);
+                if (svc.webhook(filing_event(id, "c-" + id).dump(), "m-" + id, wall()).status ==
+                    202)
+                    ++accepted;
+            }
+        });
+    for (int t = 0; t < 2; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 60; ++i)
+                if (svc.get("/metrics", "tok-manager").status == 200) ++scraped;
+        });
+    for (auto& th : threads) th.join();
+    CHECK(accepted == 120);
+    CHECK(scraped == 120);
+}
