@@ -67,10 +67,7 @@ command_service::stream_entry<State>& command_service::entry(stream_map<State>& 
     return *slot;
 }
 
-void command_service::apply_record(const event_record& r) {
-    const auto decoded = codec::decode(r.type, nlohmann::json::parse(r.data, nullptr, false),
-                                       idempotency_key{r.idempotency_key}, r.time);
-    if (!decoded) return;  // rebuild() counts these
+void command_service::apply_record(const event_record& r, const codec::any_event& decoded) {
     std::visit(overloaded{
                    [&](const complaint_event& e) {
                        auto& en = entry(complaints_, r.stream);
@@ -95,7 +92,7 @@ void command_service::apply_record(const event_record& r) {
                        en.version = r.version;
                    },
                },
-               *decoded);
+               decoded);
 }
 
 std::expected<std::size_t, std::string> command_service::rebuild() {
@@ -112,7 +109,7 @@ std::expected<std::size_t, std::string> command_service::rebuild() {
             if (!decoded)
                 return std::unexpected("event at position " + std::to_string(r.position) +
                                        " cannot be decoded: " + decoded.error());
-            apply_record(r);
+            apply_record(r, *decoded);
             next = r.position + 1;
             ++count;
         }

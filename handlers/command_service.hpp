@@ -15,6 +15,7 @@
 #include "domain/compliment.hpp"
 #include "domain/prevention.hpp"
 #include "handlers/inbound.hpp"
+#include "infra/codec/event_codec.hpp"
 #include "infra/event_log.hpp"
 #include "infra/metrics.hpp"
 
@@ -82,7 +83,7 @@ class command_service {
     std::expected<command_outcome, std::error_code> execute(const inbound::customer_signal& s,
                                                             const command_meta& meta);
 
-    void apply_record(const event_record& r);
+    void apply_record(const event_record& r, const codec::any_event& decoded);
     void count_rejection(const rejection& r);
 
     event_log& log_;
