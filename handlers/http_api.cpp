@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -129,92 +130,143 @@ bool match(const std::vector<std::string>& tmpl, const std::vector<std::string>&
     return true;
 }
 
+enum class route_id {
+    webhook,
+    healthz,
+    readyz,
+    openapi,
+    metrics,
+    complaint,
+    history,
+    audit_verify,
+    sla_summary,
+    sla_at_risk,
+    prevention,
+    employee_scores,
+    employee,
+};
+
+struct route_spec {
+    route_id id;
+    std::string name;                // the template, also the metrics label
+    std::vector<std::string> parts;  // "{}" binds a segment
+    bh::verb method;
+    std::optional<std::vector<role>> roles;  // nullopt: no token needed
+};
+
+// The route table, built once: matching a request allocates nothing per route.
+const std::vector<route_spec>& route_table() {
+    static const std::vector<route_spec> table = [] {
+        using enum route_id;
+        const std::vector<
+            std::tuple<route_id, std::string, bh::verb, std::optional<std::vector<role>>>>
+            defs = {
+                {webhook, "/v1/webhooks/{source}", bh::verb::post, std::nullopt},
+                {healthz, "/healthz", bh::verb::get, std::nullopt},
+                {readyz, "/readyz", bh::verb::get, std::nullopt},
+                {openapi, "/openapi.yaml", bh::verb::get, std::nullopt},
+                {metrics, "/metrics", bh::verb::get, std::vector<role>{role::manager}},
+                {complaint, "/v1/complaints/{id}", bh::verb::get,
+                 std::vector<role>{role::agent, role::manager, role::auditor}},
+                {history, "/v1/complaints/{id}/history", bh::verb::get,
+                 std::vector<role>{role::agent, role::auditor}},
+                {audit_verify, "/v1/audit/verify", bh::verb::get, std::vector<role>{role::auditor}},
+                {sla_summary, "/v1/sla/summary", bh::verb::get, std::vector<role>{role::manager}},
+                {sla_at_risk, "/v1/sla/at-risk", bh::verb::get,
+                 std::vector<role>{role::manager, role::agent}},
+                {prevention, "/v1/analytics/prevention", bh::verb::get,
+                 std::vector<role>{role::manager}},
+                {employee_scores, "/v1/employees/scores", bh::verb::get,
+                 std::vector<role>{role::manager}},
+                {employee, "/v1/employees/{id}", bh::verb::get, std::vector<role>{role::manager}},
+            };
+        std::vector<route_spec> out;
+        for (const auto& [id, name, method, roles] : defs) {
+            std::vector<std::string> parts;
+            for (const auto& seg : split_path(name))
+                parts.push_back(seg.front() == '{' ? "{}" : seg);
+            out.push_back({id, name, std::move(parts), method, roles});
+        }
+        return out;
+    }();
+    return table;
+}
+
 }  // namespace
+
+http::response http_api::dispatch(int which, const std::vector<std::string>& bound,
+                                  const http::request& req,
+                                  const std::map<std::string, std::string>& query,
+                                  const http::request_context& ctx) {
+    switch (static_cast<route_id>(which)) {
+        case route_id::webhook: {
+            if (!d_.ready()) {
+                auto res = problem(503, "not-ready", "Service Unavailable",
+                                   "rebuilding state from the log", ctx);
+                res.set(bh::field::retry_after, "1");
+                return res;
+            }
+            return webhook(bound[0], req, ctx);
+        }
+        case route_id::healthz:
+            return json_response(bh::status::ok, {{"status", "ok"}});
+        case route_id::readyz:
+            if (!d_.ready())
+                return problem(503, "not-ready", "Service Unavailable",
+                               "rebuilding state from the log", ctx);
+            return json_response(bh::status::ok, {{"status", "ready"}});
+        case route_id::openapi: {
+            http::response res{bh::status::ok, 11};
+            res.set(bh::field::content_type, "application/yaml");
+            res.body() = d_.openapi;
+            return res;
+        }
+        case route_id::metrics: {
+            http::response res{bh::status::ok, 11};
+            res.set(bh::field::content_type, "text/plain; version=0.0.4");
+            res.body() = d_.m.render();
+            return res;
+        }
+        case route_id::complaint:
+            return complaint(bound[0], ctx);
+        case route_id::history:
+            return history(bound[0], ctx);
+        case route_id::audit_verify: {
+            const auto report = verify_chain(d_.log);
+            if (!report)
+                return problem(503, "storage-unavailable", "Service Unavailable",
+                               report.error().message(), ctx);
+            json body{
+                {"intact", report->intact}, {"events", report->events}, {"head", report->head}};
+            if (report->first_bad)
+                body["first_bad"] = {{"position", report->first_bad->position},
+                                     {"stream", report->first_bad->stream},
+                                     {"version", report->first_bad->version},
+                                     {"type", report->first_bad->type},
+                                     {"problem", report->problem}};
+            return json_response(bh::status::ok, body);
+        }
+        case route_id::sla_summary:
+            return sla_summary(query, ctx);
+        case route_id::sla_at_risk:
+            return sla_at_risk(query, ctx);
+        case route_id::prevention:
+            return prevention(query, ctx);
+        case route_id::employee_scores:
+            return employee_scores(query, "", ctx);
+        case route_id::employee:
+            return employee_scores(query, bound[0], ctx);
+    }
+    return problem(404, "not-found", "Not Found", "no such resource", ctx);
+}
 
 http::response http_api::route(const http::request& req, const http::request_context& ctx,
                                std::string& name) {
-    const auto parts = split_path(sv(req.target()));
-    const auto query = parse_query(sv(req.target()));
-    struct route_def {
-        std::string name;
-        bh::verb method;
-        std::optional<std::vector<role>> roles;  // nullopt: no token needed
-        std::function<http::response(const std::vector<std::string>&)> run;
-    };
-    const std::vector<route_def> routes = {
-        {"/v1/webhooks/{source}", bh::verb::post, std::nullopt,
-         [&](const auto& b) {
-             if (!d_.ready()) {
-                 auto res = problem(503, "not-ready", "Service Unavailable",
-                                    "rebuilding state from the log", ctx);
-                 res.set(bh::field::retry_after, "1");
-                 return res;
-             }
-             return webhook(b[0], req, ctx);
-         }},
-        {"/healthz", bh::verb::get, std::nullopt,
-         [&](const auto&) {
-             return json_response(bh::status::ok, {{"status", "ok"}});
-         }},
-        {"/readyz", bh::verb::get, std::nullopt,
-         [&](const auto&) {
-             if (!d_.ready())
-                 return problem(503, "not-ready", "Service Unavailable",
-                                "rebuilding state from the log", ctx);
-             return json_response(bh::status::ok, {{"status", "ready"}});
-         }},
-        {"/openapi.yaml", bh::verb::get, std::nullopt,
-         [&](const auto&) {
-             http::response res{bh::status::ok, 11};
-             res.set(bh::field::content_type, "application/yaml");
-             res.body() = d_.openapi;
-             return res;
-         }},
-        {"/metrics", bh::verb::get, std::vector<role>{role::manager},
-         [&](const auto&) {
-             http::response res{bh::status::ok, 11};
-             res.set(bh::field::content_type, "text/plain; version=0.0.4");
-             res.body() = d_.m.render();
-             return res;
-         }},
-        {"/v1/complaints/{id}", bh::verb::get,
-         std::vector<role>{role::agent, role::manager, role::auditor},
-         [&](const auto& b) { return complaint(b[0], ctx); }},
-        {"/v1/complaints/{id}/history", bh::verb::get,
-         std::vector<role>{role::agent, role::auditor},
-         [&](const auto& b) { return history(b[0], ctx); }},
-        {"/v1/audit/verify", bh::verb::get, std::vector<role>{role::auditor},
-         [&](const auto&) {
-             const auto report = verify_chain(d_.log);
-             if (!report)
-                 return problem(503, "storage-unavailable", "Service Unavailable",
-                                report.error().message(), ctx);
-             json body{
-                 {"intact", report->intact}, {"events", report->events}, {"head", report->head}};
-             if (report->first_bad)
-                 body["first_bad"] = {{"position", report->first_bad->position},
-                                      {"stream", report->first_bad->stream},
-                                      {"version", report->first_bad->version},
-                                      {"type", report->first_bad->type},
-                                      {"problem", report->problem}};
-             return json_response(bh::status::ok, body);
-         }},
-        {"/v1/sla/summary", bh::verb::get, std::vector<role>{role::manager},
-         [&](const auto&) { return sla_summary(query, ctx); }},
-        {"/v1/sla/at-risk", bh::verb::get, std::vector<role>{role::manager, role::agent},
-         [&](const auto&) { return sla_at_risk(query, ctx); }},
-        {"/v1/analytics/prevention", bh::verb::get, std::vector<role>{role::manager},
-         [&](const auto&) { return prevention(query, ctx); }},
-        {"/v1/employees/scores", bh::verb::get, std::vector<role>{role::manager},
-         [&](const auto&) { return employee_scores(query, "", ctx); }},
-        {"/v1/employees/{id}", bh::verb::get, std::vector<role>{role::manager},
-         [&](const auto& b) { return employee_scores(query, b[0], ctx); }},
-    };
+    const auto target = sv(req.target());
+    const auto parts = split_path(target);
     std::vector<std::string> bound;
-    for (const auto& r : routes) {
-        std::vector<std::string> tmpl;
-        for (const auto& seg : split_path(r.name)) tmpl.push_back(seg.front() == '{' ? "{}" : seg);
-        if (!match(tmpl, parts, bound)) continue;
+    for (const auto& r : route_table()) {
+        if (!match(r.parts, parts, bound)) continue;
         name = r.name;
         if (req.method() != r.method) {
             auto res = problem(405, "method-not-allowed", "Method Not Allowed",
@@ -235,12 +287,11 @@ http::response http_api::route(const http::request& req, const http::request_con
                                "the role " + std::string(to_string(*who)) + " may not read this",
                                ctx);
         }
-        return r.run(bound);
+        return dispatch(static_cast<int>(r.id), bound, req, parse_query(target), ctx);
     }
     // The dashboard page and its scripts are public; the data they show needs a token.
     if (d_.assets) {
-        const auto path =
-            std::string(sv(req.target())).substr(0, std::string(sv(req.target())).find('?'));
+        const auto path = std::string(target.substr(0, target.find('?')));
         if (const auto it = d_.assets->find(path); it != d_.assets->end()) {
             name = path == "/" ? "/" : "/static";
             if (req.method() != bh::verb::get) {

@@ -47,6 +47,10 @@ class http_api {
   private:
     http::response route(const http::request& req, const http::request_context& ctx,
                          std::string& route_name);
+    http::response dispatch(int route, const std::vector<std::string>& bound,
+                            const http::request& req,
+                            const std::map<std::string, std::string>& query,
+                            const http::request_context& ctx);
     http::response webhook(const std::string& source, const http::request& req,
                            const http::request_context& ctx);
     http::response complaint(const std::string& id, const http::request_context& ctx);

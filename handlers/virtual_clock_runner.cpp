@@ -33,13 +33,13 @@ std::expected<void, std::error_code> virtual_clock_runner::advance_to(instant t)
         const auto [at, id] = *queue_.begin();
         if (at > now_) now_ = at;
         const command_meta meta{"scheduler", "tick/" + iso8601::format_instant(at), now_};
-        const auto before = due_.find(id);
         const auto r = commands_.tick(complaint_id{id}, at, meta);
         if (!r) return std::unexpected(r.error());
         ++stats_.ticks;
-        // A tick always moves a complaint's deadline on; guard against a listener that did not.
-        if (const auto after = due_.find(id);
-            after != due_.end() && before != due_.end() && after->second <= at)
+        // A tick moves the complaint's deadline on through the listener; should it not have,
+        // drop the entry rather than tick the same instant forever. (The listener erases and
+        // re-inserts entries, so no iterator from before the tick is looked at here.)
+        if (const auto after = due_.find(id); after != due_.end() && after->second <= at)
             update(complaint_id{id}, std::nullopt);
     }
     if (t > now_) now_ = t;
