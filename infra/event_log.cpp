@@ -1,6 +1,22 @@
 #include "infra/event_log.hpp"
 
+#include "infra/hash_chain.hpp"
+#include "infra/iso8601.hpp"
+
 namespace bb {
+
+std::string request_digest(const append_request& r) {
+    std::string bytes = r.stream;
+    for (const auto& e : r.events) {
+        bytes += '\n';
+        bytes += e.type;
+        bytes += '\n';
+        bytes += e.data;
+        bytes += '\n';
+        bytes += iso8601::format_instant(e.time);
+    }
+    return sha256_hex(bytes);
+}
 
 namespace {
 class log_category_impl final : public std::error_category {

@@ -57,6 +57,9 @@ struct append_result {
     bool duplicate = false;
 };
 
+// What makes two appends under one request key "the same request": stream and events.
+std::string request_digest(const append_request& r);
+
 enum class log_errc {
     wrong_expected_version = 1,
     idempotency_conflict,

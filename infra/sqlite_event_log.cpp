@@ -37,19 +37,6 @@ constexpr const char* columns =
     "position, stream, version, partition_key, type, data, time, recorded_at, idempotency_key, "
     "causation_id, correlation_id, prev_hash, hash";
 
-std::string digest_of(const append_request& r) {
-    std::string bytes = r.stream;
-    for (const auto& e : r.events) {
-        bytes += '\n';
-        bytes += e.type;
-        bytes += '\n';
-        bytes += e.data;
-        bytes += '\n';
-        bytes += iso8601::format_instant(e.time);
-    }
-    return sha256_hex(bytes);
-}
-
 class sqlite_subscription final : public subscription {
   public:
     sqlite_subscription(sqlite_event_log& log, std::int64_t from,
@@ -196,7 +183,7 @@ void sqlite_event_log::commit_batch(std::vector<pending>& batch) {
 // Runs inside the batch transaction; a failing request rolls back to its own savepoint so the
 // others in the batch still commit.
 std::expected<append_result, std::error_code> sqlite_event_log::apply(const append_request& r) {
-    const auto digest = r.request_key.empty() ? std::string{} : digest_of(r);
+    const auto digest = r.request_key.empty() ? std::string{} : request_digest(r);
     if (!r.request_key.empty()) {
         sqlite::statement st{select_request_.get()};
         st.bind(1, r.request_key);

@@ -5,6 +5,7 @@
 #
 #   scripts/kafka-broker.sh start   # prints the bootstrap address; also in .cache/kafka-run/brokers
 #   scripts/kafka-broker.sh stop
+#   scripts/kafka-broker.sh restart # the stopped broker again, same data and ports (bounce tests)
 #   scripts/kafka-broker.sh status
 #
 # Kafka 3.9.1: 4.x dropped protocol versions that Debian's librdkafka 2.0.2 needs for groups.
@@ -47,6 +48,9 @@ POM
   touch "$lib/.complete"
 }
 
+jvm=(-Xms256m -Xmx768m -Dlog4j.configuration="file:$run/log4j.properties")
+cp="$lib/*"
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 start() {
@@ -74,6 +78,9 @@ transaction.state.log.num.partitions=6
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 log.segment.bytes=16777216
+# A SIGKILLed producer's open transaction blocks read_committed readers until the coordinator
+# aborts it: look for timed-out transactions every second, not every 10 s.
+transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 PROPS
   cat > "$run/log4j.properties" <<'LOG'
 log4j.rootLogger=WARN, file
@@ -83,14 +90,20 @@ log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaRaftServer=INFO
 LOG
   sed -i "s|^log4j.appender.file=.*|&\nlog4j.appender.file.File=$run/kafka.log|" "$run/log4j.properties"
-  local cp="$lib/*" jvm=(-Xms256m -Xmx768m -Dlog4j.configuration="file:$run/log4j.properties")
   local cluster
   cluster=$(java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool random-uuid)
   java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$cluster" -c "$run/server.properties" >/dev/null
-  nohup java "${jvm[@]}" -cp "$cp" kafka.Kafka "$run/server.properties" >"$run/stdout.log" 2>&1 &
+  launch "$port"
+}
+
+# Runs the formatted broker and waits until it answers.
+launch() {
+  local port=$1
+  nohup java "${jvm[@]}" -cp "$cp" kafka.Kafka "$run/server.properties" >>"$run/stdout.log" 2>&1 &
   echo $! > "$run/pid"
   for _ in $(seq 1 120); do
-    if grep -q "started (kafka.server.KafkaRaftServer)" "$run/kafka.log" 2>/dev/null; then
+    if [ "$(grep -c "started (kafka.server.KafkaRaftServer)" "$run/kafka.log" 2>/dev/null)" -gt "$(cat "$run/starts" 2>/dev/null || echo 0)" ]; then
+      grep -c "started (kafka.server.KafkaRaftServer)" "$run/kafka.log" > "$run/starts"
       echo "127.0.0.1:$port" | tee "$run/brokers"
       return
     fi
@@ -99,6 +112,15 @@ LOG
   done
   echo "Kafka did not start within 60 s; see $run/kafka.log" >&2
   exit 1
+}
+
+# The same broker (data, ports) again after `stop`: what a broker bounce looks like to clients.
+restart() {
+  [ -f "$run/server.properties" ] || { echo "no broker was started" >&2; exit 1; }
+  if [ -f "$run/pid" ] && kill -0 "$(cat "$run/pid")" 2>/dev/null; then cat "$run/brokers"; return; fi
+  local port
+  port=$(sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:||p' "$run/server.properties")
+  launch "$port"
 }
 
 stop() {
@@ -113,6 +135,7 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart) restart ;;
   status) [ -f "$run/pid" ] && kill -0 "$(cat "$run/pid")" 2>/dev/null && cat "$run/brokers" || { echo "not running"; exit 1; } ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

@@ -1,0 +1,187 @@
+#include "infra/kafka/client.hpp"
+
+#include <chrono>
+#include <map>
+
+#include <librdkafka/rdkafka.h>
+
+namespace bb::kafka {
+
+std::expected<std::unique_ptr<RdKafka::Conf>, std::string> make_conf(const settings& s) {
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::string err;
+    for (const auto& [k, v] : s)
+        if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK)
+            return std::unexpected("kafka setting " + k + ": " + err);
+    return conf;
+}
+
+std::expected<std::unique_ptr<RdKafka::KafkaConsumer>, std::string> make_consumer(
+    const settings& s) {
+    auto conf = make_conf(s);
+    if (!conf) return std::unexpected(conf.error());
+    std::string err;
+    std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf->get(), err));
+    if (!c) return std::unexpected("kafka consumer: " + err);
+    return c;
+}
+
+std::expected<std::unique_ptr<RdKafka::Producer>, std::string> make_producer(const settings& s) {
+    auto conf = make_conf(s);
+    if (!conf) return std::unexpected(conf.error());
+    std::string err;
+    std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf->get(), err));
+    if (!p) return std::unexpected("kafka producer: " + err);
+    return p;
+}
+
+std::expected<int, std::string> partition_count(RdKafka::Handle& h, const std::string& topic,
+                                                int timeout_ms) {
+    std::string err;
+    std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(&h, topic, nullptr, err));
+    if (!t) return std::unexpected("topic " + topic + ": " + err);
+    RdKafka::Metadata* raw = nullptr;
+    const auto code = h.metadata(false, t.get(), &raw, timeout_ms);
+    std::unique_ptr<RdKafka::Metadata> md(raw);
+    if (code != RdKafka::ERR_NO_ERROR)
+        return std::unexpected("metadata for topic " + topic + ": " + RdKafka::err2str(code));
+    for (const auto* tm : *md->topics()) {
+        if (tm->topic() != topic) continue;
+        if (tm->err() != RdKafka::ERR_NO_ERROR)
+            return std::unexpected("topic " + topic + ": " + RdKafka::err2str(tm->err()));
+        return static_cast<int>(tm->partitions()->size());
+    }
+    return std::unexpected("topic " + topic + " does not exist");
+}
+
+std::expected<void, std::string> ensure_topics(const std::string& brokers,
+                                               const std::vector<topic_spec>& topics) {
+    auto producer = make_producer({{"bootstrap.servers", brokers}});
+    if (!producer) return std::unexpected(producer.error());
+    std::vector<const topic_spec*> missing;
+    for (const auto& t : topics)
+        if (!partition_count(**producer, t.name)) missing.push_back(&t);
+    if (missing.empty()) return {};
+
+    // The C++ API has no admin client; the C one works on the same handle.
+    rd_kafka_t* rk = (*producer)->c_ptr();
+    char err[512];
+    std::vector<rd_kafka_NewTopic_t*> news;
+    for (const auto* t : missing) {
+        auto* nt = rd_kafka_NewTopic_new(t->name.c_str(), t->partitions, 1, err, sizeof err);
+        if (!nt) {
+            for (auto* n : news) rd_kafka_NewTopic_destroy(n);
+            return std::unexpected("topic " + t->name + ": " + err);
+        }
+        news.push_back(nt);
+    }
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, news.data(), news.size(), nullptr, queue);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, 30000);
+    std::string failure;
+    if (!ev) {
+        failure = "creating topics timed out";
+    } else if (const auto* res = rd_kafka_event_CreateTopics_result(ev)) {
+        std::size_t n = 0;
+        const auto** results = rd_kafka_CreateTopics_result_topics(res, &n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto code = rd_kafka_topic_result_error(results[i]);
+            if (code != RD_KAFKA_RESP_ERR_NO_ERROR &&
+                code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+                failure += std::string(rd_kafka_topic_result_name(results[i])) + ": " +
+                           rd_kafka_err2str(code) + "; ";
+        }
+    } else {
+        failure = rd_kafka_event_error_string(ev);
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(queue);
+    for (auto* n : news) rd_kafka_NewTopic_destroy(n);
+    if (!failure.empty()) return std::unexpected("creating topics: " + failure);
+    return {};
+}
+
+std::optional<std::string> record::header(std::string_view name) const {
+    for (const auto& [k, v] : headers)
+        if (k == name) return v;
+    return std::nullopt;
+}
+
+record to_record(const RdKafka::Message& m) {
+    record r;
+    r.partition = m.partition();
+    r.offset = m.offset();
+    if (m.key()) r.key = *m.key();
+    if (m.payload()) r.value.assign(static_cast<const char*>(m.payload()), m.len());
+    if (const auto* h = const_cast<RdKafka::Message&>(m).headers()) {
+        for (const auto& hd : h->get_all())
+            r.headers.emplace_back(
+                hd.key(), hd.value()
+                              ? std::string(static_cast<const char*>(hd.value()), hd.value_size())
+                              : std::string{});
+    }
+    return r;
+}
+
+std::expected<std::size_t, std::string> read_to_end(const settings& base, const std::string& topic,
+                                                    const std::vector<std::int32_t>& partitions,
+                                                    const std::function<void(record&&)>& f,
+                                                    int timeout_ms) {
+    if (partitions.empty()) return 0;
+    auto s = base;
+    s.insert(s.end(), {{"group.id", "bounceback-reader"},
+                       {"enable.auto.commit", "false"},
+                       {"enable.auto.offset.store", "false"},
+                       {"isolation.level", "read_committed"},
+                       {"enable.partition.eof", "true"}});
+    auto consumer = make_consumer(s);
+    if (!consumer) return std::unexpected(consumer.error());
+    auto& c = **consumer;
+    // The end is where a read_committed reader stops: the last stable offset. It is queried
+    // after the reader is set up, so the position comparison below sees the same isolation.
+    std::map<std::int32_t, std::int64_t> end;
+    std::vector<RdKafka::TopicPartition*> assignment;
+    for (const auto p : partitions)
+        assignment.push_back(
+            RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+    const auto code = c.assign(assignment);
+    RdKafka::TopicPartition::destroy(assignment);
+    if (code != RdKafka::ERR_NO_ERROR)
+        return std::unexpected("assigning " + topic + ": " + RdKafka::err2str(code));
+    for (const auto p : partitions) {
+        std::int64_t low = 0, high = 0;
+        const auto q = c.query_watermark_offsets(topic, p, &low, &high, 10000);
+        if (q != RdKafka::ERR_NO_ERROR)
+            return std::unexpected("offsets of " + topic + "/" + std::to_string(p) + ": " +
+                                   RdKafka::err2str(q));
+        if (high > low) end[p] = high;
+    }
+    std::size_t count = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!end.empty()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            c.close();
+            return std::unexpected("reading " + topic + " did not reach the end in time");
+        }
+        std::unique_ptr<RdKafka::Message> m(c.consume(200));
+        if (m->err() == RdKafka::ERR_NO_ERROR) {
+            ++count;
+            f(to_record(*m));
+        } else if (m->err() != RdKafka::ERR__TIMED_OUT && m->err() != RdKafka::ERR__PARTITION_EOF) {
+            c.close();
+            return std::unexpected("reading " + topic + ": " + m->errstr());
+        }
+        // Transaction markers and aborted records take offsets too: compare positions, not counts.
+        std::vector<RdKafka::TopicPartition*> pos;
+        for (const auto& [p, _] : end) pos.push_back(RdKafka::TopicPartition::create(topic, p));
+        c.position(pos);
+        for (const auto* tp : pos)
+            if (tp->offset() >= 0 && tp->offset() >= end[tp->partition()])
+                end.erase(tp->partition());
+        RdKafka::TopicPartition::destroy(pos);
+    }
+    c.close();
+    return count;
+}
+
+}  // namespace bb::kafka

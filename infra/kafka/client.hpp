@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <librdkafka/rdkafkacpp.h>
+
+namespace bb::kafka {
+
+// librdkafka properties, applied in order; later ones win.
+using settings = std::vector<std::pair<std::string, std::string>>;
+
+std::expected<std::unique_ptr<RdKafka::Conf>, std::string> make_conf(const settings& s);
+std::expected<std::unique_ptr<RdKafka::KafkaConsumer>, std::string> make_consumer(
+    const settings& s);
+std::expected<std::unique_ptr<RdKafka::Producer>, std::string> make_producer(const settings& s);
+
+// The partition count of a topic, or an error naming the topic when it does not exist.
+std::expected<int, std::string> partition_count(RdKafka::Handle& h, const std::string& topic,
+                                                int timeout_ms = 10000);
+
+struct topic_spec {
+    std::string name;
+    int partitions = 6;
+};
+// Creates the topics that do not exist yet (replication factor 1 unless the cluster says so).
+std::expected<void, std::string> ensure_topics(const std::string& brokers,
+                                               const std::vector<topic_spec>& topics);
+
+// A record as read from a topic, with what the log needs of its Kafka envelope.
+struct record {
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+    std::string key;
+    std::string value;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::optional<std::string> header(std::string_view name) const;
+};
+record to_record(const RdKafka::Message& m);
+
+// Reads partitions from the beginning up to their end as a read_committed reader sees it
+// (committed transactions only), calling `f` for each record in offset order per partition.
+// Returns the number of records, or an error after `timeout_ms` without reaching the end.
+std::expected<std::size_t, std::string> read_to_end(const settings& base, const std::string& topic,
+                                                    const std::vector<std::int32_t>& partitions,
+                                                    const std::function<void(record&&)>& f,
+                                                    int timeout_ms = 120000);
+
+}  // namespace bb::kafka

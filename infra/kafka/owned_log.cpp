@@ -1,0 +1,43 @@
+#include "infra/kafka/owned_log.hpp"
+
+namespace bb::kafka {
+
+void owned_log::add(std::unique_ptr<partition_log> log) {
+    const auto p = log->partition();
+    logs_[p] = std::move(log);
+}
+
+partition_log* owned_log::find(const std::string& stream) const {
+    for (const auto& [p, log] : logs_)
+        if (log->has_stream(stream)) return log.get();
+    return nullptr;
+}
+
+std::expected<append_result, std::error_code> owned_log::append(append_request request) {
+    auto* log = find(request.stream);
+    if (!log) {
+        const auto it = logs_.find(current_);
+        // Not ours: the partition was revoked under us. Nothing is written.
+        if (it == logs_.end()) return std::unexpected(make_error_code(log_errc::closed));
+        log = it->second.get();
+    }
+    return log->append(std::move(request));
+}
+
+std::expected<std::vector<event_record>, std::error_code> owned_log::read_stream(
+    const std::string& stream, std::int64_t from_version) {
+    if (auto* log = find(stream)) return log->read_stream(stream, from_version);
+    return std::vector<event_record>{};
+}
+
+std::expected<std::vector<event_record>, std::error_code> owned_log::read_all(std::int64_t,
+                                                                              std::size_t) {
+    return std::unexpected(make_error_code(log_errc::closed));
+}
+
+std::unique_ptr<subscription> owned_log::subscribe(std::int64_t,
+                                                   std::function<void(const event_record&)>) {
+    return std::make_unique<subscription>();
+}
+
+}  // namespace bb::kafka

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "infra/event_log.hpp"
+#include "infra/kafka/client.hpp"
+#include "infra/kafka/txn_producer.hpp"
+
+namespace bb::kafka {
+
+// One partition of `complaints.events` as an event log. The partition is the unit of order in
+// Kafka, so positions and the hash chain are per partition: position n is the n-th domain event
+// of the partition (transaction markers and aborted records take offsets but no position).
+//
+// Its owner is the only writer. It keeps the partition's index in memory (streams, request keys,
+// last hash), loaded from the topic by `load`. An append produces into the owner's open
+// transaction; when none is open, the append is a transaction of its own and returns once that
+// committed. After an aborted transaction the owner throws the log away and loads it again.
+class partition_log final : public event_log {
+  public:
+    partition_log(txn_producer& producer, std::string topic, std::int32_t partition);
+    ~partition_log() override;
+
+    // Adds a record read from the topic (on assignment, before any append).
+    std::expected<void, std::string> load(const record& r);
+    // Reads the partition from the beginning into a new log.
+    static std::expected<std::unique_ptr<partition_log>, std::string> open(txn_producer& producer,
+                                                                           const settings& reader,
+                                                                           const std::string& topic,
+                                                                           std::int32_t partition);
+
+    std::int32_t partition() const { return partition_; }
+    bool has_stream(const std::string& stream) const;
+
+    std::expected<append_result, std::error_code> append(append_request request) override;
+    std::expected<std::vector<event_record>, std::error_code> read_stream(
+        const std::string& stream, std::int64_t from_version) override;
+    std::expected<std::vector<event_record>, std::error_code> read_all(std::int64_t from_position,
+                                                                       std::size_t max) override;
+    std::int64_t head() override;
+    // Follows the events appended through this log (the writer's view); readers of other
+    // instances follow the topic instead (topic_view).
+    std::unique_ptr<subscription> subscribe(
+        std::int64_t from_position, std::function<void(const event_record&)> handler) override;
+
+  private:
+    struct request_entry {
+        std::string digest;
+        std::int64_t first = 0, last = 0, version = 0;
+    };
+    class follower;
+    void index(event_record r, const std::string& request_key, const std::string& digest);
+
+    txn_producer& producer_;
+    std::string topic_;
+    std::int32_t partition_;
+    mutable std::mutex mutex_;
+    std::condition_variable appended_;
+    bool closing_ = false;
+    std::vector<event_record> records_;  // position - 1
+    std::unordered_map<std::string, std::vector<std::size_t>> streams_;
+    std::unordered_map<std::string, request_entry> requests_;
+};
+
+// Kafka headers of a stored event (besides the CloudEvent in the value).
+inline constexpr const char* request_key_header = "bb_request_key";
+inline constexpr const char* request_digest_header = "bb_request_digest";
+
+}  // namespace bb::kafka

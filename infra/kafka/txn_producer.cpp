@@ -1,0 +1,106 @@
+#include "infra/kafka/txn_producer.hpp"
+
+#include <thread>
+
+namespace bb::kafka {
+
+txn_error classify(const RdKafka::Error& e) {
+    const auto code = e.code();
+    if (code == RdKafka::ERR__FENCED || code == RdKafka::ERR_PRODUCER_FENCED ||
+        code == RdKafka::ERR_INVALID_PRODUCER_EPOCH || code == RdKafka::ERR_FENCED_INSTANCE_ID)
+        return {txn_errc::fenced, e.str()};
+    if (e.is_fatal()) return {txn_errc::fatal, e.str()};
+    if (e.txn_requires_abort()) return {txn_errc::abortable, e.str()};
+    if (e.is_retriable()) return {txn_errc::retriable, e.str()};
+    return {txn_errc::abortable, e.str()};
+}
+
+namespace {
+std::expected<void, txn_error> check(RdKafka::Error* raw) {
+    std::unique_ptr<RdKafka::Error> e(raw);
+    if (!e) return {};
+    return std::unexpected(classify(*e));
+}
+
+// Retriable errors are retried here; everything else goes to the caller.
+template <class F>
+std::expected<void, txn_error> with_retries(F&& call) {
+    for (int attempt = 0;; ++attempt) {
+        auto r = check(call());
+        if (r || r.error().code != txn_errc::retriable || attempt >= 20) return r;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
+    }
+}
+}  // namespace
+
+std::expected<std::unique_ptr<txn_producer>, std::string> txn_producer::open(
+    const settings& base, const std::string& transactional_id, int timeout_ms) {
+    auto s = base;
+    s.insert(s.end(), {{"transactional.id", transactional_id},
+                       {"enable.idempotence", "true"},
+                       {"acks", "all"},
+                       {"linger.ms", "5"},
+                       // Short, so a killed instance's open transaction stops blocking readers
+                       // soon; the broker then aborts it (see docs/kafka.md).
+                       {"transaction.timeout.ms", "10000"}});
+    auto p = make_producer(s);
+    if (!p) return std::unexpected(p.error());
+    auto out = std::make_unique<txn_producer>(std::move(*p), timeout_ms);
+    // Fences an earlier incarnation with the same id and aborts whatever it left open.
+    const auto init = with_retries([&] { return out->producer_->init_transactions(timeout_ms); });
+    if (!init) return std::unexpected("init_transactions: " + init.error().message);
+    return out;
+}
+
+std::expected<void, txn_error> txn_producer::begin() {
+    if (auto r = check(producer_->begin_transaction()); !r) return r;
+    in_txn_ = true;
+    return {};
+}
+
+std::expected<void, txn_error> txn_producer::produce(const std::string& topic,
+                                                     std::int32_t partition, const std::string& key,
+                                                     const std::string& value,
+                                                     const header_list& headers) {
+    for (;;) {
+        auto* h = RdKafka::Headers::create();
+        for (const auto& [k, v] : headers) h->add(k, v.data(), v.size());
+        const auto code = producer_->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY,
+                                             const_cast<char*>(value.data()), value.size(),
+                                             key.data(), key.size(), 0, h, nullptr);
+        if (code == RdKafka::ERR_NO_ERROR) return {};
+        delete h;  // ownership passes to librdkafka only on success
+        if (code == RdKafka::ERR__QUEUE_FULL) {
+            producer_->poll(50);
+            continue;
+        }
+        if (code == RdKafka::ERR__FENCED)
+            return std::unexpected(txn_error{txn_errc::fenced, RdKafka::err2str(code)});
+        if (code == RdKafka::ERR__FATAL)
+            return std::unexpected(txn_error{txn_errc::fatal, RdKafka::err2str(code)});
+        return std::unexpected(
+            txn_error{txn_errc::abortable, "produce: " + RdKafka::err2str(code)});
+    }
+}
+
+std::expected<void, txn_error> txn_producer::send_offsets(
+    RdKafka::KafkaConsumer& consumer, const std::vector<RdKafka::TopicPartition*>& offsets) {
+    std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer.groupMetadata());
+    return with_retries(
+        [&] { return producer_->send_offsets_to_transaction(offsets, group.get(), timeout_ms_); });
+}
+
+std::expected<void, txn_error> txn_producer::commit() {
+    auto r = with_retries([&] { return producer_->commit_transaction(timeout_ms_); });
+    if (r) in_txn_ = false;
+    return r;
+}
+
+std::expected<void, txn_error> txn_producer::abort() {
+    if (!in_txn_) return {};
+    auto r = with_retries([&] { return producer_->abort_transaction(timeout_ms_); });
+    in_txn_ = false;
+    return r;
+}
+
+}  // namespace bb::kafka

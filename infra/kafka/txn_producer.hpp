@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "infra/kafka/client.hpp"
+
+namespace bb::kafka {
+
+// What a failed transactional call means for the caller (librdkafka's transactional contract).
+enum class txn_errc {
+    retriable = 1,  // try the same call again
+    abortable,      // abort the transaction and rewind the input to the last commit
+    fatal,          // the producer is unusable: make a new one
+    fenced,         // another instance took over this transactional id or group generation
+};
+
+struct txn_error {
+    txn_errc code = txn_errc::abortable;
+    std::string message;
+};
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+// A transactional, idempotent producer (acks=all). One transaction at a time; produce() may only
+// be called inside one. Not thread-safe: the owner serialises calls.
+class txn_producer {
+  public:
+    static std::expected<std::unique_ptr<txn_producer>, std::string> open(
+        const settings& base, const std::string& transactional_id, int timeout_ms = 30000);
+
+    bool in_transaction() const { return in_txn_; }
+    std::expected<void, txn_error> begin();
+    std::expected<void, txn_error> produce(const std::string& topic, std::int32_t partition,
+                                           const std::string& key, const std::string& value,
+                                           const header_list& headers);
+    // The consumer's positions become part of the transaction (exactly-once consume->produce).
+    std::expected<void, txn_error> send_offsets(
+        RdKafka::KafkaConsumer& consumer, const std::vector<RdKafka::TopicPartition*>& offsets);
+    std::expected<void, txn_error> commit();
+    // Aborts the open transaction, if any. Errors here leave the producer for recreation.
+    std::expected<void, txn_error> abort();
+
+    explicit txn_producer(std::unique_ptr<RdKafka::Producer> p, int timeout_ms)
+        : producer_(std::move(p)), timeout_ms_(timeout_ms) {}
+
+  private:
+    std::unique_ptr<RdKafka::Producer> producer_;
+    int timeout_ms_;
+    bool in_txn_ = false;
+};
+
+txn_error classify(const RdKafka::Error& e);
+
+}  // namespace bb::kafka

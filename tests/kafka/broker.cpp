@@ -1,0 +1,30 @@
+#include "tests/kafka/broker.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+namespace bb::test {
+
+std::string kafka_brokers() {
+    if (const char* env = std::getenv("BOUNCEBACK_KAFKA_BROKERS"); env && *env) return env;
+    std::ifstream in(std::string(BOUNCEBACK_SOURCE_DIR) + "/.cache/kafka-run/brokers");
+    std::string brokers;
+    std::getline(in, brokers);
+    if (brokers.empty())
+        FAIL("no Kafka broker: run scripts/kafka-broker.sh start (CTest does, fixture 'kafka')");
+    return brokers;
+}
+
+std::string unique_topic(const std::string& prefix) {
+    static std::atomic<int> counter{0};
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return prefix + "-" +
+           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) +
+           "-" + std::to_string(++counter);
+}
+
+}  // namespace bb::test
