@@ -14,11 +14,15 @@ std::optional<std::string> cli_args::flag(const std::string& name) const {
 
 std::optional<cli_args> parse_args(int argc, char** argv, std::string& error) {
     static const std::map<std::string, std::string> config_flags = {
-        {"listen", "listen"},           {"data-dir", "data_dir"},
-        {"data", "data_dir"},           {"kafka", "kafka.brokers"},
-        {"kafka-group", "kafka.group"}, {"synchronous", "storage.synchronous"}};
-    static const std::set<std::string> plain_flags = {"config", "input", "until", "format",
-                                                      "projection"};
+        {"listen", "listen"},
+        {"data-dir", "data_dir"},
+        {"data", "data_dir"},
+        {"kafka", "kafka.brokers"},
+        {"kafka-group", "kafka.group"},
+        {"synchronous", "storage.synchronous"},
+        {"instance", "kafka.instance_id"}};
+    static const std::set<std::string> plain_flags = {"config",     "input", "until", "format",
+                                                      "projection", "topic", "mode"};
     cli_args a;
     if (argc < 2) {
         error = "missing command";

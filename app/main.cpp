@@ -10,6 +10,13 @@ void usage(std::ostream& os) {
     os << "usage: bounceback <command> [flags]\n"
           "  serve    [--config F] [--listen HOST:PORT] [--data-dir DIR] [--set key=value]\n"
           "           run the HTTP service on the embedded SQLite event log\n"
+          "  serve    --kafka HOSTS [--instance ID] ...\n"
+          "           run as a member of the consumer group (exactly-once, docs/kafka.md)\n"
+          "  publish  --kafka HOSTS --input events.jsonl [--topic T] [--mode structured|binary]\n"
+          "           produce inbound CloudEvents, keyed by customer\n"
+          "  export   --kafka HOSTS [--topic T]   the committed records of a topic, as JSON Lines\n"
+          "  verify   --kafka HOSTS             every partition's hash chain\n"
+          "  lag      --kafka HOSTS [--kafka-group G]   the group's committed offsets and lag\n"
           "  process  --config F --data DIR --input events.jsonl [--until T]\n"
           "           feed inbound CloudEvents with a virtual clock (no wall clock)\n"
           "  export   --data DIR            print the domain events as CloudEvents JSON Lines\n"
@@ -42,9 +49,14 @@ int main(int argc, char** argv) {
     try {
         if (cmd == "serve") return bb::app::serve(*args);
         if (cmd == "process") return bb::app::process(*args);
-        if (cmd == "export") return bb::app::export_events(*args);
+        if (cmd == "publish") return bb::app::publish(*args);
+        if (cmd == "lag") return bb::app::lag(*args);
+        if (cmd == "export")
+            return args->flag("kafka") ? bb::app::export_topic(*args)
+                                       : bb::app::export_events(*args);
         if (cmd == "import") return bb::app::import_events(*args);
-        if (cmd == "verify") return bb::app::verify(*args);
+        if (cmd == "verify")
+            return args->flag("kafka") ? bb::app::verify_topic(*args) : bb::app::verify(*args);
         if (cmd == "replay") return bb::app::replay(*args);
         if (cmd == "audit") return bb::app::audit(*args);
     } catch (const std::exception& e) {

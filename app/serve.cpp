@@ -5,6 +5,7 @@
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "app/commands.hpp"
@@ -13,9 +14,12 @@
 #include "handlers/command_service.hpp"
 #include "handlers/deadline_scheduler.hpp"
 #include "handlers/http_api.hpp"
+#include "handlers/kafka_ingress.hpp"
+#include "handlers/kafka_processor.hpp"
 #include "handlers/read_side.hpp"
 #include "infra/http_server.hpp"
 #include "infra/iso8601.hpp"
+#include "infra/kafka/topic_view.hpp"
 #include "infra/logger.hpp"
 #include "infra/sqlite_event_log.hpp"
 #include "infra/webhook_receipts.hpp"
@@ -26,19 +30,33 @@ namespace {
 instant wall_clock() {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
+
+std::pair<std::string, unsigned short> split_listen(const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    return {listen.substr(0, colon),
+            static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)))};
+}
+
+http::server_options http_options(const std::string& listen) {
+    const auto [host, port] = split_listen(listen);
+    return {host, port, 1 << 20, std::chrono::seconds{15}, std::chrono::seconds{30}, 8};
+}
+
+// Lets in-flight requests finish and their responses go out, then stops the I/O threads.
+void drain(http::server& server, boost::asio::io_context& ioc, std::vector<std::thread>& threads) {
+    for (int i = 0; i < 200 && server.in_flight() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ioc.stop();
+    for (auto& t : threads) t.join();
+}
+
 }  // namespace
 
 int serve(const cli_args& args) {
     const auto cfg = load(args);
     if (!cfg) return 2;
-    if (!cfg->kafka.brokers.empty()) {
-        std::cerr << "bounceback: Kafka mode (kafka.brokers) is not available in this build yet; "
-                     "remove kafka.brokers to run embedded\n";
-        return 2;
-    }
-    const auto colon = cfg->listen.rfind(':');
-    const auto host = cfg->listen.substr(0, colon);
-    const auto port = std::stoi(cfg->listen.substr(colon + 1));
+    if (!cfg->kafka.brokers.empty()) return serve_kafka(*cfg);
+    const auto [host, port] = split_listen(cfg->listen);
 
     std::filesystem::create_directories(cfg->data_dir);
     const auto db = (std::filesystem::path(cfg->data_dir) / "events.db").string();
@@ -59,12 +77,11 @@ int serve(const cli_args& args) {
     // Ready once both the command side and the read side have folded the log.
     read_side reads(log, std::filesystem::path(cfg->data_dir) / "read_model.snapshot.json");
     std::atomic<bool> ready{false};
-    http_api api({*cfg, commands, reads, log, receipts, m, [&] { return ready.load(); }, wall_clock,
+    local_ingress local(commands);
+    http_api api({*cfg, local, reads, log, receipts, m, [&] { return ready.load(); }, wall_clock,
                   log_line, std::string(openapi_document()), &web_assets()});
     http::server server(
-        ioc,
-        {host, static_cast<unsigned short>(port), 1 << 20, std::chrono::seconds{15},
-         std::chrono::seconds{30}, 8},
+        ioc, http_options(cfg->listen),
         [&](const http::request& r, const http::request_context& c) { return api.handle(r, c); },
         [&](unsigned s, const std::string& d, const http::request_context& c) {
             return api.error(s, d, c);
@@ -109,15 +126,101 @@ int serve(const cli_args& args) {
 
     while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     // Let in-flight requests finish and their responses go out before the log closes.
-    for (int i = 0; i < 200 && server.in_flight() > 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ioc.stop();
-    for (auto& t : threads) t.join();
+    drain(server, ioc, threads);
     // A checkpoint on the way out makes the next start fold only what came after it.
     if (reads.save_snapshot())
         log_line("read model checkpoint at position " + std::to_string(reads.position()));
     log_line("stopped");
     return 0;
+}
+
+// Distributed: a member of the consumer group; the HTTP ingress produces to the inbound topic and
+// the read side follows the event topic.
+int serve_kafka(const config& cfg) {
+    const kafka::settings client{
+        {"bootstrap.servers", cfg.kafka.brokers}, {"client.id", "bounceback"}, {"log_level", "4"}};
+    kafka_processor_options o{
+        client,
+        cfg.kafka.inbound_topic,
+        cfg.kafka.events_topic,
+        cfg.kafka.deadletter_topic,
+        cfg.kafka.group,
+        cfg.kafka.instance_id.empty() ? boost::asio::ip::host_name() : cfg.kafka.instance_id};
+    if (auto t = kafka::ensure_topics(cfg.kafka.brokers,
+                                      {{cfg.kafka.inbound_topic, cfg.kafka.partitions},
+                                       {cfg.kafka.events_topic, cfg.kafka.partitions},
+                                       {cfg.kafka.deadletter_topic, cfg.kafka.partitions}});
+        !t) {
+        std::cerr << "bounceback: " << t.error() << "\n";
+        return 1;
+    }
+    const auto partitions = check_copartitioned(o);
+    if (!partitions) {
+        std::cerr << "bounceback: refusing to run: " << partitions.error() << "\n";
+        return 2;
+    }
+
+    std::filesystem::create_directories(cfg.data_dir);
+    const auto db = (std::filesystem::path(cfg.data_dir) / "receipts.db").string();
+    webhook_receipts receipts(db, cfg.synchronous_full);
+    metrics m;
+    kafka::topic_view view(client, cfg.kafka.events_topic);
+    if (auto v = view.start(); !v) {
+        std::cerr << "bounceback: " << v.error() << "\n";
+        return 1;
+    }
+    auto in = kafka_ingress::open(client, cfg.kafka.inbound_topic, view);
+    if (!in) {
+        std::cerr << "bounceback: " << in.error() << "\n";
+        return 1;
+    }
+    kafka_processor processor(o, cfg.book, m, wall_clock, log_line);
+    read_side reads(view);
+
+    boost::asio::io_context ioc;
+    http_api api({cfg, **in, reads, view, receipts, m, [&] { return processor.ready(); },
+                  wall_clock, log_line, std::string(openapi_document()), &web_assets(),
+                  [&] { return kafka::verify_topic(client, cfg.kafka.events_topic); }});
+    http::server server(
+        ioc, http_options(cfg.listen),
+        [&](const http::request& r, const http::request_context& c) { return api.handle(r, c); },
+        [&](unsigned s, const std::string& d, const http::request_context& c) {
+            return api.error(s, d, c);
+        });
+    server.start();
+    log_line("listening on http://" + cfg.listen + " kafka=" + cfg.kafka.brokers + " group=" +
+             o.group + " instance=" + o.instance_id + " partitions=" + std::to_string(*partitions));
+
+    std::atomic<bool> stopping{false};
+    boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        log_line("signal " + std::to_string(sig) + ": draining");
+        stopping = true;
+        server.stop();
+    });
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i) threads.emplace_back([&] { ioc.run(); });
+    if (auto r = reads.start(); !r) {
+        log_line("cannot start the read side: " + r.error());
+        stopping = true;
+    }
+    const auto why = processor.run(stopping);
+    stopping = true;
+    server.stop();
+    drain(server, ioc, threads);
+    switch (why) {
+        case kafka_processor::stop_reason::requested:
+            log_line("stopped");
+            return 0;
+        case kafka_processor::stop_reason::fenced:
+            log_line("stopped: fenced by a newer instance with the same id");
+            return 3;
+        case kafka_processor::stop_reason::failed:
+            log_line("stopped: the Kafka processor cannot go on");
+            return 1;
+    }
+    return 1;
 }
 
 }  // namespace bb::app

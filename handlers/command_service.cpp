@@ -103,21 +103,37 @@ std::expected<std::size_t, std::string> command_service::rebuild() {
         if (!batch) return std::unexpected("reading the log failed: " + batch.error().message());
         if (batch->empty()) break;
         for (const auto& r : *batch) {
-            const auto decoded =
-                codec::decode(r.type, nlohmann::json::parse(r.data, nullptr, false),
-                              idempotency_key{r.idempotency_key}, r.time);
-            if (!decoded)
-                return std::unexpected("event at position " + std::to_string(r.position) +
-                                       " cannot be decoded: " + decoded.error());
-            apply_record(r, *decoded);
+            if (auto ok = load(r); !ok) return std::unexpected(ok.error());
             next = r.position + 1;
             ++count;
         }
     }
-    if (listener_) {
-        for (const auto& [id, at] : deadlines()) listener_(id, at);
-    }
+    announce_deadlines();
     return count;
+}
+
+std::expected<void, std::string> command_service::load(const event_record& r) {
+    const auto decoded = codec::decode(r.type, nlohmann::json::parse(r.data, nullptr, false),
+                                       idempotency_key{r.idempotency_key}, r.time);
+    if (!decoded)
+        return std::unexpected("event at position " + std::to_string(r.position) +
+                               " cannot be decoded: " + decoded.error());
+    apply_record(r, *decoded);
+    return {};
+}
+
+void command_service::reset() {
+    std::unique_lock lock(maps_mutex_);
+    std::lock_guard customers(customers_mutex_);
+    complaints_.clear();
+    compliments_.clear();
+    preventions_.clear();
+    by_customer_.clear();
+}
+
+void command_service::announce_deadlines() {
+    if (!listener_) return;
+    for (const auto& [id, at] : deadlines()) listener_(id, at);
 }
 
 void command_service::count_rejection(const rejection& r) {

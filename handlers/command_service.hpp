@@ -46,6 +46,12 @@ class command_service {
 
     // Folds the whole log into memory. Call once, before serving.
     std::expected<std::size_t, std::string> rebuild();
+    // Folds one stored event (when the caller reads the log itself, as the Kafka processor
+    // does per partition); then announce_deadlines() once all are in.
+    std::expected<void, std::string> load(const event_record& r);
+    void announce_deadlines();
+    // Forgets every stream, as before the first load (the Kafka processor's partitions moved).
+    void reset();
     void on_deadline_change(deadline_listener listener) { listener_ = std::move(listener); }
 
     // Storage errors come back as the error; rejections are an outcome.

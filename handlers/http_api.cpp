@@ -232,6 +232,7 @@ http::response http_api::dispatch(int which, const std::vector<std::string>& bou
         case route_id::history:
             return history(bound[0], ctx);
         case route_id::audit_verify: {
+            if (d_.verify_partitions) return verify_partitions(ctx);
             const auto report = verify_chain(d_.log);
             if (!report)
                 return problem(503, "storage-unavailable", "Service Unavailable",
@@ -356,7 +357,7 @@ http::response http_api::webhook(const std::string& source, const http::request&
         const auto& ev = (*events)[i];
         auto m = meta;
         m.causation_id = ev.source + "/" + ev.id;
-        const auto outcome = d_.commands.handle(commands[i], m);
+        const auto outcome = d_.in.submit(ev, commands[i], m);
         if (!outcome) {
             // Nothing after this event was written; the sender retries the whole delivery and
             // the events that did land come back as duplicates.
@@ -393,8 +394,31 @@ http::response http_api::webhook(const std::string& source, const http::request&
     return json_response(bh::status::accepted, body);
 }
 
+http::response http_api::verify_partitions(const http::request_context& ctx) {
+    const auto reports = d_.verify_partitions();
+    if (!reports)
+        return problem(503, "storage-unavailable", "Service Unavailable", reports.error(), ctx);
+    json partitions = json::array();
+    bool intact = true;
+    std::int64_t events = 0;
+    for (std::size_t p = 0; p < reports->size(); ++p) {
+        const auto& r = (*reports)[p];
+        json one{{"partition", p}, {"intact", r.intact}, {"events", r.events}, {"head", r.head}};
+        if (r.first_bad)
+            one["first_bad"] = {{"position", r.first_bad->position},
+                                {"stream", r.first_bad->stream},
+                                {"version", r.first_bad->version},
+                                {"problem", r.problem}};
+        intact = intact && r.intact;
+        events += r.events;
+        partitions.push_back(std::move(one));
+    }
+    return json_response(bh::status::ok,
+                         {{"intact", intact}, {"events", events}, {"partitions", partitions}});
+}
+
 http::response http_api::complaint(const std::string& id, const http::request_context& ctx) {
-    const auto s = d_.commands.complaint(complaint_id{id});
+    const auto s = d_.in.complaint(complaint_id{id});
     if (!s) return problem(404, "unknown-complaint", "Not Found", "no complaint " + id, ctx);
     return json_response(bh::status::ok, complaint_view(*s));
 }

@@ -5,10 +5,11 @@
 #include <optional>
 #include <string>
 
-#include "handlers/command_service.hpp"
+#include "handlers/ingress.hpp"
 #include "handlers/read_side.hpp"
 #include "infra/config.hpp"
 #include "infra/event_log.hpp"
+#include "infra/hash_chain.hpp"
 #include "infra/http_server.hpp"
 #include "infra/metrics.hpp"
 #include "infra/webhook_receipts.hpp"
@@ -27,7 +28,7 @@ class http_api {
   public:
     struct deps {
         const config& cfg;
-        command_service& commands;
+        ingress& in;
         read_side& reads;
         event_log& log;
         webhook_receipts& receipts;
@@ -37,6 +38,8 @@ class http_api {
         std::function<void(const std::string&)> log_line;             // one line per request
         std::string openapi;                                          // served at /openapi.yaml
         const std::map<std::string, static_asset>* assets = nullptr;  // the dashboard at /
+        // Kafka mode: the hash chain is per partition, checked by this instead of verify_chain.
+        std::function<std::expected<std::vector<chain_report>, std::string>()> verify_partitions{};
     };
 
     explicit http_api(deps d);
@@ -54,6 +57,7 @@ class http_api {
     http::response webhook(const std::string& source, const http::request& req,
                            const http::request_context& ctx);
     http::response complaint(const std::string& id, const http::request_context& ctx);
+    http::response verify_partitions(const http::request_context& ctx);
     http::response history(const std::string& id, const http::request_context& ctx);
     http::response sla_summary(const std::map<std::string, std::string>& q,
                                const http::request_context& ctx);

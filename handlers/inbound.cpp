@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "domain/overloaded.hpp"
 #include "infra/iso8601.hpp"
 
 namespace bb::inbound {
@@ -213,6 +214,8 @@ std::expected<cloud_event, invalid_input> parse_event(const json& j) {
         if (!t) f.fail("time", "must be an RFC 3339 timestamp");
         e.time = *t;
         e.data = f.at("data");
+        // CloudEvents Partitioning extension: the customer id, for events whose data has none.
+        e.partition_key = f.opt_str("partitionkey");
         return e;
     } catch (const failure& fl) {
         return std::unexpected(fl.error);
@@ -253,6 +256,31 @@ std::expected<command, invalid_input> to_command(const cloud_event& e) {
     } catch (const failure& fl) {
         return std::unexpected(fl.error);
     }
+}
+
+std::string routing_key(const cloud_event& e, const command& c) {
+    const auto customer =
+        std::visit(overloaded{[](const complaint_command& cc) {
+                                  const auto* f = std::get_if<file_complaint>(&cc);
+                                  return f ? f->customer.id.value() : std::string{};
+                              },
+                              [](const receive_compliment& r) { return r.customer.value(); },
+                              [](const record_prevention_action&) { return std::string{}; },
+                              [](const customer_signal& s) { return s.customer.value(); }},
+                   c);
+    return customer.empty() ? e.partition_key : customer;
+}
+
+json to_json(const cloud_event& e) {
+    json j{{"specversion", "1.0"},
+           {"id", e.id},
+           {"source", e.source},
+           {"type", e.type},
+           {"time", iso8601::format_instant(e.time)},
+           {"datacontenttype", "application/json"},
+           {"data", e.data}};
+    if (!e.partition_key.empty()) j["partitionkey"] = e.partition_key;
+    return j;
 }
 
 }  // namespace bb::inbound

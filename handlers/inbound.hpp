@@ -22,6 +22,7 @@ struct cloud_event {
     std::string type;
     instant time{};
     nlohmann::json data;
+    std::string partition_key;  // the `partitionkey` extension attribute, when present
 };
 
 // What went wrong with an inbound message, naming the field, for problem+json (400 when the
@@ -56,6 +57,12 @@ std::expected<std::vector<cloud_event>, invalid_input> parse_body(std::string_vi
 std::expected<cloud_event, invalid_input> parse_event(const nlohmann::json& j);
 // The command an event asks for; the idempotency key is "<source>/<id>".
 std::expected<command, invalid_input> to_command(const cloud_event& e);
+
+// The key that places an event on its customer's partition: the customer id from the data,
+// else the `partitionkey` attribute; empty when neither says (prevention actions).
+std::string routing_key(const cloud_event& e, const command& c);
+// The event in structured mode, as it is produced to the inbound topic.
+nlohmann::json to_json(const cloud_event& e);
 
 // The inbound types this service accepts (spec section 3).
 const std::vector<std::string_view>& known_types();

@@ -244,7 +244,8 @@ config read_config(YAML::Node root) {
     }
     if (const auto k = root["kafka"]; k && !k.IsNull()) {
         only_keys(k, "kafka",
-                  {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "group"});
+                  {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "group",
+                   "instance_id", "partitions"});
         if (k["brokers"] && !k["brokers"].IsNull())
             c.kafka.brokers = scalar(k["brokers"], "kafka.brokers");
         if (k["inbound_topic"])
@@ -254,6 +255,12 @@ config read_config(YAML::Node root) {
         if (k["deadletter_topic"])
             c.kafka.deadletter_topic = scalar(k["deadletter_topic"], "kafka.deadletter_topic");
         if (k["group"]) c.kafka.group = scalar(k["group"], "kafka.group");
+        if (k["instance_id"]) c.kafka.instance_id = scalar(k["instance_id"], "kafka.instance_id");
+        if (k["partitions"]) {
+            c.kafka.partitions = k["partitions"].as<int>(0);
+            if (c.kafka.partitions < 1 || c.kafka.partitions > 1000)
+                fail("kafka.partitions", "must be a whole number from 1 to 1000");
+        }
     }
     if (const auto ws = root["webhook_sources"]; ws && !ws.IsNull()) {
         if (!ws.IsMap())

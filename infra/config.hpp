@@ -23,6 +23,10 @@ struct kafka_config {
     std::string events_topic = "complaints.events";
     std::string deadletter_topic = "feedback.deadletter";
     std::string group = "bounceback";
+    // Stable per instance (its transactional id is <group>-<instance_id>): a restarted instance
+    // with the same id fences its previous incarnation at once. Default: the host name.
+    std::string instance_id;
+    int partitions = 6;  // for topics `serve` creates when they are missing
 };
 
 struct webhook_source {

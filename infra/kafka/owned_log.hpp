@@ -18,6 +18,7 @@ namespace bb::kafka {
 class owned_log final : public event_log {
   public:
     void add(std::unique_ptr<partition_log> log);
+    void clear() { logs_.clear(); }
     const std::map<std::int32_t, std::unique_ptr<partition_log>>& partitions() const {
         return logs_;
     }

@@ -25,13 +25,14 @@ namespace bb::kafka {
 // committed. After an aborted transaction the owner throws the log away and loads it again.
 class partition_log final : public event_log {
   public:
-    partition_log(txn_producer& producer, std::string topic, std::int32_t partition);
+    // Without a producer the log is read-only (auditing): appends fail with log_errc::closed.
+    partition_log(txn_producer* producer, std::string topic, std::int32_t partition);
     ~partition_log() override;
 
     // Adds a record read from the topic (on assignment, before any append).
     std::expected<void, std::string> load(const record& r);
     // Reads the partition from the beginning into a new log.
-    static std::expected<std::unique_ptr<partition_log>, std::string> open(txn_producer& producer,
+    static std::expected<std::unique_ptr<partition_log>, std::string> open(txn_producer* producer,
                                                                            const settings& reader,
                                                                            const std::string& topic,
                                                                            std::int32_t partition);
@@ -58,7 +59,7 @@ class partition_log final : public event_log {
     class follower;
     void index(event_record r, const std::string& request_key, const std::string& digest);
 
-    txn_producer& producer_;
+    txn_producer* producer_;
     std::string topic_;
     std::int32_t partition_;
     mutable std::mutex mutex_;

@@ -73,8 +73,8 @@ struct service {
     std::vector<std::string> log_lines;
     std::mutex log_mutex;
     read_side reads{log};
-    http_api api{{cfg, commands, reads, log, receipts, m, [this] { return scheduler.ready(); },
-                  wall,
+    local_ingress local{commands};
+    http_api api{{cfg, local, reads, log, receipts, m, [this] { return scheduler.ready(); }, wall,
                   [this](const std::string& l) {
                       std::lock_guard lock(log_mutex);
                       log_lines.push_back(l);

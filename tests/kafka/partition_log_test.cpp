@@ -41,7 +41,7 @@ std::unique_ptr<event_log> open_log(const std::string& brokers, const std::strin
     const kafka::settings base{{"bootstrap.servers", brokers}};
     auto producer = kafka::txn_producer::open(base, "conformance-" + topic);
     REQUIRE(producer.has_value());
-    auto log = kafka::partition_log::open(**producer, base, topic, 0);
+    auto log = kafka::partition_log::open(producer->get(), base, topic, 0);
     REQUIRE(log.has_value());
     return std::make_unique<standalone_log>(std::move(*producer), std::move(*log));
 }
@@ -69,7 +69,7 @@ TEST_CASE("an aborted transaction leaves nothing a read_committed reader sees",
     auto producer = kafka::txn_producer::open(base, "aborted-" + topic);
     REQUIRE(producer.has_value());
     {
-        auto log = kafka::partition_log::open(**producer, base, topic, 0);
+        auto log = kafka::partition_log::open(producer->get(), base, topic, 0);
         REQUIRE(log.has_value());
         REQUIRE((*log)
                     ->append(append_request{
@@ -82,7 +82,7 @@ TEST_CASE("an aborted transaction leaves nothing a read_committed reader sees",
                     .has_value());
         REQUIRE((*producer)->abort().has_value());
     }
-    auto reopened = kafka::partition_log::open(**producer, base, topic, 0);
+    auto reopened = kafka::partition_log::open(producer->get(), base, topic, 0);
     REQUIRE(reopened.has_value());
     CHECK((*reopened)->head() == 1);
     const auto all = (*reopened)->read_all(1, 10);

@@ -1,0 +1,212 @@
+// CLI tools for the distributed shape: publish inbound events, export a topic, verify the
+// per-partition hash chains.
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/commands.hpp"
+#include "handlers/kafka_ingress.hpp"
+#include "infra/kafka/client.hpp"
+#include "infra/kafka/topic_view.hpp"
+
+namespace bb::app {
+
+namespace {
+
+using nlohmann::json;
+
+kafka::settings client_of(const std::string& brokers) {
+    return {{"bootstrap.servers", brokers}, {"client.id", "bounceback-cli"}, {"log_level", "4"}};
+}
+
+std::optional<std::string> brokers_of(const cli_args& args, const char* cmd) {
+    if (const auto b = args.flag("kafka"); b && !b->empty()) return b;
+    std::cerr << "bounceback " << cmd << ": --kafka HOSTS is required\n";
+    return std::nullopt;
+}
+
+// The customer a line is about, read leniently so that invalid events keep their customer's
+// partition too (they are dead-lettered there, next to the valid ones).
+std::string key_of(const json& j) {
+    if (!j.is_object()) return {};
+    if (const auto d = j.find("data"); d != j.end() && d->is_object()) {
+        if (const auto c = d->find("customer"); c != d->end()) {
+            if (c->is_object() && c->contains("id") && (*c)["id"].is_string())
+                return (*c)["id"].get<std::string>();
+            if (c->is_string()) return c->get<std::string>();
+        }
+        if (const auto c = d->find("customer_id"); c != d->end() && c->is_string())
+            return c->get<std::string>();
+    }
+    if (const auto k = j.find("partitionkey"); k != j.end() && k->is_string())
+        return k->get<std::string>();
+    return {};
+}
+
+}  // namespace
+
+// Each line of --input as one record: structured mode (the line is the value) or, with
+// --mode binary, the attributes as ce_ headers and the data as the value.
+int publish(const cli_args& args) {
+    const auto brokers = brokers_of(args, "publish");
+    const auto input = args.flag("input");
+    if (!brokers || !input) {
+        if (!input) std::cerr << "bounceback publish: --input FILE is required\n";
+        return 2;
+    }
+    const auto topic = args.flag("topic").value_or("feedback.inbound");
+    const bool binary = args.flag("mode").value_or("structured") == "binary";
+    std::ifstream in(*input);
+    if (!in) {
+        std::cerr << "bounceback publish: cannot read " << *input << '\n';
+        return 2;
+    }
+    auto s = client_of(*brokers);
+    s.insert(s.end(), {{"enable.idempotence", "true"},
+                       {"acks", "all"},
+                       {"linger.ms", "20"},
+                       {"partitioner", java_compatible_partitioner}});
+    auto producer = kafka::make_producer(s);
+    if (!producer) {
+        std::cerr << "bounceback publish: " << producer.error() << '\n';
+        return 1;
+    }
+    auto& p = **producer;
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty()) continue;
+        const auto j = json::parse(line, nullptr, false);
+        const auto key = key_of(j);
+        auto* headers = RdKafka::Headers::create();
+        std::string value = line;
+        if (binary && j.is_object() && j.contains("data")) {
+            for (const auto& [k, v] : j.items())
+                if (k != "data" && k != "datacontenttype")
+                    headers->add("ce_" + k, v.is_string() ? v.get<std::string>() : v.dump());
+            headers->add("content-type", "application/json");
+            value = j["data"].dump();
+        } else {
+            headers->add("content-type", "application/cloudevents+json");
+        }
+        for (;;) {
+            const auto code = p.produce(
+                topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, value.data(),
+                value.size(), key.empty() ? nullptr : key.data(), key.size(), 0, headers, nullptr);
+            if (code == RdKafka::ERR_NO_ERROR) break;
+            if (code != RdKafka::ERR__QUEUE_FULL) {
+                delete headers;
+                std::cerr << "bounceback publish: " << RdKafka::err2str(code) << '\n';
+                return 1;
+            }
+            p.poll(100);
+        }
+        p.poll(0);
+        ++n;
+    }
+    if (p.flush(120000) != RdKafka::ERR_NO_ERROR || p.outq_len() > 0) {
+        std::cerr << "bounceback publish: not every record was acknowledged\n";
+        return 1;
+    }
+    std::cerr << "published " << n << " records to " << topic << '\n';
+    return 0;
+}
+
+// The committed records of a topic (default: the domain events), partition by partition.
+int export_topic(const cli_args& args) {
+    const auto brokers = brokers_of(args, "export");
+    if (!brokers) return 2;
+    const auto topic = args.flag("topic").value_or("complaints.events");
+    const auto client = client_of(*brokers);
+    auto probe = kafka::make_producer(client);
+    if (!probe) {
+        std::cerr << "bounceback export: " << probe.error() << '\n';
+        return 1;
+    }
+    const auto n = kafka::partition_count(**probe, topic);
+    if (!n) {
+        std::cerr << "bounceback export: " << n.error() << '\n';
+        return 1;
+    }
+    for (int part = 0; part < *n; ++part) {
+        const auto r = kafka::read_to_end(
+            client, topic, {part}, [](kafka::record&& rec) { std::cout << rec.value << '\n'; });
+        if (!r) {
+            std::cerr << "bounceback export: " << r.error() << '\n';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int verify_topic(const cli_args& args) {
+    const auto brokers = brokers_of(args, "verify");
+    if (!brokers) return 2;
+    const auto topic = args.flag("topic").value_or("complaints.events");
+    const auto reports = kafka::verify_topic(client_of(*brokers), topic);
+    if (!reports) {
+        std::cerr << "bounceback verify: " << reports.error() << '\n';
+        return 1;
+    }
+    bool ok = true;
+    std::int64_t events = 0;
+    for (std::size_t p = 0; p < reports->size(); ++p) {
+        const auto& r = (*reports)[p];
+        events += r.events;
+        if (r.intact) continue;
+        ok = false;
+        std::cout << "FAIL partition " << p << " at position " << r.first_bad->position << " ("
+                  << r.first_bad->stream << " v" << r.first_bad->version << "): " << r.problem
+                  << '\n';
+    }
+    if (ok)
+        std::cout << "OK: " << events << " events in " << reports->size()
+                  << " partitions, every partition's hash chain intact\n";
+    return ok ? 0 : 1;
+}
+
+// How far the consumer group is behind on the inbound topic: per partition, the committed offset
+// (what exactly-once has made durable) and the end.
+int lag(const cli_args& args) {
+    const auto brokers = brokers_of(args, "lag");
+    if (!brokers) return 2;
+    const auto topic = args.flag("topic").value_or("feedback.inbound");
+    auto s = client_of(*brokers);
+    s.insert(s.end(), {{"group.id", args.flag("kafka-group").value_or("bounceback")},
+                       {"enable.auto.commit", "false"},
+                       {"isolation.level", "read_committed"}});
+    auto consumer = kafka::make_consumer(s);
+    if (!consumer) {
+        std::cerr << "bounceback lag: " << consumer.error() << '\n';
+        return 1;
+    }
+    auto& c = **consumer;
+    const auto n = kafka::partition_count(c, topic);
+    if (!n) {
+        std::cerr << "bounceback lag: " << n.error() << '\n';
+        return 1;
+    }
+    std::vector<RdKafka::TopicPartition*> parts;
+    for (int p = 0; p < *n; ++p) parts.push_back(RdKafka::TopicPartition::create(topic, p));
+    const auto code = c.committed(parts, 10000);
+    json out{{"topic", topic}, {"partitions", json::array()}};
+    std::int64_t total = 0;
+    for (const auto* tp : parts) {
+        std::int64_t low = 0, high = 0;
+        c.query_watermark_offsets(topic, tp->partition(), &low, &high, 10000);
+        const auto committed =
+            code == RdKafka::ERR_NO_ERROR && tp->offset() >= 0 ? tp->offset() : low;
+        total += high - committed;
+        out["partitions"].push_back({{"partition", tp->partition()},
+                                     {"committed", committed},
+                                     {"end", high},
+                                     {"lag", high - committed}});
+    }
+    RdKafka::TopicPartition::destroy(parts);
+    c.close();
+    out["lag"] = total;
+    std::cout << out.dump() << '\n';
+    return code == RdKafka::ERR_NO_ERROR ? 0 : 1;
+}
+
+}  // namespace bb::app

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <system_error>
+
+#include "domain/complaint.hpp"
+#include "handlers/command_service.hpp"
+#include "handlers/inbound.hpp"
+
+namespace bb {
+
+// Where the HTTP API sends validated webhook events, and where it finds a complaint's state.
+// Embedded: decided and appended here and now. Kafka: produced to the inbound topic for the
+// partition's owner to decide.
+class ingress {
+  public:
+    virtual ~ingress() = default;
+    // Durable when it returns a value: appended to the log, or acknowledged by the broker.
+    virtual std::expected<command_outcome, std::error_code> submit(const inbound::cloud_event& e,
+                                                                   const inbound::command& c,
+                                                                   const command_meta& meta) = 0;
+    virtual std::optional<complaint_state> complaint(const complaint_id& id) const = 0;
+};
+
+class local_ingress final : public ingress {
+  public:
+    explicit local_ingress(command_service& commands) : commands_(commands) {}
+    std::expected<command_outcome, std::error_code> submit(const inbound::cloud_event&,
+                                                           const inbound::command& c,
+                                                           const command_meta& meta) override {
+        return commands_.handle(c, meta);
+    }
+    std::optional<complaint_state> complaint(const complaint_id& id) const override {
+        return commands_.complaint(id);
+    }
+
+  private:
+    command_service& commands_;
+};
+
+// A complaint's state folded from its stream in a log (any instance can answer from the topic).
+std::optional<complaint_state> fold_complaint(event_log& log, const complaint_id& id);
+
+}  // namespace bb

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "handlers/ingress.hpp"
+#include "infra/kafka/client.hpp"
+
+namespace bb {
+
+// Webhook ingress in Kafka mode: each event goes to the inbound topic, keyed by its customer,
+// with an idempotent producer (acks=all); submit returns once the broker acknowledged it.
+class kafka_ingress final : public ingress {
+  public:
+    static std::expected<std::unique_ptr<kafka_ingress>, std::string> open(
+        const kafka::settings& client, std::string topic, event_log& view);
+    kafka_ingress(std::unique_ptr<RdKafka::DeliveryReportCb> reports,
+                  std::unique_ptr<RdKafka::Producer> p, std::string topic, event_log& view);
+    ~kafka_ingress() override;
+
+    std::expected<command_outcome, std::error_code> submit(const inbound::cloud_event& e,
+                                                           const inbound::command& c,
+                                                           const command_meta& meta) override;
+    std::optional<complaint_state> complaint(const complaint_id& id) const override;
+
+  private:
+    std::string key_for(const inbound::cloud_event& e, const inbound::command& c);
+
+    std::unique_ptr<RdKafka::DeliveryReportCb> reports_;
+    std::unique_ptr<RdKafka::Producer> producer_;
+    std::string topic_;
+    event_log& view_;
+    std::mutex customers_mutex_;
+    // Complaints filed through this ingress that the view may not have seen yet.
+    std::unordered_map<std::string, std::string> customers_;
+    std::atomic<bool> stop_{false};
+    std::thread poller_;
+};
+
+// librdkafka settings that place a key where Java clients place it (murmur2), so every producer
+// of the inbound topic agrees on a customer's partition.
+inline constexpr const char* java_compatible_partitioner = "murmur2_random";
+
+}  // namespace bb

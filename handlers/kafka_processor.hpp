@@ -1,0 +1,81 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "domain/policy.hpp"
+#include "handlers/command_service.hpp"
+#include "handlers/deadline_queue.hpp"
+#include "infra/kafka/client.hpp"
+#include "infra/kafka/owned_log.hpp"
+#include "infra/kafka/txn_producer.hpp"
+#include "infra/metrics.hpp"
+
+namespace bb {
+
+struct kafka_processor_options {
+    kafka::settings client;  // bootstrap.servers and anything else every client shares
+    std::string inbound_topic = "feedback.inbound";
+    std::string events_topic = "complaints.events";
+    std::string deadletter_topic = "feedback.deadletter";
+    std::string group = "bounceback";
+    std::string instance_id;  // stable per instance: its transactional id is <group>-<instance_id>
+    std::size_t max_batch = 500;
+    std::chrono::milliseconds max_wait{50};
+};
+
+// Checks that the inbound and event topics exist with the same partition count (a customer's
+// inbound records and domain events must share a partition number). Returns that count.
+std::expected<int, std::string> check_copartitioned(const kafka_processor_options& o);
+
+// The distributed command side: a member of the consumer group on the inbound topic. For the
+// partitions it is assigned it rebuilds state from the event topic, then loops: consume a batch,
+// decide, produce the domain events (and dead letters) and the consumed offsets in one
+// transaction, commit. Deadline ticks of owned complaints go through the same transaction.
+class kafka_processor {
+  public:
+    enum class stop_reason { requested, fenced, failed };
+
+    kafka_processor(kafka_processor_options o, const policy_book& book, metrics& m,
+                    std::function<instant()> clock, std::function<void(const std::string&)> log);
+    ~kafka_processor();
+
+    // Runs until `stopping` is set (returns requested), the instance is fenced, or it cannot go on.
+    stop_reason run(const std::atomic<bool>& stopping);
+    // True once the current assignment is rebuilt and being processed.
+    bool ready() const { return ready_; }
+
+  private:
+    enum class batch_result { committed, rewind, recreate, fenced };
+    class rebalance_listener;
+
+    std::expected<void, std::string> rebuild();
+    batch_result process(const std::vector<kafka::record>& batch);
+    batch_result on_error(const kafka::txn_error& e, const std::string& during);
+    std::expected<void, kafka::txn_error> dead_letter(const kafka::record& r,
+                                                      const std::string& kind,
+                                                      const std::string& reason);
+    bool rewind();
+
+    kafka_processor_options o_;
+    const policy_book& book_;
+    metrics& metrics_;
+    std::function<instant()> clock_;
+    std::function<void(const std::string&)> say_;
+    std::unique_ptr<rebalance_listener> listener_;
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+    std::unique_ptr<kafka::txn_producer> producer_;
+    kafka::owned_log log_;
+    command_service commands_;
+    deadline_queue deadlines_;
+    std::atomic<bool> ready_{false};
+    std::atomic<int> owned_{0};
+};
+
+}  // namespace bb
