@@ -1,6 +1,7 @@
 #include "handlers/kafka_processor.hpp"
 
 #include <map>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -226,14 +227,44 @@ kafka_processor::batch_result kafka_processor::process(const std::vector<kafka::
     return batch_result::committed;
 }
 
+// Input back to the committed offsets and state back to what the event topic holds. Going on
+// without both would skip or double records, so a failure (broker away, leader moving) is retried
+// until it works or the instance stops.
+bool kafka_processor::restore(const std::atomic<bool>& stopping) {
+    for (int attempt = 0; !stopping; ++attempt) {
+        if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(1));
+        if (!rewind()) {
+            say_("kafka: rewind: cannot read the committed offsets; retrying");
+            continue;
+        }
+        if (auto r = rebuild(); !r) {
+            say_("kafka: rebuild failed: " + r.error() + "; retrying");
+            continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+// A new transactional producer; init_transactions fences any earlier incarnation and aborts what
+// it left open. The coordinator may be busy (loading, aborting): keep trying until stopped.
+bool kafka_processor::open_producer(const std::string& txn_id, const std::atomic<bool>& stopping) {
+    producer_.reset();
+    while (!stopping) {
+        auto p = kafka::txn_producer::open(o_.client, txn_id);
+        if (p) {
+            producer_ = std::move(*p);
+            return true;
+        }
+        say_("kafka: transactional producer: " + p.error() + "; retrying");
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    return false;
+}
+
 kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopping) {
     const auto txn_id = o_.group + "-" + o_.instance_id;
-    auto producer = kafka::txn_producer::open(o_.client, txn_id);
-    if (!producer) {
-        say_("kafka: " + producer.error());
-        return stop_reason::failed;
-    }
-    producer_ = std::move(*producer);
+    if (!open_producer(txn_id, stopping)) return stop_reason::failed;
 
     auto conf = kafka::make_conf(o_.client);
     if (!conf) {
@@ -285,18 +316,13 @@ kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopp
                 say_("kafka: consume: " + m->errstr());
             if (left.count() <= 0 || m->err() == RdKafka::ERR__TIMED_OUT) break;
         }
-        if (listener_->changed) {
+        if (listener_->changed || !ready_) {
             // Records fetched under the old assignment are dropped; the new one starts at the
             // committed offsets.
             listener_->changed = false;
-            if (auto r = rebuild(); !r) {
-                say_("kafka: rebuild failed: " + r.error());
-                result = stop_reason::failed;
-                break;
-            }
+            if (!restore(stopping)) break;
             continue;
         }
-        if (!ready_) continue;
         const auto outcome = process(batch);
         if (outcome == batch_result::committed) continue;
         if (outcome == batch_result::fenced) {
@@ -304,23 +330,12 @@ kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopp
             result = stop_reason::fenced;
             break;
         }
-        if (outcome == batch_result::recreate) {
-            producer_.reset();
-            auto p = kafka::txn_producer::open(o_.client, txn_id);
-            if (!p) {
-                say_("kafka: recreating the producer failed: " + p.error());
-                result = stop_reason::failed;
-                break;
-            }
-            producer_ = std::move(*p);
-        }
-        // Abort and rewind: state back to what the topic holds, input back to the last commit.
-        if (!rewind()) say_("kafka: rewind: cannot read the committed offsets; retrying");
-        if (auto r = rebuild(); !r) {
-            say_("kafka: rebuild failed: " + r.error());
+        if (outcome == batch_result::recreate && !open_producer(txn_id, stopping)) {
             result = stop_reason::failed;
             break;
         }
+        // Abort and rewind: state back to what the topic holds, input back to the last commit.
+        if (!restore(stopping)) break;
     }
     ready_ = false;
     consumer_->close();

@@ -62,6 +62,8 @@ class kafka_processor {
                                                       const std::string& kind,
                                                       const std::string& reason);
     bool rewind();
+    bool restore(const std::atomic<bool>& stopping);
+    bool open_producer(const std::string& txn_id, const std::atomic<bool>& stopping);
 
     kafka_processor_options o_;
     const policy_book& book_;

@@ -137,8 +137,15 @@ std::expected<std::size_t, std::string> read_to_end(const settings& base, const 
     auto consumer = make_consumer(s);
     if (!consumer) return std::unexpected(consumer.error());
     auto& c = **consumer;
-    // The end is where a read_committed reader stops: the last stable offset. It is queried
-    // after the reader is set up, so the position comparison below sees the same isolation.
+    // The end is the high watermark, asked for with read_uncommitted isolation: the last stable
+    // offset would stop short of a transaction that committed but whose markers are not written
+    // yet, and a new partition owner would miss its predecessor's last events. Records of open
+    // transactions are waited for until they commit or abort (the transaction timeout bounds it).
+    auto hw = s;
+    hw.push_back({"isolation.level", "read_uncommitted"});
+    hw.push_back({"group.id", "bounceback-watermarks"});
+    auto watermarks = make_consumer(hw);
+    if (!watermarks) return std::unexpected(watermarks.error());
     std::map<std::int32_t, std::int64_t> end;
     std::vector<RdKafka::TopicPartition*> assignment;
     for (const auto p : partitions)
@@ -150,12 +157,13 @@ std::expected<std::size_t, std::string> read_to_end(const settings& base, const 
         return std::unexpected("assigning " + topic + ": " + RdKafka::err2str(code));
     for (const auto p : partitions) {
         std::int64_t low = 0, high = 0;
-        const auto q = c.query_watermark_offsets(topic, p, &low, &high, 10000);
+        const auto q = (*watermarks)->query_watermark_offsets(topic, p, &low, &high, 10000);
         if (q != RdKafka::ERR_NO_ERROR)
             return std::unexpected("offsets of " + topic + "/" + std::to_string(p) + ": " +
                                    RdKafka::err2str(q));
         if (high > low) end[p] = high;
     }
+    (*watermarks)->close();
     std::size_t count = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (!end.empty()) {

@@ -197,3 +197,20 @@ def compare(expected, actual):
         if len(problems) > 20:
             break
     return problems
+
+
+def keep_logs(binary, tmp, name, instances):
+    """Copies the instances' logs next to the build's other artifacts and prints what matters."""
+    import shutil
+    dest = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(binary))), "artifacts", name)
+    os.makedirs(dest, exist_ok=True)
+    for inst in instances:
+        src = os.path.join(tmp, f"{inst}.log")
+        if not os.path.exists(src):
+            continue
+        shutil.copy(src, os.path.join(dest, f"{inst}.log"))
+        with open(src, errors="replace") as f:
+            lines = [l for l in f.read().splitlines() if "kafka:" in l or "stopped" in l]
+        print(f"--- {inst} ({len(lines)} lines; all in {dest})")
+        for l in lines[-12:]:
+            print("   ", l)
