@@ -154,6 +154,12 @@ std::expected<void, kafka::txn_error> kafka_processor::dead_letter(const kafka::
 kafka_processor::batch_result kafka_processor::on_error(const kafka::txn_error& e,
                                                         const std::string& during) {
     say_("kafka: " + during + " failed: " + e.message);
+    if (e.code == kafka::txn_errc::fenced && producer_->outlived_timeout()) {
+        say_(
+            "kafka: the transaction outlived transaction.timeout.ms and was aborted by the "
+            "coordinator; starting a new producer");
+        return batch_result::recreate;
+    }
     if (e.code == kafka::txn_errc::fenced) return batch_result::fenced;
     if (e.code == kafka::txn_errc::fatal) return batch_result::recreate;
     if (auto a = producer_->abort(); !a) {

@@ -42,7 +42,7 @@ std::expected<std::unique_ptr<txn_producer>, std::string> txn_producer::open(
                        {"linger.ms", "5"},
                        // Short, so a killed instance's open transaction stops blocking readers
                        // soon; the broker then aborts it (see docs/kafka.md).
-                       {"transaction.timeout.ms", "10000"}});
+                       {"transaction.timeout.ms", std::to_string(transaction_timeout_ms)}});
     auto p = make_producer(s);
     if (!p) return std::unexpected(p.error());
     auto out = std::make_unique<txn_producer>(std::move(*p), timeout_ms);
@@ -55,7 +55,13 @@ std::expected<std::unique_ptr<txn_producer>, std::string> txn_producer::open(
 std::expected<void, txn_error> txn_producer::begin() {
     if (auto r = check(producer_->begin_transaction()); !r) return r;
     in_txn_ = true;
+    began_ = std::chrono::steady_clock::now();
     return {};
+}
+
+bool txn_producer::outlived_timeout() const {
+    return in_txn_ && std::chrono::steady_clock::now() - began_ >=
+                          std::chrono::milliseconds(transaction_timeout_ms);
 }
 
 std::expected<void, txn_error> txn_producer::produce(const std::string& topic,

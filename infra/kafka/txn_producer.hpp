@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <memory>
@@ -28,12 +29,18 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 
 // A transactional, idempotent producer (acks=all). One transaction at a time; produce() may only
 // be called inside one. Not thread-safe: the owner serialises calls.
+inline constexpr int transaction_timeout_ms = 10000;
+
 class txn_producer {
   public:
     static std::expected<std::unique_ptr<txn_producer>, std::string> open(
         const settings& base, const std::string& transactional_id, int timeout_ms = 30000);
 
     bool in_transaction() const { return in_txn_; }
+    // Whether the open transaction has outlived transaction.timeout.ms: the coordinator has
+    // aborted it and bumped the epoch, so the next call reports "fenced" although no other
+    // instance took over (a broker outage does this).
+    bool outlived_timeout() const;
     std::expected<void, txn_error> begin();
     std::expected<void, txn_error> produce(const std::string& topic, std::int32_t partition,
                                            const std::string& key, const std::string& value,
@@ -52,6 +59,7 @@ class txn_producer {
     std::unique_ptr<RdKafka::Producer> producer_;
     int timeout_ms_;
     bool in_txn_ = false;
+    std::chrono::steady_clock::time_point began_{};
 };
 
 txn_error classify(const RdKafka::Error& e);
