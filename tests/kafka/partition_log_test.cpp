@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "handlers/kafka_processor.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/kafka/partition_log.hpp"
 #include "tests/infra/event_log_conformance.hpp"
@@ -89,4 +90,27 @@ TEST_CASE("an aborted transaction leaves nothing a read_committed reader sees",
     REQUIRE(all->size() == 1);
     CHECK(all->front().type == "A");
     CHECK(all->front().prev_hash == genesis_hash);
+}
+
+TEST_CASE("the service refuses topics that are not co-partitioned", "[kafka]") {
+    const auto brokers = test::kafka_brokers();
+    const auto prefix = test::unique_topic("copart");
+    REQUIRE(kafka::ensure_topics(brokers, {{prefix + ".in", 6}, {prefix + ".events", 3},
+                                           {prefix + ".dead", 1}})
+                .has_value());
+    kafka_processor_options o;
+    o.client = {{"bootstrap.servers", brokers}};
+    o.inbound_topic = prefix + ".in";
+    o.events_topic = prefix + ".events";
+    o.deadletter_topic = prefix + ".dead";
+    const auto r = check_copartitioned(o);
+    REQUIRE_FALSE(r.has_value());
+    CHECK_THAT(r.error(), Catch::Contains("not co-partitioned") && Catch::Contains("6 partitions") &&
+                              Catch::Contains("3 partitions"));
+
+    REQUIRE(kafka::ensure_topics(brokers, {{prefix + ".events6", 6}}).has_value());
+    o.events_topic = prefix + ".events6";
+    const auto ok = check_copartitioned(o);
+    REQUIRE(ok.has_value());
+    CHECK(*ok == 6);
 }

@@ -1,0 +1,105 @@
+#include <catch2/catch.hpp>
+
+#include "handlers/deadline_queue.hpp"
+#include "handlers/kafka_inbound.hpp"
+#include "tests/domain/fixtures.hpp"
+
+using namespace bb;
+using bb::test::at;
+
+namespace {
+
+kafka::record structured(std::string value) {
+    return kafka::record{0, 7, "cust-1", std::move(value),
+                         {{"content-type", "application/cloudevents+json"}}};
+}
+
+const char* filed = R"({"specversion":"1.0","id":"e1","source":"crm","type":"complaint.filed",
+  "time":"2026-11-20T10:00:00Z","data":{"complaint_id":"c1","customer":{"id":"cust-1"},
+  "severity":"high","channel":"email","category":"billing","team":"emea"}})";
+
+}  // namespace
+
+SCENARIO("inbound Kafka records in structured and binary mode", "[kafka][inbound]") {
+    GIVEN("a structured-mode record") {
+        const auto e = inbound::from_kafka(structured(filed));
+        THEN("it is the CloudEvent in the value") {
+            REQUIRE(e.has_value());
+            CHECK(e->id == "e1");
+            CHECK(e->type == "complaint.filed");
+            CHECK(e->data["complaint_id"] == "c1");
+        }
+    }
+    GIVEN("a binary-mode record: attributes in ce_ headers, the data as the value") {
+        kafka::record r{2, 9, "cust-1", R"({"complaint_id":"c1","employee":"emp-1"})",
+                        {{"ce_specversion", "1.0"},
+                         {"ce_id", "e2"},
+                         {"ce_source", "crm"},
+                         {"ce_type", "complaint.acknowledged"},
+                         {"ce_time", "2026-11-20T10:05:00Z"},
+                         {"ce_partitionkey", "cust-1"},
+                         {"content-type", "application/json"}}};
+        const auto e = inbound::from_kafka(r);
+        THEN("the same event as in structured mode") {
+            REQUIRE(e.has_value());
+            CHECK(e->id == "e2");
+            CHECK(e->source == "crm");
+            CHECK(e->partition_key == "cust-1");
+            CHECK(e->data["employee"] == "emp-1");
+            const auto c = inbound::to_command(*e);
+            REQUIRE(c.has_value());
+            CHECK(inbound::routing_key(*e, *c) == "cust-1");
+        }
+        AND_WHEN("its data is not JSON") {
+            r.value = "{not json";
+            const auto bad = inbound::from_kafka(r);
+            THEN("the reason names the value") {
+                REQUIRE_FALSE(bad.has_value());
+                CHECK(bad.error().detail == "the record value is not valid JSON");
+            }
+        }
+        AND_WHEN("a required attribute is missing") {
+            r.headers.erase(r.headers.begin() + 2);  // ce_source
+            const auto bad = inbound::from_kafka(r);
+            THEN("the attribute is named") {
+                REQUIRE_FALSE(bad.has_value());
+                CHECK(bad.error().field == "source");
+            }
+        }
+    }
+    GIVEN("records that are not events") {
+        CHECK(inbound::from_kafka(structured("[1,2]")).error().detail ==
+              "a record carries one CloudEvent object");
+        CHECK(inbound::from_kafka(structured("{")).error().status == 400);
+        CHECK(inbound::from_kafka(structured(std::string(inbound::max_record_bytes + 1, ' ')))
+                  .error()
+                  .status == 413);
+    }
+    GIVEN("a filing") {
+        const auto e = inbound::from_kafka(structured(filed));
+        const auto c = inbound::to_command(*e);
+        THEN("its routing key is the customer in the data") {
+            REQUIRE(c.has_value());
+            CHECK(inbound::routing_key(*e, *c) == "cust-1");
+        }
+    }
+}
+
+SCENARIO("the deadline queue hands out what is due, earliest first", "[deadlines]") {
+    deadline_queue q;
+    q.update(complaint_id{"a"}, at("2026-11-20T12:00:00Z"));
+    q.update(complaint_id{"b"}, at("2026-11-20T11:00:00Z"));
+    q.update(complaint_id{"c"}, at("2026-11-20T13:00:00Z"));
+    WHEN("a deadline moves and another is cleared") {
+        q.update(complaint_id{"a"}, at("2026-11-20T10:00:00Z"));
+        q.update(complaint_id{"c"}, std::nullopt);
+        THEN("only the current deadlines are due, in order, once") {
+            CHECK(q.size() == 2);
+            const auto due = q.take_due(at("2026-11-20T11:30:00Z"));
+            REQUIRE(due.size() == 2);
+            CHECK(due[0].first == complaint_id{"a"});
+            CHECK(due[1].first == complaint_id{"b"});
+            CHECK(q.take_due(at("2026-11-21T00:00:00Z")).empty());
+        }
+    }
+}
