@@ -34,19 +34,19 @@ class Cluster:
         self.group = f"{stamp}.bounceback"
         self.procs = {}
 
-    def config(self, instance):
+    def config(self, instance, **policy):
         port = harness.free_port()
         data = os.path.join(self.tmp, f"data-{instance}")
         path = os.path.join(self.tmp, f"{instance}.yaml")
-        harness.write_config(path, port, data)
+        harness.write_config(path, port, data, **policy)
         with open(path, "a") as f:
             f.write(f"kafka:\n  brokers: \"{self.brokers}\"\n  inbound_topic: {self.inbound}\n"
                     f"  events_topic: {self.events}\n  deadletter_topic: {self.deadletter}\n"
                     f"  group: {self.group}\n  instance_id: {instance}\n")
         return path, port
 
-    def start(self, instance):
-        path, port = self.config(instance)
+    def start(self, instance, **policy):
+        path, port = self.config(instance, **policy)
         log = open(os.path.join(self.tmp, f"{instance}.log"), "ab")
         proc = subprocess.Popen([self.binary, "serve", "--config", path], stdout=log, stderr=log)
         self.procs[instance] = (proc, port)
