@@ -17,6 +17,7 @@
 #include "handlers/kafka_ingress.hpp"
 #include "handlers/kafka_processor.hpp"
 #include "handlers/read_side.hpp"
+#include "handlers/webhook_dispatcher.hpp"
 #include "infra/http_server.hpp"
 #include "infra/iso8601.hpp"
 #include "infra/kafka/topic_view.hpp"
@@ -77,9 +78,25 @@ int serve(const cli_args& args) {
     // Ready once both the command side and the read side have folded the log.
     read_side reads(log, std::filesystem::path(cfg->data_dir) / "read_model.snapshot.json");
     std::atomic<bool> ready{false};
+    outbound::delivery_store deliveries(
+        (std::filesystem::path(cfg->data_dir) / "outbound.db").string(), cfg->synchronous_full);
+    webhook_dispatcher dispatcher(
+        {cfg->subscriptions, cfg->outbound, log, deliveries, m, wall_clock, log_line});
     local_ingress local(commands);
-    http_api api({*cfg, local, reads, log, receipts, m, [&] { return ready.load(); }, wall_clock,
-                  log_line, std::string(openapi_document()), &web_assets()});
+    http_api api({*cfg,
+                  local,
+                  reads,
+                  log,
+                  receipts,
+                  m,
+                  [&] { return ready.load(); },
+                  wall_clock,
+                  log_line,
+                  std::string(openapi_document()),
+                  &web_assets(),
+                  {},
+                  &deliveries,
+                  [&] { dispatcher.notify(); }});
     http::server server(
         ioc, http_options(cfg->listen),
         [&](const http::request& r, const http::request_context& c) { return api.handle(r, c); },
@@ -122,11 +139,16 @@ int serve(const cli_args& args) {
     }
     log_line(std::string("read side at position ") + std::to_string(reads.position()) +
              (reads.loaded_snapshot() ? " (from its checkpoint)" : " (folded from position 0)"));
+    dispatcher.start();
+    if (!cfg->subscriptions.empty())
+        log_line("outbound webhooks: " + std::to_string(cfg->subscriptions.size()) +
+                 " subscription(s)");
     ready = true;
 
     while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     // Let in-flight requests finish and their responses go out before the log closes.
     drain(server, ioc, threads);
+    dispatcher.stop();  // a delivery cut short is not recorded: it goes out again next start
     // A checkpoint on the way out makes the next start fold only what came after it.
     if (reads.save_snapshot())
         log_line("read model checkpoint at position " + std::to_string(reads.position()));
@@ -174,6 +196,10 @@ int serve_kafka(const config& cfg) {
         std::cerr << "bounceback: " << in.error() << "\n";
         return 1;
     }
+    if (!cfg.subscriptions.empty())
+        log_line("outbound webhooks are delivered by the embedded shape only (yet); the " +
+                 std::to_string(cfg.subscriptions.size()) +
+                 " subscription(s) are not served in Kafka mode");
     kafka_processor processor(o, cfg.book, m, wall_clock, log_line);
     read_side reads(view);
 

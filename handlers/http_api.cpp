@@ -144,6 +144,8 @@ enum class route_id {
     prevention,
     employee_scores,
     employee,
+    webhook_deliveries,
+    redeliver,
 };
 
 struct route_spec {
@@ -179,6 +181,10 @@ const std::vector<route_spec>& route_table() {
                 {employee_scores, "/v1/employees/scores", bh::verb::get,
                  std::vector<role>{role::manager}},
                 {employee, "/v1/employees/{id}", bh::verb::get, std::vector<role>{role::manager}},
+                {webhook_deliveries, "/v1/webhook-deliveries", bh::verb::get,
+                 std::vector<role>{role::manager, role::auditor}},
+                {redeliver, "/v1/webhook-deliveries/{id}/redeliver", bh::verb::post,
+                 std::vector<role>{}},  // admin only
             };
         std::vector<route_spec> out;
         for (const auto& [id, name, method, roles] : defs) {
@@ -257,6 +263,10 @@ http::response http_api::dispatch(int which, const std::vector<std::string>& bou
             return employee_scores(query, "", ctx);
         case route_id::employee:
             return employee_scores(query, bound[0], ctx);
+        case route_id::webhook_deliveries:
+            return webhook_deliveries(query, ctx);
+        case route_id::redeliver:
+            return redeliver(bound[0], ctx);
     }
     return problem(404, "not-found", "Not Found", "no such resource", ctx);
 }
@@ -392,6 +402,70 @@ http::response http_api::webhook(const std::string& source, const http::request&
                     {"rejected", rejected}};
     d_.receipts.remember(source, h.id, body.dump(), d_.clock());
     return json_response(bh::status::accepted, body);
+}
+
+namespace {
+json delivery_json(const outbound::delivery_record& r) {
+    return {{"id", r.id},
+            {"subscription", r.subscription},
+            {"webhook_id", r.webhook_id},
+            {"position", r.position},
+            {"stream", r.stream},
+            {"event_type", r.event_type},
+            {"status", std::string(outbound::to_string(r.status))},
+            {"attempts", r.attempts},
+            {"last_status", r.last_status},
+            {"last_error", r.last_error},
+            {"created_at", iso8601::format_instant(r.created_at)},
+            {"updated_at", iso8601::format_instant(r.updated_at)}};
+}
+}  // namespace
+
+http::response http_api::webhook_deliveries(const std::map<std::string, std::string>& query,
+                                            const http::request_context& ctx) {
+    std::optional<std::string> subscription;
+    std::optional<outbound::delivery_status> status;
+    if (const auto it = query.find("subscription"); it != query.end()) subscription = it->second;
+    if (const auto it = query.find("status"); it != query.end()) {
+        status = outbound::parse_delivery_status(it->second);
+        if (!status)
+            return problem(400, "invalid-parameter", "Bad Request",
+                           "status must be delivered, failed or pending", ctx, "status");
+    }
+    std::size_t limit = 50;
+    std::int64_t before = 0;
+    try {
+        if (const auto it = query.find("limit"); it != query.end()) limit = std::stoul(it->second);
+        if (const auto it = query.find("cursor"); it != query.end())
+            before = std::stoll(it->second);
+    } catch (const std::exception&) {
+        return problem(400, "invalid-parameter", "Bad Request", "limit and cursor are numbers",
+                       ctx);
+    }
+    if (limit < 1 || limit > 500 || before < 0)
+        return problem(400, "invalid-parameter", "Bad Request", "limit must be 1..500", ctx,
+                       "limit");
+    json items = json::array();
+    std::string next;
+    if (d_.deliveries) {
+        const auto rows = d_.deliveries->list(subscription, status, before, limit);
+        for (const auto& r : rows) items.push_back(delivery_json(r));
+        if (rows.size() == limit) next = std::to_string(rows.back().id);
+    }
+    json body{{"deliveries", items}};
+    if (!next.empty()) body["next_cursor"] = next;
+    return json_response(bh::status::ok, body);
+}
+
+http::response http_api::redeliver(const std::string& id, const http::request_context& ctx) {
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+    if (ec != std::errc{} || end != id.data() + id.size() || !d_.deliveries)
+        return problem(404, "unknown-delivery", "Not Found", "no delivery " + id, ctx);
+    const auto r = d_.deliveries->request_redelivery(n, d_.clock());
+    if (!r) return problem(404, "unknown-delivery", "Not Found", "no delivery " + id, ctx);
+    if (d_.on_redeliver) d_.on_redeliver();
+    return json_response(bh::status::accepted, delivery_json(*r));
 }
 
 http::response http_api::verify_partitions(const http::request_context& ctx) {

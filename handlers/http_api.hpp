@@ -12,6 +12,7 @@
 #include "infra/hash_chain.hpp"
 #include "infra/http_server.hpp"
 #include "infra/metrics.hpp"
+#include "infra/outbound/delivery_store.hpp"
 #include "infra/webhook_receipts.hpp"
 
 namespace bb {
@@ -40,6 +41,9 @@ class http_api {
         const std::map<std::string, static_asset>* assets = nullptr;  // the dashboard at /
         // Kafka mode: the hash chain is per partition, checked by this instead of verify_chain.
         std::function<std::expected<std::vector<chain_report>, std::string>()> verify_partitions{};
+        // Outbound webhooks: the delivery records, and a nudge for the dispatcher.
+        outbound::delivery_store* deliveries = nullptr;
+        std::function<void()> on_redeliver{};
     };
 
     explicit http_api(deps d);
@@ -58,6 +62,9 @@ class http_api {
                            const http::request_context& ctx);
     http::response complaint(const std::string& id, const http::request_context& ctx);
     http::response verify_partitions(const http::request_context& ctx);
+    http::response webhook_deliveries(const std::map<std::string, std::string>& query,
+                                      const http::request_context& ctx);
+    http::response redeliver(const std::string& id, const http::request_context& ctx);
     http::response history(const std::string& id, const http::request_context& ctx);
     http::response sla_summary(const std::map<std::string, std::string>& q,
                                const http::request_context& ctx);

@@ -230,7 +230,7 @@ config read_config(YAML::Node root) {
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     only_keys(root, "",
               {"listen", "data_dir", "storage", "kafka", "webhook_sources", "tokens", "calendars",
-               "policies", "subscriptions"});
+               "policies", "subscriptions", "outbound"});
     if (root["listen"]) c.listen = scalar(root["listen"], "listen");
     if (c.listen.rfind(':') == std::string::npos) fail("listen", "must be host:port");
     if (root["data_dir"]) c.data_dir = scalar(root["data_dir"], "data_dir");
@@ -309,8 +309,12 @@ config read_config(YAML::Node root) {
         if (!subs.IsSequence()) fail("subscriptions", "must be a list");
         for (std::size_t i = 0; i < subs.size(); ++i) {
             const auto path = "subscriptions[" + std::to_string(i) + "]";
-            only_keys(subs[i], path, {"url", "secret", "secrets", "types", "allow_private"});
+            only_keys(subs[i], path, {"id", "url", "secret", "secrets", "types", "allow_private"});
             subscription_config s;
+            s.id = subs[i]["id"] ? scalar(subs[i]["id"], path + ".id")
+                                 : "sub-" + std::to_string(i + 1);
+            for (const auto& other : c.subscriptions)
+                if (other.id == s.id) fail(path + ".id", "\"" + s.id + "\" is used twice");
             if (!subs[i]["url"]) fail(path + ".url", "is required");
             s.url = scalar(subs[i]["url"], path + ".url");
             if (!s.url.starts_with("http://") && !s.url.starts_with("https://"))
@@ -321,6 +325,32 @@ config read_config(YAML::Node root) {
             s.types = strings(subs[i]["types"], path + ".types");
             s.allow_private = subs[i]["allow_private"] && subs[i]["allow_private"].as<bool>(false);
             c.subscriptions.push_back(std::move(s));
+        }
+    }
+    if (const auto o = root["outbound"]; o && !o.IsNull()) {
+        only_keys(o, "outbound", {"retry_schedule", "timeout", "jitter"});
+        if (o["retry_schedule"]) {
+            c.outbound.retry_schedule.clear();
+            const auto list = strings(o["retry_schedule"], "outbound.retry_schedule");
+            if (list.empty()) fail("outbound.retry_schedule", "needs at least one attempt");
+            for (const auto& d : list) {
+                const auto parsed = iso8601::parse_duration(d);
+                if (!parsed)
+                    fail("outbound.retry_schedule", "\"" + d + "\" is not an ISO 8601 duration");
+                c.outbound.retry_schedule.push_back(
+                    std::chrono::duration_cast<std::chrono::seconds>(*parsed));
+            }
+        }
+        if (o["timeout"]) {
+            const auto t = iso8601::parse_duration(scalar(o["timeout"], "outbound.timeout"));
+            if (!t || *t <= decltype(*t){})
+                fail("outbound.timeout", "must be a positive ISO 8601 duration");
+            c.outbound.timeout = std::chrono::duration_cast<std::chrono::seconds>(*t);
+        }
+        if (o["jitter"]) {
+            c.outbound.jitter = o["jitter"].as<double>(-1);
+            if (c.outbound.jitter < 0 || c.outbound.jitter > 1)
+                fail("outbound.jitter", "must be a fraction from 0 to 1");
         }
     }
     if (const auto sc = root["scores"]; sc && !sc.IsNull()) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <map>
 #include <optional>
@@ -34,10 +35,23 @@ struct webhook_source {
 };
 
 struct subscription_config {
+    std::string id;  // stable name for checkpoints, deliveries and metrics; default sub-<n>
     std::string url;
     std::vector<std::string> secrets;
     std::vector<std::string> types;  // empty = every event
     bool allow_private = false;
+};
+
+// How outbound deliveries are retried: attempt n waits retry_schedule[n] (plus jitter) after
+// attempt n-1 failed; after the last one the delivery is recorded as failed.
+struct outbound_config {
+    std::vector<std::chrono::seconds> retry_schedule = {
+        std::chrono::seconds{0},  std::chrono::seconds{5}, std::chrono::minutes{5},
+        std::chrono::minutes{30}, std::chrono::hours{2},   std::chrono::hours{5},
+        std::chrono::hours{10},   std::chrono::hours{14},  std::chrono::hours{20},
+        std::chrono::hours{24}};
+    std::chrono::seconds timeout{10};  // connect + response, per attempt
+    double jitter = 0.1;               // +-10% of each wait
 };
 
 struct config {
@@ -49,6 +63,7 @@ struct config {
     std::map<std::string, role> tokens;
     policy_book book;
     std::vector<subscription_config> subscriptions;
+    outbound_config outbound;
     projection::score_weights scores;
 };
 

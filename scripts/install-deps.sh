@@ -10,8 +10,12 @@ packages=(
 )
 # Node.js and npm build the dashboard's bundle; use the machine's own when it has one.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
-# `--test` adds what only the tests need: Chromium for the dashboard's browser test.
-[ "${1:-}" = "--test" ] && packages+=(chromium)
+# `--test` adds what only the tests need: Chromium for the dashboard's browser test, pip for the
+# independent Standard Webhooks implementation the outbound tests verify with.
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium)
+  python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,4 +33,13 @@ fi
 cd "$(dirname "$0")/../web"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Python test tools from PyPI, pinned, into a git-ignored folder (not the system's site-packages).
+if [ "${1:-}" = "--test" ]; then
+  pylib="$(cd .. && pwd)/.cache/python"
+  if [ ! -f "$pylib/.standardwebhooks-1.1.0" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$pylib" standardwebhooks==1.1.0
+    touch "$pylib/.standardwebhooks-1.1.0"
+  fi
 fi
