@@ -194,7 +194,7 @@ std::vector<delivery_record> delivery_store::list(const std::optional<std::strin
                                  "LIMIT ?4");
     sqlite::statement st{s.get()};
     st.bind(1, subscription.value_or(""))
-        .bind(2, status ? to_string(*status) : std::string_view{})
+        .bind(2, status ? to_string(*status) : std::string_view(""))  // "", not NULL
         .bind(3, before)
         .bind(4, static_cast<std::int64_t>(limit));
     std::vector<delivery_record> out;

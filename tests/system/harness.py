@@ -21,6 +21,7 @@ webhook_sources:
   helpdesk: {{ secret: "{secret}" }}
 tokens:
   "sys-admin": admin
+  "sys-agent": agent
 calendars:
   always: {{ time_zone: UTC, hours: all }}
   office: {{ time_zone: Europe/Berlin, hours: {{ mon: ["09:00","17:00"], tue: ["09:00","17:00"], wed: ["09:00","17:00"], thu: ["09:00","17:00"], fri: ["09:00","17:00"] }} }}
