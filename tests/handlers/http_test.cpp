@@ -391,6 +391,7 @@ SCENARIO("every endpoint x every role: 401 without a valid token, 403 for the wr
         {"/v1/employees/scores", {"tok-manager"}},
         {"/v1/employees/nobody", {"tok-manager"}},
         {"/metrics", {"tok-manager"}},
+        {"/v1/webhook-deliveries", {"tok-manager", "tok-auditor"}},
     };
     for (const auto& ep : endpoints) {
         INFO(ep.path);
@@ -406,6 +407,20 @@ SCENARIO("every endpoint x every role: 401 without a valid token, 403 for the wr
                 CHECK(status == 403);
         }
     }
+    // Redelivery changes state: admin only (404 here: this service records no deliveries).
+    const auto redeliver = [&](const std::string& token) {
+        return svc
+            .send(bh::verb::post, "/v1/webhook-deliveries/1/redeliver", {},
+                  token.empty()
+                      ? std::map<std::string, std::string>{}
+                      : std::map<std::string, std::string>{{"Authorization", "Bearer " + token}})
+            .status;
+    };
+    CHECK(redeliver("") == 401);
+    CHECK(redeliver("tok-unknown") == 401);
+    for (const std::string token : {"tok-agent", "tok-manager", "tok-auditor"})
+        CHECK(redeliver(token) == 403);
+    CHECK(redeliver("tok-admin") == 404);
     for (const std::string open : {"/healthz", "/readyz", "/openapi.yaml"}) {
         INFO(open);
         CHECK(svc.get(open).status == 200);
