@@ -7,6 +7,7 @@
 #include "app/commands.hpp"
 #include "handlers/cfpb_import.hpp"
 #include "handlers/command_service.hpp"
+#include "handlers/simulator.hpp"
 #include "handlers/virtual_clock_runner.hpp"
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/hash_chain.hpp"
@@ -276,6 +277,28 @@ int verify(const cli_args& args) {
     std::cout << "OK: " << report->events << " events, hash chain intact, head " << report->head
               << '\n';
     return 0;
+}
+
+// A realistic, seeded inbound workload as JSON Lines (for demos, `process`, `publish` and the
+// benchmarks).
+int simulate(const cli_args& args) {
+    simulation s;
+    try {
+        if (const auto n = args.flag("events")) s.events = std::stoul(*n);
+        if (const auto n = args.flag("seed")) s.seed = std::stoull(*n);
+        if (const auto n = args.flag("customers")) s.customers = std::stoul(*n);
+    } catch (const std::exception&) {
+        std::cerr << "bounceback simulate: --events, --seed and --customers take numbers\n";
+        return 2;
+    }
+    s.start = iso8601::parse_instant(args.flag("start").value_or("2026-01-05T08:00:00Z"))
+                  .value_or(instant{});
+    if (s.start == instant{}) {
+        std::cerr << "bounceback simulate: --start must be an RFC 3339 instant\n";
+        return 2;
+    }
+    for (const auto& e : bb::simulate(s)) std::cout << e.dump() << '\n';
+    return std::cout.good() ? 0 : 1;
 }
 
 }  // namespace bb::app

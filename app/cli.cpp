@@ -21,8 +21,9 @@ std::optional<cli_args> parse_args(int argc, char** argv, std::string& error) {
         {"kafka-group", "kafka.group"},
         {"synchronous", "storage.synchronous"},
         {"instance", "kafka.instance_id"}};
-    static const std::set<std::string> plain_flags = {"config",     "input", "until", "format",
-                                                      "projection", "topic", "mode"};
+    static const std::set<std::string> plain_flags = {"config",     "input",     "until", "format",
+                                                      "projection", "topic",     "mode",  "events",
+                                                      "seed",       "customers", "start"};
     cli_args a;
     if (argc < 2) {
         error = "missing command";

@@ -28,6 +28,8 @@ void usage(std::ostream& os) {
           "sla|at-risk|prevention|employees|all]\n"
           "           the reports as of instant T, from the log alone (JSON)\n"
           "  audit    ID --data DIR [--format json]   a complaint's timeline with hash checks\n"
+          "  simulate [--events N] [--seed S] [--customers C] [--start T]\n"
+          "           a realistic, reproducible inbound workload as JSON Lines\n"
           "  demo                           run a built-in scenario through the domain only\n";
 }
 }  // namespace
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
         if (cmd == "process") return bb::app::process(*args);
         if (cmd == "publish") return bb::app::publish(*args);
         if (cmd == "lag") return bb::app::lag(*args);
+        if (cmd == "simulate") return bb::app::simulate(*args);
         if (cmd == "export")
             return args->flag("kafka") ? bb::app::export_topic(*args)
                                        : bb::app::export_events(*args);

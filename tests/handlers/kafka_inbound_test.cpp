@@ -10,8 +10,8 @@ using bb::test::at;
 namespace {
 
 kafka::record structured(std::string value) {
-    return kafka::record{0, 7, "cust-1", std::move(value),
-                         {{"content-type", "application/cloudevents+json"}}};
+    return kafka::record{
+        0, 7, "cust-1", std::move(value), {{"content-type", "application/cloudevents+json"}}};
 }
 
 const char* filed = R"({"specversion":"1.0","id":"e1","source":"crm","type":"complaint.filed",
@@ -31,7 +31,10 @@ SCENARIO("inbound Kafka records in structured and binary mode", "[kafka][inbound
         }
     }
     GIVEN("a binary-mode record: attributes in ce_ headers, the data as the value") {
-        kafka::record r{2, 9, "cust-1", R"({"complaint_id":"c1","employee":"emp-1"})",
+        kafka::record r{2,
+                        9,
+                        "cust-1",
+                        R"({"complaint_id":"c1","employee":"emp-1"})",
                         {{"ce_specversion", "1.0"},
                          {"ce_id", "e2"},
                          {"ce_source", "crm"},

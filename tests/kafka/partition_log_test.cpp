@@ -95,8 +95,8 @@ TEST_CASE("an aborted transaction leaves nothing a read_committed reader sees",
 TEST_CASE("the service refuses topics that are not co-partitioned", "[kafka]") {
     const auto brokers = test::kafka_brokers();
     const auto prefix = test::unique_topic("copart");
-    REQUIRE(kafka::ensure_topics(brokers, {{prefix + ".in", 6}, {prefix + ".events", 3},
-                                           {prefix + ".dead", 1}})
+    REQUIRE(kafka::ensure_topics(
+                brokers, {{prefix + ".in", 6}, {prefix + ".events", 3}, {prefix + ".dead", 1}})
                 .has_value());
     kafka_processor_options o;
     o.client = {{"bootstrap.servers", brokers}};
@@ -105,8 +105,8 @@ TEST_CASE("the service refuses topics that are not co-partitioned", "[kafka]") {
     o.deadletter_topic = prefix + ".dead";
     const auto r = check_copartitioned(o);
     REQUIRE_FALSE(r.has_value());
-    CHECK_THAT(r.error(), Catch::Contains("not co-partitioned") && Catch::Contains("6 partitions") &&
-                              Catch::Contains("3 partitions"));
+    CHECK_THAT(r.error(), Catch::Contains("not co-partitioned") &&
+                              Catch::Contains("6 partitions") && Catch::Contains("3 partitions"));
 
     REQUIRE(kafka::ensure_topics(brokers, {{prefix + ".events6", 6}}).has_value());
     o.events_topic = prefix + ".events6";

@@ -1,0 +1,207 @@
+#include "handlers/simulator.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "infra/iso8601.hpp"
+
+namespace bb {
+
+namespace {
+
+using nlohmann::json;
+
+// Root causes are Pareto-shaped in real support data: a few categories make most complaints.
+constexpr std::array<std::pair<const char*, double>, 8> categories = {{{"billing", 0.30},
+                                                                       {"delivery", 0.22},
+                                                                       {"quality", 0.15},
+                                                                       {"staff_attitude", 0.10},
+                                                                       {"app_outage", 0.08},
+                                                                       {"refund", 0.07},
+                                                                       {"fraud", 0.05},
+                                                                       {"other", 0.03}}};
+constexpr std::array<const char*, 5> channels = {"email", "phone", "chat", "social", "store"};
+constexpr std::array<const char*, 4> products = {"card", "account", "loan", "insurance"};
+constexpr std::array<const char*, 3> teams = {"emea", "americas", "apac"};
+
+struct generator {
+    std::mt19937_64 rng;
+    std::vector<std::pair<instant, json>> out;
+    std::size_t ids = 0;
+
+    double uniform() { return std::uniform_real_distribution<double>(0, 1)(rng); }
+    bool chance(double p) { return uniform() < p; }
+    template <class T, std::size_t N>
+    const T& pick(const std::array<T, N>& a) {
+        return a[std::uniform_int_distribution<std::size_t>(0, N - 1)(rng)];
+    }
+    // Exponentially distributed delay with the given mean, in seconds (at least 1 s).
+    std::chrono::seconds after(double mean_seconds) {
+        const auto d = std::exponential_distribution<double>(1.0 / mean_seconds)(rng);
+        return std::chrono::seconds{std::max<std::int64_t>(1, static_cast<std::int64_t>(d))};
+    }
+    void emit(instant at, const std::string& source, const std::string& type,
+              const std::string& partition, json data) {
+        json e{{"specversion", "1.0"},
+               {"id", "sim-" + std::to_string(++ids)},
+               {"source", source},
+               {"type", type},
+               {"time", iso8601::format_instant(at)},
+               {"datacontenttype", "application/json"},
+               {"data", std::move(data)}};
+        if (!partition.empty()) e["partitionkey"] = partition;
+        out.emplace_back(at, std::move(e));
+    }
+};
+
+const char* category(generator& g) {
+    double x = g.uniform();
+    for (const auto& [name, share] : categories) {
+        if (x < share) return name;
+        x -= share;
+    }
+    return categories.back().first;
+}
+
+}  // namespace
+
+std::vector<json> simulate(const simulation& s) {
+    generator g{std::mt19937_64{s.seed}, {}, 0};
+    const auto customers = s.customers ? s.customers : std::max<std::size_t>(1, s.events / 12);
+    struct customer {
+        std::string id, segment;
+        double value;
+    };
+    std::vector<customer> people;
+    for (std::size_t i = 0; i < customers; ++i) {
+        const bool vip = g.chance(0.1);
+        // Lifetime values are long-tailed; VIPs sit an order of magnitude higher.
+        const double value =
+            std::round(std::lognormal_distribution<double>(vip ? 9 : 6.5, 0.8)(g.rng));
+        people.push_back({"cust-" + std::to_string(i + 1), vip ? "vip" : "standard", value});
+    }
+    const auto agents = std::max<std::size_t>(5, customers / 40);
+    const auto agent = [&] {
+        return "emp-" +
+               std::to_string(std::uniform_int_distribution<std::size_t>(1, agents)(g.rng));
+    };
+
+    instant t = s.start;
+    std::size_t complaint_no = 0;
+    // Complaints are generated until their events (and what follows them) exceed the target.
+    while (g.out.size() < s.events) {
+        t += g.after(s.minutes_between_complaints * 60);
+        const auto& c =
+            people[std::uniform_int_distribution<std::size_t>(0, people.size() - 1)(g.rng)];
+        const auto id = "sim-c" + std::to_string(++complaint_no);
+        const double sev = g.uniform();
+        const char* severity = sev < 0.4    ? "low"
+                               : sev < 0.75 ? "medium"
+                               : sev < 0.95 ? "high"
+                                            : "critical";
+        const auto team = g.pick(teams);
+        g.emit(t, "helpdesk", "complaint.filed", c.id,
+               {{"complaint_id", id},
+                {"customer", {{"id", c.id}, {"segment", c.segment}, {"value", c.value}}},
+                {"severity", severity},
+                {"channel", g.pick(channels)},
+                {"category", category(g)},
+                {"product", g.pick(products)},
+                {"team", team},
+                {"summary", "simulated complaint " + std::to_string(complaint_no)}});
+        const auto owner = agent();
+        auto at = t + g.after(600);
+        g.emit(at, "helpdesk", "complaint.assigned", c.id,
+               {{"complaint_id", id}, {"employee", owner}});
+        // Most are acknowledged within hours; some late (those breach).
+        at += g.after(g.chance(0.85) ? 3 * 3600 : 30 * 3600);
+        g.emit(at, "helpdesk", "complaint.acknowledged", c.id,
+               {{"complaint_id", id}, {"employee", owner}});
+        if (g.chance(0.05)) {
+            g.emit(at + g.after(1800), "helpdesk", "complaint.withdrawn", c.id,
+                   {{"complaint_id", id}, {"reason", "customer withdrew"}});
+            continue;
+        }
+        if (g.chance(0.2)) {
+            at += g.after(4 * 3600);
+            g.emit(at, "helpdesk", "complaint.customer_info_requested", c.id,
+                   {{"complaint_id", id}});
+            at += g.after(20 * 3600);
+            g.emit(at, "helpdesk", "complaint.customer_replied", c.id, {{"complaint_id", id}});
+        }
+        if (g.chance(0.08)) {
+            at += g.after(3600);
+            g.emit(at, "helpdesk", "complaint.escalation_requested", c.id,
+                   {{"complaint_id", id}, {"reason", "customer asked for a manager"}});
+        }
+        const auto cat = category(g);
+        if (g.chance(0.7)) {
+            at += g.after(8 * 3600);
+            g.emit(
+                at, "helpdesk", "complaint.root_cause_found", c.id,
+                {{"complaint_id", id}, {"root_cause", {{"category", cat}, {"employee", owner}}}});
+        }
+        if (g.chance(0.3)) {
+            at += g.after(3600);
+            g.emit(at, "helpdesk", "complaint.recovery_offered", c.id,
+                   {{"complaint_id", id},
+                    {"action", g.chance(0.5) ? "refund" : "voucher"},
+                    {"value", std::round(g.uniform() * 100)}});
+        }
+        at += g.after(30 * 3600);
+        g.emit(at, "helpdesk", "complaint.resolved", c.id,
+               {{"complaint_id", id}, {"employee", owner}});
+        if (g.chance(0.06)) {
+            at += g.after(3 * 86400);
+            g.emit(at, "helpdesk", "complaint.reopened", c.id,
+                   {{"complaint_id", id}, {"reason", "not fixed"}});
+            at += g.after(86400);
+            g.emit(at, "helpdesk", "complaint.resolved", c.id,
+                   {{"complaint_id", id}, {"employee", owner}});
+        }
+        // The bounce-back: most customers come back, some churn, some say so in a survey.
+        const double fate = g.uniform();
+        if (fate < 0.65) {
+            g.emit(at + g.after(5 * 86400), "shop", "customer.activity", c.id,
+                   {{"customer_id", c.id},
+                    {"kind", g.chance(0.6) ? "purchase" : "visit"},
+                    {"value", std::round(g.uniform() * 200)}});
+        } else if (fate < 0.72) {
+            g.emit(at + g.after(10 * 86400), "crm", "customer.activity", c.id,
+                   {{"customer_id", c.id}, {"kind", "account_closed"}});
+        }
+        if (g.chance(0.4))
+            g.emit(at + g.after(2 * 86400), "survey", "survey.responded", c.id,
+                   {{"customer_id", c.id},
+                    {"complaint_id", id},
+                    {"score", std::uniform_int_distribution<int>(0, 10)(g.rng)}});
+        if (g.chance(0.08))
+            g.emit(at + g.after(3 * 86400), "helpdesk", "compliment.received", c.id,
+                   {{"compliment_id", "sim-k" + std::to_string(complaint_no)},
+                    {"customer", c.id},
+                    {"employees", json::array({owner})},
+                    {"channel", "email"},
+                    {"text", "thank you for sorting it out"},
+                    {"complaint_id", id}});
+        if (complaint_no % 500 == 0)
+            g.emit(t + g.after(3600), "ops", "prevention.action_recorded", "prevention",
+                   {{"action_id", "sim-p" + std::to_string(complaint_no / 500)},
+                    {"category", cat},
+                    {"description", "fix the top root cause"},
+                    {"owner", "ops-lead"}});
+    }
+    std::stable_sort(g.out.begin(), g.out.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<json> events;
+    events.reserve(s.events);
+    for (auto& [at, e] : g.out) {
+        if (events.size() == s.events) break;
+        events.push_back(std::move(e));
+    }
+    return events;
+}
+
+}  // namespace bb
