@@ -1,0 +1,82 @@
+"""Renders bench/run.sh's JSON as the Markdown table of docs/benchmarks.md: each workload, its
+reference from the same run, the ratio and the target."""
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    return f"{os.cpu_count()} cores, {cpu}, Linux {platform.release()}, commit {commit}"
+
+
+def render(r, scale):
+    rows = []
+    def row(workload, measured, reference, ratio, target, ok):
+        rows.append(f"| {workload} | {measured} | {reference} | {ratio} | {target} | {'met' if ok else '**not met**'} |")
+
+    if "webhook_ingest" in r:
+        w, n = r["webhook_ingest"], r["webhook_noop"]
+        ratio = w["rps"] / n["rps"] if n["rps"] else 0
+        row("embedded webhook ingest (signed, durable `202`, 16 connections)",
+            f"{w['rps']:,.0f} req/s; p50/p99/p99.9 {w['p50_us']}/{w['p99_us']}/{w['p999_us']} µs",
+            f"`/healthz` {n['rps']:,.0f} req/s", f"{ratio:.2f}", "≥ 20,000 req/s and ≥ 0.25×",
+            w["rps"] >= 20000 and ratio >= 0.25)
+    for key, name in (("query_sla_summary", "`/v1/sla/summary`"), ("query_complaint", "`/v1/complaints/{id}`")):
+        if key in r:
+            q, n = r[key], r["query_noop"]
+            row(f"query API {name} at {q['target_rate']:,.0f} req/s (open loop)",
+                f"{q['rps']:,.0f} req/s; p50/p99/p99.9 {q['p50_us']}/{q['p99_us']}/{q['p999_us']} µs",
+                f"`/healthz` p99 {n['p99_us']} µs", "—", "p99 < 5 ms", q["p99_us"] < 5000 and q["errors"] == 0)
+    if "replay" in r:
+        p = r["replay"]
+        row(f"replay of {p['events']:,} events into all projections", f"{p['fold_events_per_s']:,.0f} events/s",
+            f"decode only {p['decode_only_events_per_s']:,.0f} events/s", f"{p['ratio']:.2f}",
+            "≥ 1,000,000 events/s and ≥ 0.5×", p["fold_events_per_s"] >= 1e6 and p["ratio"] >= 0.5)
+    if "memory" in r:
+        m = r["memory"]
+        row(f"memory, {m['open_complaints']:,} open complaints with live deadlines",
+            f"{m['bytes_per_open_complaint']:,} bytes RSS each", f"empty service {m['rss_empty_kib']:,} KiB", "—",
+            "≤ 1 KiB each", m["bytes_per_open_complaint"] <= 1024)
+    if "kafka" in r:
+        k = r["kafka"]
+        row(f"Kafka ingest, exactly-once end to end ({k['events']:,} events, 6 partitions, 1 instance)",
+            f"{k['eos_end_to_end_per_s']:,.0f} events/s", f"`kcat -C` {k['kcat_raw_consume_per_s']:,.0f} records/s",
+            f"{k['ratio']:.2f}", "≥ 0.5×", k["ratio"] >= 0.5)
+    head = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}; "
+            f"`BENCH_SCALE={scale} bench/run.sh`; SQLite `synchronous=full` for ingest, `normal` for "
+            "the replay and memory set-up; Kafka `linger.ms=5`, batches of up to 500 records per "
+            "transaction.", "",
+            "| workload | measured | reference (same run) | ratio | target | |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    return "\n".join(head + rows) + "\n"
+
+
+def main():
+    results = json.load(open(sys.argv[1]))
+    table = render(results, sys.argv[2])
+    if "--update" in sys.argv:
+        path = sys.argv[sys.argv.index("--update") + 1]
+        text = open(path).read()
+        before, rest = text.split(BEGIN, 1)
+        _, after = rest.split(END, 1)
+        open(path, "w").write(before + BEGIN + "\n" + table + END + after)
+    else:
+        print(table)
+
+
+if __name__ == "__main__":
+    main()

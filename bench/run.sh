@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The benchmark harness: builds Release, starts what each workload needs (the service, the real
+# Kafka broker), runs every workload with its reference in the same run, and writes
+# bench/results/latest.json and the table in docs/benchmarks.md.
+#
+#   bench/run.sh                 # full sizes (1M Kafka events, 1M open complaints, ...)
+#   BENCH_SCALE=quick bench/run.sh   # a tenth of that, for a first look
+#
+# Server and load generator are pinned to different cores (taskset) where there are two.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scale=${BENCH_SCALE:-full}
+if [ "$scale" = quick ]; then div=10; else div=1; fi
+kafka_events=$((1000000 / div))
+memory_complaints=$((1000000 / div))
+replay_events=$((2000000 / div))
+ingest_events=$((400000 / div))
+seconds=${BENCH_SECONDS:-10}
+
+scripts/install-deps.sh >/dev/null
+need=()
+command -v kcat >/dev/null || need+=(kcat)
+command -v taskset >/dev/null || need+=(util-linux)
+if ((${#need[@]})); then
+  sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+cmake --preset release >/dev/null && cmake --build --preset release >/dev/null
+bin=build/release/app/bounceback
+bench=build/release/bench
+work=$(mktemp -d /tmp/bounceback-bench.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; scripts/kafka-broker.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+mkdir -p bench/results
+server_cpu=(taskset -c 0); load_cpu=(taskset -c 1)
+[ "$(nproc)" -ge 2 ] || { server_cpu=(); load_cpu=(); }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ready() { for _ in $(seq 1 1200); do curl -fs "http://127.0.0.1:$1/readyz" >/dev/null && return; sleep 0.1; done; echo "not ready" >&2; exit 1; }
+rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+secret="whsec_$(printf 'bench-helpdesk-secret-0123456789' | base64)"
+config() {  # config FILE PORT DATA: long SLAs so no deadline fires during a run
+  cat > "$1" <<YAML
+listen: 127.0.0.1:$2
+data_dir: $3
+storage: { synchronous: ${BENCH_SYNCHRONOUS:-full} }
+webhook_sources: { helpdesk: { secret: "$secret" } }
+tokens: { "bench-manager": manager }
+calendars: { always: { time_zone: UTC, hours: all } }
+policies:
+  - { id: vip, match: { segment: [vip] }, calendar: always, acknowledge: P30D, resolve: P60D, bounce_back: P90D }
+  - { id: standard, calendar: always, acknowledge: P30D, resolve: P60D, bounce_back: P90D }
+YAML
+}
+results="$work/results.json"; echo '{}' > "$results"
+put() { python3 - "$results" "$1" "$2" <<'PY'
+import json, sys
+path, key, value = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+data = json.load(open(path)); data[key] = value; json.dump(data, open(path, "w"), indent=2)
+PY
+}
+
+echo "== embedded webhook ingest ($ingest_events events) vs no-op route"
+port=$(free_port); config "$work/ingest.yaml" "$port" "$work/ingest"
+"${server_cpu[@]}" "$bin" serve --config "$work/ingest.yaml" > "$work/ingest.log" 2>&1 &
+server=$!
+wait_ready "$port"
+"$bin" simulate --events "$ingest_events" --seed 42 --start "$(date -u -d '-30 days' +%Y-%m-%dT%H:%M:%SZ)" > "$work/ingest.jsonl"
+noop=$("${load_cpu[@]}" "$bench/bench_http" --port "$port" --path /healthz --connections 16 --seconds "$seconds")
+ingest=$("${load_cpu[@]}" "$bench/bench_http" --port "$port" --webhook helpdesk --secret "$secret" --input "$work/ingest.jsonl" --connections 16 --seconds "$seconds")
+put webhook_noop "$noop"; put webhook_ingest "$ingest"
+
+echo "== query API at a fixed rate vs no-op route"
+curl -fs -H 'Authorization: Bearer bench-manager' "http://127.0.0.1:$port/v1/sla/at-risk?limit=500" \
+  | python3 -c 'import json,sys; [print(i["complaint_id"]) for i in json.load(sys.stdin)["items"]]' > "$work/ids.txt" || true
+[ -s "$work/ids.txt" ] || grep -o '"complaint_id":"[^"]*"' "$work/ingest.jsonl" | head -500 | cut -d'"' -f4 > "$work/ids.txt"
+rate=${BENCH_QUERY_RATE:-20000}
+q_noop=$("${load_cpu[@]}" "$bench/bench_http" --port "$port" --path /healthz --connections 32 --seconds "$seconds" --rate "$rate")
+q_summary=$("${load_cpu[@]}" "$bench/bench_http" --port "$port" --path /v1/sla/summary --token bench-manager --connections 32 --seconds "$seconds" --rate "$rate")
+q_complaint=$("${load_cpu[@]}" "$bench/bench_http" --port "$port" --path '/v1/complaints/{id}' --ids "$work/ids.txt" --token bench-manager --connections 32 --seconds "$seconds" --rate "$rate")
+put query_noop "$q_noop"; put query_sla_summary "$q_summary"; put query_complaint "$q_complaint"
+kill -TERM $server; wait $server || true
+
+echo "== replay of $replay_events inbound events' domain events into all projections vs decode only"
+config "$work/replay.yaml" "$(free_port)" "$work/replay"
+"$bin" simulate --events "$replay_events" --seed 7 > "$work/replay.jsonl"
+"$bin" process --config "$work/replay.yaml" --data "$work/replay" --synchronous normal --input "$work/replay.jsonl" > /dev/null 2>&1
+put replay "$("${server_cpu[@]}" "$bench/bench_replay" --data "$work/replay" --repeat 3)"
+
+echo "== memory: $memory_complaints open complaints with live deadlines"
+python3 - "$memory_complaints" > "$work/open.jsonl" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+for i in range(n):
+    print(json.dumps({"specversion": "1.0", "id": f"m-{i}", "source": "bench", "type": "complaint.filed",
+                      "time": "2026-11-01T10:00:00Z",
+                      "data": {"complaint_id": f"m-{i}", "customer": {"id": f"mc-{i % (n // 3 + 1)}", "segment": "standard", "value": 100},
+                               "severity": "medium", "channel": "email", "category": "billing", "team": "emea"}}))
+PY
+config "$work/mem.yaml" "$(free_port)" "$work/mem"
+"$bin" process --config "$work/mem.yaml" --data "$work/mem" --synchronous normal --input "$work/open.jsonl" > /dev/null 2>&1
+port=$(free_port); config "$work/empty.yaml" "$port" "$work/empty"
+"$bin" serve --config "$work/empty.yaml" > /dev/null 2>&1 & s=$!; wait_ready "$port"; empty_rss=$(rss_kib $s); kill -TERM $s; wait $s || true
+port=$(free_port); sed -i "s/^listen: .*/listen: 127.0.0.1:$port/" "$work/mem.yaml"
+"$bin" serve --config "$work/mem.yaml" > /dev/null 2>&1 & s=$!; wait_ready "$port"; sleep 2; full_rss=$(rss_kib $s)
+open_count=$(curl -fs -H 'Authorization: Bearer bench-manager' "http://127.0.0.1:$port/metrics" | awk '/^bounceback_complaints/{n+=$2} END{print n+0}')
+kill -TERM $s; wait $s || true
+put memory "{\"open_complaints\": $open_count, \"rss_empty_kib\": $empty_rss, \"rss_full_kib\": $full_rss, \"bytes_per_open_complaint\": $(( (full_rss - empty_rss) * 1024 / memory_complaints ))}"
+
+echo "== Kafka ingest, end to end with exactly-once ($kafka_events events, 6 partitions) vs raw consume"
+brokers=$(scripts/kafka-broker.sh start | tail -1)
+"$bin" simulate --events "$kafka_events" --seed 9 --start "$(date -u -d '-60 days' +%Y-%m-%dT%H:%M:%SZ)" > "$work/kafka.jsonl"
+port=$(free_port); config "$work/kafka.yaml" "$port" "$work/kafka"
+cat >> "$work/kafka.yaml" <<YAML
+kafka: { brokers: "$brokers", inbound_topic: bench.inbound, events_topic: bench.events, deadletter_topic: bench.dead, group: bench, instance_id: bench-1 }
+YAML
+"$bin" serve --config "$work/kafka.yaml" > "$work/kafka.log" 2>&1 & s=$!; wait_ready "$port"; kill -TERM $s; wait $s || true  # creates the topics
+t0=$(date +%s.%N); "$bin" publish --kafka "$brokers" --topic bench.inbound --input "$work/kafka.jsonl" 2>/dev/null; t1=$(date +%s.%N)
+raw_n=$(kcat -C -b "$brokers" -t bench.inbound -e -o beginning -q -f '%s\n' | wc -l); t2=$(date +%s.%N)
+"${server_cpu[@]}" "$bin" serve --config "$work/kafka.yaml" >> "$work/kafka.log" 2>&1 & s=$!
+t3=$(date +%s.%N)
+until "$bin" lag --kafka "$brokers" --kafka-group bench --topic bench.inbound 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["lag"] == 0 else 1)'; do sleep 0.5; done
+t4=$(date +%s.%N)
+kill -TERM $s; wait $s || true
+put kafka "$(python3 -c "
+n=$kafka_events; raw=$raw_n
+pub=$t1-$t0; rawt=$t2-$t1; eos=$t4-$t3
+import json; print(json.dumps({'events': n, 'raw_consumed': raw, 'publish_per_s': n/pub, 'kcat_raw_consume_per_s': raw/rawt, 'eos_end_to_end_per_s': n/eos, 'ratio': (n/eos)/(raw/rawt)}))")"
+scripts/kafka-broker.sh stop >/dev/null
+
+python3 bench/report.py "$results" "$scale" > bench/results/latest.md
+cp "$results" bench/results/latest.json
+python3 bench/report.py "$results" "$scale" --update docs/benchmarks.md
+cat bench/results/latest.md
