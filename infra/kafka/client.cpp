@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <thread>
 
 #include <librdkafka/rdkafka.h>
 
@@ -98,7 +99,16 @@ std::expected<void, std::string> ensure_topics(const std::string& brokers,
     rd_kafka_queue_destroy(queue);
     for (auto* n : news) rd_kafka_NewTopic_destroy(n);
     if (!failure.empty()) return std::unexpected("creating topics: " + failure);
-    return {};
+    // A created topic shows in metadata (with leaders) a moment later; callers count partitions
+    // right away, so wait until it does.
+    for (int attempt = 0; attempt < 150; ++attempt) {
+        bool visible = true;
+        for (const auto* t : missing)
+            if (!partition_count(**producer, t->name, 2000)) visible = false;
+        if (visible) return {};
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return std::unexpected("created topics did not appear in the cluster's metadata");
 }
 
 std::optional<std::string> record::header(std::string_view name) const {
