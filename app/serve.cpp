@@ -1,6 +1,7 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -41,6 +42,18 @@ std::pair<std::string, unsigned short> split_listen(const std::string& listen) {
 http::server_options http_options(const std::string& listen) {
     const auto [host, port] = split_listen(listen);
     return {host, port, 1 << 20, std::chrono::seconds{15}, std::chrono::seconds{30}, 8};
+}
+
+// SIGINT/SIGTERM: say so, set `stopping`, stop taking work.
+void stop_on_signal(boost::asio::signal_set& signals, std::atomic<bool>& stopping,
+                    std::function<void()> stop_taking_work) {
+    signals.async_wait([&stopping, stop = std::move(stop_taking_work)](
+                           const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        log_line("signal " + std::to_string(sig) + ": draining");
+        stopping = true;
+        stop();
+    });
 }
 
 // Lets in-flight requests finish and their responses go out, then stops the I/O threads.
@@ -109,10 +122,7 @@ int serve(const cli_args& args) {
 
     std::atomic<bool> stopping{false};
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        log_line("signal " + std::to_string(sig) + ": draining");
-        stopping = true;
+    stop_on_signal(signals, stopping, [&] {
         server.stop();
         scheduler.stop();
     });
@@ -219,12 +229,7 @@ int serve_kafka(const config& cfg) {
 
     std::atomic<bool> stopping{false};
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        log_line("signal " + std::to_string(sig) + ": draining");
-        stopping = true;
-        server.stop();
-    });
+    stop_on_signal(signals, stopping, [&] { server.stop(); });
     std::vector<std::thread> threads;
     for (int i = 0; i < 2; ++i) threads.emplace_back([&] { ioc.run(); });
     if (auto r = reads.start(); !r) {
