@@ -45,16 +45,26 @@ options parse(int argc, char** argv) {
     options o;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--port") o.port = static_cast<unsigned short>(std::stoi(v));
-        else if (k == "--path") o.path = v;
-        else if (k == "--webhook") o.webhook = v;
-        else if (k == "--secret") o.secret = v;
-        else if (k == "--input") o.input = v;
-        else if (k == "--ids") o.ids = v;
-        else if (k == "--token") o.token = v;
-        else if (k == "--connections") o.connections = std::stoi(v);
-        else if (k == "--seconds") o.seconds = std::stod(v);
-        else if (k == "--rate") o.rate = std::stod(v);
+        if (k == "--port")
+            o.port = static_cast<unsigned short>(std::stoi(v));
+        else if (k == "--path")
+            o.path = v;
+        else if (k == "--webhook")
+            o.webhook = v;
+        else if (k == "--secret")
+            o.secret = v;
+        else if (k == "--input")
+            o.input = v;
+        else if (k == "--ids")
+            o.ids = v;
+        else if (k == "--token")
+            o.token = v;
+        else if (k == "--connections")
+            o.connections = std::stoi(v);
+        else if (k == "--seconds")
+            o.seconds = std::stod(v);
+        else if (k == "--rate")
+            o.rate = std::stod(v);
     }
     return o;
 }
@@ -112,9 +122,10 @@ int main(int argc, char** argv) {
                     req.method(http::verb::post);
                     req.target("/v1/webhooks/" + o.webhook);
                     const auto id = "bench-" + std::to_string(i);
-                    const auto ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                       std::chrono::system_clock::now().time_since_epoch())
-                                                       .count());
+                    const auto ts =
+                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
                     req.set("webhook-id", id);
                     req.set("webhook-timestamp", ts);
                     req.set("webhook-signature", bb::webhooks::sign(o.secret, id, ts, bodies[i]));
@@ -123,7 +134,8 @@ int main(int argc, char** argv) {
                 } else {
                     req.method(http::verb::get);
                     auto target = o.path;
-                    if (const auto at = target.find("{id}"); at != std::string::npos && !ids.empty())
+                    if (const auto at = target.find("{id}");
+                        at != std::string::npos && !ids.empty())
                         target.replace(at, 4, ids[n * o.connections % ids.size() + c % ids.size()]);
                     req.target(target);
                 }
@@ -136,8 +148,9 @@ int main(int argc, char** argv) {
                     ++errors;
                     break;
                 }
-                lat.push_back(std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - due)
-                                  .count());
+                lat.push_back(
+                    std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - due)
+                        .count());
                 ++st[res.result_int()];
             }
             std::lock_guard lock(merge);
@@ -149,7 +162,8 @@ int main(int argc, char** argv) {
     std::sort(all.begin(), all.end());
     const auto pct = [&](double p) -> std::int64_t {
         if (all.empty()) return 0;
-        return all[std::min(all.size() - 1, static_cast<std::size_t>(p * static_cast<double>(all.size())))];
+        return all[std::min(all.size() - 1,
+                            static_cast<std::size_t>(p * static_cast<double>(all.size())))];
     };
     nlohmann::json status_json = nlohmann::json::object();
     for (const auto& [k, v] : statuses) status_json[std::to_string(k)] = v;

@@ -33,14 +33,16 @@ int main(int argc, char** argv) {
                 if (bb::to_projected(e)) ++decoded;
             next = page->back().position + 1;
         }
-        const double decode_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double decode_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         t0 = std::chrono::steady_clock::now();
         bb::read_side reads(log);
         if (auto ok = reads.replay(std::nullopt); !ok) {
             std::cerr << ok.error() << '\n';
             return 1;
         }
-        const double fold_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double fold_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         best_decode = std::max(best_decode, static_cast<double>(decoded) / decode_s);
         best_fold = std::max(best_fold, static_cast<double>(events) / fold_s);
     }
