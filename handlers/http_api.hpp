@@ -2,8 +2,11 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "handlers/ingress.hpp"
 #include "handlers/read_side.hpp"
@@ -78,6 +81,11 @@ class http_api {
 
     deps d_;
     std::map<std::string, role> token_hashes_;  // sha256(token) -> role
+
+    struct {
+        std::mutex mutex;
+        std::map<std::string, std::pair<std::uint64_t, std::string>> entries;
+    } summary_cache_;
 };
 
 }  // namespace bb

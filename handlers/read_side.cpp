@@ -26,6 +26,7 @@ void read_side::apply(const event_record& r) {
             projection::apply_in_place(model_, *pe);
         else
             model_.position = r.position;  // an undecodable event is skipped, and said so
+        ++generation_;
     }
     if (!pe) log_line("read side skipped an event: " + pe.error());
     {
@@ -47,6 +48,7 @@ std::expected<void, std::string> read_side::fold_from(std::int64_t next,
             if (!pe) return std::unexpected(pe.error());
             std::unique_lock lock(mutex_);
             projection::apply_in_place(model_, *pe);
+            ++generation_;
         }
         next = batch->back().position + 1;
     }
@@ -75,6 +77,7 @@ void read_side::load_snapshot() {
     }
     std::unique_lock lock(mutex_);
     model_ = std::move(*model);
+    ++generation_;
     last_snapshot_ = model_.position;
     loaded_snapshot_ = true;
 }

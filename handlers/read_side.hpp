@@ -43,6 +43,14 @@ class read_side {
         std::shared_lock lock(mutex_);
         return f(model_);
     }
+    // Like read, with the model's generation (it changes whenever the model does), read under the
+    // same lock: a result computed from the model can be cached under it.
+    template <class F>
+    auto read_with_generation(F&& f) const {
+        std::shared_lock lock(mutex_);
+        return std::pair{generation_.load(), f(model_)};
+    }
+    std::uint64_t generation() const { return generation_.load(); }
 
   private:
     void apply(const event_record& r);
@@ -58,6 +66,7 @@ class read_side {
     bool loaded_snapshot_ = false;
     mutable std::shared_mutex mutex_;
     projection::read_model model_;
+    std::atomic<std::uint64_t> generation_{0};  // written under mutex_ (unique)
     mutable std::mutex position_mutex_;
     mutable std::condition_variable position_cv_;
     std::unique_ptr<subscription> subscription_;

@@ -426,3 +426,30 @@ SCENARIO("every endpoint x every role: 401 without a valid token, 403 for the wr
         CHECK(svc.get(open).status == 200);
     }
 }
+
+SCENARIO("the SLA summary is cached only until the read model changes", "[http][reports]") {
+    service svc;
+    REQUIRE(svc.webhook(filing_event("e-1", "c1").dump(), "m1", wall()).status == 202);
+    REQUIRE(svc.reads.wait_for(1, std::chrono::seconds{5}));
+    const auto body = [&] {
+        auto j = nlohmann::json::parse(svc.get("/v1/sla/summary?period=day", "tok-manager").body);
+        j.erase("as_of");
+        return j;
+    };
+    const auto first = body();
+    WHEN("it is asked again with nothing new") {
+        THEN("the answer is the same") {
+            CHECK(body() == first);
+        }
+    }
+    WHEN("another complaint is filed") {
+        const auto before = svc.reads.position();
+        REQUIRE(svc.webhook(filing_event("e-2", "c2").dump(), "m2", wall()).status == 202);
+        REQUIRE(svc.reads.wait_for(before + 1, std::chrono::seconds{5}));
+        THEN("the next answer counts it") {
+            const auto second = body();
+            CHECK(second != first);
+            CHECK(second["position"].get<std::int64_t>() > first["position"].get<std::int64_t>());
+        }
+    }
+}
