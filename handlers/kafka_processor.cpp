@@ -154,17 +154,23 @@ std::expected<void, kafka::txn_error> kafka_processor::dead_letter(const kafka::
 kafka_processor::batch_result kafka_processor::on_error(const kafka::txn_error& e,
                                                         const std::string& during) {
     say_("kafka: " + during + " failed: " + e.message);
-    if (e.code == kafka::txn_errc::fenced && producer_->outlived_timeout()) {
+    // The coordinator aborts a transaction older than transaction.timeout.ms and bumps the
+    // producer epoch; the producer then reports "fenced" although no other instance exists. Told
+    // apart by the transaction's age, measured before the abort attempt (which may take long).
+    const bool outlived = producer_->outlived_timeout();
+    const auto timed_out = [&] {
         say_(
             "kafka: the transaction outlived transaction.timeout.ms and was aborted by the "
             "coordinator; starting a new producer");
         return batch_result::recreate;
-    }
-    if (e.code == kafka::txn_errc::fenced) return batch_result::fenced;
+    };
+    if (e.code == kafka::txn_errc::fenced) return outlived ? timed_out() : batch_result::fenced;
     if (e.code == kafka::txn_errc::fatal) return batch_result::recreate;
     if (auto a = producer_->abort(); !a) {
         say_("kafka: abort failed: " + a.error().message);
-        if (a.error().code == kafka::txn_errc::fenced) return batch_result::fenced;
+        if (a.error().code == kafka::txn_errc::fenced) {
+            return outlived || producer_->outlived_timeout() ? timed_out() : batch_result::fenced;
+        }
         return batch_result::recreate;
     }
     metrics_.add("bounceback_kafka_transactions_total", {{"outcome", "aborted"}});
