@@ -97,9 +97,7 @@ std::expected<import_result, std::string> import_csv(std::istream& in) {
     import_result out;
     std::vector<std::pair<instant, json>> timed;
     std::vector<std::string> row;
-    std::size_t line = 1;
     while (read_record(in, row)) {
-        ++line;
         if (row.size() == 1 && row[0].empty()) continue;  // blank line
         ++out.rows;
         auto get = [&](const char* name) -> std::string {

@@ -27,7 +27,7 @@ namespace {
 http::response json_response(bh::status status, const json& body) {
     http::response res{status, 11};
     res.set(bh::field::content_type, "application/json");
-    res.body() = body.dump();
+    res.body() = body.dump(-1, ' ', false, json::error_handler_t::replace);
     return res;
 }
 

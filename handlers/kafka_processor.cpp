@@ -147,7 +147,8 @@ std::expected<void, kafka::txn_error> kafka_processor::dead_letter(const kafka::
     headers.emplace_back("bb_source", o_.inbound_topic + "/" + std::to_string(r.partition) + "/" +
                                           std::to_string(r.offset));
     metrics_.add("bounceback_deadletter_total", {{"kind", kind}});
-    return producer_->produce(o_.deadletter_topic, RdKafka::Topic::PARTITION_UA, r.key, body.dump(),
+    return producer_->produce(o_.deadletter_topic, RdKafka::Topic::PARTITION_UA, r.key,
+                              body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                               headers);
 }
 

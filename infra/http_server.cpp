@@ -24,8 +24,7 @@ class server::session : public std::enable_shared_from_this<session> {
   private:
     void read() {
         parser_.emplace();
-        parser_->body_limit(srv_.opts_.body_limit);
-        parser_->header_limit(16 * 1024);
+        apply_limits(*parser_, srv_.opts_);
         stream_.expires_after(first_ ? srv_.opts_.read_timeout : srv_.opts_.idle_timeout);
         first_ = false;
         beast::http::async_read(
@@ -95,10 +94,15 @@ class server::session : public std::enable_shared_from_this<session> {
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
-    std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+    std::optional<request_parser> parser_;
     server& srv_;
     bool first_ = true;
 };
+
+void apply_limits(request_parser& p, const server_options& opts) {
+    p.body_limit(opts.body_limit);
+    p.header_limit(header_limit);
+}
 
 server::server(asio::io_context& ioc, server_options opts, handler h, error_responder err)
     : ioc_(ioc),

@@ -16,6 +16,7 @@ namespace bb::http {
 namespace beast_http = boost::beast::http;
 using request = beast_http::request<beast_http::string_body>;
 using response = beast_http::response<beast_http::string_body>;
+using request_parser = beast_http::request_parser<beast_http::string_body>;
 
 struct request_context {
     std::string request_id;
@@ -37,6 +38,10 @@ struct server_options {
     std::chrono::seconds idle_timeout{30};  // keep-alive between requests
     std::size_t workers = 8;
 };
+
+inline constexpr std::size_t header_limit = 16 * 1024;
+// The limits every request is read with (the fuzz target reads bytes the same way).
+void apply_limits(request_parser& p, const server_options& opts);
 
 class server {
   public:

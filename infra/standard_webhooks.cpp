@@ -31,8 +31,22 @@ std::string base64_encode(std::string_view in) {
     return out;
 }
 
+namespace {
+bool base64_alphabet(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+}
+}  // namespace
+
+// Strict RFC 4648 (standard alphabet, padded): EVP_DecodeBlock alone skips surrounding
+// whitespace, so "    " would decode to nothing and "  QUJD" to "ABC" (found by
+// fuzz_standard_webhooks).
 std::optional<std::string> base64_decode(std::string_view in) {
-    if (in.empty() || in.size() % 4 != 0) return std::nullopt;
+    if (in.size() % 4 != 0) return std::nullopt;
+    if (in.empty()) return std::string{};
+    const auto padding = in.ends_with("==") ? 2U : in.ends_with("=") ? 1U : 0U;
+    for (std::size_t i = 0; i + padding < in.size(); ++i)
+        if (!base64_alphabet(in[i])) return std::nullopt;
     std::string out(3 * in.size() / 4, '\0');
     const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                   reinterpret_cast<const unsigned char*>(in.data()),
@@ -50,7 +64,9 @@ std::optional<std::string> base64_decode(std::string_view in) {
 
 std::optional<std::string> secret_key(std::string_view secret) {
     if (secret.starts_with("whsec_")) secret.remove_prefix(6);
-    return base64_decode(secret);
+    auto key = base64_decode(secret);
+    if (key && key->empty()) return std::nullopt;  // an empty HMAC key is no secret
+    return key;
 }
 
 namespace {

@@ -453,3 +453,24 @@ SCENARIO("the SLA summary is cached only until the read model changes", "[http][
         }
     }
 }
+
+// Found by fuzz_http: a problem response quoting a path that is not UTF-8 threw while encoding.
+SCENARIO("request bytes that are not UTF-8 still get a problem+json answer", "[http][errors]") {
+    service s;
+    WHEN("a complaint id in the path is not UTF-8") {
+        const auto r = s.get("/v1/complaints/zd-\x84\xff", "tok-manager");
+        THEN("404 problem+json that parses") {
+            CHECK(r.status == 404);
+            CHECK(r.content_type == "application/problem+json");
+            CHECK(r.js().value("status", 0) == 404);
+        }
+    }
+    WHEN("a webhook source in the path is not UTF-8") {
+        const auto r = s.send(bh::verb::post, "/v1/webhooks/h\x84lpdesk", "{}");
+        THEN("a problem with its status, not a dropped connection") {
+            CHECK(r.status >= 400);
+            CHECK(r.status < 500);
+            CHECK(r.js().value("status", 0U) == r.status);
+        }
+    }
+}

@@ -61,6 +61,28 @@ SCENARIO("inbound Kafka records in structured and binary mode", "[kafka][inbound
                 CHECK(bad.error().detail == "the record value is not valid JSON");
             }
         }
+        AND_WHEN("an attribute header is not UTF-8 (found by fuzz_cloudevent)") {
+            r.headers[2].second = "crm\xff\xfe";
+            const auto bad = inbound::from_kafka(r);
+            THEN("it is refused, naming the attribute, before it can reach an encoder") {
+                REQUIRE_FALSE(bad.has_value());
+                CHECK(bad.error().status == 422);
+                CHECK(bad.error().field == "source");
+            }
+        }
+        AND_WHEN("an attribute is valid UTF-8 beyond ASCII") {
+            r.headers[2].second = "crm-m\xc3\xbcnchen-\xf0\x9f\x98\x80";
+            THEN("it is accepted as is") {
+                CHECK(inbound::from_kafka(r).value().source == r.headers[2].second);
+            }
+        }
+        AND_WHEN("an attribute is an overlong or surrogate encoding") {
+            for (const std::string bad :
+                 {"\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80"}) {
+                r.headers[2].second = bad;
+                CHECK_FALSE(inbound::from_kafka(r).has_value());
+            }
+        }
         AND_WHEN("a required attribute is missing") {
             r.headers.erase(r.headers.begin() + 2);  // ce_source
             const auto bad = inbound::from_kafka(r);

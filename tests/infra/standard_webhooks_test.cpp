@@ -70,3 +70,21 @@ TEST_CASE("base64 round trip", "[infra][webhooks]") {
         CHECK(base64_decode(base64_encode(s)) == s);
     CHECK_FALSE(base64_decode("abc").has_value());
 }
+
+// Found by fuzz_standard_webhooks: OpenSSL's block decoder skips surrounding whitespace.
+TEST_CASE("base64 is strict: whitespace, stray padding and empty keys are refused",
+          "[infra][webhooks]") {
+    CHECK(base64_decode("") == std::string{});
+    CHECK(base64_decode(base64_encode("")) == std::string{});
+    CHECK_FALSE(base64_decode("    ").has_value());
+    CHECK_FALSE(base64_decode("  QUJD  ").has_value());
+    CHECK_FALSE(base64_decode("QU=D").has_value());
+    CHECK_FALSE(base64_decode("Q===").has_value());
+    CHECK(base64_decode("QUJD") == std::string("ABC"));
+    CHECK(base64_decode("QQ==") == std::string("A"));
+    CHECK_FALSE(secret_key("whsec_").has_value());
+    CHECK_FALSE(secret_key("whsec_    ").has_value());
+    CHECK(verify({"whsec_"}, {"id", "1800000000", "v1,"}, "",
+                 instant{std::chrono::seconds{1800000000}})
+              .error() == verify_error::no_valid_signature);
+}
