@@ -432,19 +432,23 @@ http::response http_api::webhook_deliveries(const std::map<std::string, std::str
             return problem(400, "invalid-parameter", "Bad Request",
                            "status must be delivered, failed or pending", ctx, "status");
     }
-    std::size_t limit = 50;
-    std::int64_t before = 0;
-    try {
-        if (const auto it = query.find("limit"); it != query.end()) limit = std::stoul(it->second);
-        if (const auto it = query.find("cursor"); it != query.end())
-            before = std::stoll(it->second);
-    } catch (const std::exception&) {
-        return problem(400, "invalid-parameter", "Bad Request", "limit and cursor are numbers",
-                       ctx);
-    }
-    if (limit < 1 || limit > 500 || before < 0)
-        return problem(400, "invalid-parameter", "Bad Request", "limit must be 1..500", ctx,
+    // The limit as every list reads it; the cursor is the id to continue below (newest first).
+    std::map<std::string, std::string> paging;
+    if (const auto it = query.find("limit"); it != query.end()) paging.insert(*it);
+    const auto page = parse_page(paging);
+    if (!page)
+        return problem(400, "invalid-parameter", "Bad Request", "limit " + page.error().detail, ctx,
                        "limit");
+    const std::size_t limit = page->limit;
+    std::int64_t before = 0;
+    if (const auto it = query.find("cursor"); it != query.end()) {
+        const auto& c = it->second;
+        const auto [ptr, ec] = std::from_chars(c.data(), c.data() + c.size(), before);
+        if (c.empty() || c.size() > 18 || ec != std::errc{} || ptr != c.data() + c.size() ||
+            before < 0)
+            return problem(400, "invalid-parameter", "Bad Request",
+                           "cursor is not a cursor this API returned", ctx, "cursor");
+    }
     json items = json::array();
     std::string next;
     if (d_.deliveries) {

@@ -10,10 +10,11 @@ packages=(
 )
 # Node.js and npm build the dashboard's bundle; use the machine's own when it has one.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
-# `--test` adds what only the tests need: Chromium for the dashboard's browser test, pip for the
+# `--test` adds what only the tests need: Chromium for the dashboard's browser test, clang 16 and
+# its runtime for the libFuzzer targets (built in the ASan preset), pip for the
 # independent Standard Webhooks implementation the outbound tests verify with.
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium)
+  packages+=(chromium clang-16 libclang-rt-16-dev)
   python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 fi
 missing=()
@@ -41,5 +42,12 @@ if [ "${1:-}" = "--test" ]; then
   if [ ! -f "$pylib/.standardwebhooks-1.1.0" ]; then
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$pylib" standardwebhooks==1.1.0
     touch "$pylib/.standardwebhooks-1.1.0"
+  fi
+  # schemathesis for the API conformance test (tests/api), in a folder of its own: its many
+  # dependencies stay out of the other tests' path.
+  stlib="$(cd .. && pwd)/.cache/schemathesis"
+  if [ ! -f "$stlib/.schemathesis-4.32.5" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$stlib" schemathesis==4.32.5
+    touch "$stlib/.schemathesis-4.32.5"
   fi
 fi
