@@ -40,14 +40,14 @@ class server::session : public std::enable_shared_from_this<session> {
         request_context ctx{srv_.id_prefix_ + std::to_string(++srv_.next_id_), remote()};
         if (ec == beast::error::timeout) {
             if (parser_->got_some())
-                return reply(srv_.error_(408, "the request took too long", ctx), false);
+                return reply(srv_.error_(408, "the request took too long", ctx), ctx, false);
             return close();
         }
         if (ec == beast::http::error::body_limit)
-            return reply(srv_.error_(413, "the body is larger than 1 MiB", ctx), false);
+            return reply(srv_.error_(413, "the body is larger than 1 MiB", ctx), ctx, false);
         if (ec == beast::http::error::header_limit)
-            return reply(srv_.error_(431, "the request headers are too large", ctx), false);
-        if (ec) return reply(srv_.error_(400, "malformed HTTP request", ctx), false);
+            return reply(srv_.error_(431, "the request headers are too large", ctx), ctx, false);
+        if (ec) return reply(srv_.error_(400, "malformed HTTP request", ctx), ctx, false);
 
         // The request is handled on the worker pool; the response comes back to our strand.
         stream_.expires_never();
@@ -62,7 +62,10 @@ class server::session : public std::enable_shared_from_this<session> {
         });
     }
 
-    void reply(response res, bool keep_alive) {
+    // An answer given before routing (the request could not be read): it carries its request id
+    // like every routed answer does.
+    void reply(response res, const request_context& ctx, bool keep_alive) {
+        res.set("x-request-id", ctx.request_id);
         ++srv_.in_flight_;
         reply_owned(std::make_shared<response>(std::move(res)), keep_alive);
     }
