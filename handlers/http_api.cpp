@@ -84,8 +84,8 @@ std::optional<role> http_api::authenticate(const http::request& req) const {
 http::response http_api::error(unsigned status, const std::string& detail,
                                const http::request_context& ctx) {
     if (d_.log_line)
-        d_.log_line("request_id=" + ctx.request_id + " remote=" + ctx.remote + " status=" +
-                    std::to_string(status) + " refused before routing: " + detail);
+        d_.log_line("request_id=" + ctx.request_id + " remote=" + ctx.remote +
+                    " status=" + std::to_string(status) + " refused before routing: " + detail);
     switch (status) {
         case 413:
             return problem(413, "body-too-large", "Payload Too Large", detail, ctx);

@@ -1,4 +1,5 @@
 // Real HTTP over loopback against the embedded service, one scenario per status code.
+#include <sqlite3.h>
 #include <set>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "infra/standard_webhooks.hpp"
 #include "infra/webhook_receipts.hpp"
 #include "tests/domain/fixtures.hpp"
+#include "tests/infra/faulty_vfs.hpp"
 #include "tests/infra/temp_dir.hpp"
 
 using namespace bb;
@@ -471,6 +473,51 @@ SCENARIO("request bytes that are not UTF-8 still get a problem+json answer", "[h
             CHECK(r.status >= 400);
             CHECK(r.status < 500);
             CHECK(r.js().value("status", 0U) == r.status);
+        }
+    }
+}
+
+// Storage faults: SQLite's writes fail (a full disk, an I/O error) at every point of an append,
+// through a VFS that wraps the real one (tests/infra/faulty_vfs.hpp).
+SCENARIO("a failing disk: 503, nothing half-written, recovery when it heals", "[http][storage]") {
+    test::faulty_vfs::install();
+    const int code = GENERATE(SQLITE_FULL, SQLITE_IOERR_WRITE);
+    const int after = GENERATE(0, 1, 2, 3, 5, 8, 13);
+    service svc;
+    REQUIRE(svc.webhook(filing_event("e-1", "c1").dump(), "msg_1", wall()).status == 202);
+    const auto batch = json::array({filing_event("e-2", "c2"), filing_event("e-3", "c3")}).dump();
+
+    WHEN("writes fail after " + std::to_string(after) + " more succeed (code " +
+         std::to_string(code) + ")") {
+        test::faulty_vfs::fail_writes(code, after);
+        const auto failed = svc.webhook(batch, "msg_2", wall());
+        const int failures = test::faulty_vfs::failures();
+        test::faulty_vfs::heal();
+        if (after == 0) REQUIRE(failures > 0);  // the fault did happen
+        THEN("the delivery is refused with 503 problem+json, or it was written whole") {
+            if (failures > 0) {
+                CHECK(failed.status == 503);
+                CHECK(failed.content_type == "application/problem+json");
+                CHECK(failed.js()["type"] == "/problems/storage-unavailable");
+            } else {
+                CHECK(failed.status == 202);
+            }
+        }
+        AND_WHEN("the disk heals and the sender retries the same delivery") {
+            const auto retried = svc.webhook(batch, "msg_2", wall());
+            THEN("every event is in the log exactly once, and the chain verifies") {
+                REQUIRE(retried.status == 202);
+                const auto r = retried.js();
+                CHECK(r["accepted"].size() + r["unchanged"].size() == 2);
+                CHECK(svc.log.head() == 3);
+                for (const auto* id : {"complaint-c1", "complaint-c2", "complaint-c3"})
+                    CHECK(svc.log.read_stream(id, 1)->size() == 1);
+                const auto verify = svc.get("/v1/audit/verify", "tok-auditor");
+                CHECK(verify.status == 200);
+                CHECK(verify.js()["intact"] == true);
+                CHECK(verify.js()["events"] == 3);
+                CHECK(svc.get("/v1/complaints/c3", "tok-manager").status == 200);
+            }
         }
     }
 }
