@@ -169,8 +169,10 @@ int serve(const cli_args& args) {
 // Distributed: a member of the consumer group; the HTTP ingress produces to the inbound topic and
 // the read side follows the event topic.
 int serve_kafka(const config& cfg) {
-    const kafka::settings client{
+    kafka::settings client{
         {"bootstrap.servers", cfg.kafka.brokers}, {"client.id", "bounceback"}, {"log_level", "4"}};
+    client.insert(client.end(), cfg.kafka.client_properties.begin(),
+                  cfg.kafka.client_properties.end());
     kafka_processor_options o{
         client,
         cfg.kafka.inbound_topic,

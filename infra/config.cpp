@@ -1,5 +1,6 @@
 #include "infra/config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "infra/iso8601.hpp"
+#include "infra/standard_webhooks.hpp"
 
 namespace bb {
 
@@ -245,7 +247,7 @@ config read_config(YAML::Node root) {
     if (const auto k = root["kafka"]; k && !k.IsNull()) {
         only_keys(k, "kafka",
                   {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "group",
-                   "instance_id", "partitions"});
+                   "instance_id", "partitions", "client"});
         if (k["brokers"] && !k["brokers"].IsNull())
             c.kafka.brokers = scalar(k["brokers"], "kafka.brokers");
         if (k["inbound_topic"])
@@ -261,6 +263,26 @@ config read_config(YAML::Node root) {
             if (c.kafka.partitions < 1 || c.kafka.partitions > 1000)
                 fail("kafka.partitions", "must be a whole number from 1 to 1000");
         }
+        if (const auto props = k["client"]; props && !props.IsNull()) {
+            if (!props.IsMap()) fail("kafka.client", "must be a map of librdkafka properties");
+            // Exactly-once and the group protocol depend on these; a typo here must not
+            // silently weaken them.
+            static constexpr std::string_view reserved[] = {"bootstrap.servers",
+                                                            "group.id",
+                                                            "transactional.id",
+                                                            "enable.idempotence",
+                                                            "isolation.level",
+                                                            "enable.auto.commit",
+                                                            "acks",
+                                                            "transaction.timeout.ms"};
+            for (const auto& kv : props) {
+                const auto key = scalar(kv.first, "kafka.client");
+                if (std::find(std::begin(reserved), std::end(reserved), key) != std::end(reserved))
+                    fail("kafka.client." + key, "is set by Bounceback and cannot be overridden");
+                c.kafka.client_properties.emplace_back(key,
+                                                       scalar(kv.second, "kafka.client." + key));
+            }
+        }
     }
     if (const auto ws = root["webhook_sources"]; ws && !ws.IsNull()) {
         if (!ws.IsMap())
@@ -275,7 +297,10 @@ config read_config(YAML::Node root) {
                 src.secrets.push_back(s);
             if (src.secrets.empty()) fail(path, "needs a secret");
             for (const auto& s : src.secrets)
-                if (!s.starts_with("whsec_")) fail(path + ".secret", "must start with whsec_");
+                if (!s.starts_with("whsec_"))
+                    fail(path + ".secret", "must start with whsec_");
+                else if (!webhooks::secret_key(s))
+                    fail(path + ".secret", "must be whsec_ followed by the key in base64");
             c.webhook_sources[name] = src;
         }
     }
@@ -322,6 +347,9 @@ config read_config(YAML::Node root) {
             s.secrets = strings(subs[i]["secret"], path + ".secret");
             for (auto& x : strings(subs[i]["secrets"], path + ".secrets")) s.secrets.push_back(x);
             if (s.secrets.empty()) fail(path, "needs a secret");
+            for (const auto& x : s.secrets)
+                if (!webhooks::secret_key(x))
+                    fail(path + ".secret", "must be whsec_ followed by the key in base64");
             s.types = strings(subs[i]["types"], path + ".types");
             s.allow_private = subs[i]["allow_private"] && subs[i]["allow_private"].as<bool>(false);
             c.subscriptions.push_back(std::move(s));

@@ -28,6 +28,9 @@ struct kafka_config {
     // with the same id fences its previous incarnation at once. Default: the host name.
     std::string instance_id;
     int partitions = 6;  // for topics `serve` creates when they are missing
+    // librdkafka properties every client of `serve` gets (security.protocol, sasl.*, ssl.*),
+    // applied after ours; the ones Bounceback's guarantees rest on cannot be overridden.
+    std::vector<std::pair<std::string, std::string>> client_properties{};
 };
 
 struct webhook_source {

@@ -78,11 +78,32 @@ TEST_CASE("invalid configuration names the key", "[infra][config]") {
     auto bad_secret = minimal;
     bad_secret.replace(bad_secret.find("whsec_c2VjcmV0"), 14, "c2VjcmV0");
     CHECK(error_of(bad_secret) == "webhook_sources.helpdesk.secret: must start with whsec_");
+    for (const std::string empty_key : {"whsec_", "whsec_ c2Vj", "whsec_c2Vj!"}) {
+        auto no_key = minimal;
+        no_key.replace(no_key.find("whsec_c2VjcmV0"), 14, empty_key);
+        CHECK(error_of(no_key) ==
+              "webhook_sources.helpdesk.secret: must be whsec_ followed by the key in base64");
+    }
     auto bad_role = minimal;
     bad_role.replace(bad_role.find("manager"), 7, "boss");
     const auto err = error_of(bad_role);
     CHECK(err == "tokens.<token>: role must be agent, manager, auditor or admin");
     CHECK(err.find("t-1") == std::string::npos);  // a token is a secret: never echoed
+}
+
+TEST_CASE("librdkafka client properties pass through, but not the ones exactly-once needs",
+          "[infra][config]") {
+    const auto c = load_config(minimal, {{"kafka.client",
+                                          "{security.protocol: SASL_SSL, sasl.mechanism: PLAIN, "
+                                          "sasl.username: bb, sasl.password: s3cret}"}});
+    REQUIRE(c.has_value());
+    CHECK(c->kafka.client_properties.size() == 4);
+    CHECK(c->kafka.client_properties[0] ==
+          std::pair<std::string, std::string>{"security.protocol", "SASL_SSL"});
+    CHECK(error_of(minimal, {{"kafka.client", "{isolation.level: read_uncommitted}"}}) ==
+          "kafka.client.isolation.level: is set by Bounceback and cannot be overridden");
+    CHECK(error_of(minimal, {{"kafka.client", "[a, b]"}}) ==
+          "kafka.client: must be a map of librdkafka properties");
 }
 
 TEST_CASE("every key can be overridden", "[infra][config]") {
