@@ -181,6 +181,13 @@ SCENARIO("signed webhooks are accepted once, durably", "[http][webhook]") {
                 CHECK(svc.log.head() == 1);
             }
         }
+        WHEN("the same webhook-id comes back with a body that is not valid") {
+            const auto bad = svc.webhook("", "msg_1", wall());
+            THEN("the body is refused as such, not answered from the stored receipt") {
+                CHECK(bad.status == 400);
+                CHECK(svc.log.head() == 1);
+            }
+        }
         WHEN("the same event arrives under another webhook-id") {
             const auto again = svc.webhook(body, "msg_2", wall());
             THEN("it is 202, reported unchanged, and nothing is written") {
