@@ -108,7 +108,7 @@ SCENARIO("retriable broker errors inside a transaction are retried: it commits, 
 }
 
 SCENARIO(
-    "a record the broker refuses for good makes the transaction abortable; the next one commits",
+    "a record the broker refuses for good makes the transaction abortable, and the redo commits",
     "[kafka-mock]") {
     mock_cluster m;
     auto p = open(m, "abortable");
