@@ -230,6 +230,40 @@ SCENARIO("webhooks that cannot be trusted or understood are refused", "[http][we
         CHECK(r.status == 401);
         CHECK(r.content_type == "application/problem+json");
     }
+    THEN("any one of the three headers missing -> 401") {
+        const auto t = std::to_string(wall().time_since_epoch().count());
+        const std::map<std::string, std::string> all{
+            {"webhook-id", "m-h"},
+            {"webhook-timestamp", t},
+            {"webhook-signature", webhooks::sign(secret, "m-h", t, body)}};
+        for (const auto& [missing, _] : all) {
+            auto headers = all;
+            headers.erase(missing);
+            CHECK(svc.send(bh::verb::post, "/v1/webhooks/helpdesk", body, headers).status == 401);
+        }
+        CHECK(svc.log.head() == 0);
+    }
+    THEN("a timestamp 301 s ahead -> 401; 299 s ahead -> 202") {
+        CHECK(svc.webhook(body, "f1", wall() + std::chrono::seconds{301}).status == 401);
+        CHECK(svc.webhook(body, "f2", wall() + std::chrono::seconds{299}).status == 202);
+    }
+    THEN("during rotation both secrets verify, and extra signatures do no harm") {
+        const std::string next = "whsec_" + webhooks::base64_encode("the-next-helpdesk-secret");
+        svc.cfg.webhook_sources["helpdesk"].secrets = {next, secret};
+        CHECK(svc.webhook(body, "r1", wall(), "helpdesk", next).status == 202);
+        CHECK(svc.webhook(filing_event("e-2", "c2").dump(), "r2", wall()).status == 202);
+        const auto t = std::to_string(wall().time_since_epoch().count());
+        const auto b3 = filing_event("e-3", "c3").dump();
+        const auto both =
+            "v1,bm90LWEtc2lnbmF0dXJlLWF0LWFsbC0wMDAwMDAwMDA= " + webhooks::sign(next, "r3", t, b3) +
+            " v1a,ignored";
+        CHECK(
+            svc.send(bh::verb::post, "/v1/webhooks/helpdesk", b3,
+                     {{"webhook-id", "r3"}, {"webhook-timestamp", t}, {"webhook-signature", both}})
+                .status == 202);
+        svc.cfg.webhook_sources["helpdesk"].secrets = {next};
+        CHECK(svc.webhook(filing_event("e-4", "c4").dump(), "r4", wall()).status == 401);
+    }
     THEN("signed with another secret -> 401") {
         CHECK(
             svc.webhook(body, "m", wall(), "helpdesk", "whsec_" + webhooks::base64_encode("wrong"))
