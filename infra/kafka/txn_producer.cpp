@@ -102,6 +102,12 @@ std::expected<void, txn_error> txn_producer::commit() {
     return r;
 }
 
+std::expected<void, txn_error> txn_producer::flush() {
+    const auto code = producer_->flush(timeout_ms_);
+    if (code == RdKafka::ERR_NO_ERROR) return {};
+    return std::unexpected(txn_error{txn_errc::abortable, "flush: " + RdKafka::err2str(code)});
+}
+
 std::expected<void, txn_error> txn_producer::abort() {
     if (!in_txn_) return {};
     auto r = with_retries([&] { return producer_->abort_transaction(timeout_ms_); });

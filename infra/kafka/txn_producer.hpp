@@ -49,6 +49,11 @@ class txn_producer {
     std::expected<void, txn_error> send_offsets(
         RdKafka::KafkaConsumer& consumer, const std::vector<RdKafka::TopicPartition*>& offsets);
     std::expected<void, txn_error> commit();
+    // Waits until every record produced so far is acknowledged. Aborting right after a
+    // produce races librdkafka 2.0.2's AddPartitionsToTxn against the coordinator still
+    // completing the previous commit: the broker then answers EndTxn with INVALID_TXN_STATE,
+    // which librdkafka treats as fatal (confluentinc/librdkafka#4849).
+    std::expected<void, txn_error> flush();
     // Aborts the open transaction, if any. Errors here leave the producer for recreation.
     std::expected<void, txn_error> abort();
 

@@ -81,6 +81,8 @@ TEST_CASE("an aborted transaction leaves nothing a read_committed reader sees",
                     ->append(append_request{
                         "s", "c", 1, {proposed_event{"B", "{}", {}, "k2", "c", "c"}}, {}, {}})
                     .has_value());
+        // B is on the broker, inside the open transaction, before the abort (see flush()).
+        REQUIRE((*producer)->flush().has_value());
         REQUIRE((*producer)->abort().has_value());
     }
     auto reopened = kafka::partition_log::open(producer->get(), base, topic, 0);
