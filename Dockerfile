@@ -8,7 +8,7 @@ RUN apt-get update -qq && scripts/install-deps.sh \
 
 FROM debian:bookworm-slim
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libyaml-cpp0.7 libsqlite3-0 libssl3 libdate-tz3 librdkafka1 librdkafka++1 tzdata ca-certificates \
+      libyaml-cpp0.7 libsqlite3-0 libssl3 libdate-tz3 librdkafka1 librdkafka++1 libtcmalloc-minimal4 tzdata ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /var/lib/bounceback bounceback && mkdir -p /var/lib/bounceback && chown bounceback /var/lib/bounceback
 COPY --from=build /src/build/release/app/bounceback /usr/local/bin/bounceback

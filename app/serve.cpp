@@ -39,9 +39,20 @@ std::pair<std::string, unsigned short> split_listen(const std::string& listen) {
             static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)))};
 }
 
-http::server_options http_options(const std::string& listen) {
-    const auto [host, port] = split_listen(listen);
-    return {host, port, 1 << 20, std::chrono::seconds{15}, std::chrono::seconds{30}, 8};
+// Receipts live in a file of their own: a connection writing them into events.db would take
+// the database's write lock between the event log's group commits.
+std::string receipts_path(const std::string& data_dir) {
+    return (std::filesystem::path(data_dir) / "receipts.db").string();
+}
+
+http::server_options http_options(const config& cfg) {
+    const auto [host, port] = split_listen(cfg.listen);
+    return {host,
+            port,
+            1 << 20,
+            std::chrono::seconds{15},
+            std::chrono::seconds{30},
+            static_cast<std::size_t>(cfg.http_workers)};
 }
 
 // SIGINT/SIGTERM: say so, set `stopping`, stop taking work.
@@ -75,7 +86,7 @@ int serve(const cli_args& args) {
     std::filesystem::create_directories(cfg->data_dir);
     const auto db = (std::filesystem::path(cfg->data_dir) / "events.db").string();
     sqlite_event_log log({db, cfg->synchronous_full, 1024});
-    webhook_receipts receipts(db, cfg->synchronous_full);
+    webhook_receipts receipts(receipts_path(cfg->data_dir));
     metrics m;
     command_service commands(log, cfg->book, m);
 
@@ -111,11 +122,12 @@ int serve(const cli_args& args) {
                   &deliveries,
                   [&] { dispatcher.notify(); }});
     http::server server(
-        ioc, http_options(cfg->listen),
+        ioc, http_options(*cfg),
         [&](const http::request& r, const http::request_context& c) { return api.handle(r, c); },
         [&](unsigned s, const std::string& d, const http::request_context& c) {
             return api.error(s, d, c);
-        });
+        },
+        [&](const http::request& r) { return api.quick(r); });
     server.start();
     log_line("listening on http://" + host + ":" + std::to_string(server.port()) +
              " data_dir=" + cfg->data_dir);
@@ -195,8 +207,7 @@ int serve_kafka(const config& cfg) {
     }
 
     std::filesystem::create_directories(cfg.data_dir);
-    const auto db = (std::filesystem::path(cfg.data_dir) / "receipts.db").string();
-    webhook_receipts receipts(db, cfg.synchronous_full);
+    webhook_receipts receipts(receipts_path(cfg.data_dir));
     metrics m;
     kafka::topic_view view(client, cfg.kafka.events_topic);
     if (auto v = view.start(); !v) {
@@ -220,11 +231,12 @@ int serve_kafka(const config& cfg) {
                   wall_clock, log_line, std::string(openapi_document()), &web_assets(),
                   [&] { return kafka::verify_topic(client, cfg.kafka.events_topic); }});
     http::server server(
-        ioc, http_options(cfg.listen),
+        ioc, http_options(cfg),
         [&](const http::request& r, const http::request_context& c) { return api.handle(r, c); },
         [&](unsigned s, const std::string& d, const http::request_context& c) {
             return api.error(s, d, c);
-        });
+        },
+        [&](const http::request& r) { return api.quick(r); });
     server.start();
     log_line("listening on http://" + cfg.listen + " kafka=" + cfg.kafka.brokers + " group=" +
              o.group + " instance=" + o.instance_id + " partitions=" + std::to_string(*partitions));

@@ -136,7 +136,10 @@ int main(int argc, char** argv) {
                     auto target = o.path;
                     if (const auto at = target.find("{id}");
                         at != std::string::npos && !ids.empty())
-                        target.replace(at, 4, ids[n * o.connections % ids.size() + c % ids.size()]);
+                        target.replace(at, 4,
+                                       ids[(n * static_cast<std::uint64_t>(o.connections) +
+                                            static_cast<std::uint64_t>(c)) %
+                                           ids.size()]);
                     req.target(target);
                 }
                 req.prepare_payload();

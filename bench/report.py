@@ -31,7 +31,7 @@ def render(r, scale):
     if "webhook_ingest" in r:
         w, n = r["webhook_ingest"], r["webhook_noop"]
         ratio = w["rps"] / n["rps"] if n["rps"] else 0
-        row("embedded webhook ingest (signed, durable `202`, 16 connections)",
+        row(f"embedded webhook ingest (signed, durable `202`, {w['connections']} connections)",
             f"{w['rps']:,.0f} req/s; p50/p99/p99.9 {w['p50_us']}/{w['p99_us']}/{w['p999_us']} µs",
             f"`/healthz` {n['rps']:,.0f} req/s", f"{ratio:.2f}", "≥ 20,000 req/s and ≥ 0.25×",
             w["rps"] >= 20000 and ratio >= 0.25)

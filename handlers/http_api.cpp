@@ -201,7 +201,41 @@ const std::vector<route_spec>& route_table() {
     return table;
 }
 
+// Routes that answer from memory without waiting (see http_api::quick).
+bool answers_at_once(route_id id) {
+    switch (id) {
+        case route_id::healthz:
+        case route_id::readyz:
+        case route_id::openapi:
+        case route_id::metrics:
+        case route_id::complaint:
+        case route_id::sla_summary:
+            return true;
+        case route_id::webhook:
+        case route_id::history:
+        case route_id::audit_verify:
+        case route_id::sla_at_risk:
+        case route_id::prevention:
+        case route_id::employee_scores:
+        case route_id::employee:
+        case route_id::webhook_deliveries:
+        case route_id::redeliver:
+            return false;
+    }
+    return false;
+}
+
 }  // namespace
+
+bool http_api::quick(const http::request& req) const {
+    auto target = sv(req.target());
+    target = target.substr(0, target.find('?'));
+    const auto parts = split_path(target);
+    std::vector<std::string> bound;
+    for (const auto& r : route_table())
+        if (r.method == req.method() && match(r.parts, parts, bound)) return answers_at_once(r.id);
+    return false;
+}
 
 http::response http_api::dispatch(int which, const std::vector<std::string>& bound,
                                   const http::request& req,

@@ -51,6 +51,10 @@ class http_api {
 
     explicit http_api(deps d);
     http::response handle(const http::request& req, const http::request_context& ctx);
+    // Whether the request's route answers from memory at once (http::quick_predicate): health,
+    // a complaint, the cached SLA summary, metrics, documents. Writes, the audit and the
+    // listings that walk the model stay on the worker pool.
+    bool quick(const http::request& req) const;
     http::response error(unsigned status, const std::string& detail,
                          const http::request_context& ctx);
 

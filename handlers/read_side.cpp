@@ -1,5 +1,7 @@
 #include "handlers/read_side.hpp"
 
+#include <algorithm>
+
 #include "infra/codec/event_codec.hpp"
 #include "infra/codec/read_model_codec.hpp"
 #include "infra/logger.hpp"
@@ -33,7 +35,16 @@ void read_side::apply(const event_record& r) {
         std::lock_guard lock(position_mutex_);
         position_cv_.notify_all();
     }
-    if (snapshot_ && r.position - last_snapshot_ >= snapshot_every_) save_snapshot();
+    if (snapshot_ && r.position - last_snapshot_ >= snapshot_interval(last_snapshot_))
+        save_snapshot();
+}
+
+// A snapshot costs time proportional to the model, which grows with the log: snapshotting every
+// `snapshot_every` events made ingest quadratic (8% of the webhook ingest profile at 30,000
+// events). The interval grows with the log, so the cost per event stays bounded, and is capped
+// so that a restart never folds more than a million events past its snapshot.
+std::int64_t read_side::snapshot_interval(std::int64_t last) const {
+    return std::clamp(last / 2, snapshot_every_, std::max<std::int64_t>(snapshot_every_, 1000000));
 }
 
 std::expected<void, std::string> read_side::fold_from(std::int64_t next,

@@ -29,7 +29,8 @@ class read_side {
     // Loads the snapshot when it is intact and still matches the log, folds the rest of the log,
     // then follows it. Call once.
     std::expected<void, std::string> start();
-    // Writes the checkpoint (position + read model) now; also done every `snapshot_every` events.
+    // Writes the checkpoint (position + read model) now; also done after `snapshot_every` events,
+    // or half the log's length (at most 1,000,000) when that is more (snapshot_interval).
     bool save_snapshot();
     bool loaded_snapshot() const { return loaded_snapshot_; }
     // Replays events recorded up to `until` (all when nullopt); no subscription.
@@ -51,6 +52,8 @@ class read_side {
         return std::pair{generation_.load(), f(model_)};
     }
     std::uint64_t generation() const { return generation_.load(); }
+
+    std::int64_t snapshot_interval(std::int64_t last_snapshot) const;
 
   private:
     void apply(const event_record& r);

@@ -231,11 +231,19 @@ config read_config(YAML::Node root) {
     config c;
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     only_keys(root, "",
-              {"listen", "data_dir", "storage", "kafka", "webhook_sources", "tokens", "calendars",
-               "policies", "subscriptions", "outbound"});
+              {"listen", "data_dir", "http", "storage", "kafka", "webhook_sources", "tokens",
+               "calendars", "policies", "subscriptions", "outbound"});
     if (root["listen"]) c.listen = scalar(root["listen"], "listen");
     if (c.listen.rfind(':') == std::string::npos) fail("listen", "must be host:port");
     if (root["data_dir"]) c.data_dir = scalar(root["data_dir"], "data_dir");
+    if (const auto h = root["http"]; h && !h.IsNull()) {
+        only_keys(h, "http", {"workers"});
+        if (h["workers"]) {
+            c.http_workers = h["workers"].as<int>(0);
+            if (c.http_workers < 1 || c.http_workers > 1024)
+                fail("http.workers", "must be a whole number from 1 to 1024");
+        }
+    }
     if (const auto s = root["storage"]) {
         only_keys(s, "storage", {"synchronous"});
         const auto sync =

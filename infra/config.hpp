@@ -60,6 +60,10 @@ struct outbound_config {
 struct config {
     std::string listen = "127.0.0.1:8080";
     std::string data_dir = "./var";
+    // Threads that run routes. A webhook holds its thread until its events are durable, and
+    // every request waiting at the same time shares one fsync: more workers, bigger group
+    // commits (docs/benchmarks.md).
+    int http_workers = 64;
     bool synchronous_full = true;  // storage.synchronous: full | normal
     kafka_config kafka;
     std::map<std::string, webhook_source> webhook_sources;

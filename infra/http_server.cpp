@@ -49,10 +49,15 @@ class server::session : public std::enable_shared_from_this<session> {
             return reply(srv_.error_(431, "the request headers are too large", ctx), ctx, false);
         if (ec) return reply(srv_.error_(400, "malformed HTTP request", ctx), ctx, false);
 
-        // The request is handled on the worker pool; the response comes back to our strand.
         stream_.expires_never();
         auto req = std::make_shared<request>(parser_->release());
         ++srv_.in_flight_;
+        if (srv_.quick_ && srv_.quick_(*req)) {
+            auto res = std::make_shared<response>(srv_.handler_(*req, ctx));
+            res->set("x-request-id", ctx.request_id);
+            return reply_owned(res, req->keep_alive() && !srv_.stopping_);
+        }
+        // The request is handled on the worker pool; the response comes back to our strand.
         asio::post(srv_.workers_, [self = shared_from_this(), req, ctx] {
             auto res = std::make_shared<response>(self->srv_.handler_(*req, ctx));
             res->set("x-request-id", ctx.request_id);
@@ -107,11 +112,13 @@ void apply_limits(request_parser& p, const server_options& opts) {
     p.header_limit(header_limit);
 }
 
-server::server(asio::io_context& ioc, server_options opts, handler h, error_responder err)
+server::server(asio::io_context& ioc, server_options opts, handler h, error_responder err,
+               quick_predicate quick)
     : ioc_(ioc),
       opts_(std::move(opts)),
       handler_(std::move(h)),
       error_(std::move(err)),
+      quick_(std::move(quick)),
       acceptor_(asio::make_strand(ioc)),
       workers_(opts_.workers) {
     const tcp::endpoint ep{asio::ip::make_address(opts_.host), opts_.port};

@@ -26,6 +26,10 @@ struct request_context {
 // A route table: a function from request to response that never touches the socket. It may
 // block (durable appends); the server runs it on a worker pool, never on the I/O threads.
 using handler = std::function<response(const request&, const request_context&)>;
+// Whether a request's route answers from memory without waiting (no disk, no lock held for
+// long): such requests run on the I/O thread that read them, saving two thread hand-offs.
+// Everything else runs on the worker pool.
+using quick_predicate = std::function<bool(const request&)>;
 // Builds the response for an error detected before routing (413, 408, 400).
 using error_responder =
     std::function<response(unsigned status, const std::string& detail, const request_context&)>;
@@ -45,7 +49,8 @@ void apply_limits(request_parser& p, const server_options& opts);
 
 class server {
   public:
-    server(boost::asio::io_context& ioc, server_options opts, handler h, error_responder err);
+    server(boost::asio::io_context& ioc, server_options opts, handler h, error_responder err,
+           quick_predicate quick = {});
     ~server();
     unsigned short port() const { return port_; }
     void start();
@@ -61,6 +66,7 @@ class server {
     server_options opts_;
     handler handler_;
     error_responder error_;
+    quick_predicate quick_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::thread_pool workers_;
     unsigned short port_ = 0;

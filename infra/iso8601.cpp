@@ -8,8 +8,26 @@
 
 namespace bb::iso8601 {
 
+// Formatted by hand: this runs for every stored event and every response, and date::format
+// (an ostream per call) was 4% of the webhook ingest profile (docs/benchmarks.md).
 std::string format_instant(instant t) {
-    return date::format("%FT%TZ", t);
+    const auto days = std::chrono::floor<std::chrono::days>(t);
+    const std::chrono::year_month_day ymd{days};
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) return date::format("%FT%TZ", t);
+    const auto secs = (t - days).count();
+    std::string out = "0000-00-00T00:00:00Z";
+    const auto put = [&out](std::size_t at, long long v, int width) {
+        for (int i = width - 1; i >= 0; --i, v /= 10)
+            out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+    };
+    put(0, year, 4);
+    put(5, static_cast<unsigned>(ymd.month()), 2);
+    put(8, static_cast<unsigned>(ymd.day()), 2);
+    put(11, secs / 3600, 2);
+    put(14, secs / 60 % 60, 2);
+    put(17, secs % 60, 2);
+    return out;
 }
 
 namespace {

@@ -4,8 +4,8 @@
 
 namespace bb {
 
-webhook_receipts::webhook_receipts(const std::string& path, bool synchronous_full) {
-    db_ = sqlite::open(path, synchronous_full);
+webhook_receipts::webhook_receipts(const std::string& path) {
+    db_ = sqlite::open(path, false);
     sqlite::exec(db_.get(),
                  "CREATE TABLE IF NOT EXISTS webhook_receipts (source TEXT NOT NULL, webhook_id "
                  "TEXT NOT NULL, response TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY "
@@ -13,11 +13,27 @@ webhook_receipts::webhook_receipts(const std::string& path, bool synchronous_ful
     find_ = sqlite::prepare(
         db_.get(), "SELECT response FROM webhook_receipts WHERE source = ? AND webhook_id = ?");
     insert_ = sqlite::prepare(db_.get(), "INSERT OR IGNORE INTO webhook_receipts VALUES (?,?,?,?)");
+    writer_ = std::thread([this] { writer_loop(); });
+}
+
+webhook_receipts::~webhook_receipts() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    writer_.join();
 }
 
 std::optional<std::string> webhook_receipts::find(const std::string& source,
                                                   const std::string& webhook_id) {
-    std::lock_guard lock(mutex_);
+    {
+        std::lock_guard lock(mutex_);
+        const key k{source, webhook_id};
+        if (const auto it = pending_.find(k); it != pending_.end()) return it->second.response;
+        if (const auto it = writing_.find(k); it != writing_.end()) return it->second.response;
+    }
+    std::lock_guard lock(db_mutex_);
     sqlite::statement st{find_.get()};
     st.bind(1, source).bind(2, webhook_id);
     if (st.step() == SQLITE_ROW) return st.text(0);
@@ -26,10 +42,52 @@ std::optional<std::string> webhook_receipts::find(const std::string& source,
 
 void webhook_receipts::remember(const std::string& source, const std::string& webhook_id,
                                 const std::string& response, instant at) {
-    std::lock_guard lock(mutex_);
-    sqlite::statement st{insert_.get()};
-    st.bind(1, source).bind(2, webhook_id).bind(3, response).bind(4, iso8601::format_instant(at));
-    st.step();
+    {
+        std::lock_guard lock(mutex_);
+        // The first answer stays the answer, as INSERT OR IGNORE keeps it on disk.
+        if (writing_.contains({source, webhook_id})) return;
+        if (pending_.try_emplace({source, webhook_id}, entry{response, at}).second) ++remembered_;
+    }
+    wake_.notify_one();
+}
+
+void webhook_receipts::flush() {
+    std::unique_lock lock(mutex_);
+    const auto target = remembered_;
+    wake_.notify_one();
+    written_.wait(lock, [&] { return flushed_ >= target; });
+}
+
+void webhook_receipts::writer_loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+        if (pending_.empty()) return;  // stopping, and everything is written
+        writing_.swap(pending_);
+        const auto count = writing_.size();
+        lock.unlock();
+        write(writing_);
+        lock.lock();
+        writing_.clear();
+        flushed_ += count;
+        written_.notify_all();
+    }
+}
+
+void webhook_receipts::write(const std::map<key, entry>& batch) {
+    std::lock_guard lock(db_mutex_);
+    sqlite3_exec(db_.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    for (const auto& [k, e] : batch) {
+        sqlite::statement st{insert_.get()};
+        st.bind(1, k.first)
+            .bind(2, k.second)
+            .bind(3, e.response)
+            .bind(4, iso8601::format_instant(e.at));
+        st.step();
+    }
+    // A failed write loses receipts only: a redelivery is then decided again (see the header).
+    if (sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+        sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 }  // namespace bb

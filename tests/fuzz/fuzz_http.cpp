@@ -38,7 +38,7 @@ struct service {
     test::temp_dir dir;
     config cfg = load();
     sqlite_event_log log{{(dir.path() / "events.db").string(), false, 1024}};
-    webhook_receipts receipts{(dir.path() / "events.db").string(), false};
+    webhook_receipts receipts{(dir.path() / "receipts.db").string()};
     metrics m;
     command_service commands{log, cfg.book, m};
     read_side reads{log};

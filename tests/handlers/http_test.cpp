@@ -64,7 +64,7 @@ struct service {
     test::temp_dir dir;
     config cfg = test_config();
     sqlite_event_log log{{(dir.path() / "events.db").string(), true, 1024}};
-    webhook_receipts receipts{(dir.path() / "events.db").string(), true};
+    webhook_receipts receipts{(dir.path() / "receipts.db").string()};
     metrics m;
     command_service commands{log, cfg.book, m};
     asio::io_context ioc;
@@ -88,7 +88,8 @@ struct service {
         [this](const http::request& r, const http::request_context& c) { return api.handle(r, c); },
         [this](unsigned s, const std::string& d, const http::request_context& c) {
             return api.error(s, d, c);
-        }};
+        },
+        [this](const http::request& r) { return api.quick(r); }};
     std::vector<std::thread> threads;
 
     service() {
@@ -561,4 +562,27 @@ SCENARIO("a failing disk: 503, nothing half-written, recovery when it heals", "[
             }
         }
     }
+}
+
+// Routes that answer from memory run on the I/O thread (no hand-off to the worker pool); writes,
+// the audit and listings that walk the whole model do not. Both kinds are served over real HTTP
+// by every scenario above.
+TEST_CASE("only routes that answer from memory run on the I/O thread", "[http]") {
+    service svc;
+    const auto req = [](bh::verb v, const std::string& target) {
+        http::request r{v, target, 11};
+        return r;
+    };
+    CHECK(svc.api.quick(req(bh::verb::get, "/healthz")));
+    CHECK(svc.api.quick(req(bh::verb::get, "/readyz")));
+    CHECK(svc.api.quick(req(bh::verb::get, "/v1/complaints/c-1")));
+    CHECK(svc.api.quick(req(bh::verb::get, "/v1/sla/summary?group_by=team")));
+    CHECK(svc.api.quick(req(bh::verb::get, "/metrics")));
+    CHECK_FALSE(svc.api.quick(req(bh::verb::post, "/v1/webhooks/helpdesk")));
+    CHECK_FALSE(svc.api.quick(req(bh::verb::get, "/v1/complaints/c-1/history")));
+    CHECK_FALSE(svc.api.quick(req(bh::verb::get, "/v1/audit/verify")));
+    CHECK_FALSE(svc.api.quick(req(bh::verb::get, "/v1/sla/at-risk")));
+    CHECK_FALSE(svc.api.quick(req(bh::verb::post, "/v1/webhook-deliveries/d-1/redeliver")));
+    CHECK_FALSE(svc.api.quick(req(bh::verb::get, "/no/such/route")));
+    CHECK_FALSE(svc.api.quick(req(bh::verb::delete_, "/healthz")));
 }

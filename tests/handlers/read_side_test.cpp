@@ -75,3 +75,18 @@ SCENARIO("the read side restarts from its checkpoint and ends where a full rebui
         }
     }
 }
+
+// A snapshot costs time in proportion to the model: its interval grows with the log, so the
+// cost per event stays bounded, and is capped so a restart folds at most a million events.
+TEST_CASE("snapshots are spaced in proportion to the log, within bounds", "[read_side][snapshot]") {
+    test::temp_dir dir;
+    sqlite_event_log log({(dir.path() / "events.db").string(), false, 64});
+    const read_side reads(log, dir.path() / "snap.json", 10000);
+    CHECK(reads.snapshot_interval(0) == 10000);
+    CHECK(reads.snapshot_interval(10000) == 10000);
+    CHECK(reads.snapshot_interval(30000) == 15000);
+    CHECK(reads.snapshot_interval(1500000) == 750000);
+    CHECK(reads.snapshot_interval(50000000) == 1000000);
+    const read_side rare(log, dir.path() / "snap2.json", 2000000);
+    CHECK(rare.snapshot_interval(50000000) == 2000000);
+}

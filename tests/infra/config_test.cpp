@@ -1,3 +1,6 @@
+#include <date/date.h>
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
 #include "infra/config.hpp"
@@ -109,9 +112,15 @@ TEST_CASE("librdkafka client properties pass through, but not the ones exactly-o
 TEST_CASE("every key can be overridden", "[infra][config]") {
     const auto c = load_config(minimal, {{"listen", "127.0.0.1:9999"},
                                          {"kafka.brokers", "127.0.0.1:9092"},
-                                         {"storage.synchronous", "normal"}});
+                                         {"storage.synchronous", "normal"},
+                                         {"http.workers", "16"}});
     REQUIRE(c.has_value());
     CHECK(c->listen == "127.0.0.1:9999");
+    CHECK(c->http_workers == 16);
+    CHECK(load_config(minimal)->http_workers == 64);
+    CHECK(error_of(minimal, {{"http.workers", "0"}}) ==
+          "http.workers: must be a whole number from 1 to 1024");
+    CHECK(error_of(minimal, {{"http.threads", "4"}}).find("http.threads") != std::string::npos);
     CHECK(c->kafka.brokers == "127.0.0.1:9092");
     CHECK_FALSE(c->synchronous_full);
 }
@@ -135,4 +144,20 @@ TEST_CASE("ISO 8601 instants and durations", "[infra][iso8601]") {
     CHECK_FALSE(parse_instant("2026-11-20 10:00").has_value());
     CHECK(iso8601::format_instant(*parse_instant("2026-11-20T10:00:00-05:00")) ==
           "2026-11-20T15:00:00Z");
+}
+
+// The hand-written formatter agrees with the date library over years 1..9999 and beyond.
+TEST_CASE("an instant is formatted as date::format would", "[config][iso8601]") {
+    rc::prop("format_instant == date::format(%FT%TZ)", [] {
+        // -62135596800 is 0001-01-01T00:00:00Z, 253402300799 is 9999-12-31T23:59:59Z.
+        const auto secs = *rc::gen::inRange<std::int64_t>(-62135596800LL - 86400LL * 800,
+                                                          253402300799LL + 86400LL * 800);
+        const instant t{std::chrono::seconds{secs}};
+        RC_ASSERT(iso8601::format_instant(t) == date::format("%FT%TZ", t));
+    });
+    CHECK(iso8601::format_instant(instant{}) == "1970-01-01T00:00:00Z");
+    CHECK(iso8601::format_instant(instant{std::chrono::seconds{951782399}}) ==
+          "2000-02-28T23:59:59Z");
+    CHECK(iso8601::format_instant(instant{std::chrono::seconds{951868800}}) ==
+          "2000-03-01T00:00:00Z");
 }
