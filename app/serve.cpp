@@ -191,7 +191,8 @@ int serve_kafka(const config& cfg) {
         cfg.kafka.events_topic,
         cfg.kafka.deadletter_topic,
         cfg.kafka.group,
-        cfg.kafka.instance_id.empty() ? boost::asio::ip::host_name() : cfg.kafka.instance_id};
+        cfg.kafka.instance_id.empty() ? boost::asio::ip::host_name() : cfg.kafka.instance_id,
+        static_cast<std::size_t>(cfg.kafka.max_batch)};
     if (auto t = kafka::ensure_topics(cfg.kafka.brokers,
                                       {{cfg.kafka.inbound_topic, cfg.kafka.partitions},
                                        {cfg.kafka.events_topic, cfg.kafka.partitions},

@@ -255,7 +255,7 @@ config read_config(YAML::Node root) {
     if (const auto k = root["kafka"]; k && !k.IsNull()) {
         only_keys(k, "kafka",
                   {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "group",
-                   "instance_id", "partitions", "client"});
+                   "instance_id", "partitions", "max_batch", "client"});
         if (k["brokers"] && !k["brokers"].IsNull())
             c.kafka.brokers = scalar(k["brokers"], "kafka.brokers");
         if (k["inbound_topic"])
@@ -270,6 +270,11 @@ config read_config(YAML::Node root) {
             c.kafka.partitions = k["partitions"].as<int>(0);
             if (c.kafka.partitions < 1 || c.kafka.partitions > 1000)
                 fail("kafka.partitions", "must be a whole number from 1 to 1000");
+        }
+        if (k["max_batch"]) {
+            c.kafka.max_batch = k["max_batch"].as<int>(0);
+            if (c.kafka.max_batch < 1 || c.kafka.max_batch > 100000)
+                fail("kafka.max_batch", "must be a whole number from 1 to 100000");
         }
         if (const auto props = k["client"]; props && !props.IsNull()) {
             if (!props.IsMap()) fail("kafka.client", "must be a map of librdkafka properties");

@@ -113,10 +113,15 @@ TEST_CASE("every key can be overridden", "[infra][config]") {
     const auto c = load_config(minimal, {{"listen", "127.0.0.1:9999"},
                                          {"kafka.brokers", "127.0.0.1:9092"},
                                          {"storage.synchronous", "normal"},
-                                         {"http.workers", "16"}});
+                                         {"http.workers", "16"},
+                                         {"kafka.max_batch", "100"}});
     REQUIRE(c.has_value());
     CHECK(c->listen == "127.0.0.1:9999");
     CHECK(c->http_workers == 16);
+    CHECK(c->kafka.max_batch == 100);
+    CHECK(load_config(minimal)->kafka.max_batch == 2000);
+    CHECK(error_of(minimal, {{"kafka.max_batch", "-1"}}) ==
+          "kafka.max_batch: must be a whole number from 1 to 100000");
     CHECK(load_config(minimal)->http_workers == 64);
     CHECK(error_of(minimal, {{"http.workers", "0"}}) ==
           "http.workers: must be a whole number from 1 to 1024");

@@ -140,3 +140,15 @@ TEST_CASE("a lucky single ticket does not top the board", "[projections][scores]
 TEST_CASE("folding is deterministic: a rebuild equals the live model", "[projections]") {
     CHECK(scenario() == scenario());
 }
+
+// The read model never decides: it keeps no idempotency keys (memory per complaint), while every
+// other part of the state is what the command side folds.
+TEST_CASE("read-model rows hold no idempotency keys", "[projections]") {
+    const auto m = scenario();
+    REQUIRE_FALSE(m.complaints.empty());
+    for (const auto& [id, row] : m.complaints) {
+        CHECK(row.state.seen.empty());
+        CHECK(row.state.id.value() == id);
+        CHECK(row.state.status != complaint_status::unfiled);
+    }
+}
