@@ -76,18 +76,21 @@ void command_service::apply_record(const event_record& r, const codec::any_event
                            std::lock_guard customers(customers_mutex_);
                            by_customer_[f->customer.id.value()].push_back(f->id);
                        }
+                       std::lock_guard publish(en.state_mutex);
                        en.state = evolve(std::move(en.state), e);
                        en.version = r.version;
                    },
                    [&](const compliment_received& e) {
                        auto& en = entry(compliments_, r.stream);
                        std::lock_guard lock(en.mutex);
+                       std::lock_guard publish(en.state_mutex);
                        en.state = evolve(std::move(en.state), e);
                        en.version = r.version;
                    },
                    [&](const prevention_action_recorded& e) {
                        auto& en = entry(preventions_, r.stream);
                        std::lock_guard lock(en.mutex);
+                       std::lock_guard publish(en.state_mutex);
                        en.state = evolve(std::move(en.state), e);
                        en.version = r.version;
                    },
@@ -186,7 +189,10 @@ std::expected<command_outcome, std::error_code> command_service::execute_on(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         if (r) {
             if (r->duplicate) return command_outcome{};
-            en.state = std::move(next_state);
+            {
+                std::lock_guard publish(en.state_mutex);
+                en.state = std::move(next_state);
+            }
             en.version = r->stream_version;
             if (filing) {
                 std::lock_guard customers(customers_mutex_);
@@ -205,8 +211,10 @@ std::expected<command_outcome, std::error_code> command_service::execute_on(
             const auto d = codec::decode(rec.type, nlohmann::json::parse(rec.data, nullptr, false),
                                          idempotency_key{rec.idempotency_key}, rec.time);
             if (!d) return std::unexpected(make_error_code(log_errc::corrupt_record));
-            if (const auto* ce = std::get_if<complaint_event>(&*d))
+            if (const auto* ce = std::get_if<complaint_event>(&*d)) {
+                std::lock_guard publish(en.state_mutex);
                 en.state = evolve(std::move(en.state), *ce);
+            }
             en.version = rec.version;
         }
     }
@@ -237,7 +245,10 @@ std::expected<command_outcome, std::error_code> record_once(Entry& en, const Com
     const auto r = log.append(std::move(req));
     if (!r) return std::unexpected(r.error());
     if (r->duplicate) return command_outcome{};
-    for (const auto& e : *decided) en.state = evolve(std::move(en.state), e);
+    {
+        std::lock_guard publish(en.state_mutex);
+        for (const auto& e : *decided) en.state = evolve(std::move(en.state), e);
+    }
     en.version = r->stream_version;
     m.add("bounceback_events_appended_total", {}, static_cast<double>(decided->size()));
     return command_outcome{command_outcome::kind::applied, std::nullopt, decided->size()};
@@ -295,7 +306,7 @@ std::optional<complaint_state> command_service::complaint(const complaint_id& id
     std::shared_lock lock(maps_mutex_);
     const auto it = complaints_.find(complaint_stream(id));
     if (it == complaints_.end()) return std::nullopt;
-    std::lock_guard en(it->second->mutex);
+    std::lock_guard en(it->second->state_mutex);
     if (it->second->state.status == complaint_status::unfiled) return std::nullopt;
     return it->second->state;
 }
@@ -304,7 +315,7 @@ std::vector<std::pair<complaint_id, instant>> command_service::deadlines() const
     std::vector<std::pair<complaint_id, instant>> out;
     std::shared_lock lock(maps_mutex_);
     for (const auto& [stream, en] : complaints_) {
-        std::lock_guard l(en->mutex);
+        std::lock_guard l(en->state_mutex);
         if (const auto next = next_deadline(en->state)) out.emplace_back(en->state.id, *next);
     }
     return out;
@@ -314,7 +325,7 @@ std::map<complaint_status, std::size_t> command_service::complaints_by_status() 
     std::map<complaint_status, std::size_t> out;
     std::shared_lock lock(maps_mutex_);
     for (const auto& [stream, en] : complaints_) {
-        std::lock_guard l(en->mutex);
+        std::lock_guard l(en->state_mutex);
         if (en->state.status != complaint_status::unfiled) ++out[en->state.status];
     }
     return out;

@@ -67,7 +67,11 @@ class command_service {
   private:
     template <class State>
     struct stream_entry {
+        // Serialises commands on the stream; held across the durable append.
         std::mutex mutex;
+        // Guards `state` for readers, and is taken by a writer (which holds `mutex`) only to
+        // assign it: a query never waits for an append (queries run on the HTTP I/O threads).
+        mutable std::mutex state_mutex;
         State state{};
         std::int64_t version = 0;
     };
