@@ -52,8 +52,8 @@ class http_api {
     explicit http_api(deps d);
     http::response handle(const http::request& req, const http::request_context& ctx);
     // Whether the request's route answers from memory at once (http::quick_predicate): health,
-    // a complaint, the cached SLA summary, metrics, documents. Writes, the audit and the
-    // listings that walk the model stay on the worker pool.
+    // a complaint, an SLA summary whose cached text is current, documents. Writes, the audit,
+    // metrics and everything that walks the model stay on the worker pool.
     bool quick(const http::request& req) const;
     http::response error(unsigned status, const std::string& detail,
                          const http::request_context& ctx);
@@ -86,7 +86,10 @@ class http_api {
     deps d_;
     std::map<std::string, role> token_hashes_;  // sha256(token) -> role
 
-    struct {
+    static std::string summary_key(const std::map<std::string, std::string>& query);
+    bool summary_cached(const std::string& key) const;
+
+    mutable struct {
         std::mutex mutex;
         std::map<std::string, std::pair<std::uint64_t, std::string>> entries;
     } summary_cache_;

@@ -104,12 +104,17 @@ def main():
     for t in threads:
         t.start()
     kills = 0
+    # Kills are spread over the workload by progress, not by time: however fast the server, each
+    # of the KILLS lands at a random point of its own slice of the first 90%.
+    slice_size = total * 0.9 / KILLS
+    next_kill = random.uniform(0.2, 0.9) * slice_size
     while any(t.is_alive() for t in threads):
-        time.sleep(random.uniform(0.5, 1.5))
-        if kills < KILLS and progress["n"] < total * 0.9:
+        time.sleep(0.01)
+        if kills < KILLS and progress["n"] >= next_kill:
             server["proc"].send_signal(signal.SIGKILL)
             server["proc"].wait()
             kills += 1
+            next_kill = (kills + random.uniform(0.2, 0.9)) * slice_size
             print(f"killed server ({kills}) after {progress['n']} acknowledged", flush=True)
             time.sleep(0.3)
             start()
