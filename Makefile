@@ -28,14 +28,7 @@ test-tsan:
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
-check-test-tsan:
-	@scripts/install-deps.sh --test
-	cmake --preset tsan >/dev/null
-	cmake --build --preset tsan
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan/suppressions.txt" \
-	  ctest --preset tsan -j $$(nproc)
-
-format:
+check-format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 
 clean:

@@ -201,6 +201,14 @@ const std::vector<route_spec>& route_table() {
     return table;
 }
 
+// The route whose template the path matches (the first; methods are checked by the caller).
+const route_spec* find_route(const std::vector<std::string>& parts,
+                             std::vector<std::string>& bound) {
+    for (const auto& r : route_table())
+        if (match(r.parts, parts, bound)) return &r;
+    return nullptr;
+}
+
 // Routes that answer from memory without waiting (see http_api::quick).
 bool answers_at_once(route_id id) {
     switch (id) {
@@ -231,16 +239,12 @@ bool answers_at_once(route_id id) {
 
 bool http_api::quick(const http::request& req) const {
     const auto target = sv(req.target());
-    const auto parts = split_path(target);
     std::vector<std::string> bound;
-    for (const auto& r : route_table())
-        if (r.method == req.method() && match(r.parts, parts, bound)) {
-            // Recomputing a summary walks the whole read model: only a cached one is quick.
-            if (r.id == route_id::sla_summary)
-                return summary_cached(summary_key(parse_query(target)));
-            return answers_at_once(r.id);
-        }
-    return false;
+    const auto* r = find_route(split_path(target), bound);
+    if (r == nullptr || r->method != req.method()) return false;
+    // Recomputing a summary walks the whole read model: only a cached one is quick.
+    if (r->id == route_id::sla_summary) return summary_cached(summary_key(parse_query(target)));
+    return answers_at_once(r->id);
 }
 
 std::string http_api::summary_key(const std::map<std::string, std::string>& q) {
@@ -329,10 +333,9 @@ http::response http_api::dispatch(int which, const std::vector<std::string>& bou
 http::response http_api::route(const http::request& req, const http::request_context& ctx,
                                std::string& name) {
     const auto target = sv(req.target());
-    const auto parts = split_path(target);
     std::vector<std::string> bound;
-    for (const auto& r : route_table()) {
-        if (!match(r.parts, parts, bound)) continue;
+    if (const auto* found = find_route(split_path(target), bound)) {
+        const auto& r = *found;
         name = r.name;
         if (req.method() != r.method) {
             auto res = problem(405, "method-not-allowed", "Method Not Allowed",
