@@ -36,7 +36,9 @@ struct batch_engine {
     virtual_clock_runner runner;
 
     batch_engine(const config& cfg, const std::string& dir)
-        : log(make_log(cfg, dir)), commands(log, cfg.book, m), runner(commands) {}
+        : log(make_log(cfg, dir)),
+          commands(log, cfg.book, m, {cfg.cached_streams}),
+          runner(commands) {}
 
     static sqlite_event_log::options make_log(const config& cfg, const std::string& dir) {
         std::filesystem::create_directories(dir);
@@ -44,12 +46,12 @@ struct batch_engine {
     }
 
     bool start() {
+        runner.attach();  // before the rebuild, which announces every deadline
         const auto r = commands.rebuild();
         if (!r) {
             std::cerr << "bounceback: " << r.error() << '\n';
             return false;
         }
-        runner.attach();
         return true;
     }
 

@@ -111,7 +111,7 @@ int run_demo(std::ostream& out) {
     }
     out << "\nSLA outcomes:\n";
     for (const auto& [id, s] : states) {
-        out << "  " << id << " (" << s.policy.id << "): status=" << s.status << ", acknowledge "
+        out << "  " << id << " (" << s.policy->id << "): status=" << s.status << ", acknowledge "
             << (s.acknowledge.breached ? "BREACHED" : "met") << ", resolve "
             << (s.resolve.breached ? "BREACHED" : "met") << ", bounce-back "
             << (s.status == complaint_status::recovered ? "recovered"

@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/commands.hpp"
+#include "app/memory.hpp"
 #include "app/openapi.hpp"
 #include "app/web_assets.hpp"
 #include "handlers/command_service.hpp"
@@ -88,7 +89,7 @@ int serve(const cli_args& args) {
     sqlite_event_log log({db, cfg->synchronous_full, 1024});
     webhook_receipts receipts(receipts_path(cfg->data_dir));
     metrics m;
-    command_service commands(log, cfg->book, m);
+    command_service commands(log, cfg->book, m, {cfg->cached_streams});
 
     boost::asio::io_context ioc;
     deadline_scheduler scheduler(ioc, wall_clock, [&](const complaint_id& id, instant now) {
@@ -165,6 +166,7 @@ int serve(const cli_args& args) {
     if (!cfg->subscriptions.empty())
         log_line("outbound webhooks: " + std::to_string(cfg->subscriptions.size()) +
                  " subscription(s)");
+    release_free_memory();
     ready = true;
 
     while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -193,6 +195,7 @@ int serve_kafka(const config& cfg) {
         cfg.kafka.group,
         cfg.kafka.instance_id.empty() ? boost::asio::ip::host_name() : cfg.kafka.instance_id,
         static_cast<std::size_t>(cfg.kafka.max_batch)};
+    o.cached_streams = cfg.cached_streams;
     if (auto t = kafka::ensure_topics(cfg.kafka.brokers,
                                       {{cfg.kafka.inbound_topic, cfg.kafka.partitions},
                                        {cfg.kafka.events_topic, cfg.kafka.partitions},

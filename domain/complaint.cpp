@@ -160,7 +160,7 @@ void apply(complaint_state& s, const complaint_filed& e) {
     s.category = e.category;
     s.product = e.product;
     s.team = e.team;
-    s.policy = e.policy;
+    s.policy = policy_ref{e.policy};
     s.filed_at = e.at;
     s.acknowledge = fresh_clock(e.acknowledge_warn_at, e.acknowledge_due);
     s.resolve = fresh_clock(e.resolve_warn_at, e.resolve_due);
@@ -303,7 +303,7 @@ void escalate(decision& d, escalation_trigger trig, std::optional<sla_target> ta
               const idempotency_key& key, instant at, std::string_view note = {}) {
     const auto& s = d.state;
     int to = -1;
-    for (const auto& rule : s.policy.escalation) {
+    for (const auto& rule : s.policy->escalation) {
         if (rule.on != trig) continue;
         if (rule.target && target && *rule.target != *target) continue;
         if (rule.min_customer_value && s.customer.value < *rule.min_customer_value) continue;
@@ -312,7 +312,7 @@ void escalate(decision& d, escalation_trigger trig, std::optional<sla_target> ta
     if (to < 0 &&
         (trig == escalation_trigger::manual || trig == escalation_trigger::bounce_back_missed))
         to = s.escalation_level + 1;
-    to = std::min(to, s.policy.max_level);
+    to = std::min(to, s.policy->max_level);
     if (to <= s.escalation_level) return;
     d.emit(complaint_escalated{key, s.id, s.escalation_level, to,
                                escalation_reason(trig, target, note), at});
@@ -420,7 +420,7 @@ struct command_decider {
     result<void> operator()(const record_customer_reply& c) const {
         if (s().status != awaiting_customer)
             return std::unexpected(invalid_in(s(), "customer_replied"));
-        const auto cal = calendar_for(book, s().policy);
+        const auto cal = calendar_for(book, *s().policy);
         if (!cal) return std::unexpected(cal.error());
         // The pause is excluded from the resolve clock: whatever business time was left when
         // the clock stopped is added from the reply on.
@@ -457,14 +457,14 @@ struct command_decider {
     result<void> operator()(const resolve_complaint& c) const {
         if (!in(s().status, {acknowledged, investigating, awaiting_customer, reopened}))
             return std::unexpected(invalid_in(s(), "resolve"));
-        const auto& p = s().policy;
+        const auto& p = *s().policy;
         d.emit(complaint_resolved{c.key, c.id, c.employee, c.at, c.at + p.bounce_back,
                                   c.at + warning_offset(p.bounce_back, p.warn_at)});
         return {};
     }
     result<void> operator()(const reopen_complaint& c) const {
         if (!in(s().status, {resolved, lost})) return std::unexpected(invalid_in(s(), "reopen"));
-        const auto& p = s().policy;
+        const auto& p = *s().policy;
         if (s().resolved_at && c.at - *s().resolved_at > p.reopen_within)
             return std::unexpected(reject(rejection_code::reopen_window_closed,
                                           "reopen window of policy " + p.id + " has closed"));

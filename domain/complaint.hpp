@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -290,20 +291,41 @@ struct sla_clock {
     bool operator==(const sla_clock&) const = default;
 };
 
+// The idempotency keys of commands that took effect, as a sorted vector: a complaint sees a
+// handful, and a std::set node per key cost more than the key.
+class key_set {
+  public:
+    bool contains(const idempotency_key& k) const {
+        return std::binary_search(keys_.begin(), keys_.end(), k);
+    }
+    void insert(idempotency_key k) {
+        const auto at = std::lower_bound(keys_.begin(), keys_.end(), k);
+        if (at == keys_.end() || *at != k) keys_.insert(at, std::move(k));
+    }
+    void clear() { keys_ = {}; }
+    bool empty() const { return keys_.empty(); }
+    auto begin() const { return keys_.begin(); }
+    auto end() const { return keys_.end(); }
+    bool operator==(const key_set&) const = default;
+
+  private:
+    std::vector<idempotency_key> keys_;
+};
+
 struct complaint_state {
     complaint_status status = complaint_status::unfiled;
     complaint_id id;
     customer_ref customer;
     severity sev = severity::medium;
     std::string channel, category, product, team;
-    sla_policy policy;
+    policy_ref policy;
     std::optional<employee_id> owner;
     instant filed_at{};
     std::optional<instant> acknowledged_at, resolved_at, paused_at;
     sla_clock acknowledge, resolve, bounce_back;
     int escalation_level = 0;
     int reopen_count = 0;
-    std::set<idempotency_key> seen;  // idempotency keys of commands that took effect
+    key_set seen;  // idempotency keys of commands that took effect
     bool operator==(const complaint_state&) const = default;
 };
 

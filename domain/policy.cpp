@@ -112,6 +112,20 @@ const business_calendar* policy_book::calendar(const std::string& id) const {
     return it == calendars.end() ? nullptr : &it->second;
 }
 
+policy_ref::policy_ref() {
+    static const auto default_policy = std::make_shared<const sla_policy>();
+    p_ = default_policy;
+}
+
+policy_ref::policy_ref(sla_policy p) : p_(std::make_shared<const sla_policy>(std::move(p))) {}
+
+policy_ref policy_pool::intern(const policy_ref& p) {
+    for (const auto& k : known_)
+        if (k == p) return k;
+    known_.push_back(p);
+    return p;
+}
+
 duration warning_offset(duration target, double warn_at) {
     return duration{static_cast<duration::rep>(std::llround(target.count() * warn_at))};
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -55,6 +56,33 @@ struct sla_policy {
     std::vector<escalation_rule> escalation;
     int max_level = 3;  // agent -> team lead -> manager -> customer officer
     bool operator==(const sla_policy&) const = default;
+};
+
+// A policy as applied to a complaint, immutable and shared: the complaints filed under one
+// policy version can all hold the same one (see policy_pool) instead of a copy each.
+class policy_ref {
+  public:
+    policy_ref();  // the default policy
+    explicit policy_ref(sla_policy p);
+    const sla_policy& operator*() const { return *p_; }
+    const sla_policy* operator->() const { return p_.get(); }
+    bool shares(const policy_ref& o) const { return p_ == o.p_; }
+    bool operator==(const policy_ref& o) const { return p_ == o.p_ || *p_ == *o.p_; }
+
+  private:
+    std::shared_ptr<const sla_policy> p_;
+};
+
+// Hands out one policy_ref per distinct policy. Holders of many states (the read model) pass
+// each filing's policy through it. A pool is a cache, not part of its holder's value: any two
+// pools compare equal.
+class policy_pool {
+  public:
+    policy_ref intern(const policy_ref& p);
+    bool operator==(const policy_pool&) const { return true; }
+
+  private:
+    std::vector<policy_ref> known_;
 };
 
 // The configured policies (first match wins) and the calendars they refer to.

@@ -1,7 +1,9 @@
 #include "handlers/command_service.hpp"
 
 #include <chrono>
+#include <utility>
 
+#include "handlers/stream_fold.hpp"
 #include "infra/codec/event_codec.hpp"
 
 namespace bb {
@@ -38,8 +40,14 @@ std::string request_key(const idempotency_key& k, const std::string& stream) {
 
 }  // namespace
 
-command_service::command_service(event_log& log, const policy_book& book, metrics& m)
-    : log_(log), book_(book), metrics_(m) {
+command_service::command_service(event_log& log, const policy_book& book, metrics& m,
+                                 command_service_options o)
+    : log_(log),
+      book_(book),
+      metrics_(m),
+      complaints_(o.cached_streams),
+      compliments_(o.cached_streams),
+      preventions_(o.cached_streams) {
     metrics_.describe("bounceback_events_appended_total", "counter",
                       "Domain events appended to the log");
     metrics_.describe("bounceback_rejections_total", "counter",
@@ -53,49 +61,19 @@ command_service::command_service(event_log& log, const policy_book& book, metric
     });
 }
 
-template <class State>
-command_service::stream_entry<State>& command_service::entry(stream_map<State>& map,
-                                                             const std::string& stream) {
-    {
-        std::shared_lock lock(maps_mutex_);
-        const auto it = map.find(stream);
-        if (it != map.end()) return *it->second;
-    }
-    std::unique_lock lock(maps_mutex_);
-    auto& slot = map[stream];
-    if (!slot) slot = std::make_unique<stream_entry<State>>();
-    return *slot;
+std::mutex& command_service::stripe(const std::string& stream) {
+    return stripes_[std::hash<std::string>{}(stream) % stripes_.size()];
 }
 
-void command_service::apply_record(const event_record& r, const codec::any_event& decoded) {
-    std::visit(overloaded{
-                   [&](const complaint_event& e) {
-                       auto& en = entry(complaints_, r.stream);
-                       std::lock_guard lock(en.mutex);
-                       if (const auto* f = std::get_if<complaint_filed>(&e)) {
-                           std::lock_guard customers(customers_mutex_);
-                           by_customer_[f->customer.id.value()].push_back(f->id);
-                       }
-                       std::lock_guard publish(en.state_mutex);
-                       en.state = evolve(std::move(en.state), e);
-                       en.version = r.version;
-                   },
-                   [&](const compliment_received& e) {
-                       auto& en = entry(compliments_, r.stream);
-                       std::lock_guard lock(en.mutex);
-                       std::lock_guard publish(en.state_mutex);
-                       en.state = evolve(std::move(en.state), e);
-                       en.version = r.version;
-                   },
-                   [&](const prevention_action_recorded& e) {
-                       auto& en = entry(preventions_, r.stream);
-                       std::lock_guard lock(en.mutex);
-                       std::lock_guard publish(en.state_mutex);
-                       en.state = evolve(std::move(en.state), e);
-                       en.version = r.version;
-                   },
-               },
-               decoded);
+template <class State>
+std::expected<command_service::entry_ptr<State>, std::error_code> command_service::current(
+    state_cache<State>& cache, const std::string& stream) const {
+    if (auto cached = cache.find(stream)) return cached;
+    auto folded = fold_stream<State>(log_, stream);
+    if (!folded) return std::unexpected(folded.error());
+    auto e = std::make_shared<const folded_state<State>>(std::move(*folded));
+    if (e->version > 0) cache.offer(stream, e);  // an unknown stream is not worth a slot
+    return e;
 }
 
 std::expected<std::size_t, std::string> command_service::rebuild() {
@@ -111,7 +89,7 @@ std::expected<std::size_t, std::string> command_service::rebuild() {
             ++count;
         }
     }
-    announce_deadlines();
+    finish_loading();
     return count;
 }
 
@@ -121,22 +99,50 @@ std::expected<void, std::string> command_service::load(const event_record& r) {
     if (!decoded)
         return std::unexpected("event at position " + std::to_string(r.position) +
                                " cannot be decoded: " + decoded.error());
-    apply_record(r, *decoded);
+    // Compliments and prevention actions are folded when a command needs them; a complaint's
+    // deadline, customer and state must be known for every one.
+    if (const auto* e = std::get_if<complaint_event>(&*decoded)) {
+        if (const auto* f = std::get_if<complaint_filed>(e)) {
+            std::lock_guard customers(customers_mutex_);
+            by_customer_[f->customer.id.value()].push_back(f->id);
+        }
+        auto& en = loading_[r.stream];
+        en.state = evolve(std::move(en.state), *e);
+        en.version = r.version;
+    }
     return {};
 }
 
+void command_service::finish_loading() {
+    const auto loaded = std::exchange(loading_, {});
+    for (const auto& [stream, en] : loaded) {
+        count_move(complaint_status::unfiled, en.state.status);
+        if (!listener_) continue;
+        if (const auto next = next_deadline(en.state)) listener_(en.state.id, *next);
+    }
+}
+
 void command_service::reset() {
-    std::unique_lock lock(maps_mutex_);
-    std::lock_guard customers(customers_mutex_);
     complaints_.clear();
     compliments_.clear();
     preventions_.clear();
-    by_customer_.clear();
+    loading_.clear();
+    {
+        std::lock_guard customers(customers_mutex_);
+        by_customer_.clear();
+    }
+    std::lock_guard counts(counts_mutex_);
+    by_status_.clear();
 }
 
-void command_service::announce_deadlines() {
-    if (!listener_) return;
-    for (const auto& [id, at] : deadlines()) listener_(id, at);
+void command_service::count_move(complaint_status from, complaint_status to) {
+    if (from == to) return;
+    std::lock_guard lock(counts_mutex_);
+    if (from != complaint_status::unfiled) {
+        if (const auto it = by_status_.find(from); it != by_status_.end() && --it->second == 0)
+            by_status_.erase(it);
+    }
+    if (to != complaint_status::unfiled) ++by_status_[to];
 }
 
 void command_service::count_rejection(const rejection& r) {
@@ -151,10 +157,9 @@ std::expected<command_outcome, std::error_code> command_service::handle(const in
 std::expected<command_outcome, std::error_code> command_service::tick(const complaint_id& id,
                                                                       instant now,
                                                                       const command_meta& meta) {
-    {
-        std::shared_lock lock(maps_mutex_);
-        if (!complaints_.contains(complaint_stream(id))) return command_outcome{};
-    }
+    const auto known = current(complaints_, complaint_stream(id));
+    if (!known) return std::unexpected(known.error());
+    if ((*known)->state.status == complaint_status::unfiled) return command_outcome{};
     return execute_on(id, bb::tick{now}, meta);
 }
 
@@ -165,21 +170,23 @@ std::expected<command_outcome, std::error_code> command_service::execute(const c
 
 std::expected<command_outcome, std::error_code> command_service::execute_on(
     const complaint_id& id, const complaint_command& c, const command_meta& meta) {
+    using entry = folded_state<complaint_state>;
     const auto stream = complaint_stream(id);
-    auto& en = entry(complaints_, stream);
-    std::lock_guard lock(en.mutex);
+    std::lock_guard lock(stripe(stream));
+    auto loaded = current(complaints_, stream);
+    if (!loaded) return std::unexpected(loaded.error());
+    auto en = std::move(*loaded);
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
-        const auto decided = decide(book_, en.state, c);
+        const auto decided = decide(book_, en->state, c);
         if (!decided) {
             count_rejection(decided.error());
             return command_outcome{command_outcome::kind::rejected, decided.error(), 0};
         }
         if (decided->empty()) return command_outcome{};
-        const bool filing = en.state.status == complaint_status::unfiled;
-        auto next_state = en.state;
+        auto next_state = en->state;
         for (const auto& e : *decided) next_state = evolve(std::move(next_state), e);
         const auto customer = next_state.customer.id.value();
-        append_request req{stream, customer, en.version, {}, {}, meta.recorded_at};
+        append_request req{stream, customer, en->version, {}, {}, meta.recorded_at};
         for (const auto& e : *decided) req.events.push_back(propose(e, customer, meta));
         req.request_key = request_key(event_key(decided->back()), stream);
         const auto started = std::chrono::steady_clock::now();
@@ -189,52 +196,45 @@ std::expected<command_outcome, std::error_code> command_service::execute_on(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         if (r) {
             if (r->duplicate) return command_outcome{};
-            {
-                std::lock_guard publish(en.state_mutex);
-                en.state = std::move(next_state);
-            }
-            en.version = r->stream_version;
-            if (filing) {
+            const auto before = en->state.status;
+            const auto next =
+                std::make_shared<const entry>(entry{std::move(next_state), r->stream_version});
+            complaints_.offer(stream, next);
+            if (before == complaint_status::unfiled) {
                 std::lock_guard customers(customers_mutex_);
                 by_customer_[customer].push_back(id);
             }
+            count_move(before, next->state.status);
             metrics_.add("bounceback_events_appended_total", {},
                          static_cast<double>(decided->size()));
-            if (listener_) listener_(id, next_deadline(en.state));
+            if (listener_) listener_(id, next_deadline(next->state));
             return command_outcome{command_outcome::kind::applied, std::nullopt, decided->size()};
         }
         if (r.error() != log_errc::wrong_expected_version) return std::unexpected(r.error());
         // Another writer moved the stream on: fold what it wrote and decide again.
-        const auto newer = log_.read_stream(stream, en.version + 1);
+        const auto newer = log_.read_stream(stream, en->version + 1);
         if (!newer) return std::unexpected(newer.error());
-        for (const auto& rec : *newer) {
-            const auto d = codec::decode(rec.type, nlohmann::json::parse(rec.data, nullptr, false),
-                                         idempotency_key{rec.idempotency_key}, rec.time);
-            if (!d) return std::unexpected(make_error_code(log_errc::corrupt_record));
-            if (const auto* ce = std::get_if<complaint_event>(&*d)) {
-                std::lock_guard publish(en.state_mutex);
-                en.state = evolve(std::move(en.state), *ce);
-            }
-            en.version = rec.version;
-        }
+        auto moved = *en;
+        if (auto ok = fold_records(moved, *newer); !ok) return std::unexpected(ok.error());
+        count_move(en->state.status, moved.state.status);
+        en = std::make_shared<const entry>(std::move(moved));
+        complaints_.offer(stream, en);
     }
     return std::unexpected(make_error_code(log_errc::wrong_expected_version));
 }
 
-namespace {
-
 // Compliments and prevention actions: a single fact per stream, recorded once.
-template <class Entry, class Command, class Log, class Metrics>
-std::expected<command_outcome, std::error_code> record_once(Entry& en, const Command& c,
-                                                            const std::string& stream,
-                                                            const std::string& partition_key,
-                                                            const command_meta& meta, Log& log,
-                                                            Metrics& m) {
-    std::lock_guard lock(en.mutex);
+template <class State, class Command>
+std::expected<command_outcome, std::error_code> command_service::record_once(
+    const Command& c, const std::string& stream, const std::string& partition_key,
+    const command_meta& meta, state_cache<State>& cache) {
+    std::lock_guard lock(stripe(stream));
+    const auto loaded = current(cache, stream);
+    if (!loaded) return std::unexpected(loaded.error());
+    const auto& en = **loaded;
     const auto decided = decide(en.state, c);
     if (!decided) {
-        m.add("bounceback_rejections_total",
-              {{"reason", std::string(to_string(decided.error().code))}});
+        count_rejection(decided.error());
         return command_outcome{command_outcome::kind::rejected, decided.error(), 0};
     }
     if (decided->empty()) return command_outcome{};
@@ -242,31 +242,24 @@ std::expected<command_outcome, std::error_code> record_once(Entry& en, const Com
                        meta.recorded_at};
     for (const auto& e : *decided)
         req.events.push_back(propose(codec::any_event{e}, partition_key, meta));
-    const auto r = log.append(std::move(req));
+    const auto r = log_.append(std::move(req));
     if (!r) return std::unexpected(r.error());
     if (r->duplicate) return command_outcome{};
-    {
-        std::lock_guard publish(en.state_mutex);
-        for (const auto& e : *decided) en.state = evolve(std::move(en.state), e);
-    }
-    en.version = r->stream_version;
-    m.add("bounceback_events_appended_total", {}, static_cast<double>(decided->size()));
+    folded_state<State> next{en.state, r->stream_version};
+    for (const auto& e : *decided) next.state = evolve(std::move(next.state), e);
+    cache.offer(stream, std::make_shared<const folded_state<State>>(std::move(next)));
+    metrics_.add("bounceback_events_appended_total", {}, static_cast<double>(decided->size()));
     return command_outcome{command_outcome::kind::applied, std::nullopt, decided->size()};
 }
 
-}  // namespace
-
 std::expected<command_outcome, std::error_code> command_service::execute(
     const receive_compliment& c, const command_meta& meta) {
-    const auto stream = "compliment-" + c.id.value();
-    return record_once(entry(compliments_, stream), c, stream, c.customer.value(), meta, log_,
-                       metrics_);
+    return record_once(c, "compliment-" + c.id.value(), c.customer.value(), meta, compliments_);
 }
 
 std::expected<command_outcome, std::error_code> command_service::execute(
     const record_prevention_action& c, const command_meta& meta) {
-    const auto stream = "prevention-" + c.id.value();
-    return record_once(entry(preventions_, stream), c, stream, "prevention", meta, log_, metrics_);
+    return record_once(c, "prevention-" + c.id.value(), "prevention", meta, preventions_);
 }
 
 // A customer's activity or survey goes to the named complaint, or to every complaint of the
@@ -283,11 +276,10 @@ std::expected<command_outcome, std::error_code> command_service::execute(
     }
     command_outcome total;
     for (const auto& id : targets) {
-        {
-            // Only complaints that exist; a survey naming an unknown complaint is ignored.
-            std::shared_lock lock(maps_mutex_);
-            if (!complaints_.contains(complaint_stream(id))) continue;
-        }
+        // Only complaints that exist; a survey naming an unknown complaint is ignored.
+        const auto known = current(complaints_, complaint_stream(id));
+        if (!known) return std::unexpected(known.error());
+        if ((*known)->state.status == complaint_status::unfiled) continue;
         const auto r = execute(s.for_complaint(id), meta);
         if (!r) return r;
         if (r->result == command_outcome::kind::rejected &&
@@ -303,32 +295,18 @@ std::expected<command_outcome, std::error_code> command_service::execute(
 }
 
 std::optional<complaint_state> command_service::complaint(const complaint_id& id) const {
-    std::shared_lock lock(maps_mutex_);
-    const auto it = complaints_.find(complaint_stream(id));
-    if (it == complaints_.end()) return std::nullopt;
-    std::lock_guard en(it->second->state_mutex);
-    if (it->second->state.status == complaint_status::unfiled) return std::nullopt;
-    return it->second->state;
+    const auto en = current(complaints_, complaint_stream(id));
+    if (!en || (*en)->state.status == complaint_status::unfiled) return std::nullopt;
+    return (*en)->state;
 }
 
-std::vector<std::pair<complaint_id, instant>> command_service::deadlines() const {
-    std::vector<std::pair<complaint_id, instant>> out;
-    std::shared_lock lock(maps_mutex_);
-    for (const auto& [stream, en] : complaints_) {
-        std::lock_guard l(en->state_mutex);
-        if (const auto next = next_deadline(en->state)) out.emplace_back(en->state.id, *next);
-    }
-    return out;
+bool command_service::cached(const complaint_id& id) const {
+    return complaints_.contains(complaint_stream(id));
 }
 
 std::map<complaint_status, std::size_t> command_service::complaints_by_status() const {
-    std::map<complaint_status, std::size_t> out;
-    std::shared_lock lock(maps_mutex_);
-    for (const auto& [stream, en] : complaints_) {
-        std::lock_guard l(en->state_mutex);
-        if (en->state.status != complaint_status::unfiled) ++out[en->state.status];
-    }
-    return out;
+    std::lock_guard lock(counts_mutex_);
+    return by_status_;
 }
 
 }  // namespace bb

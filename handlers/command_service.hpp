@@ -1,11 +1,11 @@
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <system_error>
 #include <unordered_map>
@@ -15,6 +15,7 @@
 #include "domain/compliment.hpp"
 #include "domain/prevention.hpp"
 #include "handlers/inbound.hpp"
+#include "handlers/state_cache.hpp"
 #include "infra/codec/event_codec.hpp"
 #include "infra/event_log.hpp"
 #include "infra/metrics.hpp"
@@ -35,21 +36,28 @@ struct command_outcome {
     std::size_t events = 0;
 };
 
+struct command_service_options {
+    std::size_t cached_streams = 100'000;  // storage.cached_streams
+};
+
 // The one place commands are executed: load the stream's state, decide, append with the
-// expected version, retry on a conflict. Keeps every stream's folded state in memory (rebuilt
-// from the log at start) and tells the scheduler when a complaint's next deadline changes.
+// expected version, retry on a conflict. Folded states are kept in a bounded cache (a miss folds
+// the stream from the log again); what must cover every complaint stays small: each one's next
+// deadline (told to the scheduler), its customer (for activity signals) and counts by state.
 class command_service {
   public:
     using deadline_listener = std::function<void(const complaint_id&, std::optional<instant>)>;
+    command_service(event_log& log, const policy_book& book, metrics& m,
+                    command_service_options o = {});
 
-    command_service(event_log& log, const policy_book& book, metrics& m);
-
-    // Folds the whole log into memory. Call once, before serving.
+    // Folds the whole log, tells the listener every complaint's next deadline. Call once,
+    // before serving.
     std::expected<std::size_t, std::string> rebuild();
     // Folds one stored event (when the caller reads the log itself, as the Kafka processor
-    // does per partition); then announce_deadlines() once all are in.
+    // does per partition); then finish_loading() once all are in.
     std::expected<void, std::string> load(const event_record& r);
-    void announce_deadlines();
+    // Counts the loaded complaints, announces their deadlines and frees the folded states.
+    void finish_loading();
     // Forgets every stream, as before the first load (the Kafka processor's partitions moved).
     void reset();
     void on_deadline_change(deadline_listener listener) { listener_ = std::move(listener); }
@@ -60,26 +68,23 @@ class command_service {
     std::expected<command_outcome, std::error_code> tick(const complaint_id& id, instant now,
                                                          const command_meta& meta);
 
+    // The complaint as its stream says now (read-your-writes after a command); a cache miss
+    // reads the log.
     std::optional<complaint_state> complaint(const complaint_id& id) const;
-    std::vector<std::pair<complaint_id, instant>> deadlines() const;
+    // Whether complaint() can answer from memory, without reading the log.
+    bool cached(const complaint_id& id) const;
     std::map<complaint_status, std::size_t> complaints_by_status() const;
 
   private:
     template <class State>
-    struct stream_entry {
-        // Serialises commands on the stream; held across the durable append.
-        std::mutex mutex;
-        // Guards `state` for readers, and is taken by a writer (which holds `mutex`) only to
-        // assign it: a query never waits for an append (queries run on the HTTP I/O threads).
-        mutable std::mutex state_mutex;
-        State state{};
-        std::int64_t version = 0;
-    };
-    template <class State>
-    using stream_map = std::unordered_map<std::string, std::unique_ptr<stream_entry<State>>>;
+    using entry_ptr = typename state_cache<State>::entry_ptr;
 
+    // The stream's state: from the cache, or folded from the log (and then cached).
     template <class State>
-    stream_entry<State>& entry(stream_map<State>& map, const std::string& stream);
+    std::expected<entry_ptr<State>, std::error_code> current(state_cache<State>& cache,
+                                                             const std::string& stream) const;
+    // Serialises commands on streams that hash alike; held across the durable append.
+    std::mutex& stripe(const std::string& stream);
 
     std::expected<command_outcome, std::error_code> execute(const complaint_command& c,
                                                             const command_meta& meta);
@@ -92,23 +97,33 @@ class command_service {
                                                             const command_meta& meta);
     std::expected<command_outcome, std::error_code> execute(const inbound::customer_signal& s,
                                                             const command_meta& meta);
+    template <class State, class Command>
+    std::expected<command_outcome, std::error_code> record_once(const Command& c,
+                                                                const std::string& stream,
+                                                                const std::string& partition_key,
+                                                                const command_meta& meta,
+                                                                state_cache<State>& cache);
 
-    void apply_record(const event_record& r, const codec::any_event& decoded);
     void count_rejection(const rejection& r);
+    void count_move(complaint_status from, complaint_status to);
 
     event_log& log_;
     const policy_book& book_;
     metrics& metrics_;
     deadline_listener listener_;
 
-    // Lock order: maps_mutex_ (shared or exclusive, never while holding a stream's mutex) ->
-    // a stream's mutex -> customers_mutex_. Nothing takes maps_mutex_ under a stream's mutex.
-    mutable std::shared_mutex maps_mutex_;
-    std::mutex customers_mutex_;
-    stream_map<complaint_state> complaints_;
-    stream_map<compliment_state> compliments_;
-    stream_map<prevention_state> preventions_;
+    std::array<std::mutex, 1024> stripes_;
+    mutable state_cache<complaint_state> complaints_;
+    mutable state_cache<compliment_state> compliments_;
+    mutable state_cache<prevention_state> preventions_;
+    // Complaints folded by load(), until finish_loading().
+    std::unordered_map<std::string, state_cache<complaint_state>::entry> loading_;
+
+    // Lock order: a stripe -> customers_mutex_ / counts_mutex_ (each alone).
+    mutable std::mutex customers_mutex_;
     std::unordered_map<std::string, std::vector<complaint_id>> by_customer_;
+    mutable std::mutex counts_mutex_;
+    std::map<complaint_status, std::size_t> by_status_;
 };
 
 std::string complaint_stream(const complaint_id& id);

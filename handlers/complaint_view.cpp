@@ -40,7 +40,7 @@ nlohmann::json complaint_view(const complaint_state& s) {
             {"product", s.product},
             {"team", s.team},
             {"owner", s.owner ? nlohmann::json(s.owner->value()) : nlohmann::json(nullptr)},
-            {"policy", {{"id", s.policy.id}, {"version", s.policy.version}}},
+            {"policy", {{"id", s.policy->id}, {"version", s.policy->version}}},
             {"filed_at", iso8601::format_instant(s.filed_at)},
             {"acknowledged_at", opt_time(s.acknowledged_at)},
             {"resolved_at", opt_time(s.resolved_at)},

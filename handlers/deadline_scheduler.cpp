@@ -28,21 +28,8 @@ void deadline_scheduler::update(const complaint_id& id, std::optional<instant> n
     bool rearm = false;
     {
         std::lock_guard lock(mutex_);
-        const auto& key = id.value();
-        if (const auto it = due_.find(key); it != due_.end()) {
-            auto [lo, hi] = queue_.equal_range(it->second);
-            for (auto q = lo; q != hi; ++q)
-                if (q->second == key) {
-                    queue_.erase(q);
-                    break;
-                }
-            due_.erase(it);
-        }
-        if (next) {
-            queue_.emplace(*next, key);
-            due_[key] = *next;
-            rearm = ready_ && !firing_ && (!armed_for_ || *next < *armed_for_);
-        }
+        queue_.update(id, next);
+        rearm = next && ready_ && !firing_ && (!armed_for_ || *next < *armed_for_);
     }
     if (rearm) asio::post(strand_, [this] { arm(); });
 }
@@ -63,7 +50,7 @@ void deadline_scheduler::arm() {
     {
         std::lock_guard lock(mutex_);
         if (firing_) return;
-        if (!queue_.empty()) first = queue_.begin()->first;
+        first = queue_.earliest();
         armed_for_ = first;
     }
     if (!first) return;
@@ -76,34 +63,25 @@ void deadline_scheduler::arm() {
 // Ticks every complaint that is due, on the ticker thread; then arms for the next one.
 void deadline_scheduler::fire() {
     const auto now = clock_();
-    std::vector<std::string> due;
+    std::vector<std::pair<complaint_id, instant>> due;
     {
         std::lock_guard lock(mutex_);
-        for (auto it = queue_.begin(); it != queue_.end() && it->first <= now; ++it)
-            due.push_back(it->second);
+        due = queue_.due(now);
         firing_ = true;
         armed_for_.reset();
     }
     asio::post(ticker_, [this, due = std::move(due), now] {
-        for (const auto& id : due) {
+        for (const auto& [id, at] : due) {
             if (stopped_) break;
-            tick_(complaint_id{id}, now);
+            tick_(id, now);
         }
         {
             std::lock_guard lock(mutex_);
             firing_ = false;
             // A complaint whose tick failed keeps its old entry; wait a moment before retrying.
-            for (const auto& id : due)
-                if (const auto it = due_.find(id); it != due_.end() && it->second <= now) {
-                    auto [lo, hi] = queue_.equal_range(it->second);
-                    for (auto q = lo; q != hi; ++q)
-                        if (q->second == id) {
-                            queue_.erase(q);
-                            break;
-                        }
-                    it->second = now + std::chrono::seconds{1};
-                    queue_.emplace(it->second, id);
-                }
+            for (const auto& [id, at] : due)
+                if (const auto next = queue_.next_of(id); next && *next <= now)
+                    queue_.update(id, now + std::chrono::seconds{1});
         }
         asio::post(strand_, [this] { arm(); });
     });

@@ -2,11 +2,9 @@
 
 #include <atomic>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
@@ -15,6 +13,7 @@
 
 #include "domain/named_type.hpp"
 #include "domain/time.hpp"
+#include "handlers/deadline_queue.hpp"
 
 namespace bb {
 
@@ -47,8 +46,7 @@ class deadline_scheduler {
     clock_fn clock_;
     tick_fn tick_;
     mutable std::mutex mutex_;
-    std::multimap<instant, std::string> queue_;
-    std::unordered_map<std::string, instant> due_;
+    deadline_queue queue_;
     std::optional<instant> armed_for_;
     std::atomic<bool> ready_{false};
     std::atomic<bool> stopped_{false};

@@ -215,10 +215,10 @@ bool answers_at_once(route_id id) {
         case route_id::healthz:
         case route_id::readyz:
         case route_id::openapi:
-        case route_id::complaint:
             return true;
-        // The summary only when its cached text is current (http_api::quick); the metrics'
-        // gauges count every complaint.
+        // Only when the answer is in memory (http_api::quick): a complaint the command side
+        // holds, a summary whose cached text is current. The metrics' gauges walk the read model.
+        case route_id::complaint:
         case route_id::sla_summary:
         case route_id::metrics:
         case route_id::webhook:
@@ -244,6 +244,8 @@ bool http_api::quick(const http::request& req) const {
     if (r == nullptr || r->method != req.method()) return false;
     // Recomputing a summary walks the whole read model: only a cached one is quick.
     if (r->id == route_id::sla_summary) return summary_cached(summary_key(parse_query(target)));
+    // A complaint the command side does not hold is folded from the log.
+    if (r->id == route_id::complaint) return d_.in.complaint_in_memory(complaint_id{bound[0]});
     return answers_at_once(r->id);
 }
 

@@ -21,6 +21,8 @@ class ingress {
                                                                    const inbound::command& c,
                                                                    const command_meta& meta) = 0;
     virtual std::optional<complaint_state> complaint(const complaint_id& id) const = 0;
+    // Whether complaint() answers from memory (an HTTP I/O thread may then call it).
+    virtual bool complaint_in_memory(const complaint_id& id) const = 0;
 };
 
 class local_ingress final : public ingress {
@@ -34,6 +36,7 @@ class local_ingress final : public ingress {
     std::optional<complaint_state> complaint(const complaint_id& id) const override {
         return commands_.complaint(id);
     }
+    bool complaint_in_memory(const complaint_id& id) const override { return commands_.cached(id); }
 
   private:
     command_service& commands_;

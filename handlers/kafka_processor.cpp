@@ -54,7 +54,7 @@ kafka_processor::kafka_processor(kafka_processor_options o, const policy_book& b
       clock_(std::move(clock)),
       say_(std::move(log)),
       listener_(std::make_unique<rebalance_listener>()),
-      commands_(log_, book_, metrics_) {
+      commands_(log_, book_, metrics_, {o_.cached_streams}) {
     commands_.on_deadline_change([this](const complaint_id& id, std::optional<instant> next) {
         deadlines_.update(id, next);
     });
@@ -116,7 +116,7 @@ std::expected<void, std::string> kafka_processor::rebuild() {
         }
         log_.add(std::move(*part));
     }
-    commands_.announce_deadlines();
+    commands_.finish_loading();
     owned_ = static_cast<int>(owned.size());
     metrics_.add("bounceback_kafka_rebuilds_total", {});
     std::string list;

@@ -32,6 +32,7 @@ struct kafka_processor_options {
     // be processed well within transaction.timeout.ms, also under sanitizers.
     std::size_t max_batch = 2000;
     std::chrono::milliseconds max_wait{50};
+    std::size_t cached_streams = 100'000;  // storage.cached_streams
 };
 
 // Checks that the inbound and event topics exist with the same partition count (a customer's

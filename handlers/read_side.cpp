@@ -1,6 +1,7 @@
 #include "handlers/read_side.hpp"
 
 #include <algorithm>
+#include <fstream>
 
 #include "infra/codec/event_codec.hpp"
 #include "infra/codec/read_model_codec.hpp"
@@ -73,42 +74,43 @@ std::expected<void, std::string> read_side::replay(std::optional<instant> until)
 // recorded: a replaced or restored log makes it worthless, and it is rebuilt from position 0.
 void read_side::load_snapshot() {
     if (!snapshot_) return;
-    const auto doc = load_snapshot_file(*snapshot_);
-    if (!doc || !doc->contains("model") || !doc->contains("hash")) return;
-    auto model = codec::decode_read_model((*doc)["model"]);
-    if (!model) {
-        log_line("read side: ignoring snapshot: " + model.error());
+    std::ifstream in(*snapshot_, std::ios::binary);
+    if (!in) return;
+    auto file = codec::read_read_model(in);
+    if (!file) {
+        log_line("read side: ignoring snapshot: " + file.error());
         return;
     }
-    const auto at = log_.read_all(model->position, 1);
-    if (model->position < 1 || !at || at->empty() || at->front().position != model->position ||
-        at->front().hash != (*doc)["hash"].get<std::string>()) {
+    const auto position = file->model.position;
+    const auto hash = file->header.find("hash");
+    const auto at = log_.read_all(position, 1);
+    if (position < 1 || hash == file->header.end() || !hash->is_string() || !at || at->empty() ||
+        at->front().position != position || at->front().hash != hash->get<std::string>()) {
         log_line("read side: snapshot does not match the log; rebuilding from position 0");
         return;
     }
     std::unique_lock lock(mutex_);
-    model_ = std::move(*model);
+    model_ = std::move(file->model);
     ++generation_;
     last_snapshot_ = model_.position;
     loaded_snapshot_ = true;
 }
 
+// Written while holding the model's shared lock: queries go on, the fold waits for the file.
 bool read_side::save_snapshot() {
     if (!snapshot_) return false;
     std::lock_guard saving(save_mutex_);
-    nlohmann::json doc;
-    std::int64_t position = 0;
-    {
-        std::shared_lock lock(mutex_);
-        if (model_.position == 0) return false;
-        position = model_.position;
-        doc["model"] = codec::encode_read_model(model_);
-    }
+    std::shared_lock lock(mutex_);
+    const auto position = model_.position;
+    if (position == 0) return false;
     const auto at = log_.read_all(position, 1);
     if (!at || at->empty()) return false;
-    doc["hash"] = at->front().hash;
-    last_snapshot_ = position;
-    return save_snapshot_file(*snapshot_, doc);
+    const bool saved = save_snapshot_file(*snapshot_, [&](std::ostream& out) {
+        codec::write_read_model(out, model_, {{"hash", at->front().hash}});
+        return static_cast<bool>(out);
+    });
+    if (saved) last_snapshot_ = position;
+    return saved;
 }
 
 std::expected<void, std::string> read_side::start() {

@@ -9,38 +9,25 @@ virtual_clock_runner::virtual_clock_runner(command_service& commands) : commands
 void virtual_clock_runner::attach() {
     commands_.on_deadline_change(
         [this](const complaint_id& id, std::optional<instant> next) { update(id, next); });
-    for (const auto& [id, at] : commands_.deadlines()) update(id, at);
 }
 
 void virtual_clock_runner::update(const complaint_id& id, std::optional<instant> next) {
-    if (const auto it = due_.find(id.value()); it != due_.end()) {
-        auto [lo, hi] = queue_.equal_range(it->second);
-        for (auto q = lo; q != hi; ++q)
-            if (q->second == id.value()) {
-                queue_.erase(q);
-                break;
-            }
-        due_.erase(it);
-    }
-    if (next) {
-        queue_.emplace(*next, id.value());
-        due_[id.value()] = *next;
-    }
+    queue_.update(id, next);
 }
 
 std::expected<void, std::error_code> virtual_clock_runner::advance_to(instant t) {
-    while (!queue_.empty() && queue_.begin()->first <= t) {
-        const auto [at, id] = *queue_.begin();
+    while (const auto first = queue_.front()) {
+        const auto [id, at] = *first;
+        if (at > t) break;
         if (at > now_) now_ = at;
         const command_meta meta{"scheduler", "tick/" + iso8601::format_instant(at), now_};
-        const auto r = commands_.tick(complaint_id{id}, at, meta);
+        const auto r = commands_.tick(id, at, meta);
         if (!r) return std::unexpected(r.error());
         ++stats_.ticks;
         // A tick moves the complaint's deadline on through the listener; should it not have,
         // drop the entry rather than tick the same instant forever. (The listener erases and
         // re-inserts entries, so no iterator from before the tick is looked at here.)
-        if (const auto after = due_.find(id); after != due_.end() && after->second <= at)
-            update(complaint_id{id}, std::nullopt);
+        if (const auto after = queue_.next_of(id); after && *after <= at) update(id, std::nullopt);
     }
     if (t > now_) now_ = t;
     return {};

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "handlers/command_service.hpp"
+#include "handlers/deadline_queue.hpp"
 #include "handlers/inbound.hpp"
 
 namespace bb {
@@ -20,8 +21,8 @@ class virtual_clock_runner {
 
     explicit virtual_clock_runner(command_service& commands);
 
-    // Registers as the command service's deadline listener and loads its deadlines; call after
-    // command_service::rebuild().
+    // Registers as the command service's deadline listener; call before
+    // command_service::rebuild(), which announces every complaint's deadline.
     void attach();
     // One inbound event; storage errors are returned, rejections are counted.
     std::expected<command_outcome, std::error_code> feed(const inbound::cloud_event& e,
@@ -35,8 +36,7 @@ class virtual_clock_runner {
     void update(const complaint_id& id, std::optional<instant> next);
 
     command_service& commands_;
-    std::multimap<instant, std::string> queue_;
-    std::unordered_map<std::string, instant> due_;
+    deadline_queue queue_;
     instant now_{};
     stats stats_;
 };

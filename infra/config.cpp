@@ -245,12 +245,18 @@ config read_config(YAML::Node root) {
         }
     }
     if (const auto s = root["storage"]) {
-        only_keys(s, "storage", {"synchronous"});
+        only_keys(s, "storage", {"synchronous", "cached_streams"});
         const auto sync =
             s["synchronous"] ? scalar(s["synchronous"], "storage.synchronous") : "full";
         if (sync != "full" && sync != "normal")
             fail("storage.synchronous", "must be full or normal");
         c.synchronous_full = sync == "full";
+        if (s["cached_streams"]) {
+            const auto n = s["cached_streams"].as<long long>(-1);
+            if (n < 1 || n > 100'000'000)
+                fail("storage.cached_streams", "must be a whole number from 1 to 100000000");
+            c.cached_streams = static_cast<std::size_t>(n);
+        }
     }
     if (const auto k = root["kafka"]; k && !k.IsNull()) {
         only_keys(k, "kafka",

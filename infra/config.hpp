@@ -66,6 +66,9 @@ struct config {
     // commits (docs/benchmarks.md).
     int http_workers = 64;
     bool synchronous_full = true;  // storage.synchronous: full | normal
+    // Streams whose folded state the command side keeps in memory; others are folded from the
+    // log when a command needs them (docs/configuration.md).
+    std::size_t cached_streams = 100'000;
     kafka_config kafka;
     std::map<std::string, webhook_source> webhook_sources;
     std::map<std::string, role> tokens;

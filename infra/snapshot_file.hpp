@@ -1,15 +1,15 @@
 #pragma once
 
 #include <filesystem>
-#include <optional>
-#include <string>
-
-#include <nlohmann/json.hpp>
+#include <functional>
+#include <ostream>
 
 namespace bb {
 
-// A JSON document replaced atomically: written to a temporary file, fsynced, renamed.
-bool save_snapshot_file(const std::filesystem::path& path, const nlohmann::json& doc);
-std::optional<nlohmann::json> load_snapshot_file(const std::filesystem::path& path);
+// A file replaced atomically: `write` fills a temporary file (returning false abandons it),
+// which is fsynced and renamed over `path`. Written as a stream, so a big snapshot never has to
+// exist in memory as one string.
+bool save_snapshot_file(const std::filesystem::path& path,
+                        const std::function<bool(std::ostream&)>& write);
 
 }  // namespace bb

@@ -12,45 +12,46 @@ void on_complaint(read_model& m, const complaint_event& e) {
     // Idempotency keys are the command side's business: the read model never decides, and a set
     // node per command that took effect was ~100 bytes of every complaint's memory.
     row.state.seen.clear();
-    std::visit(overloaded{
-                   [&](const complaint_filed&) {},
-                   [&](const complaint_acknowledged&) {},
-                   [&](const complaint_assigned&) {},
-                   [&](const customer_info_requested& v) {
-                       row.pauses.emplace_back(v.at, instant::max());
-                   },
-                   [&](const customer_replied& v) {
-                       if (!row.pauses.empty()) row.pauses.back().second = v.at;
-                   },
-                   [&](const root_cause_found& v) {
-                       row.root_cause = v.category;
-                       if (v.employee) row.attributed_to = v.employee;
-                   },
-                   [&](const recovery_offered&) {},
-                   [&](const complaint_resolved& v) {
-                       if (!row.first_resolved_at) row.first_resolved_at = v.at;
-                       row.resolved_by = v.employee;
-                       if (before == complaint_status::awaiting_customer && !row.pauses.empty())
-                           row.pauses.back().second = v.at;
-                   },
-                   [&](const complaint_reopened&) {},
-                   [&](const complaint_withdrawn& v) {
-                       if (before == complaint_status::awaiting_customer && !row.pauses.empty())
-                           row.pauses.back().second = v.at;
-                   },
-                   [&](const sla_warning_raised&) {},
-                   [&](const sla_breached& v) {
-                       if (v.target == sla_target::resolve) row.resolve_ever_breached = true;
-                       if (v.target == sla_target::acknowledge)
-                           row.acknowledge_ever_breached = true;
-                   },
-                   [&](const complaint_escalated& v) {
-                       m.escalations.push_back({v.id, v.to_level, v.at});
-                   },
-                   [&](const customer_bounced_back&) {},
-                   [&](const bounce_back_missed&) {},
-               },
-               e);
+    std::visit(
+        overloaded{
+            // One policy object per distinct policy, not a copy per complaint.
+            [&](const complaint_filed&) { row.state.policy = m.policies.intern(row.state.policy); },
+            [&](const complaint_acknowledged&) {},
+            [&](const complaint_assigned&) {},
+            [&](const customer_info_requested& v) {
+                row.pauses.emplace_back(v.at, instant::max());
+            },
+            [&](const customer_replied& v) {
+                if (!row.pauses.empty()) row.pauses.back().second = v.at;
+            },
+            [&](const root_cause_found& v) {
+                row.root_cause = v.category;
+                if (v.employee) row.attributed_to = v.employee;
+            },
+            [&](const recovery_offered&) {},
+            [&](const complaint_resolved& v) {
+                if (!row.first_resolved_at) row.first_resolved_at = v.at;
+                row.resolved_by = v.employee;
+                if (before == complaint_status::awaiting_customer && !row.pauses.empty())
+                    row.pauses.back().second = v.at;
+            },
+            [&](const complaint_reopened&) {},
+            [&](const complaint_withdrawn& v) {
+                if (before == complaint_status::awaiting_customer && !row.pauses.empty())
+                    row.pauses.back().second = v.at;
+            },
+            [&](const sla_warning_raised&) {},
+            [&](const sla_breached& v) {
+                if (v.target == sla_target::resolve) row.resolve_ever_breached = true;
+                if (v.target == sla_target::acknowledge) row.acknowledge_ever_breached = true;
+            },
+            [&](const complaint_escalated& v) {
+                m.escalations.push_back({v.id, v.to_level, v.at});
+            },
+            [&](const customer_bounced_back&) {},
+            [&](const bounce_back_missed&) {},
+        },
+        e);
 }
 
 }  // namespace

@@ -50,6 +50,7 @@ struct read_model {
     std::vector<compliment_received> compliments;
     std::vector<prevention_action_recorded> actions;
     std::vector<escalation_fact> escalations;
+    policy_pool policies;  // the complaints' applied policies, shared
     bool operator==(const read_model&) const = default;
 };
 

@@ -13,7 +13,7 @@ namespace bb::projection {
 bool report_filter::matches(const complaint_state& s) const {
     if (team && s.team != *team) return false;
     if (segment && s.customer.segment != *segment) return false;
-    if (policy && s.policy.id != *policy) return false;
+    if (policy && s.policy->id != *policy) return false;
     if (product && s.product != *product) return false;
     if (channel && s.channel != *channel) return false;
     if (sev && s.sev != *sev) return false;
@@ -96,7 +96,7 @@ std::optional<std::int64_t> nearest_rank(std::vector<std::int64_t>& v, double p)
 duration business_elapsed(const complaint_row& row, const policy_book& book, instant until,
                           bool minus_pauses) {
     const auto& s = row.state;
-    const auto* cal = book.calendar(s.policy.calendar);
+    const auto* cal = book.calendar(s.policy->calendar);
     auto between = [&](instant a, instant b) {
         if (cal) return business_time_between(*cal, a, b);
         return b > a ? std::chrono::duration_cast<duration>(b - a) : duration{0};
@@ -127,7 +127,7 @@ sla_summary summarize(const read_model& m, const policy_book& book, const report
         count_resolve(out.resolve, row);
         count_bounce_back(out.bounce_back, row);
         const auto key = std::make_tuple(period_key(s.filed_at, p), s.team, s.customer.segment,
-                                         s.policy.id, std::string(to_string(s.sev)));
+                                         s.policy->id, std::string(to_string(s.sev)));
         auto& b = buckets[key];
         std::tie(b.period, b.team, b.segment, b.policy, b.severity) = key;
         count_acknowledge(b.acknowledge, row);

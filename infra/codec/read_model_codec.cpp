@@ -53,7 +53,7 @@ json encode_row(const projection::complaint_row& r) {
             {"customer", {s.customer.id.value(), s.customer.segment, s.customer.value}},
             {"severity", to_string(s.sev)},
             {"attrs", {s.channel, s.category, s.product, s.team}},
-            {"policy", encode_policy(s.policy)},
+            {"policy", encode_policy(*s.policy)},
             {"owner", opt_named(s.owner)},
             {"filed_at", t(s.filed_at)},
             {"acknowledged_at", t(s.acknowledged_at)},
@@ -98,7 +98,7 @@ projection::complaint_row decode_row(const json& j) {
     s.team = a.at(3).get<std::string>();
     auto policy = decode_policy(j.at("policy"));
     if (!policy) throw std::runtime_error(policy.error());
-    s.policy = *policy;
+    s.policy = policy_ref{std::move(*policy)};
     if (!j.at("owner").is_null()) s.owner = employee_id{j.at("owner").get<std::string>()};
     s.filed_at = get_t(j.at("filed_at"));
     s.acknowledged_at = get_opt_t(j.at("acknowledged_at"));
@@ -140,39 +140,66 @@ Event get_fact(const json& j) {
 
 }  // namespace
 
-json encode_read_model(const projection::read_model& m) {
-    json complaints = json::array(), compliments = json::array(), actions = json::array(),
-         escalations = json::array();
-    for (const auto& [id, row] : m.complaints) complaints.push_back(encode_row(row));
-    for (const auto& c : m.compliments) compliments.push_back(fact(c));
-    for (const auto& a : m.actions) actions.push_back(fact(a));
-    for (const auto& e : m.escalations) escalations.push_back({e.id.value(), e.to_level, t(e.at)});
-    return {{"format", 1},
-            {"position", m.position},
-            {"complaints", complaints},
-            {"compliments", compliments},
-            {"actions", actions},
-            {"escalations", escalations}};
+void write_read_model(std::ostream& out, const projection::read_model& m, json header) {
+    header["format"] = 2;
+    header["position"] = m.position;
+    out << header.dump() << '\n';
+    for (const auto& [id, row] : m.complaints) out << json{{"c", encode_row(row)}}.dump() << '\n';
+    for (const auto& c : m.compliments) out << json{{"k", fact(c)}}.dump() << '\n';
+    for (const auto& a : m.actions) out << json{{"a", fact(a)}}.dump() << '\n';
+    for (const auto& e : m.escalations)
+        out << json{{"e", {e.id.value(), e.to_level, t(e.at)}}}.dump() << '\n';
+    // A file cut off at a line boundary would otherwise read as a smaller, valid model.
+    const auto lines =
+        m.complaints.size() + m.compliments.size() + m.actions.size() + m.escalations.size();
+    out << json{{"end", lines}}.dump() << '\n';
 }
 
-std::expected<projection::read_model, std::string> decode_read_model(const json& j) {
+std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
     try {
-        if (j.at("format").get<int>() != 1) return std::unexpected("unknown snapshot format");
-        projection::read_model m;
-        m.position = j.at("position").get<std::int64_t>();
-        for (const auto& r : j.at("complaints")) {
-            auto row = decode_row(r);
-            const auto id = row.state.id.value();
-            m.complaints.emplace(id, std::move(row));
+        // The header is short; a longer first line is an older, single-document snapshot, which
+        // is not worth decoding (a rebuild from the log replaces it).
+        std::string line(64 * 1024, '\0');
+        if (!in.getline(line.data(), static_cast<std::streamsize>(line.size())))
+            return std::unexpected("no snapshot header");
+        line.resize(static_cast<std::size_t>(in.gcount() - 1));
+        read_model_file out;
+        out.header = json::parse(line);
+        if (out.header.at("format").get<int>() != 2)
+            return std::unexpected("unknown snapshot format");
+        auto& m = out.model;
+        m.position = out.header.at("position").get<std::int64_t>();
+        std::size_t lines = 0;
+        bool ended = false;
+        while (std::getline(in, line)) {
+            if (ended) throw std::runtime_error("lines after the end");
+            const auto j = json::parse(line);
+            if (const auto end = j.find("end"); end != j.end()) {
+                if (end->get<std::size_t>() != lines) throw std::runtime_error("lines missing");
+                ended = true;
+                continue;
+            }
+            ++lines;
+            if (const auto c = j.find("c"); c != j.end()) {
+                auto row = decode_row(*c);
+                row.state.policy = m.policies.intern(row.state.policy);
+                auto id = row.state.id.value();
+                if (!m.complaints.emplace(std::move(id), std::move(row)).second)
+                    throw std::runtime_error("a complaint appears twice");
+            } else if (const auto k = j.find("k"); k != j.end()) {
+                m.compliments.push_back(get_fact<compliment_received>(*k));
+            } else if (const auto a = j.find("a"); a != j.end()) {
+                m.actions.push_back(get_fact<prevention_action_recorded>(*a));
+            } else if (const auto e = j.find("e"); e != j.end()) {
+                m.escalations.push_back({complaint_id{e->at(0).get<std::string>()},
+                                         e->at(1).get<int>(), get_t(e->at(2))});
+            } else {
+                throw std::runtime_error("unknown line");
+            }
         }
-        for (const auto& c : j.at("compliments"))
-            m.compliments.push_back(get_fact<compliment_received>(c));
-        for (const auto& a : j.at("actions"))
-            m.actions.push_back(get_fact<prevention_action_recorded>(a));
-        for (const auto& e : j.at("escalations"))
-            m.escalations.push_back(
-                {complaint_id{e.at(0).get<std::string>()}, e.at(1).get<int>(), get_t(e.at(2))});
-        return m;
+        if (in.bad()) return std::unexpected("reading the snapshot failed");
+        if (!ended) return std::unexpected("the snapshot is cut off");
+        return out;
     } catch (const std::exception& e) {
         return std::unexpected(std::string("unreadable snapshot: ") + e.what());
     }

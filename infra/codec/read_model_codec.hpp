@@ -1,6 +1,8 @@
 #pragma once
 
 #include <expected>
+#include <istream>
+#include <ostream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -9,9 +11,17 @@
 
 namespace bb::codec {
 
-// The read model as a snapshot document. Decoding refuses anything it cannot read completely:
-// a snapshot is an optimisation, and a doubtful one is thrown away and rebuilt from the log.
-nlohmann::json encode_read_model(const projection::read_model& m);
-std::expected<projection::read_model, std::string> decode_read_model(const nlohmann::json& j);
+// The read model as JSON Lines: a header object ({"format": 2, "position": N} plus the caller's
+// fields), then one line per complaint, compliment, prevention action and escalation. Both
+// directions hold one line at a time: a document of a million complaints decoded at once took
+// gigabytes, several times the model itself. Reading refuses anything it cannot read
+// completely: a snapshot is an optimisation, and a doubtful one is rebuilt from the log.
+void write_read_model(std::ostream& out, const projection::read_model& m, nlohmann::json header);
+
+struct read_model_file {
+    projection::read_model model;
+    nlohmann::json header;
+};
+std::expected<read_model_file, std::string> read_read_model(std::istream& in);
 
 }  // namespace bb::codec

@@ -116,7 +116,7 @@ TEST_CASE("domain laws", "[complaint][property]") {
             if (const auto* esc = std::get_if<complaint_escalated>(&e)) {
                 RC_ASSERT(esc->from_level == level);
                 RC_ASSERT(esc->to_level > esc->from_level);
-                RC_ASSERT(esc->to_level <= r.live.policy.max_level);
+                RC_ASSERT(esc->to_level <= r.live.policy->max_level);
                 level = esc->to_level;
             }
         }

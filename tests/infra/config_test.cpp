@@ -114,10 +114,15 @@ TEST_CASE("every key can be overridden", "[infra][config]") {
                                          {"kafka.brokers", "127.0.0.1:9092"},
                                          {"storage.synchronous", "normal"},
                                          {"http.workers", "16"},
+                                         {"storage.cached_streams", "5000"},
                                          {"kafka.max_batch", "100"}});
     REQUIRE(c.has_value());
     CHECK(c->listen == "127.0.0.1:9999");
     CHECK(c->http_workers == 16);
+    CHECK(c->cached_streams == 5000);
+    CHECK(load_config(minimal)->cached_streams == 100'000);
+    CHECK(error_of(minimal, {{"storage.cached_streams", "0"}}) ==
+          "storage.cached_streams: must be a whole number from 1 to 100000000");
     CHECK(c->kafka.max_batch == 100);
     CHECK(load_config(minimal)->kafka.max_batch == 2000);
     CHECK(error_of(minimal, {{"kafka.max_batch", "-1"}}) ==

@@ -152,3 +152,18 @@ TEST_CASE("read-model rows hold no idempotency keys", "[projections]") {
         CHECK(row.state.status != complaint_status::unfiled);
     }
 }
+
+// Thousands of complaints are filed under a handful of policies: the model holds one object per
+// policy (a snapshot's decoder interns them the same way: tests/handlers/read_side_test.cpp).
+TEST_CASE("read-model rows share one object per applied policy", "[projections]") {
+    const auto m = scenario();
+    std::map<std::string, policy_ref> first;
+    std::size_t shared = 0;
+    for (const auto& [id, row] : m.complaints) {
+        const auto [it, added] = first.emplace(row.state.policy->id, row.state.policy);
+        if (added) continue;
+        CHECK(it->second.shares(row.state.policy));
+        ++shared;
+    }
+    CHECK(shared > 0);
+}

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <system_error>
+#include <variant>
+#include <vector>
+
+#include "domain/complaint.hpp"
+#include "domain/compliment.hpp"
+#include "domain/prevention.hpp"
+#include "infra/codec/event_codec.hpp"
+#include "infra/event_log.hpp"
+
+namespace bb {
+
+// A stream's state and the version it was folded to.
+template <class State>
+struct folded_state {
+    State state{};
+    std::int64_t version = 0;
+};
+
+template <class State>
+struct event_of;
+template <>
+struct event_of<complaint_state> {
+    using type = complaint_event;
+};
+template <>
+struct event_of<compliment_state> {
+    using type = compliment_received;
+};
+template <>
+struct event_of<prevention_state> {
+    using type = prevention_action_recorded;
+};
+
+// A stored event as the domain's event; one the codec cannot read is a corrupt record.
+std::expected<codec::any_event, std::error_code> decode_record(const event_record& r);
+
+// Folds stored events onto `into`, in order.
+template <class State>
+std::expected<void, std::error_code> fold_records(folded_state<State>& into,
+                                                  const std::vector<event_record>& records) {
+    for (const auto& r : records) {
+        const auto decoded = decode_record(r);
+        if (!decoded) return std::unexpected(decoded.error());
+        if (const auto* e = std::get_if<typename event_of<State>::type>(&*decoded))
+            into.state = evolve(std::move(into.state), *e);
+        into.version = r.version;
+    }
+    return {};
+}
+
+// A stream's state as the log has it now.
+template <class State>
+std::expected<folded_state<State>, std::error_code> fold_stream(event_log& log,
+                                                                const std::string& stream) {
+    const auto records = log.read_stream(stream, 1);
+    if (!records) return std::unexpected(records.error());
+    folded_state<State> out;
+    if (auto ok = fold_records(out, *records); !ok) return std::unexpected(ok.error());
+    return out;
+}
+
+}  // namespace bb
