@@ -217,7 +217,8 @@ bool answers_at_once(route_id id) {
         case route_id::openapi:
             return true;
         // Only when the answer is in memory (http_api::quick): a complaint the command side
-        // holds, a summary whose cached text is current. The metrics' gauges walk the read model.
+        // holds, a summary whose cached text is current. /metrics reads the outbound delivery
+        // store (SQLite) for its queue-depth gauge.
         case route_id::complaint:
         case route_id::sla_summary:
         case route_id::metrics:
@@ -244,8 +245,10 @@ bool http_api::quick(const http::request& req) const {
     if (r == nullptr || r->method != req.method()) return false;
     // Recomputing a summary walks the whole read model: only a cached one is quick.
     if (r->id == route_id::sla_summary) return summary_cached(summary_key(parse_query(target)));
-    // A complaint the command side does not hold is folded from the log.
-    if (r->id == route_id::complaint) return d_.in.complaint_in_memory(complaint_id{bound[0]});
+    // A complaint the command side does not hold is folded from the log, unless the read model
+    // has caught up with the log (then its row is the complaint as it stands).
+    if (r->id == route_id::complaint)
+        return d_.in.complaint_in_memory(complaint_id{bound[0]}) || read_model_current();
     return answers_at_once(r->id);
 }
 
@@ -557,8 +560,21 @@ http::response http_api::verify_partitions(const http::request_context& ctx) {
                          {{"intact", intact}, {"events", events}, {"partitions", partitions}});
 }
 
+bool http_api::read_model_current() const {
+    return d_.reads.position() >= d_.log.head();
+}
+
 http::response http_api::complaint(const std::string& id, const http::request_context& ctx) {
-    const auto s = d_.in.complaint(complaint_id{id});
+    const complaint_id cid{id};
+    std::optional<complaint_state> s;
+    if (!d_.in.complaint_in_memory(cid) && read_model_current())
+        s = d_.reads.read([&](const projection::read_model& m) -> std::optional<complaint_state> {
+            const auto it = m.complaints.find(id);
+            if (it == m.complaints.end()) return std::nullopt;
+            return it->second.state;
+        });
+    else
+        s = d_.in.complaint(cid);
     if (!s) return problem(404, "unknown-complaint", "Not Found", "no complaint " + id, ctx);
     return json_response(bh::status::ok, complaint_view(*s));
 }

@@ -59,6 +59,8 @@ class http_api {
                          const http::request_context& ctx);
 
   private:
+    // The read model holds every event of the log (so its rows are the complaints as they stand).
+    bool read_model_current() const;
     http::response route(const http::request& req, const http::request_context& ctx,
                          std::string& route_name);
     http::response dispatch(int route, const std::vector<std::string>& bound,
