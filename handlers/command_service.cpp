@@ -294,9 +294,10 @@ std::expected<command_outcome, std::error_code> command_service::execute(
     return total;
 }
 
-std::optional<complaint_state> command_service::complaint(const complaint_id& id) const {
+complaint_lookup command_service::complaint(const complaint_id& id) const {
     const auto en = current(complaints_, complaint_stream(id));
-    if (!en || (*en)->state.status == complaint_status::unfiled) return std::nullopt;
+    if (!en) return std::unexpected(en.error());
+    if ((*en)->state.status == complaint_status::unfiled) return std::nullopt;
     return (*en)->state;
 }
 

@@ -36,6 +36,10 @@ struct command_outcome {
     std::size_t events = 0;
 };
 
+// A complaint as its stream says: nothing when the stream is unknown; an error when the log
+// cannot be read.
+using complaint_lookup = std::expected<std::optional<complaint_state>, std::error_code>;
+
 struct command_service_options {
     std::size_t cached_streams = 100'000;  // storage.cached_streams
 };
@@ -70,7 +74,7 @@ class command_service {
 
     // The complaint as its stream says now (read-your-writes after a command); a cache miss
     // reads the log.
-    std::optional<complaint_state> complaint(const complaint_id& id) const;
+    complaint_lookup complaint(const complaint_id& id) const;
     // Whether complaint() can answer from memory, without reading the log.
     bool cached(const complaint_id& id) const;
     std::map<complaint_status, std::size_t> complaints_by_status() const;

@@ -566,7 +566,7 @@ bool http_api::read_model_current() const {
 
 http::response http_api::complaint(const std::string& id, const http::request_context& ctx) {
     const complaint_id cid{id};
-    std::optional<complaint_state> s;
+    complaint_lookup s;
     if (!d_.in.complaint_in_memory(cid) && read_model_current())
         s = d_.reads.read([&](const projection::read_model& m) -> std::optional<complaint_state> {
             const auto it = m.complaints.find(id);
@@ -575,8 +575,10 @@ http::response http_api::complaint(const std::string& id, const http::request_co
         });
     else
         s = d_.in.complaint(cid);
-    if (!s) return problem(404, "unknown-complaint", "Not Found", "no complaint " + id, ctx);
-    return json_response(bh::status::ok, complaint_view(*s));
+    if (!s)
+        return problem(503, "storage-unavailable", "Service Unavailable", s.error().message(), ctx);
+    if (!*s) return problem(404, "unknown-complaint", "Not Found", "no complaint " + id, ctx);
+    return json_response(bh::status::ok, complaint_view(**s));
 }
 
 http::response http_api::history(const std::string& id, const http::request_context& ctx) {

@@ -4,9 +4,10 @@
 
 namespace bb {
 
-std::optional<complaint_state> fold_complaint(event_log& log, const complaint_id& id) {
+complaint_lookup fold_complaint(event_log& log, const complaint_id& id) {
     const auto folded = fold_stream<complaint_state>(log, complaint_stream(id));
-    if (!folded || folded->state.status == complaint_status::unfiled) return std::nullopt;
+    if (!folded) return std::unexpected(folded.error());
+    if (folded->state.status == complaint_status::unfiled) return std::nullopt;
     return folded->state;
 }
 

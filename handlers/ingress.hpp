@@ -20,7 +20,7 @@ class ingress {
     virtual std::expected<command_outcome, std::error_code> submit(const inbound::cloud_event& e,
                                                                    const inbound::command& c,
                                                                    const command_meta& meta) = 0;
-    virtual std::optional<complaint_state> complaint(const complaint_id& id) const = 0;
+    virtual complaint_lookup complaint(const complaint_id& id) const = 0;
     // Whether complaint() answers from memory (an HTTP I/O thread may then call it).
     virtual bool complaint_in_memory(const complaint_id& id) const = 0;
 };
@@ -33,7 +33,7 @@ class local_ingress final : public ingress {
                                                            const command_meta& meta) override {
         return commands_.handle(c, meta);
     }
-    std::optional<complaint_state> complaint(const complaint_id& id) const override {
+    complaint_lookup complaint(const complaint_id& id) const override {
         return commands_.complaint(id);
     }
     bool complaint_in_memory(const complaint_id& id) const override { return commands_.cached(id); }
@@ -43,6 +43,6 @@ class local_ingress final : public ingress {
 };
 
 // A complaint's state folded from its stream in a log (any instance can answer from the topic).
-std::optional<complaint_state> fold_complaint(event_log& log, const complaint_id& id);
+complaint_lookup fold_complaint(event_log& log, const complaint_id& id);
 
 }  // namespace bb

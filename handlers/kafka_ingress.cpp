@@ -125,7 +125,7 @@ std::expected<command_outcome, std::error_code> kafka_ingress::submit(const inbo
     return command_outcome{command_outcome::kind::applied, std::nullopt, 0};
 }
 
-std::optional<complaint_state> kafka_ingress::complaint(const complaint_id& id) const {
+complaint_lookup kafka_ingress::complaint(const complaint_id& id) const {
     return fold_complaint(view_, id);
 }
 

@@ -25,7 +25,7 @@ class kafka_ingress final : public ingress {
     std::expected<command_outcome, std::error_code> submit(const inbound::cloud_event& e,
                                                            const inbound::command& c,
                                                            const command_meta& meta) override;
-    std::optional<complaint_state> complaint(const complaint_id& id) const override;
+    complaint_lookup complaint(const complaint_id& id) const override;
     // The instance follows the whole events topic in memory.
     bool complaint_in_memory(const complaint_id&) const override { return true; }
 

@@ -85,7 +85,7 @@ SCENARIO("the command side keeps a bounded number of states and folds the rest f
             CHECK(history->size() == 2);  // filed, acknowledged
         }
         THEN("queries read their writes, and the counts follow") {
-            const auto s = commands.complaint(test::cid("c0"));
+            const auto s = *commands.complaint(test::cid("c0"));
             REQUIRE(s.has_value());
             CHECK(s->status == complaint_status::acknowledged);
             const auto counts = commands.complaints_by_status();
@@ -128,9 +128,79 @@ SCENARIO("the command side keeps a bounded number of states and folds the rest f
         THEN("the resolved ones are recovered") {
             REQUIRE(r.has_value());
             CHECK(r->result == command_outcome::kind::applied);
-            CHECK(commands.complaint(test::cid("c0"))->status == complaint_status::recovered);
-            CHECK(commands.complaint(test::cid("c6"))->status == complaint_status::recovered);
-            CHECK(commands.complaint(test::cid("c3"))->status == complaint_status::received);
+            CHECK(commands.complaint(test::cid("c0"))->value().status ==
+                  complaint_status::recovered);
+            CHECK(commands.complaint(test::cid("c6"))->value().status ==
+                  complaint_status::recovered);
+            CHECK(commands.complaint(test::cid("c3"))->value().status ==
+                  complaint_status::received);
         }
+    }
+}
+
+namespace {
+
+// The log whose reads can be made to fail (writes and the rest pass through).
+class failing_reads final : public event_log {
+  public:
+    explicit failing_reads(event_log& inner) : inner_(inner) {}
+    bool fail = false;
+
+    std::expected<append_result, std::error_code> append(append_request request) override {
+        return inner_.append(std::move(request));
+    }
+    std::expected<std::vector<event_record>, std::error_code> read_stream(
+        const std::string& stream, std::int64_t from_version) override {
+        if (fail) return std::unexpected(std::make_error_code(std::errc::io_error));
+        return inner_.read_stream(stream, from_version);
+    }
+    std::expected<std::vector<event_record>, std::error_code> read_all(std::int64_t from,
+                                                                       std::size_t max) override {
+        return inner_.read_all(from, max);
+    }
+    std::int64_t head() override { return inner_.head(); }
+    std::unique_ptr<subscription> subscribe(
+        std::int64_t from, std::function<void(const event_record&)> handler) override {
+        return inner_.subscribe(from, std::move(handler));
+    }
+
+  private:
+    event_log& inner_;
+};
+
+}  // namespace
+
+SCENARIO("a complaint that must be read from a failing log is an error, not an unknown complaint",
+         "[commands][cache]") {
+    test::temp_dir dir;
+    const auto book = test::book();
+    sqlite_event_log sqlite({(dir.path() / "events.db").string(), true, 64});
+    failing_reads log(sqlite);
+    metrics m;
+    command_service commands(log, book, m, {2});
+    REQUIRE(commands.rebuild().has_value());
+    const auto t0 = test::at("2026-11-20T10:00:00Z");
+    for (const auto* id : {"c0", "c1", "c2"})
+        REQUIRE(commands
+                    .handle(complaint_command{test::filing(id, "cust", "vip", severity::high, t0)},
+                            command_meta{std::string("file/") + id, "test", t0})
+                    ->result == command_outcome::kind::applied);
+    REQUIRE_FALSE(commands.cached(test::cid("c0")));
+    log.fail = true;
+    THEN("queries and commands on streams that are not cached fail; cached ones answer") {
+        const auto lost = commands.complaint(test::cid("c0"));
+        REQUIRE_FALSE(lost.has_value());
+        CHECK(lost.error() == std::make_error_code(std::errc::io_error));
+        CHECK_FALSE(commands.tick(test::cid("c0"), t0, command_meta{"s", "t", t0}).has_value());
+        const auto held = commands.complaint(test::cid("c2"));
+        REQUIRE(held.has_value());
+        CHECK(held->has_value());
+    }
+    AND_THEN("once the log reads again, so does the complaint") {
+        log.fail = false;
+        const auto back = commands.complaint(test::cid("c0"));
+        REQUIRE(back.has_value());
+        REQUIRE(back->has_value());
+        CHECK((*back)->status == complaint_status::received);
     }
 }
