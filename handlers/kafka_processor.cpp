@@ -178,14 +178,17 @@ kafka_processor::batch_result kafka_processor::on_error(const kafka::txn_error& 
     return batch_result::rewind;
 }
 
-kafka_processor::batch_result kafka_processor::process(const std::vector<kafka::record>& batch) {
-    const auto due = deadlines_.take_due(clock_());
-    if (batch.empty() && due.empty()) return batch_result::committed;
-    if (auto b = producer_->begin(); !b) return on_error(b.error(), "begin_transaction");
+kafka_processor::processed kafka_processor::process(const std::vector<kafka::record>& batch) {
+    const auto first_due = deadlines_.earliest();
+    if (batch.empty() && (!first_due || *first_due > clock_())) return {batch_result::committed};
+    if (auto b = producer_->begin(); !b) return {on_error(b.error(), "begin_transaction")};
+    const auto over_budget = [&] { return producer_->age() >= o_.max_txn_work; };
 
     std::map<std::int32_t, std::int64_t> next_offsets;
+    std::size_t taken = 0;
     std::size_t dead = 0;
-    for (const auto& r : batch) {
+    for (; taken < batch.size() && (taken == 0 || !over_budget()); ++taken) {
+        const auto& r = batch[taken];
         next_offsets[r.partition] = r.offset + 1;
         log_.route_new_streams_to(r.partition);
         const auto ev = inbound::from_kafka(r);
@@ -197,7 +200,7 @@ kafka_processor::batch_result kafka_processor::process(const std::vector<kafka::
             if (auto d = dead_letter(r, "invalid",
                                      e.field.empty() ? e.detail : e.field + " " + e.detail);
                 !d)
-                return on_error(d.error(), "dead-letter produce");
+                return {on_error(d.error(), "dead-letter produce")};
             continue;
         }
         const command_meta meta{ev->source + "/" + ev->id,
@@ -206,21 +209,29 @@ kafka_processor::batch_result kafka_processor::process(const std::vector<kafka::
                                 clock_()};
         const auto outcome = commands_.handle(*cmd, meta);
         if (!outcome)
-            return on_error({kafka::txn_errc::abortable, outcome.error().message()}, "append");
+            return {on_error({kafka::txn_errc::abortable, outcome.error().message()}, "append")};
         if (outcome->result == command_outcome::kind::rejected) {
             ++dead;
             if (auto d = dead_letter(
                     r, "rejected",
                     std::string(to_string(outcome->why->code)) + ": " + outcome->why->detail);
                 !d)
-                return on_error(d.error(), "dead-letter produce");
+                return {on_error(d.error(), "dead-letter produce")};
         }
     }
+    // Due deadlines share the budget; those left over stay queued for the next transaction.
+    // Every transaction does at least one piece of work, so the budget never stalls progress.
     const auto now = clock_();
-    for (const auto& [id, at] : due) {
-        const auto r = commands_.tick(
-            id, now, command_meta{"scheduler", "tick/" + iso8601::format_instant(now), now});
-        if (!r) return on_error({kafka::txn_errc::abortable, r.error().message()}, "tick");
+    const auto due = deadlines_.take_due(now);
+    for (std::size_t i = 0; i < due.size(); ++i) {
+        if (taken + i > 0 && over_budget()) {
+            for (; i < due.size(); ++i) deadlines_.update(due[i].first, due[i].second);
+            break;
+        }
+        const auto r =
+            commands_.tick(due[i].first, now,
+                           command_meta{"scheduler", "tick/" + iso8601::format_instant(now), now});
+        if (!r) return {on_error({kafka::txn_errc::abortable, r.error().message()}, "tick")};
     }
     if (!next_offsets.empty()) {
         std::vector<RdKafka::TopicPartition*> offsets;
@@ -228,16 +239,16 @@ kafka_processor::batch_result kafka_processor::process(const std::vector<kafka::
             offsets.push_back(RdKafka::TopicPartition::create(o_.inbound_topic, p, off));
         const auto sent = producer_->send_offsets(*consumer_, offsets);
         RdKafka::TopicPartition::destroy(offsets);
-        if (!sent) return on_error(sent.error(), "send_offsets_to_transaction");
+        if (!sent) return {on_error(sent.error(), "send_offsets_to_transaction")};
     }
-    if (auto c = producer_->commit(); !c) return on_error(c.error(), "commit_transaction");
+    if (auto c = producer_->commit(); !c) return {on_error(c.error(), "commit_transaction")};
     metrics_.add("bounceback_kafka_transactions_total", {{"outcome", "committed"}});
     metrics_.add("bounceback_kafka_records_total", {{"outcome", "processed"}},
-                 static_cast<double>(batch.size() - dead));
+                 static_cast<double>(taken - dead));
     if (dead)
         metrics_.add("bounceback_kafka_records_total", {{"outcome", "deadlettered"}},
                      static_cast<double>(dead));
-    return batch_result::committed;
+    return {batch_result::committed, taken};
 }
 
 // Input back to the committed offsets and state back to what the event topic holds. Going on
@@ -312,10 +323,12 @@ kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopp
          txn_id + ")");
 
     auto result = stop_reason::requested;
+    // Records consumed but not yet in a committed transaction (a transaction that reached
+    // max_txn_work leaves the rest of its batch here for the next one).
     std::vector<kafka::record> batch;
     while (!stopping) {
-        batch.clear();
-        const auto until = std::chrono::steady_clock::now() + o_.max_wait;
+        const auto until = std::chrono::steady_clock::now() +
+                           (batch.empty() ? o_.max_wait : std::chrono::milliseconds::zero());
         while (batch.size() < o_.max_batch && !listener_->changed) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 until - std::chrono::steady_clock::now());
@@ -332,18 +345,23 @@ kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopp
         if (listener_->changed || !ready_) {
             // Records fetched under the old assignment are dropped; the new one starts at the
             // committed offsets.
+            batch.clear();
             listener_->changed = false;
             if (!restore(stopping)) break;
             continue;
         }
         const auto outcome = process(batch);
-        if (outcome == batch_result::committed) continue;
-        if (outcome == batch_result::fenced) {
+        if (outcome.result == batch_result::committed) {
+            batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(outcome.taken));
+            continue;
+        }
+        batch.clear();
+        if (outcome.result == batch_result::fenced) {
             say_("kafka: fenced: another instance has taken over; stopping");
             result = stop_reason::fenced;
             break;
         }
-        if (outcome == batch_result::recreate && !open_producer(txn_id, stopping)) {
+        if (outcome.result == batch_result::recreate && !open_producer(txn_id, stopping)) {
             result = stop_reason::failed;
             break;
         }

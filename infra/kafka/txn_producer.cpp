@@ -59,9 +59,13 @@ std::expected<void, txn_error> txn_producer::begin() {
     return {};
 }
 
+std::chrono::steady_clock::duration txn_producer::age() const {
+    return in_txn_ ? std::chrono::steady_clock::now() - began_
+                   : std::chrono::steady_clock::duration::zero();
+}
+
 bool txn_producer::outlived_timeout() const {
-    return in_txn_ && std::chrono::steady_clock::now() - began_ >=
-                          std::chrono::milliseconds(transaction_timeout_ms);
+    return age() >= std::chrono::milliseconds(transaction_timeout_ms);
 }
 
 std::expected<void, txn_error> txn_producer::produce(const std::string& topic,

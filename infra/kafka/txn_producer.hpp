@@ -41,6 +41,8 @@ class txn_producer {
     // aborted it and bumped the epoch, so the next call reports "fenced" although no other
     // instance took over (a broker outage does this).
     bool outlived_timeout() const;
+    // How long the open transaction has been open (zero outside one).
+    std::chrono::steady_clock::duration age() const;
     std::expected<void, txn_error> begin();
     std::expected<void, txn_error> produce(const std::string& topic, std::int32_t partition,
                                            const std::string& key, const std::string& value,

@@ -1,0 +1,125 @@
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "handlers/kafka_processor.hpp"
+#include "tests/domain/fixtures.hpp"
+#include "tests/kafka/broker.hpp"
+
+using namespace bb;
+
+namespace {
+
+std::string filed(int i) {
+    const auto n = std::to_string(i);
+    return R"({"specversion":"1.0","id":"e)" + n +
+           R"(","source":"crm","type":"complaint.filed","time":"2026-11-20T10:00:00Z",
+      "data":{"complaint_id":"c)" +
+           n + R"(","customer":{"id":"cust-)" + n +
+           R"("},"severity":"high","channel":"email","category":"billing","team":"emea"}})";
+}
+
+void publish(const kafka::settings& base, const std::string& topic, int count) {
+    auto producer = kafka::make_producer(base);
+    REQUIRE(producer.has_value());
+    for (int i = 0; i < count; ++i) {
+        auto value = filed(i);
+        const auto key = "cust-" + std::to_string(i);
+        REQUIRE((*producer)->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, value.data(),
+                                     value.size(), key.data(), key.size(), 0,
+                                     nullptr) == RdKafka::ERR_NO_ERROR);
+    }
+    REQUIRE((*producer)->flush(30000) == RdKafka::ERR_NO_ERROR);
+}
+
+}  // namespace
+
+SCENARIO("a transaction stops taking records once it has been open max_txn_work",
+         "[kafka][processor]") {
+    GIVEN("40 inbound complaints and a processor whose transactions may work no time at all") {
+        const auto brokers = test::kafka_brokers();
+        const auto prefix = test::unique_topic("budget");
+        kafka_processor_options o;
+        o.client = {{"bootstrap.servers", brokers}};
+        o.inbound_topic = prefix + ".in";
+        o.events_topic = prefix + ".events";
+        o.deadletter_topic = prefix + ".dead";
+        o.group = prefix;
+        o.instance_id = "i1";
+        o.max_batch = 100;
+        // As if every record took longer than the budget (a sanitizer build on a busy machine):
+        // before the budget, the whole batch went into one transaction however long it took.
+        o.max_txn_work = std::chrono::milliseconds(0);
+        REQUIRE(kafka::ensure_topics(
+                    brokers, {{o.inbound_topic, 1}, {o.events_topic, 1}, {o.deadletter_topic, 1}})
+                    .has_value());
+        constexpr int count = 40;
+        publish(o.client, o.inbound_topic, count);
+
+        const auto book = test::book();
+        metrics m;
+        std::atomic<bool> month_later{false};
+        kafka_processor processor(
+            o, book, m,
+            [&] { return test::at(month_later ? "2026-12-20T10:00:00Z" : "2026-11-20T10:00:00Z"); },
+            [](const std::string&) {});
+        std::atomic<bool> stopping{false};
+        std::thread runner([&] { processor.run(stopping); });
+        const auto wait_for = [](const auto& done) {
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+            while (!done() && std::chrono::steady_clock::now() < deadline)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        };
+        const auto processed = [&] {
+            return m.value("bounceback_kafka_records_total", {{"outcome", "processed"}});
+        };
+        // Stream id -> how many of `type` (and `target`, when given) the event topic holds.
+        const auto events_of = [&](const std::string& type, const std::string& target) {
+            std::map<std::string, int> per_stream;
+            const auto read = kafka::read_to_end(
+                o.client, o.events_topic, {0},
+                [&](kafka::record&& r) {
+                    const auto e = nlohmann::json::parse(r.value);
+                    if (e["type"] == type && (target.empty() || e["data"]["target"] == target))
+                        ++per_stream[e["subject"].get<std::string>()];
+                },
+                60000);
+            REQUIRE(read.has_value());
+            return per_stream;
+        };
+        const auto each_once = [&](const std::map<std::string, int>& per_stream) {
+            return per_stream.size() == count &&
+                   std::ranges::all_of(per_stream, [](const auto& kv) { return kv.second == 1; });
+        };
+        wait_for([&] { return processed() >= count; });
+
+        WHEN("it has worked through them") {
+            THEN("each record went into a transaction of its own, and each one exactly once") {
+                CHECK(processed() == count);
+                CHECK(m.value("bounceback_kafka_transactions_total", {{"outcome", "committed"}}) >=
+                      count);
+                CHECK(m.value("bounceback_kafka_transactions_total", {{"outcome", "aborted"}}) ==
+                      0);
+                CHECK(each_once(events_of("ComplaintFiled", "")));
+            }
+        }
+        WHEN("a month later every complaint's deadlines are due at once") {
+            month_later = true;
+            wait_for([&] { return events_of("SlaBreached", "resolve").size() == count; });
+            THEN("the ticks, too, are spread over transactions, and each breach is recorded once") {
+                CHECK(each_once(events_of("SlaBreached", "acknowledge")));
+                CHECK(each_once(events_of("SlaBreached", "resolve")));
+                CHECK(m.value("bounceback_kafka_transactions_total", {{"outcome", "committed"}}) >=
+                      2 * count);
+            }
+        }
+        stopping = true;
+        runner.join();
+    }
+}
