@@ -117,11 +117,14 @@ std::expected<import_result, std::string> import_csv(std::istream& in) {
         const auto tags = get("Tags");
         const auto segment = tags.empty() ? std::string("standard") : slug(tags);
         const auto channel = get("Submitted via");
+        // The category both on filing and as the root cause; a row without an Issue is "Unknown"
+        // in both (a root cause with an empty category is invalid input; found by fuzzing).
+        const auto issue = get("Issue").empty() ? std::string("Unknown") : get("Issue");
         const json filed{{"complaint_id", id},
                          {"customer", {{"id", customer}, {"segment", segment}, {"value", 0}}},
                          {"severity", "medium"},
                          {"channel", channel.empty() ? "unknown" : slug(channel)},
-                         {"category", get("Issue").empty() ? "Unknown" : get("Issue")},
+                         {"category", issue},
                          {"product", get("Product")},
                          {"team", get("Company").empty() ? "unknown" : get("Company")},
                          {"summary", get("Consumer complaint narrative")}};
@@ -142,7 +145,7 @@ std::expected<import_result, std::string> import_csv(std::istream& in) {
             timed.emplace_back(
                 sent, event("cfpb-" + id + "-root-cause", "complaint.root_cause_found", sent,
                             {{"complaint_id", id},
-                             {"root_cause", {{"category", get("Issue")}, {"detail", sub}}}}));
+                             {"root_cause", {{"category", issue}, {"detail", sub}}}}));
         timed.emplace_back(sent,
                            event("cfpb-" + id + "-resolved", "complaint.resolved", sent, who));
         if (get("Consumer disputed?") == "Yes") {

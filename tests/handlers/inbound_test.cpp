@@ -144,3 +144,21 @@ TEST_CASE("CFPB rows map to inbound events per the data README", "[handlers][cfp
     for (const auto& e : r->events)
         CHECK(inbound::to_command(*inbound::parse_event(e)).has_value());
 }
+
+TEST_CASE("a closed CFPB row with a Sub-issue but no Issue gets the Unknown root cause",
+          "[handlers][cfpb]") {
+    // Found by fuzz_cfpb_import: the root cause carried the empty Issue, which the inbound
+    // decoder refuses, so importing such a row produced an event no one could process.
+    std::istringstream in(
+        "Date received,Product,Issue,Sub-issue,Company,Submitted via,Date sent to "
+        "company,Company response to consumer,Complaint ID\n"
+        "2023-08-23,Credit card,,Wrong amount,BANK Y,Web,2023-08-23,Closed with explanation,7\n");
+    const auto r = cfpb::import_csv(in);
+    REQUIRE(r.has_value());
+    REQUIRE(r->events.size() == 4);
+    CHECK(r->events[0]["data"]["category"] == "Unknown");
+    CHECK(r->events[2]["type"] == "complaint.root_cause_found");
+    CHECK(r->events[2]["data"]["root_cause"]["category"] == "Unknown");
+    for (const auto& e : r->events)
+        CHECK(inbound::to_command(*inbound::parse_event(e)).has_value());
+}
