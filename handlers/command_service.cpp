@@ -157,10 +157,7 @@ std::expected<command_outcome, std::error_code> command_service::handle(const in
 std::expected<command_outcome, std::error_code> command_service::tick(const complaint_id& id,
                                                                       instant now,
                                                                       const command_meta& meta) {
-    const auto known = current(complaints_, complaint_stream(id));
-    if (!known) return std::unexpected(known.error());
-    if ((*known)->state.status == complaint_status::unfiled) return command_outcome{};
-    return execute_on(id, bb::tick{now}, meta);
+    return execute_on(id, bb::tick{now}, meta, on_unfiled::skip);
 }
 
 std::expected<command_outcome, std::error_code> command_service::execute(const complaint_command& c,
@@ -169,13 +166,16 @@ std::expected<command_outcome, std::error_code> command_service::execute(const c
 }
 
 std::expected<command_outcome, std::error_code> command_service::execute_on(
-    const complaint_id& id, const complaint_command& c, const command_meta& meta) {
+    const complaint_id& id, const complaint_command& c, const command_meta& meta,
+    on_unfiled unfiled) {
     using entry = folded_state<complaint_state>;
     const auto stream = complaint_stream(id);
     std::lock_guard lock(stripe(stream));
     auto loaded = current(complaints_, stream);
     if (!loaded) return std::unexpected(loaded.error());
     auto en = std::move(*loaded);
+    if (unfiled == on_unfiled::skip && en->state.status == complaint_status::unfiled)
+        return command_outcome{};
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
         const auto decided = decide(book_, en->state, c);
         if (!decided) {
@@ -277,10 +277,7 @@ std::expected<command_outcome, std::error_code> command_service::execute(
     command_outcome total;
     for (const auto& id : targets) {
         // Only complaints that exist; a survey naming an unknown complaint is ignored.
-        const auto known = current(complaints_, complaint_stream(id));
-        if (!known) return std::unexpected(known.error());
-        if ((*known)->state.status == complaint_status::unfiled) continue;
-        const auto r = execute(s.for_complaint(id), meta);
+        const auto r = execute_on(id, s.for_complaint(id), meta, on_unfiled::skip);
         if (!r) return r;
         if (r->result == command_outcome::kind::rejected &&
             total.result != command_outcome::kind::applied)

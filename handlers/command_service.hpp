@@ -92,9 +92,13 @@ class command_service {
 
     std::expected<command_outcome, std::error_code> execute(const complaint_command& c,
                                                             const command_meta& meta);
-    std::expected<command_outcome, std::error_code> execute_on(const complaint_id& id,
-                                                               const complaint_command& c,
-                                                               const command_meta& meta);
+    // `unfiled` says what a command on a complaint that was never filed gets: decided (and so
+    // rejected, naming why) or skipped without a word (ticks and customer signals, whose
+    // targets come from an index and may name a complaint that does not exist).
+    enum class on_unfiled { decide, skip };
+    std::expected<command_outcome, std::error_code> execute_on(
+        const complaint_id& id, const complaint_command& c, const command_meta& meta,
+        on_unfiled unfiled = on_unfiled::decide);
     std::expected<command_outcome, std::error_code> execute(const receive_compliment& c,
                                                             const command_meta& meta);
     std::expected<command_outcome, std::error_code> execute(const record_prevention_action& c,
