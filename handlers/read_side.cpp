@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "handlers/page_decoder.hpp"
 #include "infra/codec/event_codec.hpp"
 #include "infra/codec/read_model_codec.hpp"
 #include "infra/logger.hpp"
@@ -48,21 +49,25 @@ std::int64_t read_side::snapshot_interval(std::int64_t last) const {
     return std::clamp(last / 2, snapshot_every_, std::max<std::int64_t>(snapshot_every_, 1000000));
 }
 
+// Pages are read and decoded ahead on other threads (page_decoder); this thread only folds, one
+// page per lock: queries wait for at most a page's fold.
 std::expected<void, std::string> read_side::fold_from(std::int64_t next,
                                                       std::optional<instant> until) {
+    page_decoder pages(log_, next);
     for (;;) {
-        const auto batch = log_.read_all(next, 4096);
-        if (!batch) return std::unexpected(batch.error().message());
-        if (batch->empty()) return {};
-        for (const auto& r : *batch) {
-            if (until && r.recorded_at > *until) return {};
-            const auto pe = to_projected(r);
-            if (!pe) return std::unexpected(pe.error());
+        const auto page = pages.next();
+        if (!page.events.empty()) {
             std::unique_lock lock(mutex_);
-            projection::apply_in_place(model_, *pe);
             ++generation_;
+            for (const auto& pe : page.events) {
+                if (until && pe.recorded_at > *until) return {};
+                projection::apply_in_place(model_, pe);
+            }
         }
-        next = batch->back().position + 1;
+        // An event that cannot be decoded fails the fold, unless it lies beyond `until`.
+        if (page.error && !(until && page.failed_recorded_at && *page.failed_recorded_at > *until))
+            return std::unexpected(*page.error);
+        if (page.end) return {};
     }
 }
 

@@ -1,0 +1,116 @@
+#include <catch2/catch.hpp>
+
+#include "handlers/command_service.hpp"
+#include "handlers/page_decoder.hpp"
+#include "handlers/read_side.hpp"
+#include "infra/sqlite_event_log.hpp"
+#include "tests/domain/fixtures.hpp"
+#include "tests/infra/temp_dir.hpp"
+
+using namespace bb;
+
+namespace {
+
+// Every position the decoder hands over, in the order it does, until the page with `end`.
+struct taken {
+    std::vector<std::int64_t> positions;
+    std::optional<std::string> error;
+    std::optional<instant> failed_recorded_at;
+};
+taken take_all(page_decoder& pages) {
+    taken out;
+    for (;;) {
+        auto page = pages.next();
+        for (const auto& e : page.events) out.positions.push_back(e.position);
+        if (page.end) {
+            out.error = page.error;
+            out.failed_recorded_at = page.failed_recorded_at;
+            return out;
+        }
+    }
+}
+
+std::vector<std::int64_t> one_to(std::int64_t n) {
+    std::vector<std::int64_t> v;
+    for (std::int64_t i = 1; i <= n; ++i) v.push_back(i);
+    return v;
+}
+
+}  // namespace
+
+SCENARIO("the log is read and decoded ahead on other threads and handed over in log order",
+         "[read_side][replay]") {
+    GIVEN("a log of 200 complaints") {
+        test::temp_dir dir;
+        const auto book = test::book();
+        sqlite_event_log log({(dir.path() / "events.db").string(), false, 64});
+        metrics m;
+        command_service commands(log, book, m);
+        REQUIRE(commands.rebuild().has_value());
+        const auto start = test::at("2026-11-20T10:00:00Z");
+        for (int i = 0; i < 200; ++i) {
+            const auto when = start + std::chrono::minutes{i};
+            REQUIRE(commands
+                        .handle(complaint_command{test::filing(
+                                    "c" + std::to_string(i), "cust-" + std::to_string(i % 7),
+                                    i % 2 ? "vip" : "standard", severity::high, when)},
+                                command_meta{"t/" + std::to_string(i), "t", when})
+                        .has_value());
+        }
+        const auto head = log.head();
+        REQUIRE(head >= 200);
+
+        WHEN("it is read in pages of 7 by three decoders") {
+            page_decoder pages(log, 1, 7, 3);
+            const auto all = take_all(pages);
+            THEN("every event comes once, in position order, and then the end") {
+                CHECK(all.positions == one_to(head));
+                CHECK_FALSE(all.error.has_value());
+                const auto after = pages.next();
+                CHECK(after.end);
+                CHECK(after.events.empty());
+            }
+        }
+        WHEN("it is read from a later position") {
+            page_decoder pages(log, head - 9, 4, 2);
+            THEN("it starts there") {
+                CHECK(take_all(pages).positions.size() == 10);
+            }
+        }
+        WHEN("an event that cannot be decoded follows them") {
+            const auto later = test::at("2027-01-01T00:00:00Z");
+            REQUIRE(log.append(append_request{"complaint-x",
+                                              "cust-x",
+                                              0,
+                                              {proposed_event{"ComplaintFiled", "{not json", later,
+                                                              "k-x", "c", "c"}},
+                                              "r-x",
+                                              later})
+                        .has_value());
+            page_decoder pages(log, 1, 16, 2);
+            const auto all = take_all(pages);
+            THEN("the events before it come, then the failure naming its position") {
+                CHECK(all.positions == one_to(head));
+                REQUIRE(all.error.has_value());
+                CHECK_THAT(*all.error, Catch::StartsWith("position " + std::to_string(head + 1)));
+                CHECK(all.failed_recorded_at == later);
+            }
+            THEN("a replay up to an instant before it succeeds, a full replay fails on it") {
+                read_side until_before(log);
+                CHECK(until_before.replay(later - std::chrono::seconds{1}).has_value());
+                CHECK(until_before.position() == head);
+                read_side full(log);
+                CHECK_FALSE(full.replay(std::nullopt).has_value());
+            }
+        }
+        WHEN("the reader is dropped after the first page") {
+            auto pages = std::make_unique<page_decoder>(log, 1, 5, 2);
+            const auto first = pages->next();
+            pages.reset();
+            THEN("its threads stop (this returns) and the page was the first one") {
+                REQUIRE(first.events.size() == 5);
+                CHECK(first.events.front().position == 1);
+            }
+        }
+    }
+}
