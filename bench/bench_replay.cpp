@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     bb::sqlite_event_log log({(std::filesystem::path(data) / "events.db").string(), false, 64});
     const auto events = log.head();
     double best_decode = 0, best_fold = 0;
+    bb::codec::text_decoder decoder;
     for (int r = 0; r < repeat; ++r) {
         auto t0 = std::chrono::steady_clock::now();
         std::size_t decoded = 0;
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
             const auto page = log.read_all(next, 8192);
             if (!page || page->empty()) break;
             for (const auto& e : *page)
-                if (bb::to_projected(e)) ++decoded;
+                if (bb::to_projected(e, decoder)) ++decoded;
             next = page->back().position + 1;
         }
         const double decode_s =

@@ -58,6 +58,7 @@ void page_decoder::read(event_log& log, std::int64_t from) {
 }
 
 void page_decoder::decode() {
+    codec::text_decoder decoder;
     for (;;) {
         raw_page raw;
         {
@@ -70,7 +71,7 @@ void page_decoder::decode() {
         decoded_page out{{}, std::move(raw.error), std::nullopt, raw.end};
         out.events.reserve(raw.records.size());
         for (const auto& r : raw.records) {
-            auto pe = to_projected(r);
+            auto pe = to_projected(r, decoder);
             if (!pe) {
                 out.error = pe.error();
                 out.failed_recorded_at = r.recorded_at;

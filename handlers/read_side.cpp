@@ -11,9 +11,9 @@
 
 namespace bb {
 
-std::expected<projection::projected_event, std::string> to_projected(const event_record& r) {
-    const auto data = nlohmann::json::parse(r.data, nullptr, false);
-    auto e = codec::decode(r.type, data, idempotency_key{r.idempotency_key}, r.time);
+std::expected<projection::projected_event, std::string> to_projected(const event_record& r,
+                                                                     codec::text_decoder& decoder) {
+    auto e = decoder.decode(r.type, r.data, idempotency_key{r.idempotency_key}, r.time);
     if (!e) return std::unexpected("position " + std::to_string(r.position) + ": " + e.error());
     return std::visit(
         [&](auto&& ev) {
@@ -23,7 +23,7 @@ std::expected<projection::projected_event, std::string> to_projected(const event
 }
 
 void read_side::apply(const event_record& r) {
-    const auto pe = to_projected(r);
+    const auto pe = to_projected(r, decoder_);
     {
         std::unique_lock lock(mutex_);
         if (pe)

@@ -10,12 +10,15 @@
 #include <shared_mutex>
 #include <string>
 
+#include "infra/codec/event_codec.hpp"
 #include "infra/event_log.hpp"
 #include "projections/read_model.hpp"
 
 namespace bb {
 
-std::expected<projection::projected_event, std::string> to_projected(const event_record& r);
+// A stored event as the projections take it. `decoder` holds parse buffers: one per thread.
+std::expected<projection::projected_event, std::string> to_projected(const event_record& r,
+                                                                     codec::text_decoder& decoder);
 
 // Folds every event of the log into the read model: from position 0 up to an "as of" instant
 // (replay), or live (serve) by following a subscription. Queries read under a shared lock.
@@ -72,6 +75,7 @@ class read_side {
     std::atomic<std::uint64_t> generation_{0};  // written under mutex_ (unique)
     mutable std::mutex position_mutex_;
     mutable std::condition_variable position_cv_;
+    codec::text_decoder decoder_;  // the subscription's thread's (apply)
     std::unique_ptr<subscription> subscription_;
 };
 

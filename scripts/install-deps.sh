@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   cmake ninja-build g++ make pkg-config clang-format
-  libboost-dev libboost-system-dev nlohmann-json3-dev
+  libboost-dev libboost-system-dev nlohmann-json3-dev libsimdjson-dev
   catch2 librapidcheck-dev libhowardhinnant-date-dev tzdata
   libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev librdkafka-dev libgoogle-perftools-dev
   curl python3 openssl

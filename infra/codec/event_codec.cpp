@@ -1,5 +1,7 @@
 #include "infra/codec/event_codec.hpp"
 
+#include <simdjson.h>
+
 #include "infra/iso8601.hpp"
 
 namespace bb::codec {
@@ -200,65 +202,142 @@ struct decode_error {
     std::string message;
 };
 
+// The two JSON backends the reader works on: a nlohmann document (the general codec) and a
+// simdjson DOM element (replay's hot path, see text_decoder). Same questions, same answers.
+struct nlohmann_value {
+    const json* v;
+    std::optional<nlohmann_value> field(const char* name) const {
+        if (!v->is_object()) return std::nullopt;
+        const auto it = v->find(name);
+        if (it == v->end()) return std::nullopt;
+        return nlohmann_value{&*it};
+    }
+    bool is_null() const { return v->is_null(); }
+    bool is_array() const { return v->is_array(); }
+    std::optional<std::string_view> string() const {
+        if (!v->is_string()) return std::nullopt;
+        return std::string_view(v->get_ref<const std::string&>());
+    }
+    std::optional<double> number() const {
+        if (!v->is_number()) return std::nullopt;
+        return v->get<double>();
+    }
+    std::optional<int> integer() const {
+        if (!v->is_number_integer()) return std::nullopt;
+        return v->get<int>();
+    }
+    template <class F>
+    void each(F&& f) const {
+        for (const auto& e : *v) f(nlohmann_value{&e});
+    }
+};
+
+struct simdjson_value {
+    simdjson::dom::element v;
+    std::optional<simdjson_value> field(const char* name) const {
+        simdjson::dom::object o;
+        if (v.get_object().get(o) != simdjson::SUCCESS) return std::nullopt;
+        simdjson::dom::element e;
+        if (o.at_key(name).get(e) != simdjson::SUCCESS) return std::nullopt;
+        return simdjson_value{e};
+    }
+    bool is_null() const { return v.is_null(); }
+    bool is_array() const { return v.is_array(); }
+    std::optional<std::string_view> string() const {
+        std::string_view out;
+        if (v.get_string().get(out) != simdjson::SUCCESS) return std::nullopt;
+        return out;
+    }
+    std::optional<double> number() const {
+        double out = 0;
+        if (v.get_double().get(out) != simdjson::SUCCESS) return std::nullopt;
+        return out;
+    }
+    std::optional<int> integer() const {
+        std::int64_t i = 0;
+        if (v.get_int64().get(i) == simdjson::SUCCESS) return static_cast<int>(i);
+        std::uint64_t u = 0;
+        if (v.get_uint64().get(u) == simdjson::SUCCESS) return static_cast<int>(u);
+        return std::nullopt;
+    }
+    template <class F>
+    void each(F&& f) const {
+        simdjson::dom::array a;
+        if (v.get_array().get(a) != simdjson::SUCCESS) return;
+        for (const auto e : a) f(simdjson_value{e});
+    }
+};
+
 // Reads fields from a JSON object; throws decode_error naming the path, caught once in decode().
+// The path is built only for an error message: a reader knows its parent and its name.
+template <class V>
 struct reader {
-    const json& j;
-    std::string path;
+    V j;
+    const reader* parent = nullptr;
+    std::string_view name;  // ".escalation[]" style segments, joined with '.'
 
-    const json& at(const char* name) const {
-        if (!j.is_object() || !j.contains(name)) throw decode_error{path + name + " is missing"};
-        return j[name];
+    std::string path() const {
+        if (!parent) return std::string(name);
+        return parent->path() + std::string(name) + ".";
     }
-    reader sub(const char* name) const { return reader{at(name), path + name + "."}; }
-    bool has(const char* name) const {
-        return j.is_object() && j.contains(name) && !j[name].is_null();
+    V at(const char* field) const {
+        const auto v = j.field(field);
+        if (!v) throw decode_error{path() + field + " is missing"};
+        return *v;
+    }
+    reader sub(const char* field) const { return reader{at(field), this, field}; }
+    bool has(const char* field) const {
+        const auto v = j.field(field);
+        return v && !v->is_null();
     }
 
-    std::string str(const char* name) const {
-        const auto& v = at(name);
-        if (!v.is_string()) throw decode_error{path + name + " must be a string"};
-        return v.get<std::string>();
+    std::string str(const char* field) const {
+        const auto v = at(field).string();
+        if (!v) throw decode_error{path() + field + " must be a string"};
+        return std::string(*v);
     }
-    double num(const char* name) const {
-        const auto& v = at(name);
-        if (!v.is_number()) throw decode_error{path + name + " must be a number"};
-        return v.get<double>();
+    double num(const char* field) const {
+        const auto v = at(field).number();
+        if (!v) throw decode_error{path() + field + " must be a number"};
+        return *v;
     }
-    int integer(const char* name) const {
-        const auto& v = at(name);
-        if (!v.is_number_integer()) throw decode_error{path + name + " must be an integer"};
-        return v.get<int>();
+    int integer(const char* field) const {
+        const auto v = at(field).integer();
+        if (!v) throw decode_error{path() + field + " must be an integer"};
+        return *v;
     }
-    instant time(const char* name) const {
-        const auto t = iso8601::parse_instant(str(name));
-        if (!t) throw decode_error{path + name + " must be an RFC 3339 instant"};
+    instant time(const char* field) const {
+        const auto t = iso8601::parse_instant(str(field));
+        if (!t) throw decode_error{path() + field + " must be an RFC 3339 instant"};
         return *t;
     }
-    duration dur(const char* name) const {
-        const auto d = iso8601::parse_duration(str(name));
-        if (!d) throw decode_error{path + name + " must be an ISO 8601 duration"};
+    duration dur(const char* field) const {
+        const auto d = iso8601::parse_duration(str(field));
+        if (!d) throw decode_error{path() + field + " must be an ISO 8601 duration"};
         return *d;
     }
-    std::vector<std::string> strings(const char* name) const {
+    std::vector<std::string> strings(const char* field) const {
         std::vector<std::string> out;
-        if (!has(name)) return out;
-        const auto& v = at(name);
-        if (!v.is_array()) throw decode_error{path + name + " must be an array"};
-        for (const auto& s : v) {
-            if (!s.is_string()) throw decode_error{path + name + " must hold strings"};
-            out.push_back(s.get<std::string>());
-        }
+        if (!has(field)) return out;
+        const auto v = at(field);
+        if (!v.is_array()) throw decode_error{path() + field + " must be an array"};
+        v.each([&](const V& e) {
+            const auto s = e.string();
+            if (!s) throw decode_error{path() + field + " must hold strings"};
+            out.emplace_back(*s);
+        });
         return out;
     }
     template <class E>
-    E enumeration(const char* name, std::optional<E> (*parse)(std::string_view)) const {
-        const auto v = parse(str(name));
-        if (!v) throw decode_error{path + name + " has an unknown value"};
+    E enumeration(const char* field, std::optional<E> (*parse)(std::string_view)) const {
+        const auto v = parse(str(field));
+        if (!v) throw decode_error{path() + field + " has an unknown value"};
         return *v;
     }
 };
 
-sla_policy read_policy(const reader& r) {
+template <class V>
+sla_policy read_policy(const reader<V>& r) {
     sla_policy p;
     p.id = r.str("id");
     p.version = r.integer("version");
@@ -266,7 +345,7 @@ sla_policy read_policy(const reader& r) {
     p.match.segments = m.strings("segments");
     for (const auto& s : m.strings("severities")) {
         const auto sev = parse_severity(s);
-        if (!sev) throw decode_error{m.path + "severities has an unknown value"};
+        if (!sev) throw decode_error{m.path() + "severities has an unknown value"};
         p.match.severities.push_back(*sev);
     }
     p.match.channels = m.strings("channels");
@@ -277,26 +356,29 @@ sla_policy read_policy(const reader& r) {
     p.reopen_within = r.dur("reopen_within");
     p.warn_at = r.num("warn_at");
     p.max_level = r.integer("max_level");
-    const auto& rules = r.at("escalation");
-    if (!rules.is_array()) throw decode_error{r.path + "escalation must be an array"};
-    for (const auto& rj : rules) {
-        const reader rr{rj, r.path + "escalation[]."};
+    const auto rules = r.at("escalation");
+    if (!rules.is_array()) throw decode_error{r.path() + "escalation must be an array"};
+    rules.each([&](const V& rj) {
+        const reader<V> rr{rj, &r, "escalation[]"};
         escalation_rule rule;
         rule.on = rr.enumeration("on", &parse_escalation_trigger);
         if (rr.has("target")) rule.target = rr.enumeration("target", &parse_sla_target);
         rule.to_level = rr.integer("to_level");
         if (rr.has("min_customer_value")) rule.min_customer_value = rr.num("min_customer_value");
         p.escalation.push_back(rule);
-    }
+    });
     return p;
 }
 
-std::optional<int> opt_int(const reader& r, const char* name) {
+template <class V>
+std::optional<int> opt_int(const reader<V>& r, const char* name) {
     if (!r.has(name)) return std::nullopt;
     return r.integer(name);
 }
 
-any_event read_event(std::string_view type, const reader& r, const idempotency_key& k, instant at) {
+template <class V>
+any_event read_event(std::string_view type, const reader<V>& r, const idempotency_key& k,
+                     instant at) {
     if (type == "ComplimentReceived") {
         compliment_received e{k,
                               compliment_id{r.str("compliment_id")},
@@ -377,7 +459,7 @@ any_event read_event(std::string_view type, const reader& r, const idempotency_k
 
 std::expected<sla_policy, std::string> decode_policy(const json& j) {
     try {
-        return read_policy(reader{j, "policy."});
+        return read_policy(reader<nlohmann_value>{{&j}, nullptr, "policy."});
     } catch (const decode_error& e) {
         return std::unexpected(e.message);
     }
@@ -386,7 +468,29 @@ std::expected<sla_policy, std::string> decode_policy(const json& j) {
 std::expected<any_event, std::string> decode(std::string_view type, const json& data,
                                              const idempotency_key& key, instant at) {
     try {
-        return read_event(type, reader{data, ""}, key, at);
+        return read_event(type, reader<nlohmann_value>{{&data}, nullptr, ""}, key, at);
+    } catch (const decode_error& e) {
+        return std::unexpected(e.message);
+    }
+}
+
+struct text_decoder::impl {
+    simdjson::dom::parser parser;
+};
+
+text_decoder::text_decoder() : impl_(std::make_unique<impl>()) {}
+text_decoder::~text_decoder() = default;
+
+std::expected<any_event, std::string> text_decoder::decode(std::string_view type,
+                                                           std::string_view data,
+                                                           const idempotency_key& key, instant at) {
+    simdjson::dom::element root;
+    if (const auto err = impl_->parser.parse(data.data(), data.size()).get(root);
+        err != simdjson::SUCCESS)
+        return std::unexpected(std::string("data is not valid JSON: ") +
+                               simdjson::error_message(err));
+    try {
+        return read_event(type, reader<simdjson_value>{{root}, nullptr, ""}, key, at);
     } catch (const decode_error& e) {
         return std::unexpected(e.message);
     }

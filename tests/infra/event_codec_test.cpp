@@ -35,6 +35,7 @@ TEST_CASE("every domain event survives encode -> decode unchanged", "[infra][cod
         complaint_escalated{key("m"), cid("c3"), 0, 1, "manual: x", at("2026-11-20T10:00:00Z")});
 
     std::set<std::string> types;
+    codec::text_decoder text;
     for (const auto& e : log) {
         const codec::any_event any{e};
         const auto data = codec::encode(any);
@@ -43,6 +44,10 @@ TEST_CASE("every domain event survives encode -> decode unchanged", "[infra][cod
         INFO(data.dump());
         REQUIRE(back.has_value());
         CHECK(std::get<complaint_event>(*back) == e);
+        const auto from_text =
+            text.decode(codec::type_name(any), data.dump(), event_key(e), event_time(e));
+        REQUIRE(from_text.has_value());
+        CHECK(std::get<complaint_event>(*from_text) == e);
         types.insert(std::string(event_type_name(e)));
     }
     CHECK(types.size() == std::variant_size_v<complaint_event>);
@@ -56,6 +61,73 @@ TEST_CASE("every domain event survives encode -> decode unchanged", "[infra][cod
                                        "fix retries", "ops",           at("2026-11-20T10:00:00Z")};
     CHECK(std::get<prevention_action_recorded>(
               *codec::decode("PreventionActionRecorded", codec::encode(p), p.key, p.at)) == p);
+    CHECK(std::get<compliment_received>(
+              *text.decode("ComplimentReceived", codec::encode(k).dump(), k.key, k.at)) == k);
+    CHECK(std::get<prevention_action_recorded>(
+              *text.decode("PreventionActionRecorded", codec::encode(p).dump(), p.key, p.at)) == p);
+}
+
+namespace {
+
+// Every variant of `data` with one field removed or given a value of another JSON type, at any
+// depth (the escalation rules' fields included).
+std::vector<nlohmann::json> damaged(const nlohmann::json& data) {
+    std::vector<nlohmann::json> out;
+    const std::vector<nlohmann::json> wrong{
+        nullptr, 7, 1.5, "x", true, nlohmann::json::array({"x"}), nlohmann::json::object()};
+    const auto leaves = data.flatten();
+    for (const auto& pointer : leaves.items()) {
+        const nlohmann::json::json_pointer leaf(pointer.key());
+        for (auto path = leaf; !path.empty(); path = path.parent_pointer()) {
+            auto removed = data;
+            removed[path.parent_pointer()].is_object()
+                ? static_cast<void>(removed[path.parent_pointer()].erase(path.back()))
+                : static_cast<void>(removed[path.parent_pointer()].erase(
+                      static_cast<std::size_t>(std::stoul(path.back()))));
+            out.push_back(removed);
+            for (const auto& w : wrong) {
+                auto changed = data;
+                changed[path] = w;
+                out.push_back(changed);
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the text decoder answers as decode() does, also for damaged data", "[infra][codec]") {
+    auto events = history_of({
+        filing("c1", "cust-1", "vip", severity::high, at("2026-11-20T10:00:00Z"), 9000),
+        tick{at("2026-11-20T10:20:00Z")},
+        acknowledge_complaint{key("ack"), cid("c1"), emp("ana"), at("2026-11-20T10:21:00Z")},
+        resolve_complaint{key("res"), cid("c1"), emp("bo"), at("2026-11-20T12:00:00Z")},
+        reopen_complaint{key("re"), cid("c1"), "still charged", at("2026-11-21T12:00:00Z")},
+        record_survey{key("sv"), cid("c1"), 9, at("2026-11-22T13:00:00Z")},
+    });
+    codec::text_decoder text;
+    std::size_t compared = 0;
+    for (const auto& e : events) {
+        const codec::any_event any{e};
+        const auto type = codec::type_name(any);
+        for (const auto& data : damaged(codec::encode(any))) {
+            INFO(type << " " << data.dump());
+            const auto expected = codec::decode(type, data, event_key(e), event_time(e));
+            const auto actual = text.decode(type, data.dump(), event_key(e), event_time(e));
+            REQUIRE(actual.has_value() == expected.has_value());
+            if (expected)
+                CHECK(*actual == *expected);
+            else
+                CHECK(actual.error() == expected.error());
+            ++compared;
+        }
+    }
+    CHECK(compared > 500);
+    const auto garbled = text.decode("ComplaintAcknowledged", "{\"complaint_id\": ", key("k"),
+                                     at("2026-11-20T10:00:00Z"));
+    REQUIRE_FALSE(garbled.has_value());
+    CHECK_THAT(garbled.error(), Catch::StartsWith("data is not valid JSON"));
 }
 
 TEST_CASE("decoding names what is missing", "[infra][codec]") {
