@@ -94,8 +94,7 @@ std::expected<std::size_t, std::string> command_service::rebuild() {
 }
 
 std::expected<void, std::string> command_service::load(const event_record& r) {
-    const auto decoded = codec::decode(r.type, nlohmann::json::parse(r.data, nullptr, false),
-                                       idempotency_key{r.idempotency_key}, r.time);
+    const auto decoded = loader_.decode(r.type, r.data, idempotency_key{r.idempotency_key}, r.time);
     if (!decoded)
         return std::unexpected("event at position " + std::to_string(r.position) +
                                " cannot be decoded: " + decoded.error());

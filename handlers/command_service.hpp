@@ -126,6 +126,7 @@ class command_service {
     mutable state_cache<prevention_state> preventions_;
     // Complaints folded by load(), until finish_loading().
     std::unordered_map<std::string, state_cache<complaint_state>::entry> loading_;
+    codec::text_decoder loader_;  // load()'s (one thread loads)
 
     // Lock order: a stripe -> customers_mutex_ / counts_mutex_ (each alone).
     mutable std::mutex customers_mutex_;
