@@ -4,11 +4,13 @@
 
 namespace bb::sqlite {
 
-db_ptr open(const std::string& path, bool synchronous_full) {
+db_ptr open(const std::string& path, bool synchronous_full, threading t) {
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(
-        path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-        nullptr);
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            (t == threading::sqlite ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX),
+                        nullptr);
     db_ptr db{raw};
     if (rc != SQLITE_OK)
         throw std::runtime_error("cannot open " + path + ": " + sqlite3_errstr(rc));

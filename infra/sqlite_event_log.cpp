@@ -78,7 +78,8 @@ class sqlite_subscription final : public subscription {
 sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
     write_db_ = sqlite::open(opts_.path, opts_.synchronous_full);
     sqlite::exec(write_db_.get(), schema);
-    read_db_ = sqlite::open(opts_.path, opts_.synchronous_full);
+    // Every use of the read connection holds read_mutex_.
+    read_db_ = sqlite::open(opts_.path, opts_.synchronous_full, sqlite::threading::caller);
     insert_event_ = sqlite::prepare(write_db_.get(),
                                     "INSERT INTO events (position, stream, version, partition_key, "
                                     "type, data, time, recorded_at, idempotency_key, causation_id, "

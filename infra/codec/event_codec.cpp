@@ -476,6 +476,9 @@ std::expected<any_event, std::string> decode(std::string_view type, const json& 
 
 struct text_decoder::impl {
     simdjson::dom::parser parser;
+    // The data copied with the padding simdjson reads past the end; kept between calls, where
+    // letting simdjson pad allocated a buffer per event.
+    std::vector<char> padded;
 };
 
 text_decoder::text_decoder() : impl_(std::make_unique<impl>()) {}
@@ -484,8 +487,12 @@ text_decoder::~text_decoder() = default;
 std::expected<any_event, std::string> text_decoder::decode(std::string_view type,
                                                            std::string_view data,
                                                            const idempotency_key& key, instant at) {
+    auto& buffer = impl_->padded;
+    if (buffer.size() < data.size() + simdjson::SIMDJSON_PADDING)
+        buffer.resize(data.size() + simdjson::SIMDJSON_PADDING);
+    std::copy(data.begin(), data.end(), buffer.begin());
     simdjson::dom::element root;
-    if (const auto err = impl_->parser.parse(data.data(), data.size()).get(root);
+    if (const auto err = impl_->parser.parse(buffer.data(), data.size(), false).get(root);
         err != simdjson::SUCCESS)
         return std::unexpected(std::string("data is not valid JSON: ") +
                                simdjson::error_message(err));
