@@ -66,7 +66,7 @@ void page_decoder::decode() {
             changed_.wait(lock, [&] { return stopping_ || !to_decode_.empty(); });
             if (stopping_) return;
             raw = std::move(to_decode_.front());
-            to_decode_.erase(to_decode_.begin());
+            to_decode_.pop_front();
         }
         decoded_page out{{}, std::move(raw.error), std::nullopt, raw.end};
         out.events.reserve(raw.records.size());

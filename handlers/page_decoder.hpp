@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -59,9 +60,9 @@ class page_decoder {
     std::mutex mutex_;
     std::condition_variable changed_;
     bool stopping_ = false;
-    std::uint64_t read_count_ = 0;     // pages the reader has produced
-    std::uint64_t taken_ = 0;          // pages next() has returned
-    std::vector<raw_page> to_decode_;  // FIFO (small)
+    std::uint64_t read_count_ = 0;  // pages the reader has produced
+    std::uint64_t taken_ = 0;       // pages next() has returned
+    std::deque<raw_page> to_decode_;
     std::map<std::uint64_t, decoded_page> decoded_;
     bool finished_ = false;              // next() returned the page with `end`
     std::vector<std::jthread> threads_;  // last: started once everything above exists
