@@ -2,9 +2,9 @@
 
 namespace bb {
 
-std::expected<codec::any_event, std::error_code> decode_record(const event_record& r,
-                                                               codec::text_decoder& decoder) {
-    auto decoded = decoder.decode(r.type, r.data, idempotency_key{r.idempotency_key}, r.time);
+std::expected<codec::any_event, std::error_code> decode_record(const event_record& r) {
+    auto decoded = codec::decode(r.type, nlohmann::json::parse(r.data, nullptr, false),
+                                 idempotency_key{r.idempotency_key}, r.time);
     if (!decoded) return std::unexpected(make_error_code(log_errc::corrupt_record));
     return std::move(*decoded);
 }

@@ -37,17 +37,17 @@ struct event_of<prevention_state> {
     using type = prevention_action_recorded;
 };
 
-// A stored event as the domain's event; one the codec cannot read is a corrupt record.
-std::expected<codec::any_event, std::error_code> decode_record(const event_record& r,
-                                                               codec::text_decoder& decoder);
+// A stored event as the domain's event; one the codec cannot read is a corrupt record. A stream
+// has a handful of events: folding one parses them with nlohmann rather than setting up a
+// simdjson parser (codec::text_decoder) per fold; bulk folds use the text decoder.
+std::expected<codec::any_event, std::error_code> decode_record(const event_record& r);
 
 // Folds stored events onto `into`, in order.
 template <class State>
 std::expected<void, std::error_code> fold_records(folded_state<State>& into,
                                                   const std::vector<event_record>& records) {
-    codec::text_decoder decoder;
     for (const auto& r : records) {
-        const auto decoded = decode_record(r, decoder);
+        const auto decoded = decode_record(r);
         if (!decoded) return std::unexpected(decoded.error());
         if (const auto* e = std::get_if<typename event_of<State>::type>(&*decoded))
             into.state = evolve(std::move(into.state), *e);
