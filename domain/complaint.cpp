@@ -251,13 +251,13 @@ void apply(complaint_state& s, const bounce_back_missed&) {
 }  // namespace
 
 complaint_state evolve(complaint_state s, const complaint_event& e) {
-    std::visit(
-        [&s](const auto& ev) {
-            remember(s, ev.key);
-            apply(s, ev);
-        },
-        e);
+    std::visit([&s](const auto& ev) { remember(s, ev.key); }, e);
+    evolve_facts(s, e);
     return s;
+}
+
+void evolve_facts(complaint_state& s, const complaint_event& e) {
+    std::visit([&s](const auto& ev) { apply(s, ev); }, e);
 }
 
 // ---------------------------------------------------------------------------------------------

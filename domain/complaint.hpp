@@ -346,6 +346,9 @@ std::optional<instant> next_deadline(const complaint_state& s);
 result<std::vector<complaint_event>> decide(const policy_book& book, const complaint_state& s,
                                             const complaint_command& c);
 complaint_state evolve(complaint_state s, const complaint_event& e);
+// evolve in place and without remembering the event's idempotency key (`seen`): for read models,
+// which never decide, and fold every event of the log (docs/benchmarks.md, Replay).
+void evolve_facts(complaint_state& s, const complaint_event& e);
 
 std::ostream& operator<<(std::ostream& os, const complaint_event& e);
 std::ostream& operator<<(std::ostream& os, const complaint_command& c);

@@ -8,10 +8,9 @@ void on_complaint(read_model& m, const complaint_event& e) {
     const auto& id = std::visit([](const auto& ev) -> const complaint_id& { return ev.id; }, e);
     auto& row = m.complaints[id.value()];
     const auto before = row.state.status;
-    row.state = evolve(std::move(row.state), e);
     // Idempotency keys are the command side's business: the read model never decides, and a set
     // node per command that took effect was ~100 bytes of every complaint's memory.
-    row.state.seen.clear();
+    evolve_facts(row.state, e);
     std::visit(
         overloaded{
             // One policy object per distinct policy, not a copy per complaint.
