@@ -28,10 +28,10 @@ int main(int argc, char** argv) {
         auto t0 = std::chrono::steady_clock::now();
         std::size_t decoded = 0;
         for (std::int64_t next = 1;;) {
-            const auto page = log.read_all(next, 8192);
+            const auto page = log.read_fold_page(next, 4096);  // as replay reads
             if (!page || page->empty()) break;
-            for (const auto& e : *page)
-                if (bb::to_projected(e, decoder)) ++decoded;
+            for (std::size_t i = 0; i < page->size(); ++i)
+                if (bb::to_projected((*page)[i], decoder)) ++decoded;
             next = page->back().position + 1;
         }
         const double decode_s =

@@ -36,7 +36,7 @@ void page_decoder::read(event_log& log, std::int64_t from) {
             if (stopping_) return;
         }
         raw_page page;
-        auto records = log.read_all(next, page_size_);
+        auto records = log.read_fold_page(next, page_size_);
         if (!records) {
             page.error = records.error().message();
             page.end = true;
@@ -70,7 +70,8 @@ void page_decoder::decode() {
         }
         decoded_page out{{}, std::move(raw.error), std::nullopt, raw.end};
         out.events.reserve(raw.records.size());
-        for (const auto& r : raw.records) {
+        for (std::size_t i = 0; i < raw.records.size(); ++i) {
+            const auto r = raw.records[i];
             auto pe = to_projected(r, decoder);
             if (!pe) {
                 out.error = pe.error();

@@ -48,7 +48,7 @@ class page_decoder {
   private:
     struct raw_page {
         std::uint64_t number = 0;
-        std::vector<event_record> records;
+        fold_page records;
         std::optional<std::string> error;
         bool end = false;
     };

@@ -11,15 +11,22 @@
 
 namespace bb {
 
-std::expected<projection::projected_event, std::string> to_projected(const event_record& r,
+std::expected<projection::projected_event, std::string> to_projected(const fold_record& r,
                                                                      codec::text_decoder& decoder) {
-    auto e = decoder.decode(r.type, r.data, idempotency_key{r.idempotency_key}, r.time);
+    auto e =
+        decoder.decode(r.type, r.data, idempotency_key{std::string(r.idempotency_key)}, r.time);
     if (!e) return std::unexpected("position " + std::to_string(r.position) + ": " + e.error());
     return std::visit(
         [&](auto&& ev) {
             return projection::projected_event{r.position, r.recorded_at, std::move(ev)};
         },
         std::move(*e));
+}
+
+std::expected<projection::projected_event, std::string> to_projected(const event_record& r,
+                                                                     codec::text_decoder& decoder) {
+    return to_projected(
+        fold_record{r.position, r.type, r.data, r.idempotency_key, r.time, r.recorded_at}, decoder);
 }
 
 void read_side::apply(const event_record& r) {

@@ -17,6 +17,8 @@
 namespace bb {
 
 // A stored event as the projections take it. `decoder` holds parse buffers: one per thread.
+std::expected<projection::projected_event, std::string> to_projected(const fold_record& r,
+                                                                     codec::text_decoder& decoder);
 std::expected<projection::projected_event, std::string> to_projected(const event_record& r,
                                                                      codec::text_decoder& decoder);
 

@@ -18,6 +18,34 @@ std::string request_digest(const append_request& r) {
     return sha256_hex(bytes);
 }
 
+void fold_page::add(std::int64_t position, std::string_view type, std::string_view data,
+                    std::string_view idempotency_key, instant time, instant recorded_at) {
+    const auto start = text_.size();
+    text_.append(type).append(data).append(idempotency_key);
+    entries_.push_back({position, time, recorded_at, start, start + type.size(),
+                        start + type.size() + data.size(), text_.size()});
+}
+
+fold_record fold_page::operator[](std::size_t i) const {
+    const auto& e = entries_[i];
+    const std::string_view text = text_;
+    return {e.position,
+            text.substr(e.type, e.data - e.type),
+            text.substr(e.data, e.key - e.data),
+            text.substr(e.key, e.end - e.key),
+            e.time,
+            e.recorded_at};
+}
+
+std::expected<fold_page, std::error_code> event_log::read_fold_page(std::int64_t from_position,
+                                                                    std::size_t max) {
+    auto records = read_all(from_position, max);
+    if (!records) return std::unexpected(records.error());
+    fold_page page;
+    for (const auto& r : *records) page.add(r);
+    return page;
+}
+
 namespace {
 class log_category_impl final : public std::error_category {
   public:

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -28,6 +29,44 @@ struct event_record {
     std::string prev_hash;
     std::string hash;
     bool operator==(const event_record&) const = default;
+};
+
+// What the projections fold of a stored event: no stream coordinates, hashes or causation ids.
+// Its text lives in the fold_page it came from.
+struct fold_record {
+    std::int64_t position = 0;
+    std::string_view type;
+    std::string_view data;
+    std::string_view idempotency_key;
+    instant time{};
+    instant recorded_at{};
+};
+
+// A page of fold_records for bulk folds (start-up, replay): the text of every record in one
+// buffer, so a page costs a handful of allocations instead of ~9 strings per event
+// (docs/benchmarks.md, Replay).
+class fold_page {
+  public:
+    void add(std::int64_t position, std::string_view type, std::string_view data,
+             std::string_view idempotency_key, instant time, instant recorded_at);
+    void add(const event_record& r) {
+        add(r.position, r.type, r.data, r.idempotency_key, r.time, r.recorded_at);
+    }
+    std::size_t size() const { return entries_.size(); }
+    bool empty() const { return entries_.empty(); }
+    fold_record operator[](std::size_t i) const;
+    fold_record back() const { return (*this)[size() - 1]; }
+
+  private:
+    // Offsets into text_: type [type, data), data [data, key), key [key, end).
+    struct entry {
+        std::int64_t position;
+        instant time;
+        instant recorded_at;
+        std::size_t type, data, key, end;
+    };
+    std::vector<entry> entries_;
+    std::string text_;
 };
 
 struct proposed_event {
@@ -87,6 +126,10 @@ class event_log {
     // Events with position >= from, at most max of them, in order.
     virtual std::expected<std::vector<event_record>, std::error_code> read_all(
         std::int64_t from_position, std::size_t max) = 0;
+    // The same events as read_all, with only what projections fold (see fold_page). Logs that
+    // can skip the other fields override it.
+    virtual std::expected<fold_page, std::error_code> read_fold_page(std::int64_t from_position,
+                                                                     std::size_t max);
     virtual std::int64_t head() = 0;  // the last position, 0 when empty
     // Catches up from `from_position` and then follows new events, in order, on a thread of
     // its own, until the returned handle is destroyed.

@@ -50,10 +50,12 @@ class statement {
     }
     int step() { return sqlite3_step(s_); }
     std::int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
-    std::string text(int col) const {
+    std::string text(int col) const { return std::string(view(col)); }
+    // Valid until the next step() or the statement's reset.
+    std::string_view view(int col) const {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
-                 : std::string{};
+        return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+                 : std::string_view{};
     }
     bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 

@@ -101,6 +101,9 @@ sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
                                 (std::string("SELECT ") + columns +
                                  " FROM events WHERE position >= ? ORDER BY position LIMIT ?")
                                     .c_str());
+    read_fold_ = sqlite::prepare(read_db_.get(),
+                                 "SELECT position, type, data, idempotency_key, time, recorded_at "
+                                 "FROM events WHERE position >= ? ORDER BY position LIMIT ?");
     {
         auto tail = sqlite::prepare(
             write_db_.get(), "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1");
@@ -294,6 +297,24 @@ std::expected<std::vector<event_record>, std::error_code> sqlite_event_log::read
     sqlite3_bind_int64(read_all_.get(), 1, from_position);
     sqlite3_bind_int64(read_all_.get(), 2, static_cast<std::int64_t>(max));
     return query(read_all_.get());
+}
+
+// Only the columns projections fold, copied straight from SQLite's row into the page's buffer.
+std::expected<fold_page, std::error_code> sqlite_event_log::read_fold_page(
+    std::int64_t from_position, std::size_t max) {
+    std::lock_guard lock(read_mutex_);
+    sqlite::statement st{read_fold_.get()};
+    st.bind(1, from_position).bind(2, static_cast<std::int64_t>(max));
+    fold_page page;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+        const auto time = iso8601::parse_instant(st.view(4));
+        const auto recorded = iso8601::parse_instant(st.view(5));
+        if (!time || !recorded) return std::unexpected(make_error_code(log_errc::corrupt_record));
+        page.add(st.int64(0), st.view(1), st.view(2), st.view(3), *time, *recorded);
+    }
+    if (rc != SQLITE_DONE) return std::unexpected(make_error_code(log_errc::storage_failure));
+    return page;
 }
 
 void sqlite_event_log::wait_for(std::int64_t position, std::chrono::milliseconds timeout) {

@@ -31,6 +31,8 @@ class sqlite_event_log final : public event_log {
         const std::string& stream, std::int64_t from_version) override;
     std::expected<std::vector<event_record>, std::error_code> read_all(std::int64_t from_position,
                                                                        std::size_t max) override;
+    std::expected<fold_page, std::error_code> read_fold_page(std::int64_t from_position,
+                                                             std::size_t max) override;
     std::int64_t head() override { return head_.load(); }
     std::unique_ptr<subscription> subscribe(
         std::int64_t from_position, std::function<void(const event_record&)> handler) override;
@@ -52,7 +54,7 @@ class sqlite_event_log final : public event_log {
     sqlite::db_ptr write_db_;
     sqlite::db_ptr read_db_;
     sqlite::stmt_ptr insert_event_, select_request_, insert_request_, stream_version_;
-    sqlite::stmt_ptr read_stream_, read_all_;
+    sqlite::stmt_ptr read_stream_, read_all_, read_fold_;
     std::mutex read_mutex_;
 
     std::mutex queue_mutex_;

@@ -149,6 +149,33 @@ void event_log_conformance(const log_factory& open) {
         CHECK(log->read_all(11, 10)->empty());
     }
 
+    SECTION("a fold page holds read_all's events with the fields projections fold") {
+        auto log = open(true);
+        for (int i = 0; i < 10; ++i) {
+            auto e = ev(i % 2 ? "ComplaintAcknowledged" : "T", R"({"n":)" + std::to_string(i) + "}",
+                        "key-" + std::to_string(i));
+            e.time += std::chrono::minutes{i};
+            REQUIRE(log->append(req("s", i, {e})).has_value());
+        }
+        const auto all = log->read_all(3, 5);
+        const auto page = log->read_fold_page(3, 5);
+        REQUIRE(all.has_value());
+        REQUIRE(page.has_value());
+        REQUIRE(page->size() == all->size());
+        for (std::size_t i = 0; i < all->size(); ++i) {
+            const auto& want = (*all)[i];
+            const auto got = (*page)[i];
+            CHECK(got.position == want.position);
+            CHECK(got.type == want.type);
+            CHECK(got.data == want.data);
+            CHECK(got.idempotency_key == want.idempotency_key);
+            CHECK(got.time == want.time);
+            CHECK(got.recorded_at == want.recorded_at);
+        }
+        CHECK(page->back().position == 7);
+        CHECK(log->read_fold_page(11, 10)->empty());
+    }
+
     SECTION("a subscription catches up, then follows new events in order") {
         auto log = open(true);
         for (int i = 0; i < 3; ++i) REQUIRE(log->append(req("s", i, {ev("T", "{}")})).has_value());
