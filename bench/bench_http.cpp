@@ -5,7 +5,9 @@
 //   bench_http --port P --path /healthz [--connections 8] [--seconds 10] [--rate 0]
 //   bench_http --port P --webhook helpdesk --secret whsec_... --input events.jsonl ...
 //   bench_http --port P --path /v1/complaints/{id} --ids ids.txt --token T ...
-// Prints one JSON object: requests, errors, seconds, rps, p50_us, p99_us, p999_us, max_us.
+//   bench_http ... --header 'Accept-Encoding: gzip'    (any extra request header)
+// Prints one JSON object: requests, errors, seconds, rps, p50_us, p99_us, p999_us, max_us, the mean
+// response body size and how many responses came gzip-coded.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -36,6 +38,7 @@ struct options {
     unsigned short port = 8080;
     std::string path = "/healthz";
     std::string webhook, secret, input, ids, token;
+    std::vector<std::pair<std::string, std::string>> headers;
     int connections = 8;
     double seconds = 10;
     double rate = 0;  // requests per second in all; 0 = closed loop
@@ -65,6 +68,11 @@ options parse(int argc, char** argv) {
             o.seconds = std::stod(v);
         else if (k == "--rate")
             o.rate = std::stod(v);
+        else if (k == "--header" && v.find(':') != std::string::npos) {
+            auto value = v.substr(v.find(':') + 1);
+            value.erase(0, value.find_first_not_of(' '));
+            o.headers.emplace_back(v.substr(0, v.find(':')), value);
+        }
     }
     return o;
 }
@@ -85,6 +93,7 @@ int main(int argc, char** argv) {
     const auto ids = o.ids.empty() ? std::vector<std::string>{} : lines(o.ids);
     std::atomic<std::size_t> next_body{0};
     std::atomic<std::uint64_t> errors{0};
+    std::atomic<std::uint64_t> body_bytes{0}, gzipped{0};
     std::mutex merge;
     std::vector<std::int64_t> all;
     std::map<unsigned, std::uint64_t> statuses;
@@ -116,6 +125,7 @@ int main(int argc, char** argv) {
                 req.version(11);
                 req.set(http::field::host, "127.0.0.1");
                 if (!o.token.empty()) req.set(http::field::authorization, "Bearer " + o.token);
+                for (const auto& [name, value] : o.headers) req.set(name, value);
                 if (!o.webhook.empty()) {
                     const auto i = next_body++;
                     if (i >= bodies.size()) break;  // the input is used once: every event is new
@@ -155,6 +165,8 @@ int main(int argc, char** argv) {
                     std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - due)
                         .count());
                 ++st[res.result_int()];
+                body_bytes += res.body().size();
+                if (res[http::field::content_encoding] == "gzip") ++gzipped;
             }
             std::lock_guard lock(merge);
             all.insert(all.end(), lat.begin(), lat.end());
@@ -180,7 +192,10 @@ int main(int argc, char** argv) {
                                 {"p50_us", pct(0.50)},
                                 {"p99_us", pct(0.99)},
                                 {"p999_us", pct(0.999)},
-                                {"max_us", all.empty() ? 0 : all.back()}}
+                                {"max_us", all.empty() ? 0 : all.back()},
+                                {"mean_body_bytes",
+                                 all.empty() ? 0 : body_bytes.load() / all.size()},
+                                {"gzip_responses", gzipped.load()}}
                      .dump()
               << '\n';
     return 0;

@@ -1,9 +1,12 @@
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +15,7 @@
 #include "handlers/read_side.hpp"
 #include "infra/config.hpp"
 #include "infra/event_log.hpp"
+#include "infra/gzip.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/http_server.hpp"
 #include "infra/metrics.hpp"
@@ -75,7 +79,7 @@ class http_api {
                                       const http::request_context& ctx);
     http::response redeliver(const std::string& id, const http::request_context& ctx);
     http::response history(const std::string& id, const http::request_context& ctx);
-    http::response sla_summary(const std::map<std::string, std::string>& q,
+    http::response sla_summary(const std::map<std::string, std::string>& q, bool gzip_accepted,
                                const http::request_context& ctx);
     http::response sla_at_risk(const std::map<std::string, std::string>& q,
                                const http::request_context& ctx);
@@ -91,9 +95,26 @@ class http_api {
     static std::string summary_key(const std::map<std::string, std::string>& query);
     bool summary_cached(const std::string& key) const;
 
+    // A summary's text without its closing brace (as_of and position are added per response),
+    // and the same deflated for clients that accept gzip.
+    struct cached_summary {
+        std::uint64_t generation = 0;
+        std::int64_t position = 0;  // of the read model it was computed from
+        std::string text;
+        gzip::prefixed_body gzipped;
+    };
+    // The cached summary for `key`, computed if the read model moved on since `arrival` (its
+    // generation when the request came): one computation per key at a time, and requests that
+    // arrive meanwhile wait for it instead of each walking the model (a stampede after every
+    // event made the summary's tail seconds long at 20,000 req/s).
+    std::shared_ptr<const cached_summary> summary_for(const std::string& key, std::uint64_t arrival,
+                                                      const projection::report_filter& filter,
+                                                      projection::period per);
     mutable struct {
         std::mutex mutex;
-        std::map<std::string, std::pair<std::uint64_t, std::string>> entries;
+        std::condition_variable computed;
+        std::map<std::string, std::shared_ptr<const cached_summary>> entries;
+        std::set<std::string> computing;
     } summary_cache_;
 };
 

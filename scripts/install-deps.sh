@@ -5,7 +5,7 @@ packages=(
   cmake ninja-build g++ make pkg-config clang-format
   libboost-dev libboost-system-dev nlohmann-json3-dev libsimdjson-dev
   catch2 librapidcheck-dev libhowardhinnant-date-dev tzdata
-  libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev librdkafka-dev libgoogle-perftools-dev
+  libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev zlib1g-dev librdkafka-dev libgoogle-perftools-dev
   curl python3 openssl
 )
 # Node.js and npm build the dashboard's bundle; use the machine's own when it has one.

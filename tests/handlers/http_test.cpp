@@ -24,6 +24,7 @@
 #include "infra/webhook_receipts.hpp"
 #include "tests/domain/fixtures.hpp"
 #include "tests/infra/faulty_vfs.hpp"
+#include "tests/infra/gunzip.hpp"
 #include "tests/infra/temp_dir.hpp"
 
 using namespace bb;
@@ -56,6 +57,8 @@ struct reply {
     std::string body;
     std::string content_type;
     std::string www_authenticate;
+    std::string content_encoding;
+    std::string vary;
     json js() const { return json::parse(body, nullptr, false); }
 };
 
@@ -124,8 +127,12 @@ struct service {
         beast::flat_buffer buf;
         bh::response<bh::string_body> res;
         bh::read(stream, buf, res);
-        return {res.result_int(), res.body(), std::string(res[bh::field::content_type]),
-                std::string(res[bh::field::www_authenticate])};
+        return {res.result_int(),
+                res.body(),
+                std::string(res[bh::field::content_type]),
+                std::string(res[bh::field::www_authenticate]),
+                std::string(res[bh::field::content_encoding]),
+                std::string(res[bh::field::vary])};
     }
 
     reply get(const std::string& target, const std::string& token = {}) {
@@ -496,6 +503,85 @@ SCENARIO("the SLA summary is cached only until the read model changes", "[http][
             const auto second = body();
             CHECK(second != first);
             CHECK(second["position"].get<std::int64_t>() > first["position"].get<std::int64_t>());
+        }
+    }
+}
+
+SCENARIO("concurrent requests for a summary the model moved past compute it once",
+         "[http][reports]") {
+    service svc;
+    for (int i = 0; i < 200; ++i)
+        REQUIRE(svc.webhook(filing_event("e-" + std::to_string(i), "c" + std::to_string(i)).dump(),
+                            "m" + std::to_string(i), wall())
+                    .status == 202);
+    REQUIRE(svc.reads.wait_for(svc.log.head(), std::chrono::seconds{5}));
+    const auto computations = [&] {
+        return svc.m.value("bounceback_sla_summary_computations_total", {});
+    };
+    const auto before = computations();
+    WHEN("16 clients ask at once") {
+        std::vector<reply> replies(16);
+        std::atomic<int> ready{0};
+        std::vector<std::thread> clients;
+        for (std::size_t i = 0; i < replies.size(); ++i)
+            clients.emplace_back([&, i] {
+                ++ready;
+                while (ready.load() < static_cast<int>(replies.size())) std::this_thread::yield();
+                replies[i] = svc.get("/v1/sla/summary", "tok-manager");
+            });
+        for (auto& c : clients) c.join();
+        THEN("all get the same summary, computed once, at the model's position") {
+            CHECK(computations() == before + 1);
+            for (const auto& r : replies) {
+                REQUIRE(r.status == 200);
+                CHECK(r.js()["complaints"] == 200);
+                CHECK(r.js()["position"] == svc.reads.position());
+            }
+        }
+    }
+}
+
+SCENARIO("the SLA summary is gzip-coded for clients that accept it", "[http][reports]") {
+    service svc;
+    for (int i = 0; i < 20; ++i)
+        REQUIRE(svc.webhook(filing_event("e-" + std::to_string(i), "c" + std::to_string(i)).dump(),
+                            "m" + std::to_string(i), wall())
+                    .status == 202);
+    REQUIRE(svc.reads.wait_for(svc.log.head(), std::chrono::seconds{5}));
+    const auto get = [&](const std::string& accept) {
+        std::map<std::string, std::string> h{{"Authorization", "Bearer tok-manager"}};
+        if (!accept.empty()) h["Accept-Encoding"] = accept;
+        return svc.send(bh::verb::get, "/v1/sla/summary?period=day", {}, h);
+    };
+    const auto without_as_of = [](const std::string& text) {
+        auto j = json::parse(text);
+        j.erase("as_of");
+        return j;
+    };
+    const auto plain = get("");
+    REQUIRE(plain.status == 200);
+    CHECK(plain.content_encoding.empty());
+    CHECK(plain.vary == "Accept-Encoding");
+    for (const std::string accept : {"gzip", "br, gzip;q=0.8", "*"}) {
+        WHEN("the client sends Accept-Encoding: " + accept) {
+            const auto zipped = get(accept);
+            THEN("the body is gzip, smaller, and decodes to the same summary") {
+                REQUIRE(zipped.status == 200);
+                CHECK(zipped.content_encoding == "gzip");
+                CHECK(zipped.vary == "Accept-Encoding");
+                CHECK(zipped.content_type == "application/json");
+                CHECK(zipped.body.size() * 2 < plain.body.size());
+                const auto text = test::gunzip(zipped.body);
+                REQUIRE(text);
+                CHECK(without_as_of(*text) == without_as_of(plain.body));
+            }
+        }
+    }
+    WHEN("the client refuses gzip") {
+        const auto r = get("gzip;q=0, identity");
+        THEN("the body is plain JSON") {
+            CHECK(r.content_encoding.empty());
+            CHECK(without_as_of(r.body) == without_as_of(plain.body));
         }
     }
 }
