@@ -35,11 +35,14 @@ def render(r, scale):
             f"{w['rps']:,.0f} req/s; p50/p99/p99.9 {w['p50_us']}/{w['p99_us']}/{w['p999_us']} µs",
             f"`/healthz` {n['rps']:,.0f} req/s", f"{ratio:.2f}", "≥ 20,000 req/s and ≥ 0.25×",
             w["rps"] >= 20000 and ratio >= 0.25)
-    for key, name in (("query_sla_summary", "`/v1/sla/summary`"), ("query_complaint", "`/v1/complaints/{id}`")):
+    for key, name in (("query_sla_summary", "`/v1/sla/summary` (`Accept-Encoding: gzip`)"),
+                      ("query_sla_summary_identity", "`/v1/sla/summary` (no `Accept-Encoding`)"),
+                      ("query_complaint", "`/v1/complaints/{id}`")):
         if key in r:
             q, n = r[key], r["query_noop"]
             row(f"query API {name} at {q['target_rate']:,.0f} req/s (open loop)",
-                f"{q['rps']:,.0f} req/s; p50/p99/p99.9 {q['p50_us']}/{q['p99_us']}/{q['p999_us']} µs",
+                f"{q['rps']:,.0f} req/s; p50/p99/p99.9 {q['p50_us']}/{q['p99_us']}/{q['p999_us']} µs; "
+                f"{q.get('mean_body_bytes', 0):,} B bodies",
                 f"`/healthz` p99 {n['p99_us']} µs", "—", "p99 < 5 ms", q["p99_us"] < 5000 and q["errors"] == 0)
     if "replay" in r:
         p = r["replay"]
