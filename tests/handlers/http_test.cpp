@@ -62,6 +62,8 @@ struct reply {
     json js() const { return json::parse(body, nullptr, false); }
 };
 
+json filing_event(const std::string& id, const std::string& complaint);
+
 // The embedded service on an ephemeral loopback port.
 struct service {
     test::temp_dir dir;
@@ -133,6 +135,15 @@ struct service {
                 std::string(res[bh::field::www_authenticate]),
                 std::string(res[bh::field::content_encoding]),
                 std::string(res[bh::field::vary])};
+    }
+
+    // Files complaints c0..c{n-1} by webhook and waits until the read model holds them.
+    void file_complaints(int n) {
+        for (int i = 0; i < n; ++i) {
+            const auto k = std::to_string(i);
+            REQUIRE(webhook(filing_event("e-" + k, "c" + k).dump(), "m" + k, wall()).status == 202);
+        }
+        REQUIRE(reads.wait_for(log.head(), std::chrono::seconds{5}));
     }
 
     reply get(const std::string& target, const std::string& token = {}) {
@@ -510,11 +521,7 @@ SCENARIO("the SLA summary is cached only until the read model changes", "[http][
 SCENARIO("concurrent requests for a summary the model moved past compute it once",
          "[http][reports]") {
     service svc;
-    for (int i = 0; i < 200; ++i)
-        REQUIRE(svc.webhook(filing_event("e-" + std::to_string(i), "c" + std::to_string(i)).dump(),
-                            "m" + std::to_string(i), wall())
-                    .status == 202);
-    REQUIRE(svc.reads.wait_for(svc.log.head(), std::chrono::seconds{5}));
+    svc.file_complaints(200);
     const auto computations = [&] {
         return svc.m.value("bounceback_sla_summary_computations_total", {});
     };
@@ -543,11 +550,7 @@ SCENARIO("concurrent requests for a summary the model moved past compute it once
 
 SCENARIO("the SLA summary is gzip-coded for clients that accept it", "[http][reports]") {
     service svc;
-    for (int i = 0; i < 20; ++i)
-        REQUIRE(svc.webhook(filing_event("e-" + std::to_string(i), "c" + std::to_string(i)).dump(),
-                            "m" + std::to_string(i), wall())
-                    .status == 202);
-    REQUIRE(svc.reads.wait_for(svc.log.head(), std::chrono::seconds{5}));
+    svc.file_complaints(20);
     const auto get = [&](const std::string& accept) {
         std::map<std::string, std::string> h{{"Authorization", "Bearer tok-manager"}};
         if (!accept.empty()) h["Accept-Encoding"] = accept;

@@ -5,6 +5,7 @@
 #include "handlers/read_side.hpp"
 #include "infra/sqlite_event_log.hpp"
 #include "tests/domain/fixtures.hpp"
+#include "tests/handlers/file_complaints.hpp"
 #include "tests/infra/temp_dir.hpp"
 
 using namespace bb;
@@ -47,16 +48,7 @@ SCENARIO("the log is read and decoded ahead on other threads and handed over in 
         metrics m;
         command_service commands(log, book, m);
         REQUIRE(commands.rebuild().has_value());
-        const auto start = test::at("2026-11-20T10:00:00Z");
-        for (int i = 0; i < 200; ++i) {
-            const auto when = start + std::chrono::minutes{i};
-            REQUIRE(commands
-                        .handle(complaint_command{test::filing(
-                                    "c" + std::to_string(i), "cust-" + std::to_string(i % 7),
-                                    i % 2 ? "vip" : "standard", severity::high, when)},
-                                command_meta{"t/" + std::to_string(i), "t", when})
-                        .has_value());
-        }
+        test::file_complaints(commands, 0, 199, 7);
         const auto head = log.head();
         REQUIRE(head >= 200);
 

@@ -9,6 +9,7 @@
 #include "infra/snapshot_file.hpp"
 #include "infra/sqlite_event_log.hpp"
 #include "tests/domain/fixtures.hpp"
+#include "tests/handlers/file_complaints.hpp"
 #include "tests/infra/temp_dir.hpp"
 #include "tests/projections/scenario.hpp"
 
@@ -51,23 +52,14 @@ SCENARIO("the read side restarts from its checkpoint and ends where a full rebui
     metrics m;
     command_service commands(log, book, m);
     REQUIRE(commands.rebuild().has_value());
-    auto file = [&](int i) {
-        const auto when = test::at("2026-11-20T10:00:00Z") + std::chrono::minutes{i};
-        REQUIRE(commands
-                    .handle(complaint_command{test::filing(
-                                "c" + std::to_string(i), "cust-" + std::to_string(i % 3),
-                                i % 2 ? "vip" : "standard", severity::high, when)},
-                            command_meta{"t/" + std::to_string(i), "t", when})
-                    .has_value());
-    };
-    for (int i = 0; i < 10; ++i) file(i);
+    test::file_complaints(commands, 0, 9, 3);
     {
         read_side first(log, snap);
         REQUIRE(first.start().has_value());
         CHECK_FALSE(first.loaded_snapshot());
         REQUIRE(first.save_snapshot());
     }
-    for (int i = 10; i < 15; ++i) file(i);
+    test::file_complaints(commands, 10, 14, 3);
 
     read_side restarted(log, snap);
     REQUIRE(restarted.start().has_value());
