@@ -1,53 +1,92 @@
 #include "handlers/complaint_view.hpp"
 
+#include <algorithm>
+
+#include "infra/codec/json_writer.hpp"
 #include "infra/iso8601.hpp"
 
 namespace bb {
 
 namespace {
-nlohmann::json clock_view(const sla_clock& c, bool running) {
-    return {{"due", iso8601::format_instant(c.due)},
-            {"warn_at", iso8601::format_instant(c.warn_at)},
-            {"warned", c.warned},
-            {"breached", c.breached},
-            {"running", running}};
+
+void clock_view(codec::json_writer& w, const sla_clock& c, bool running) {
+    w.begin_object()
+        .key("breached")
+        .value(c.breached)
+        .key("due")
+        .value(iso8601::format_instant(c.due))
+        .key("running")
+        .value(running)
+        .key("warn_at")
+        .value(iso8601::format_instant(c.warn_at))
+        .key("warned")
+        .value(c.warned)
+        .end_object();
 }
-nlohmann::json opt_time(const std::optional<instant>& t) {
-    return t ? nlohmann::json(iso8601::format_instant(*t)) : nlohmann::json(nullptr);
+
+void opt_time(codec::json_writer& w, const std::optional<instant>& t) {
+    if (t)
+        w.value(iso8601::format_instant(*t));
+    else
+        w.null();
 }
+
 }  // namespace
 
-nlohmann::json complaint_view(const complaint_state& s) {
+std::string complaint_view(const complaint_state& s) {
     const auto pending = pending_deadlines(s);
     auto running = [&](sla_target t) {
         return std::any_of(pending.begin(), pending.end(),
                            [t](const deadline& d) { return d.target == t; });
     };
-    nlohmann::json sla{{"acknowledge", clock_view(s.acknowledge, running(sla_target::acknowledge))},
-                       {"resolve", clock_view(s.resolve, running(sla_target::resolve))}};
-    if (s.resolved_at)
-        sla["bounce_back"] = clock_view(s.bounce_back, running(sla_target::bounce_back));
-    const auto next = next_deadline(s);
-    return {{"complaint_id", s.id.value()},
-            {"status", to_string(s.status)},
-            {"customer",
-             {{"id", s.customer.id.value()},
-              {"segment", s.customer.segment},
-              {"value", s.customer.value}}},
-            {"severity", to_string(s.sev)},
-            {"channel", s.channel},
-            {"category", s.category},
-            {"product", s.product},
-            {"team", s.team},
-            {"owner", s.owner ? nlohmann::json(s.owner->value()) : nlohmann::json(nullptr)},
-            {"policy", {{"id", s.policy->id}, {"version", s.policy->version}}},
-            {"filed_at", iso8601::format_instant(s.filed_at)},
-            {"acknowledged_at", opt_time(s.acknowledged_at)},
-            {"resolved_at", opt_time(s.resolved_at)},
-            {"escalation_level", s.escalation_level},
-            {"reopen_count", s.reopen_count},
-            {"sla", sla},
-            {"next_deadline", opt_time(next)}};
+    codec::json_writer w;
+    w.begin_object().key("acknowledged_at");
+    opt_time(w, s.acknowledged_at);
+    w.key("category").value(s.category).key("channel").value(s.channel);
+    w.key("complaint_id").value(s.id.value());
+    w.key("customer")
+        .begin_object()
+        .key("id")
+        .value(s.customer.id.value())
+        .key("segment")
+        .value(s.customer.segment)
+        .key("value")
+        .value(s.customer.value)
+        .end_object();
+    w.key("escalation_level").value(std::int64_t{s.escalation_level});
+    w.key("filed_at").value(iso8601::format_instant(s.filed_at));
+    w.key("next_deadline");
+    opt_time(w, next_deadline(s));
+    w.key("owner");
+    if (s.owner)
+        w.value(s.owner->value());
+    else
+        w.null();
+    w.key("policy")
+        .begin_object()
+        .key("id")
+        .value(s.policy->id)
+        .key("version")
+        .value(std::int64_t{s.policy->version})
+        .end_object();
+    w.key("product").value(s.product);
+    w.key("reopen_count").value(std::int64_t{s.reopen_count});
+    w.key("resolved_at");
+    opt_time(w, s.resolved_at);
+    w.key("severity").value(to_string(s.sev));
+    w.key("sla").begin_object().key("acknowledge");
+    clock_view(w, s.acknowledge, running(sla_target::acknowledge));
+    if (s.resolved_at) {
+        w.key("bounce_back");
+        clock_view(w, s.bounce_back, running(sla_target::bounce_back));
+    }
+    w.key("resolve");
+    clock_view(w, s.resolve, running(sla_target::resolve));
+    w.end_object();
+    w.key("status").value(to_string(s.status));
+    w.key("team").value(s.team);
+    w.end_object();
+    return w.take();
 }
 
 }  // namespace bb

@@ -581,7 +581,10 @@ http::response http_api::complaint(const std::string& id, const http::request_co
     if (!s)
         return problem(503, "storage-unavailable", "Service Unavailable", s.error().message(), ctx);
     if (!*s) return problem(404, "unknown-complaint", "Not Found", "no complaint " + id, ctx);
-    return json_response(bh::status::ok, complaint_view(**s));
+    http::response res{bh::status::ok, 11};
+    res.set(bh::field::content_type, "application/json");
+    res.body() = complaint_view(**s);
+    return res;
 }
 
 http::response http_api::history(const std::string& id, const http::request_context& ctx) {
