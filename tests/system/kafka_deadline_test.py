@@ -34,9 +34,15 @@ def main():
             # 202 once the broker has it; the ack names no customer and is routed by the filing.
             _, port = cluster.procs["d1"]
             harness.wait_ready(port, cluster.procs["d1"][0])
-            batch = [dict(filed, id="w-1", data=dict(filed["data"], complaint_id="web-1")),
+            # A standard customer filed just now: the VIP's 3 s target would already be overdue when
+            # the filing arrives (the breach above took at least that long), and the scheduler may then
+            # rightly decide the breach before it polls the acknowledgement behind it.
+            web_now = int(time.time())
+            batch = [dict(filed, id="w-1", time=kafka_harness.harness_iso(web_now - 2),
+                          data=dict(filed["data"], complaint_id="web-1",
+                                    customer={"id": "cust-w", "segment": "standard", "value": 100})),
                      {"specversion": "1.0", "id": "w-2", "source": "crm", "type": "complaint.acknowledged",
-                      "time": kafka_harness.harness_iso(now + 1),
+                      "time": kafka_harness.harness_iso(web_now - 1),
                       "data": {"complaint_id": "web-1", "employee": "emp-9"}}]
             status, body = harness.post_webhook(port, "wh-1", json.dumps(batch).encode())
             accepted = json.loads(body)
