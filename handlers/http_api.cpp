@@ -152,6 +152,8 @@ enum class route_id {
     employee,
     webhook_deliveries,
     redeliver,
+    webhook_subscriptions,
+    enable_subscription,
 };
 
 struct route_spec {
@@ -190,6 +192,10 @@ const std::vector<route_spec>& route_table() {
                 {webhook_deliveries, "/v1/webhook-deliveries", bh::verb::get,
                  std::vector<role>{role::manager, role::auditor}},
                 {redeliver, "/v1/webhook-deliveries/{id}/redeliver", bh::verb::post,
+                 std::vector<role>{}},  // admin only
+                {webhook_subscriptions, "/v1/webhook-subscriptions", bh::verb::get,
+                 std::vector<role>{role::manager, role::auditor}},
+                {enable_subscription, "/v1/webhook-subscriptions/{id}/enable", bh::verb::post,
                  std::vector<role>{}},  // admin only
             };
         std::vector<route_spec> out;
@@ -234,6 +240,8 @@ bool answers_at_once(route_id id) {
         case route_id::employee:
         case route_id::webhook_deliveries:
         case route_id::redeliver:
+        case route_id::webhook_subscriptions:
+        case route_id::enable_subscription:
             return false;
     }
     return false;
@@ -334,6 +342,10 @@ http::response http_api::dispatch(int which, const std::vector<std::string>& bou
             return webhook_deliveries(query, ctx);
         case route_id::redeliver:
             return redeliver(bound[0], ctx);
+        case route_id::webhook_subscriptions:
+            return webhook_subscriptions();
+        case route_id::enable_subscription:
+            return enable_subscription(bound[0], ctx);
     }
     return problem(404, "not-found", "Not Found", "no such resource", ctx);
 }
@@ -538,6 +550,36 @@ http::response http_api::redeliver(const std::string& id, const http::request_co
     if (!r) return problem(404, "unknown-delivery", "Not Found", "no delivery " + id, ctx);
     if (d_.on_redeliver) d_.on_redeliver();
     return json_response(bh::status::accepted, delivery_json(*r));
+}
+
+namespace {
+// A configured subscription and where its worker stands. The URL is left out: it may carry
+// credentials, and the config file is where operators read it.
+json subscription_json(const subscription_config& c, const outbound::subscription_state& s) {
+    json out{
+        {"id", c.id}, {"types", c.types}, {"checkpoint", s.checkpoint}, {"disabled", s.disabled}};
+    if (s.disabled) out["disabled_reason"] = s.disabled_reason;
+    return out;
+}
+}  // namespace
+
+http::response http_api::webhook_subscriptions() {
+    json items = json::array();
+    for (const auto& c : d_.cfg.subscriptions)
+        items.push_back(subscription_json(
+            c, d_.deliveries ? d_.deliveries->state(c.id) : outbound::subscription_state{}));
+    return json_response(bh::status::ok, json{{"subscriptions", items}});
+}
+
+http::response http_api::enable_subscription(const std::string& id,
+                                             const http::request_context& ctx) {
+    const auto& subs = d_.cfg.subscriptions;
+    const auto it = std::ranges::find(subs, id, &subscription_config::id);
+    if (it == subs.end() || !d_.deliveries)
+        return problem(404, "unknown-subscription", "Not Found", "no subscription " + id, ctx);
+    const auto state = d_.deliveries->enable(id);
+    if (d_.on_redeliver) d_.on_redeliver();
+    return json_response(bh::status::ok, subscription_json(*it, state));
 }
 
 http::response http_api::verify_partitions(const http::request_context& ctx) {

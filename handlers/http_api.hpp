@@ -78,6 +78,8 @@ class http_api {
     http::response webhook_deliveries(const std::map<std::string, std::string>& query,
                                       const http::request_context& ctx);
     http::response redeliver(const std::string& id, const http::request_context& ctx);
+    http::response webhook_subscriptions();
+    http::response enable_subscription(const std::string& id, const http::request_context& ctx);
     http::response history(const std::string& id, const http::request_context& ctx);
     http::response sla_summary(const std::map<std::string, std::string>& q, bool gzip_accepted,
                                const http::request_context& ctx);

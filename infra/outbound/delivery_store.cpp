@@ -141,6 +141,18 @@ void delivery_store::disable(const std::string& subscription, const std::string&
     st.step();
 }
 
+subscription_state delivery_store::enable(const std::string& subscription) {
+    {
+        std::lock_guard lock(mutex_);
+        auto s = prep(db_.get(),
+                      "UPDATE subscriptions SET disabled = 0, disabled_reason = '' WHERE id = ?");
+        sqlite::statement st{s.get()};
+        st.bind(1, subscription);
+        st.step();
+    }
+    return state(subscription);
+}
+
 std::optional<delivery_record> delivery_store::request_redelivery(std::int64_t id, instant now) {
     std::lock_guard lock(mutex_);
     {

@@ -49,6 +49,10 @@ class delivery_store {
     // Moves the checkpoint past events the subscription does not want.
     void skip_to(const std::string& subscription, std::int64_t position);
     void disable(const std::string& subscription, const std::string& reason);
+    // An operator resumes a disabled subscription: it continues after its checkpoint, so the
+    // events since it was disabled go out in order (the delivery that was refused stays failed
+    // and can be redelivered). Returns the state after.
+    subscription_state enable(const std::string& subscription);
     // A redelivery of a finished delivery was asked for; the record goes back to pending.
     std::optional<delivery_record> request_redelivery(std::int64_t id, instant now);
     std::optional<delivery_record> next_redelivery(const std::string& subscription);

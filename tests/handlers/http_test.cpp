@@ -456,6 +456,7 @@ SCENARIO("every endpoint x every role: 401 without a valid token, 403 for the wr
         {"/v1/employees/nobody", {"tok-manager"}},
         {"/metrics", {"tok-manager"}},
         {"/v1/webhook-deliveries", {"tok-manager", "tok-auditor"}},
+        {"/v1/webhook-subscriptions", {"tok-manager", "tok-auditor"}},
     };
     for (const auto& ep : endpoints) {
         INFO(ep.path);
@@ -471,20 +472,25 @@ SCENARIO("every endpoint x every role: 401 without a valid token, 403 for the wr
                 CHECK(status == 403);
         }
     }
-    // Redelivery changes state: admin only (404 here: this service records no deliveries).
-    const auto redeliver = [&](const std::string& token) {
-        return svc
-            .send(bh::verb::post, "/v1/webhook-deliveries/1/redeliver", {},
-                  token.empty()
-                      ? std::map<std::string, std::string>{}
-                      : std::map<std::string, std::string>{{"Authorization", "Bearer " + token}})
-            .status;
-    };
-    CHECK(redeliver("") == 401);
-    CHECK(redeliver("tok-unknown") == 401);
-    for (const std::string token : {"tok-agent", "tok-manager", "tok-auditor"})
-        CHECK(redeliver(token) == 403);
-    CHECK(redeliver("tok-admin") == 404);
+    // Redelivery and resuming a subscription change state: admin only (404 here: this service
+    // has no subscriptions and records no deliveries).
+    for (const std::string path :
+         {"/v1/webhook-deliveries/1/redeliver", "/v1/webhook-subscriptions/main/enable"}) {
+        INFO(path);
+        const auto post = [&](const std::string& token) {
+            return svc
+                .send(bh::verb::post, path, {},
+                      token.empty() ? std::map<std::string, std::string>{}
+                                    : std::map<std::string, std::string>{{"Authorization",
+                                                                          "Bearer " + token}})
+                .status;
+        };
+        CHECK(post("") == 401);
+        CHECK(post("tok-unknown") == 401);
+        for (const std::string token : {"tok-agent", "tok-manager", "tok-auditor"})
+            CHECK(post(token) == 403);
+        CHECK(post("tok-admin") == 404);
+    }
     for (const std::string open : {"/healthz", "/readyz", "/openapi.yaml"}) {
         INFO(open);
         CHECK(svc.get(open).status == 200);

@@ -1,6 +1,7 @@
 """Outbound webhooks against a real receiver on loopback: every delivery verifies with the
 independent `standardwebhooks` implementation (both secrets during rotation) and is a CloudEvent;
-failures, 429 + Retry-After and the retry schedule; 410 disables; redirects and SSRF targets are
+failures, 429 + Retry-After and the retry schedule; 410 disables, the subscriptions list shows it
+and an admin resumes it (the events since go out in order); redirects and SSRF targets are
 refused; failed deliveries are listed and can be redelivered by an admin."""
 import base64
 import http.client
@@ -80,6 +81,24 @@ outbound: {{ retry_schedule: [{", ".join(f"PT{s}S" for s in SCHEDULE)}], jitter:
                 if redirect_failed else (None, None)
             time.sleep(1.5)
             redirect_hits = len(receiver.on("/redirect"))
+            # The 410 disabled "gone": listed as such; an agent may not resume it, an admin may,
+            # and its worker then delivers what came after the refused event, new events too.
+            _, subs = api(port, "GET", "/v1/webhook-subscriptions")
+            gone_listed = next(x for x in subs["subscriptions"] if x["id"] == "gone")
+            gone_before = len(receiver.on("/gone"))
+            enable_forbidden, _ = api(port, "POST", "/v1/webhook-subscriptions/gone/enable", token="sys-agent")
+            enable_unknown, _ = api(port, "POST", "/v1/webhook-subscriptions/nope/enable")
+            receiver.script["/gone"] = [(200, {})]   # the receiver is back
+            enabled, enabled_body = api(port, "POST", "/v1/webhook-subscriptions/gone/enable")
+            status, _ = harness.post_webhook(port, "ow-late", json.dumps(filed(9)).encode())
+            harness.check(status == 202, "webhook accepted")
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                gone_after = [x for x in receiver.on("/gone") if x["status"] == 200]
+                if any(x["event"]["data"].get("complaint_id") == "oc-9" for x in gone_after):
+                    break
+                time.sleep(0.3)
+            _, subs_after = api(port, "GET", "/v1/webhook-subscriptions")
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -114,7 +133,21 @@ outbound: {{ retry_schedule: [{", ".join(f"PT{s}S" for s in SCHEDULE)}], jitter:
     harness.check(all(x["event"]["type"] == "ComplaintFiled" for x in flaky), "the type filter holds")
     passed += 5
 
-    harness.check(len(receiver.on("/gone")) == 1, "410 Gone disables the subscription after one attempt")
+    harness.check(gone_before == 1, "410 Gone disables the subscription after one attempt")
+    harness.check(gone_listed["disabled"] and "410" in gone_listed["disabled_reason"],
+                  f"the subscriptions list shows it disabled and why: {gone_listed}")
+    harness.check(enable_forbidden == 403 and enable_unknown == 404, "only an admin resumes, a known subscription")
+    harness.check(enabled == 200 and enabled_body["disabled"] is False and enabled_body["id"] == "gone",
+                  f"an admin resumes it: {enabled} {enabled_body}")
+    gone_ok = [x for x in receiver.on("/gone") if x["status"] == 200]
+    gone_positions = [x["event"]["position"] for x in gone_ok]
+    refused = receiver.on("/gone")[0]["event"]["position"]
+    print("gone after resuming:", gone_positions, "refused:", refused)
+    harness.check(gone_positions and gone_positions == sorted(gone_positions) and min(gone_positions) > refused
+                  and any(x["event"]["data"].get("complaint_id") == "oc-9" for x in gone_ok),
+                  "after resuming, the events after the refused one and new ones are delivered in order")
+    harness.check(not next(x for x in subs_after["subscriptions"] if x["id"] == "gone")["disabled"],
+                  "the list shows it resumed")
     harness.check(len(receiver.on("/ssrf")) == 0, "the SSRF-refused target was never called")
     by_sub = {}
     for d in listing["deliveries"]:
@@ -130,7 +163,7 @@ outbound: {{ retry_schedule: [{", ".join(f"PT{s}S" for s in SCHEDULE)}], jitter:
                       'outcome="delivered"' in l and l.endswith(" 3") for l in metrics_text.splitlines()) and
                   "bounceback_webhook_queue_depth" in metrics_text and "bounceback_webhook_delivery_seconds" in metrics_text,
                   "delivery metrics are exported")
-    passed += 8
+    passed += 12
     print(f"{passed} passed, 0 failed")
 
 
