@@ -7,6 +7,7 @@
 #   scripts/kafka-broker.sh stop
 #   scripts/kafka-broker.sh restart # the stopped broker again, same data and ports (bounce tests)
 #   scripts/kafka-broker.sh status
+#   scripts/kafka-broker.sh consumer-perf TOPIC MESSAGES  # Kafka's own ConsumerPerformance tool
 #
 # Kafka 3.9.1: 4.x dropped protocol versions that Debian's librdkafka 2.0.2 needs for groups.
 set -euo pipefail
@@ -28,7 +29,8 @@ need() {
 }
 
 fetch() {
-  [ -f "$lib/.complete" ] && return
+  # .complete-tools: the jars include kafka-tools (ConsumerPerformance for bench/run.sh).
+  [ -f "$lib/.complete-tools" ] && return
   mkdir -p "$cache"
   cat > "$cache/pom.xml" <<POM
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -36,6 +38,7 @@ fetch() {
   <groupId>dev.bounceback</groupId><artifactId>kafka-broker</artifactId><version>1</version>
   <dependencies>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$version</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$version</version></dependency>
     <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
     <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>
   </dependencies>
@@ -45,7 +48,7 @@ POM
   mvn -q -B -f "$cache/pom.xml" -Dmaven.repo.local="$cache/m2" \
     org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$lib" >&2
-  touch "$lib/.complete"
+  touch "$lib/.complete-tools"
 }
 
 jvm=(-Xms256m -Xmx768m -Dlog4j.configuration="file:$run/log4j.properties")
@@ -132,10 +135,21 @@ stop() {
   rm -f "$run/pid"
 }
 
+# Kafka's ConsumerPerformance reading a topic from the start in a fresh group; prints its CSV
+# line (fetch.nMsg.sec is the rate without the group join).
+consumer_perf() {
+  local topic=$1 messages=$2
+  fetch
+  java -Xms256m -Xmx1g -Dlog4j.configuration="file:$run/log4j.properties" -cp "$cp" \
+    org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$(cat "$run/brokers")" \
+    --topic "$topic" --messages "$messages" --group "perf-$$-$RANDOM" --timeout 60000 --hide-header
+}
+
 case "${1:-}" in
   start) start ;;
+  consumer-perf) consumer_perf "$2" "$3" ;;
   stop) stop ;;
   restart) restart ;;
   status) [ -f "$run/pid" ] && kill -0 "$(cat "$run/pid")" 2>/dev/null && cat "$run/brokers" || { echo "not running"; exit 1; } ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|status|consumer-perf TOPIC MESSAGES" >&2; exit 2 ;;
 esac
