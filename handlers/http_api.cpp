@@ -577,9 +577,8 @@ http::response http_api::enable_subscription(const std::string& id,
     const auto it = std::ranges::find(subs, id, &subscription_config::id);
     if (it == subs.end() || !d_.deliveries)
         return problem(404, "unknown-subscription", "Not Found", "no subscription " + id, ctx);
-    const auto state = d_.deliveries->enable(id);
-    if (d_.on_redeliver) d_.on_redeliver();
-    return json_response(bh::status::ok, subscription_json(*it, state));
+    // A disabled worker looks at its state every second; no nudge needed.
+    return json_response(bh::status::ok, subscription_json(*it, d_.deliveries->enable(id)));
 }
 
 http::response http_api::verify_partitions(const http::request_context& ctx) {
