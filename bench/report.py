@@ -43,7 +43,10 @@ def render(r, scale):
             row(f"query API {name} at {q['target_rate']:,.0f} req/s (open loop)",
                 f"{q['rps']:,.0f} req/s; p50/p99/p99.9 {q['p50_us']}/{q['p99_us']}/{q['p999_us']} µs; "
                 f"{q.get('mean_body_bytes', 0):,} B bodies",
-                f"`/healthz` p99 {n['p99_us']} µs", "—", "p99 < 5 ms", q["p99_us"] < 5000 and q["errors"] == 0)
+                f"`/healthz` p99 {n['p99_us']} µs" + (
+                    " (the no-op route itself missed 5 ms: this run cannot show the route's own tail)"
+                    if n["p99_us"] >= 5000 else ""),
+                "—", "p99 < 5 ms", q["p99_us"] < 5000 and q["errors"] == 0)
     if "replay" in r:
         p = r["replay"]
         row(f"replay of {p['events']:,} events into all projections", f"{p['fold_events_per_s']:,.0f} events/s",
