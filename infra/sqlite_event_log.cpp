@@ -133,8 +133,25 @@ std::expected<append_result, std::error_code> sqlite_event_log::append(append_re
     if (request.events.empty()) return append_result{0, 0, request.expected_version, false};
     std::future<std::expected<append_result, std::error_code>> result;
     {
-        std::lock_guard lock(queue_mutex_);
+        std::unique_lock lock(queue_mutex_);
         if (stopping_) return std::unexpected(make_error_code(log_errc::closed));
+        if (queue_.empty() && !committing_) {
+            // Nobody is committing and nobody waits: commit this request on the caller's thread.
+            // A lone appender (`process`, `import`, a quiet service) then pays no hand-off to
+            // the writer thread and back; appends arriving meanwhile queue for the writer.
+            committing_ = true;
+            lock.unlock();
+            std::vector<pending> batch;
+            batch.push_back(pending{std::move(request), {}});
+            result = batch.front().done.get_future();
+            commit_batch(batch);
+            lock.lock();
+            committing_ = false;
+            const bool writer_needed = !queue_.empty() || stopping_;
+            lock.unlock();
+            if (writer_needed) queue_cv_.notify_one();
+            return result.get();
+        }
         auto& p = queue_.emplace_back(pending{std::move(request), {}});
         result = p.done.get_future();
     }
@@ -147,14 +164,17 @@ void sqlite_event_log::writer_loop() {
         std::vector<pending> batch;
         {
             std::unique_lock lock(queue_mutex_);
-            queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            queue_cv_.wait(lock, [this] { return (stopping_ || !queue_.empty()) && !committing_; });
             if (queue_.empty() && stopping_) return;
             while (!queue_.empty() && batch.size() < opts_.max_batch) {
                 batch.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }
+            committing_ = true;
         }
         commit_batch(batch);
+        std::lock_guard lock(queue_mutex_);
+        committing_ = false;
     }
 }
 

@@ -14,7 +14,9 @@ namespace bb {
 
 // The embedded event log: one SQLite file in WAL mode. A single writer thread takes every
 // append that is waiting and commits them in one transaction (group commit): many concurrent
-// appends share one fsync. With synchronous=FULL an acknowledged append survives power loss.
+// appends share one fsync. An append that finds nobody committing and nobody waiting commits
+// itself on the caller's thread. With synchronous=FULL an acknowledged append survives power
+// loss.
 class sqlite_event_log final : public event_log {
   public:
     struct options {
@@ -61,6 +63,7 @@ class sqlite_event_log final : public event_log {
     std::condition_variable queue_cv_;
     std::deque<pending> queue_;
     bool stopping_ = false;
+    bool committing_ = false;  // a batch is being committed (by the writer or an appender)
 
     std::mutex head_mutex_;
     std::condition_variable head_cv_;
