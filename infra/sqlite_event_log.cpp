@@ -144,7 +144,9 @@ std::expected<append_result, std::error_code> sqlite_event_log::append(append_re
             std::vector<pending> batch;
             batch.push_back(pending{std::move(request), {}});
             result = batch.front().done.get_future();
-            commit_batch(batch);
+            // As on the writer thread, an exception here ends the process: it must not leave
+            // `committing_` set and every later append waiting.
+            [&]() noexcept { commit_batch(batch); }();
             lock.lock();
             committing_ = false;
             const bool writer_needed = !queue_.empty() || stopping_;
