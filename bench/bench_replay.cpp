@@ -26,6 +26,18 @@ double cpu_seconds() {
     return s(u.ru_utime) + s(u.ru_stime);
 }
 
+// Reads every event as replay does (fold pages of 4,096) and hands each decoded one to `use`.
+template <class Use>
+void for_each_decoded(bb::event_log& log, bb::codec::text_decoder& decoder, Use use) {
+    for (std::int64_t next = 1;;) {
+        const auto page = log.read_fold_page(next, 4096);
+        if (!page || page->empty()) break;
+        for (std::size_t i = 0; i < page->size(); ++i)
+            if (auto pe = bb::to_projected((*page)[i], decoder)) use(std::move(*pe));
+        next = page->back().position + 1;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -45,13 +57,7 @@ int main(int argc, char** argv) {
         auto t0 = std::chrono::steady_clock::now();
         auto c0 = cpu_seconds();
         std::size_t decoded = 0;
-        for (std::int64_t next = 1;;) {
-            const auto page = log.read_fold_page(next, 4096);  // as replay reads
-            if (!page || page->empty()) break;
-            for (std::size_t i = 0; i < page->size(); ++i)
-                if (bb::to_projected((*page)[i], decoder)) ++decoded;
-            next = page->back().position + 1;
-        }
+        for_each_decoded(log, decoder, [&](bb::projection::projected_event&&) { ++decoded; });
         const double decode_s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         decode_cpu = std::min(decode_cpu, cpu_seconds() - c0);
@@ -71,13 +77,8 @@ int main(int argc, char** argv) {
     // The fold alone, over events decoded beforehand (the best of the repeats).
     std::vector<bb::projection::projected_event> all;
     all.reserve(static_cast<std::size_t>(events));
-    for (std::int64_t next = 1;;) {
-        const auto page = log.read_fold_page(next, 4096);
-        if (!page || page->empty()) break;
-        for (std::size_t i = 0; i < page->size(); ++i)
-            if (auto pe = bb::to_projected((*page)[i], decoder)) all.push_back(std::move(*pe));
-        next = page->back().position + 1;
-    }
+    for_each_decoded(log, decoder,
+                     [&](bb::projection::projected_event&& e) { all.push_back(std::move(e)); });
     double fold_alone = 0;
     for (int r = 0; r < repeat; ++r) {
         bb::projection::read_model m;
