@@ -8,15 +8,16 @@ namespace bb {
 
 unsigned page_decoder::default_decoders() {
     const auto cores = std::thread::hardware_concurrency();  // 0 when unknown
-    return std::clamp(cores, 2u, 5u) - 1;
+    return std::clamp(cores, 2u, 6u) - 2;
 }
 
 page_decoder::page_decoder(event_log& log, std::int64_t from, std::size_t page_size,
                            unsigned decoders)
-    : page_size_(std::max<std::size_t>(page_size, 1)), ahead_(2 * std::max(decoders, 1u) + 2) {
+    : page_size_(std::max<std::size_t>(page_size, 1)),
+      ahead_(2 * std::max(decoders, 1u) + 2),
+      decode_here_(decoders == 0) {
     threads_.emplace_back([this, &log, from] { read(log, from); });
-    for (unsigned i = 0; i < std::max(decoders, 1u); ++i)
-        threads_.emplace_back([this] { decode(); });
+    for (unsigned i = 0; i < decoders; ++i) threads_.emplace_back([this] { decode(); });
 }
 
 page_decoder::~page_decoder() {
@@ -57,6 +58,23 @@ void page_decoder::read(event_log& log, std::int64_t from) {
     }
 }
 
+decoded_page page_decoder::decode(raw_page raw, codec::text_decoder& decoder) {
+    decoded_page out{{}, std::move(raw.error), std::nullopt, raw.end};
+    out.events.reserve(raw.records.size());
+    for (std::size_t i = 0; i < raw.records.size(); ++i) {
+        const auto r = raw.records[i];
+        auto pe = to_projected(r, decoder);
+        if (!pe) {
+            out.error = pe.error();
+            out.failed_recorded_at = r.recorded_at;
+            out.end = true;
+            break;
+        }
+        out.events.push_back(std::move(*pe));
+    }
+    return out;
+}
+
 void page_decoder::decode() {
     codec::text_decoder decoder;
     for (;;) {
@@ -68,22 +86,11 @@ void page_decoder::decode() {
             raw = std::move(to_decode_.front());
             to_decode_.pop_front();
         }
-        decoded_page out{{}, std::move(raw.error), std::nullopt, raw.end};
-        out.events.reserve(raw.records.size());
-        for (std::size_t i = 0; i < raw.records.size(); ++i) {
-            const auto r = raw.records[i];
-            auto pe = to_projected(r, decoder);
-            if (!pe) {
-                out.error = pe.error();
-                out.failed_recorded_at = r.recorded_at;
-                out.end = true;
-                break;
-            }
-            out.events.push_back(std::move(*pe));
-        }
+        const auto number = raw.number;
+        auto out = decode(std::move(raw), decoder);
         {
             std::lock_guard lock(mutex_);
-            decoded_.emplace(raw.number, std::move(out));
+            decoded_.emplace(number, std::move(out));
         }
         changed_.notify_all();
     }
@@ -92,9 +99,21 @@ void page_decoder::decode() {
 decoded_page page_decoder::next() {
     std::unique_lock lock(mutex_);
     if (finished_) return decoded_page{{}, std::nullopt, std::nullopt, true};
-    changed_.wait(lock, [&] { return decoded_.contains(taken_); });
-    auto page = std::move(decoded_.extract(taken_).mapped());
-    ++taken_;
+    decoded_page page;
+    if (decode_here_) {
+        changed_.wait(lock, [&] { return !to_decode_.empty(); });
+        auto raw = std::move(to_decode_.front());
+        to_decode_.pop_front();
+        ++taken_;
+        lock.unlock();
+        changed_.notify_all();
+        page = decode(std::move(raw), decoder_);
+        lock.lock();
+    } else {
+        changed_.wait(lock, [&] { return decoded_.contains(taken_); });
+        page = std::move(decoded_.extract(taken_).mapped());
+        ++taken_;
+    }
     if (page.end) {
         // A decode failure ends the stream early: what the reader read beyond it is dropped.
         finished_ = true;

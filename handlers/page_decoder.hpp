@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "infra/codec/event_codec.hpp"
 #include "infra/event_log.hpp"
 #include "projections/read_model.hpp"
 
@@ -26,8 +27,9 @@ struct decoded_page {
 
 // Reads the log from a position on one thread and decodes its pages on `decoders` others, a few
 // pages ahead of the caller, who takes them in log order with next(). Replay folds into one model
-// and so cannot be split, but reading and decoding (nine tenths of its time: docs/benchmarks.md)
-// can: with them off the folding thread, replay goes as fast as decoding on the spare cores.
+// and so cannot be split, but reading and decoding (most of its time: docs/benchmarks.md) can.
+// With no decoder threads next() decodes on the caller's thread: on two cores that balances the
+// reader against decode + fold, and the decoded events never cross threads.
 // Destroying it stops and joins the threads, also before the last page was taken.
 class page_decoder {
   public:
@@ -41,8 +43,8 @@ class page_decoder {
     // further empty `end` pages.
     decoded_page next();
 
-    // One fewer than the cores (the caller folds on the last one): at least one, at most four
-    // (the single reader thread limits what more decoders could gain).
+    // Two fewer than the cores (one reads, the caller decodes what is left and folds): none on
+    // two cores, at most four (the single reader thread limits what more decoders could gain).
     static unsigned default_decoders();
 
   private:
@@ -54,9 +56,11 @@ class page_decoder {
     };
     void read(event_log& log, std::int64_t from);
     void decode();
+    static decoded_page decode(raw_page raw, codec::text_decoder& decoder);
 
     std::size_t page_size_;
     std::size_t ahead_;  // pages read but not yet taken, at most
+    bool decode_here_;   // no decoder threads: next() decodes
     std::mutex mutex_;
     std::condition_variable changed_;
     bool stopping_ = false;
@@ -65,6 +69,7 @@ class page_decoder {
     std::deque<raw_page> to_decode_;
     std::map<std::uint64_t, decoded_page> decoded_;
     bool finished_ = false;              // next() returned the page with `end`
+    codec::text_decoder decoder_;        // next()'s, when it decodes
     std::vector<std::jthread> threads_;  // last: started once everything above exists
 };
 

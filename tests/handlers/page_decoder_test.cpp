@@ -63,6 +63,15 @@ SCENARIO("the log is read and decoded ahead on other threads and handed over in 
                 CHECK(after.events.empty());
             }
         }
+        WHEN("it is read in pages of 7 and decoded on the caller's thread (no decoder threads)") {
+            page_decoder pages(log, 1, 7, 0);
+            const auto all = take_all(pages);
+            THEN("every event comes once, in position order, and then the end") {
+                CHECK(all.positions == one_to(head));
+                CHECK_FALSE(all.error.has_value());
+                CHECK(pages.next().end);
+            }
+        }
         WHEN("it is read from a later position") {
             page_decoder pages(log, head - 9, 4, 2);
             THEN("it starts there") {
@@ -79,13 +88,18 @@ SCENARIO("the log is read and decoded ahead on other threads and handed over in 
                                               "r-x",
                                               later})
                         .has_value());
-            page_decoder pages(log, 1, 16, 2);
-            const auto all = take_all(pages);
-            THEN("the events before it come, then the failure naming its position") {
-                CHECK(all.positions == one_to(head));
-                REQUIRE(all.error.has_value());
-                CHECK_THAT(*all.error, Catch::StartsWith("position " + std::to_string(head + 1)));
-                CHECK(all.failed_recorded_at == later);
+            THEN(
+                "with or without decoder threads, the events before it come, then the failure "
+                "naming its position") {
+                for (const unsigned decoders : {2u, 0u}) {
+                    page_decoder pages(log, 1, 16, decoders);
+                    const auto all = take_all(pages);
+                    CHECK(all.positions == one_to(head));
+                    REQUIRE(all.error.has_value());
+                    CHECK_THAT(*all.error,
+                               Catch::StartsWith("position " + std::to_string(head + 1)));
+                    CHECK(all.failed_recorded_at == later);
+                }
             }
             THEN("a replay up to an instant before it succeeds, a full replay fails on it") {
                 read_side until_before(log);
@@ -96,12 +110,16 @@ SCENARIO("the log is read and decoded ahead on other threads and handed over in 
             }
         }
         WHEN("the reader is dropped after the first page") {
-            auto pages = std::make_unique<page_decoder>(log, 1, 5, 2);
-            const auto first = pages->next();
-            pages.reset();
-            THEN("its threads stop (this returns) and the page was the first one") {
-                REQUIRE(first.events.size() == 5);
-                CHECK(first.events.front().position == 1);
+            THEN(
+                "with or without decoder threads, its threads stop (this returns) and the page "
+                "was the first one") {
+                for (const unsigned decoders : {2u, 0u}) {
+                    auto pages = std::make_unique<page_decoder>(log, 1, 5, decoders);
+                    const auto first = pages->next();
+                    pages.reset();
+                    REQUIRE(first.events.size() == 5);
+                    CHECK(first.events.front().position == 1);
+                }
             }
         }
     }
