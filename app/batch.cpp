@@ -299,7 +299,7 @@ int simulate(const cli_args& args) {
         std::cerr << "bounceback simulate: --start must be an RFC 3339 instant\n";
         return 2;
     }
-    for (const auto& e : bb::simulate(s)) std::cout << e.dump() << '\n';
+    bb::simulate(s, [](const nlohmann::json& e) { std::cout << e.dump() << '\n'; });
     return std::cout.good() ? 0 : 1;
 }
 

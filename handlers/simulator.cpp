@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
+#include <queue>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "infra/iso8601.hpp"
 
@@ -27,10 +30,20 @@ constexpr std::array<const char*, 5> channels = {"email", "phone", "chat", "soci
 constexpr std::array<const char*, 4> products = {"card", "account", "loan", "insurance"};
 constexpr std::array<const char*, 3> teams = {"emea", "americas", "apac"};
 
+// An event generated but not yet given out, ordered by time and then by generation order.
+struct pending_event {
+    instant at;
+    std::size_t sequence;
+    json event;
+    bool operator>(const pending_event& o) const {
+        return std::tie(at, sequence) > std::tie(o.at, o.sequence);
+    }
+};
+
 struct generator {
     std::mt19937_64 rng;
-    std::vector<std::pair<instant, json>> out;
-    std::size_t ids = 0;
+    std::priority_queue<pending_event, std::vector<pending_event>, std::greater<>> pending;
+    std::size_t ids = 0;  // events generated
 
     double uniform() { return std::uniform_real_distribution<double>(0, 1)(rng); }
     bool chance(double p) { return uniform() < p; }
@@ -53,7 +66,7 @@ struct generator {
                {"datacontenttype", "application/json"},
                {"data", std::move(data)}};
         if (!partition.empty()) e["partitionkey"] = partition;
-        out.emplace_back(at, std::move(e));
+        pending.push({at, ids, std::move(e)});
     }
 };
 
@@ -68,8 +81,17 @@ const char* category(generator& g) {
 
 }  // namespace
 
-std::vector<json> simulate(const simulation& s) {
+void simulate(const simulation& s, const std::function<void(const json&)>& out) {
     generator g{std::mt19937_64{s.seed}, {}, 0};
+    std::size_t given = 0;
+    // Gives out, in order, the pending events before `until`, up to the number asked for.
+    const auto give_before = [&](std::optional<instant> until) {
+        while (!g.pending.empty() && given < s.events && (!until || g.pending.top().at < *until)) {
+            out(g.pending.top().event);
+            ++given;
+            g.pending.pop();
+        }
+    };
     const auto customers = s.customers ? s.customers : std::max<std::size_t>(1, s.events / 12);
     struct customer {
         std::string id, segment;
@@ -92,8 +114,11 @@ std::vector<json> simulate(const simulation& s) {
     instant t = s.start;
     std::size_t complaint_no = 0;
     // Complaints are generated until their events (and what follows them) exceed the target.
-    while (g.out.size() < s.events) {
+    // Every event of a complaint falls at or after its filing, and filings come in time order:
+    // whatever is pending before the next filing can go out.
+    while (g.ids < s.events) {
         t += g.after(s.minutes_between_complaints * 60);
+        give_before(t);
         const auto& c =
             people[std::uniform_int_distribution<std::size_t>(0, people.size() - 1)(g.rng)];
         const auto id = "sim-c" + std::to_string(++complaint_no);
@@ -193,15 +218,7 @@ std::vector<json> simulate(const simulation& s) {
                     {"description", "fix the top root cause"},
                     {"owner", "ops-lead"}});
     }
-    std::stable_sort(g.out.begin(), g.out.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<json> events;
-    events.reserve(s.events);
-    for (auto& [at, e] : g.out) {
-        if (events.size() == s.events) break;
-        events.push_back(std::move(e));
-    }
-    return events;
+    give_before(std::nullopt);
 }
 
 }  // namespace bb

@@ -1,7 +1,7 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +23,8 @@ struct simulation {
 // products and teams; agents who assign, acknowledge, ask the customer, find root causes, offer
 // recovery and resolve after realistic delays; reopenings; customer activity, churn and surveys
 // after resolution; compliments; prevention actions now and then. Same seed, same stream.
-std::vector<nlohmann::json> simulate(const simulation& s);
+// Each event goes to `out` as soon as no later-generated event can precede it, so memory holds
+// only the complaints still in progress, however many events are asked for.
+void simulate(const simulation& s, const std::function<void(const nlohmann::json&)>& out);
 
 }  // namespace bb
