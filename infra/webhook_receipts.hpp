@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -19,13 +20,15 @@ namespace bb {
 // idempotency keys turn that into no new events.
 //
 // That is why receipts are cheap to keep: a receipt is visible to find() as soon as remember()
-// returns, and a background thread writes whatever has accumulated in one transaction with
-// synchronous=NORMAL (no fsync per request). A crash or power loss costs only the last
+// returns, and a background thread writes what has accumulated over `linger` in one transaction
+// with synchronous=NORMAL (no fsync per request). A crash or power loss costs only the last
 // receipts, never an event. One SQLite transaction per request was 11% of the webhook ingest
-// profile (docs/benchmarks.md).
+// profile, and a writer woken for every receipt still wrote them nearly one at a time
+// (docs/benchmarks.md).
 class webhook_receipts {
   public:
-    explicit webhook_receipts(const std::string& path);
+    explicit webhook_receipts(const std::string& path,
+                              std::chrono::milliseconds linger = std::chrono::milliseconds{20});
     ~webhook_receipts();  // writes what is still pending
     webhook_receipts(const webhook_receipts&) = delete;
     webhook_receipts& operator=(const webhook_receipts&) = delete;
@@ -49,7 +52,10 @@ class webhook_receipts {
     std::condition_variable wake_, written_;
     std::map<key, entry> pending_;  // remembered, not yet handed to the writer
     std::map<key, entry> writing_;  // being written now; still answered from memory
+    std::chrono::milliseconds linger_;
+    static constexpr std::size_t max_batch_ = 4096;  // written at once, without lingering
     std::uint64_t remembered_ = 0, flushed_ = 0;
+    std::uint64_t flush_target_ = 0;  // flush() waits for this many
     bool stopping_ = false;
     std::mutex db_mutex_;
     sqlite::db_ptr db_;
