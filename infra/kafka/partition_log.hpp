@@ -1,6 +1,5 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -11,6 +10,7 @@
 
 #include "infra/event_log.hpp"
 #include "infra/kafka/client.hpp"
+#include "infra/kafka/record_index.hpp"
 #include "infra/kafka/txn_producer.hpp"
 
 namespace bb::kafka {
@@ -56,18 +56,14 @@ class partition_log final : public event_log {
         std::string digest;
         std::int64_t first = 0, last = 0, version = 0;
     };
-    class follower;
     void index(event_record r, const std::string& request_key, const std::string& digest);
 
     txn_producer* producer_;
     std::string topic_;
     std::int32_t partition_;
-    mutable std::mutex mutex_;
-    std::condition_variable appended_;
-    bool closing_ = false;
-    std::vector<event_record> records_;  // position - 1
-    std::unordered_map<std::string, std::vector<std::size_t>> streams_;
+    std::mutex mutex_;  // one append (or load) at a time; guards requests_
     std::unordered_map<std::string, request_entry> requests_;
+    record_index records_;  // position - 1; last, so followers stop before the rest goes
 };
 
 // Kafka headers of a stored event (besides the CloudEvent in the value).

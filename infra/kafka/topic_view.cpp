@@ -7,40 +7,6 @@
 
 namespace bb::kafka {
 
-class topic_view::follower final : public subscription {
-  public:
-    follower(topic_view& v, std::function<void(const event_record&)> f)
-        : view_(v), f_(std::move(f)), thread_([this] { run(); }) {}
-    ~follower() override {
-        {
-            std::lock_guard lock(view_.mutex_);
-            stop_ = true;
-        }
-        view_.grew_.notify_all();
-        thread_.join();
-    }
-
-  private:
-    void run() {
-        for (std::size_t next = 0;;) {
-            std::vector<event_record> batch;
-            {
-                std::unique_lock lock(view_.mutex_);
-                view_.grew_.wait(lock, [&] { return stop_ || view_.records_.size() > next; });
-                if (stop_) return;
-                batch.assign(view_.records_.begin() + static_cast<std::ptrdiff_t>(next),
-                             view_.records_.end());
-            }
-            for (const auto& r : batch) f_(r);
-            next += batch.size();
-        }
-    }
-    topic_view& view_;
-    std::function<void(const event_record&)> f_;
-    bool stop_ = false;  // guarded by view_.mutex_
-    std::thread thread_;
-};
-
 topic_view::topic_view(settings client, std::string topic)
     : client_(std::move(client)), topic_(std::move(topic)) {}
 
@@ -82,17 +48,11 @@ void topic_view::run() {
         if (j.is_discarded()) continue;
         auto r = codec::from_cloudevent(j);
         if (!r) continue;
-        {
-            std::lock_guard lock(mutex_);
-            streams_[r->stream].push_back(records_.size());
-            records_.push_back(std::move(*r));
-        }
-        grew_.notify_all();
+        records_.add(std::move(*r));
     }
 }
 
 std::size_t topic_view::size() const {
-    std::lock_guard lock(mutex_);
     return records_.size();
 }
 
@@ -102,12 +62,7 @@ std::expected<append_result, std::error_code> topic_view::append(append_request)
 
 std::expected<std::vector<event_record>, std::error_code> topic_view::read_stream(
     const std::string& stream, std::int64_t from_version) {
-    std::lock_guard lock(mutex_);
-    std::vector<event_record> out;
-    if (const auto it = streams_.find(stream); it != streams_.end())
-        for (const auto i : it->second)
-            if (records_[i].version >= from_version) out.push_back(records_[i]);
-    return out;
+    return records_.read_stream(stream, from_version);
 }
 
 std::expected<std::vector<event_record>, std::error_code> topic_view::read_all(std::int64_t,
@@ -121,7 +76,7 @@ std::int64_t topic_view::head() {
 
 std::unique_ptr<subscription> topic_view::subscribe(std::int64_t,
                                                     std::function<void(const event_record&)> f) {
-    return std::make_unique<follower>(*this, std::move(f));
+    return records_.follow(0, std::move(f));
 }
 
 std::expected<std::vector<chain_report>, std::string> verify_topic(const settings& client,

@@ -1,17 +1,15 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "infra/event_log.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/kafka/client.hpp"
+#include "infra/kafka/record_index.hpp"
 
 namespace bb::kafka {
 
@@ -38,15 +36,11 @@ class topic_view final : public event_log {
         std::int64_t from_position, std::function<void(const event_record&)> handler) override;
 
   private:
-    class follower;
     void run();
 
     settings client_;
     std::string topic_;
-    mutable std::mutex mutex_;
-    std::condition_variable grew_;
-    std::vector<event_record> records_;
-    std::unordered_map<std::string, std::vector<std::size_t>> streams_;
+    record_index records_;
     std::atomic<bool> stop_{false};
     std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
     std::thread thread_;
