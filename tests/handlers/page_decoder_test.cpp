@@ -52,24 +52,17 @@ SCENARIO("the log is read and decoded ahead on other threads and handed over in 
         const auto head = log.head();
         REQUIRE(head >= 200);
 
-        WHEN("it is read in pages of 7 by three decoders") {
-            page_decoder pages(log, 1, 7, 3);
-            const auto all = take_all(pages);
+        WHEN("it is read in pages of 7, by three decoders or on the caller's thread (none)") {
             THEN("every event comes once, in position order, and then the end") {
-                CHECK(all.positions == one_to(head));
-                CHECK_FALSE(all.error.has_value());
-                const auto after = pages.next();
-                CHECK(after.end);
-                CHECK(after.events.empty());
-            }
-        }
-        WHEN("it is read in pages of 7 and decoded on the caller's thread (no decoder threads)") {
-            page_decoder pages(log, 1, 7, 0);
-            const auto all = take_all(pages);
-            THEN("every event comes once, in position order, and then the end") {
-                CHECK(all.positions == one_to(head));
-                CHECK_FALSE(all.error.has_value());
-                CHECK(pages.next().end);
+                for (const unsigned decoders : {3u, 0u}) {
+                    page_decoder pages(log, 1, 7, decoders);
+                    const auto all = take_all(pages);
+                    CHECK(all.positions == one_to(head));
+                    CHECK_FALSE(all.error.has_value());
+                    const auto after = pages.next();
+                    CHECK(after.end);
+                    CHECK(after.events.empty());
+                }
             }
         }
         WHEN("it is read from a later position") {
