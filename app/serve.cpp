@@ -128,7 +128,10 @@ int serve(const cli_args& args) {
         [&](unsigned s, const std::string& d, const http::request_context& c) {
             return api.error(s, d, c);
         },
-        [&](const http::request& r) { return api.quick(r); });
+        [&](const http::request& r) { return api.quick(r); },
+        [&](const http::request& r, const http::request_context& c, http::responder reply) {
+            return api.deferred(r, c, std::move(reply));
+        });
     server.start();
     log_line("listening on http://" + host + ":" + std::to_string(server.port()) +
              " data_dir=" + cfg->data_dir);
@@ -240,7 +243,10 @@ int serve_kafka(const config& cfg) {
         [&](unsigned s, const std::string& d, const http::request_context& c) {
             return api.error(s, d, c);
         },
-        [&](const http::request& r) { return api.quick(r); });
+        [&](const http::request& r) { return api.quick(r); },
+        [&](const http::request& r, const http::request_context& c, http::responder reply) {
+            return api.deferred(r, c, std::move(reply));
+        });
     server.start();
     log_line("listening on http://" + cfg.listen + " kafka=" + cfg.kafka.brokers + " group=" +
              o.group + " instance=" + o.instance_id + " partitions=" + std::to_string(*partitions));

@@ -1,6 +1,7 @@
 #include "handlers/command_service.hpp"
 
 #include <chrono>
+#include <future>
 #include <utility>
 
 #include "handlers/stream_fold.hpp"
@@ -148,123 +149,161 @@ void command_service::count_rejection(const rejection& r) {
     metrics_.add("bounceback_rejections_total", {{"reason", std::string(to_string(r.code))}});
 }
 
+std::expected<command_outcome, std::error_code> command_service::wait_for(
+    const std::function<void(outcome_callback)>& start) {
+    for (int attempt = 1;; ++attempt) {
+        std::promise<std::expected<command_outcome, std::error_code>> promise;
+        auto result = promise.get_future();
+        start([&promise](auto r) { promise.set_value(std::move(r)); });
+        auto r = result.get();
+        // A conflict means a command this one decided after failed: the stream has been
+        // forgotten, so deciding again folds it from the log.
+        if (r || r.error() != log_errc::wrong_expected_version || attempt == max_attempts) return r;
+    }
+}
+
 std::expected<command_outcome, std::error_code> command_service::handle(const inbound::command& c,
                                                                         const command_meta& meta) {
-    return std::visit([&](const auto& cmd) { return execute(cmd, meta); }, c);
+    return wait_for([&](outcome_callback done) { handle_async(c, meta, std::move(done)); });
+}
+
+void command_service::handle_async(const inbound::command& c, const command_meta& meta,
+                                   outcome_callback done) {
+    std::visit([&](const auto& cmd) { execute(cmd, meta, std::move(done)); }, c);
 }
 
 std::expected<command_outcome, std::error_code> command_service::tick(const complaint_id& id,
                                                                       instant now,
                                                                       const command_meta& meta) {
-    return execute_on(id, bb::tick{now}, meta, on_unfiled::skip);
+    return wait_for([&](outcome_callback done) {
+        execute_on(id, bb::tick{now}, meta, on_unfiled::skip, std::move(done));
+    });
 }
 
-std::expected<command_outcome, std::error_code> command_service::execute(const complaint_command& c,
-                                                                         const command_meta& meta) {
-    return execute_on(command_target(c), c, meta);
+void command_service::execute(const complaint_command& c, const command_meta& meta,
+                              outcome_callback done) {
+    execute_on(command_target(c), c, meta, on_unfiled::decide, std::move(done));
 }
 
-std::expected<command_outcome, std::error_code> command_service::execute_on(
-    const complaint_id& id, const complaint_command& c, const command_meta& meta,
-    on_unfiled unfiled) {
+void command_service::execute_on(const complaint_id& id, const complaint_command& c,
+                                 const command_meta& meta, on_unfiled unfiled,
+                                 outcome_callback done) {
     using entry = folded_state<complaint_state>;
-    const auto stream = complaint_stream(id);
-    std::lock_guard lock(stripe(stream));
-    auto loaded = current(complaints_, stream);
-    if (!loaded) return std::unexpected(loaded.error());
-    auto en = std::move(*loaded);
-    if (unfiled == on_unfiled::skip && en->state.status == complaint_status::unfiled)
-        return command_outcome{};
-    for (int attempt = 0; attempt < max_attempts; ++attempt) {
-        const auto decided = decide(book_, en->state, c);
-        if (!decided) {
-            count_rejection(decided.error());
-            return command_outcome{command_outcome::kind::rejected, decided.error(), 0};
-        }
-        if (decided->empty()) return command_outcome{};
-        auto next_state = en->state;
-        for (const auto& e : *decided) next_state = evolve(std::move(next_state), e);
-        const auto customer = next_state.customer.id.value();
-        append_request req{stream, customer, en->version, {}, {}, meta.recorded_at};
-        for (const auto& e : *decided) req.events.push_back(propose(e, customer, meta));
-        req.request_key = request_key(event_key(decided->back()), stream);
-        const auto started = std::chrono::steady_clock::now();
-        const auto r = log_.append(std::move(req));
+    auto stream = complaint_stream(id);
+    std::unique_lock lock(stripe(stream));
+    const auto loaded = current(complaints_, stream);
+    if (!loaded) {
+        lock.unlock();
+        return done(std::unexpected(loaded.error()));
+    }
+    const auto& en = **loaded;
+    if (unfiled == on_unfiled::skip && en.state.status == complaint_status::unfiled) {
+        lock.unlock();
+        return done(command_outcome{});
+    }
+    const auto decided = decide(book_, en.state, c);
+    if (!decided) {
+        lock.unlock();
+        count_rejection(decided.error());
+        return done(command_outcome{command_outcome::kind::rejected, decided.error(), 0});
+    }
+    if (decided->empty()) {
+        lock.unlock();
+        return done(command_outcome{});
+    }
+    auto next_state = en.state;
+    for (const auto& e : *decided) next_state = evolve(std::move(next_state), e);
+    const auto customer = next_state.customer.id.value();
+    append_request req{stream, customer, en.version, {}, {}, meta.recorded_at};
+    for (const auto& e : *decided) req.events.push_back(propose(e, customer, meta));
+    req.request_key = request_key(event_key(decided->back()), stream);
+    const auto count = decided->size();
+    const auto before = en.state.status;
+    // What the next command on this stream decides on, before the append is durable.
+    auto next = std::make_shared<const entry>(
+        entry{std::move(next_state), en.version + static_cast<std::int64_t>(count)});
+    complaints_.offer(stream, next);
+    // Queued under the stripe: appends on one stream are queued in the order they were decided.
+    log_.append_async(std::move(req), [this, id, stream = std::move(stream), next, before, count,
+                                       started = std::chrono::steady_clock::now(),
+                                       done = std::move(done)](auto r) {
         metrics_.observe(
             "bounceback_append_seconds", {},
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        if (r) {
-            if (r->duplicate) return command_outcome{};
-            const auto before = en->state.status;
-            const auto next =
-                std::make_shared<const entry>(entry{std::move(next_state), r->stream_version});
-            complaints_.offer(stream, next);
-            if (before == complaint_status::unfiled) {
-                std::lock_guard customers(customers_mutex_);
-                by_customer_[customer].push_back(id);
-            }
-            count_move(before, next->state.status);
-            metrics_.add("bounceback_events_appended_total", {},
-                         static_cast<double>(decided->size()));
-            if (listener_) listener_(id, next_deadline(next->state));
-            return command_outcome{command_outcome::kind::applied, std::nullopt, decided->size()};
+        if (!r || r->duplicate) {
+            // The cached state holds events that did not land as decided.
+            complaints_.erase(stream);
+            if (!r) return done(std::unexpected(r.error()));
+            return done(command_outcome{});
         }
-        if (r.error() != log_errc::wrong_expected_version) return std::unexpected(r.error());
-        // Another writer moved the stream on: fold what it wrote and decide again.
-        const auto newer = log_.read_stream(stream, en->version + 1);
-        if (!newer) return std::unexpected(newer.error());
-        auto moved = *en;
-        if (auto ok = fold_records(moved, *newer); !ok) return std::unexpected(ok.error());
-        count_move(en->state.status, moved.state.status);
-        en = std::make_shared<const entry>(std::move(moved));
-        complaints_.offer(stream, en);
-    }
-    return std::unexpected(make_error_code(log_errc::wrong_expected_version));
+        if (before == complaint_status::unfiled) {
+            std::lock_guard customers(customers_mutex_);
+            by_customer_[next->state.customer.id.value()].push_back(id);
+        }
+        count_move(before, next->state.status);
+        metrics_.add("bounceback_events_appended_total", {}, static_cast<double>(count));
+        if (listener_) listener_(id, next_deadline(next->state));
+        done(command_outcome{command_outcome::kind::applied, std::nullopt, count});
+    });
 }
 
 // Compliments and prevention actions: a single fact per stream, recorded once.
 template <class State, class Command>
-std::expected<command_outcome, std::error_code> command_service::record_once(
-    const Command& c, const std::string& stream, const std::string& partition_key,
-    const command_meta& meta, state_cache<State>& cache) {
-    std::lock_guard lock(stripe(stream));
+void command_service::record_once(const Command& c, const std::string& stream,
+                                  const std::string& partition_key, const command_meta& meta,
+                                  state_cache<State>& cache, outcome_callback done) {
+    std::unique_lock lock(stripe(stream));
     const auto loaded = current(cache, stream);
-    if (!loaded) return std::unexpected(loaded.error());
+    if (!loaded) {
+        lock.unlock();
+        return done(std::unexpected(loaded.error()));
+    }
     const auto& en = **loaded;
     const auto decided = decide(en.state, c);
     if (!decided) {
+        lock.unlock();
         count_rejection(decided.error());
-        return command_outcome{command_outcome::kind::rejected, decided.error(), 0};
+        return done(command_outcome{command_outcome::kind::rejected, decided.error(), 0});
     }
-    if (decided->empty()) return command_outcome{};
+    if (decided->empty()) {
+        lock.unlock();
+        return done(command_outcome{});
+    }
     append_request req{stream,          partition_key, en.version, {}, request_key(c.key, stream),
                        meta.recorded_at};
     for (const auto& e : *decided)
         req.events.push_back(propose(codec::any_event{e}, partition_key, meta));
-    const auto r = log_.append(std::move(req));
-    if (!r) return std::unexpected(r.error());
-    if (r->duplicate) return command_outcome{};
-    folded_state<State> next{en.state, r->stream_version};
+    const auto count = decided->size();
+    folded_state<State> next{en.state, en.version + static_cast<std::int64_t>(count)};
     for (const auto& e : *decided) next.state = evolve(std::move(next.state), e);
     cache.offer(stream, std::make_shared<const folded_state<State>>(std::move(next)));
-    metrics_.add("bounceback_events_appended_total", {}, static_cast<double>(decided->size()));
-    return command_outcome{command_outcome::kind::applied, std::nullopt, decided->size()};
+    log_.append_async(
+        std::move(req), [this, &cache, stream, count, done = std::move(done)](auto r) {
+            if (!r || r->duplicate) {
+                cache.erase(stream);
+                if (!r) return done(std::unexpected(r.error()));
+                return done(command_outcome{});
+            }
+            metrics_.add("bounceback_events_appended_total", {}, static_cast<double>(count));
+            done(command_outcome{command_outcome::kind::applied, std::nullopt, count});
+        });
 }
 
-std::expected<command_outcome, std::error_code> command_service::execute(
-    const receive_compliment& c, const command_meta& meta) {
-    return record_once(c, "compliment-" + c.id.value(), c.customer.value(), meta, compliments_);
+void command_service::execute(const receive_compliment& c, const command_meta& meta,
+                              outcome_callback done) {
+    record_once(c, "compliment-" + c.id.value(), c.customer.value(), meta, compliments_,
+                std::move(done));
 }
 
-std::expected<command_outcome, std::error_code> command_service::execute(
-    const record_prevention_action& c, const command_meta& meta) {
-    return record_once(c, "prevention-" + c.id.value(), "prevention", meta, preventions_);
+void command_service::execute(const record_prevention_action& c, const command_meta& meta,
+                              outcome_callback done) {
+    record_once(c, "prevention-" + c.id.value(), "prevention", meta, preventions_, std::move(done));
 }
 
 // A customer's activity or survey goes to the named complaint, or to every complaint of the
 // customer; the domain decides which of them it means something to.
-std::expected<command_outcome, std::error_code> command_service::execute(
-    const inbound::customer_signal& s, const command_meta& meta) {
+void command_service::execute(const inbound::customer_signal& s, const command_meta& meta,
+                              outcome_callback done) {
     std::vector<complaint_id> targets;
     if (s.complaint) {
         targets.push_back(*s.complaint);
@@ -273,21 +312,40 @@ std::expected<command_outcome, std::error_code> command_service::execute(
         if (const auto it = by_customer_.find(s.customer.value()); it != by_customer_.end())
             targets = it->second;
     }
-    command_outcome total;
+    if (targets.empty()) return done(command_outcome{});
+    // The targets are separate streams: all are decided and queued at once, and the outcomes
+    // combined when the last is in.
+    struct combined {
+        std::mutex mutex;
+        std::size_t left;
+        std::expected<command_outcome, std::error_code> total = command_outcome{};
+        outcome_callback done;
+    };
+    auto all = std::make_shared<combined>();
+    all->left = targets.size();
+    all->done = std::move(done);
     for (const auto& id : targets) {
         // Only complaints that exist; a survey naming an unknown complaint is ignored.
-        const auto r = execute_on(id, s.for_complaint(id), meta, on_unfiled::skip);
-        if (!r) return r;
-        if (r->result == command_outcome::kind::rejected &&
-            total.result != command_outcome::kind::applied)
-            total = *r;
-        if (r->result == command_outcome::kind::applied) {
-            total.result = command_outcome::kind::applied;
-            total.why.reset();
-            total.events += r->events;
-        }
+        execute_on(id, s.for_complaint(id), meta, on_unfiled::skip, [all](auto r) {
+            std::unique_lock lock(all->mutex);
+            auto& total = all->total;
+            if (!r) {
+                if (total) total = std::unexpected(r.error());
+            } else if (total) {
+                if (r->result == command_outcome::kind::rejected &&
+                    total->result != command_outcome::kind::applied)
+                    *total = *r;
+                if (r->result == command_outcome::kind::applied) {
+                    total->result = command_outcome::kind::applied;
+                    total->why.reset();
+                    total->events += r->events;
+                }
+            }
+            if (--all->left > 0) return;
+            lock.unlock();
+            all->done(std::move(all->total));
+        });
     }
-    return total;
 }
 
 complaint_lookup command_service::complaint(const complaint_id& id) const {

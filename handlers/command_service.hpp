@@ -66,11 +66,21 @@ class command_service {
     void reset();
     void on_deadline_change(deadline_listener listener) { listener_ = std::move(listener); }
 
-    // Storage errors come back as the error; rejections are an outcome.
+    // Storage errors come back as the error; rejections are an outcome. Waits until the
+    // events are durable.
     std::expected<command_outcome, std::error_code> handle(const inbound::command& c,
                                                            const command_meta& meta);
     std::expected<command_outcome, std::error_code> tick(const complaint_id& id, instant now,
                                                          const command_meta& meta);
+
+    using outcome_callback = std::function<void(std::expected<command_outcome, std::error_code>)>;
+    // As handle(), without waiting for the append: `done` runs once the events are durable
+    // (on the log's writer thread: it must not block), or before handle_async returns when
+    // there is nothing to write. The next command on the stream decides on the state this one
+    // produced, before it is durable; if the append fails, the stream is folded from the log
+    // again, and a command decided on the failed state fails too (wrong_expected_version; the
+    // caller may retry it).
+    void handle_async(const inbound::command& c, const command_meta& meta, outcome_callback done);
 
     // The complaint as its stream says now (read-your-writes after a command); a cache miss
     // reads the log.
@@ -87,30 +97,27 @@ class command_service {
     template <class State>
     std::expected<entry_ptr<State>, std::error_code> current(state_cache<State>& cache,
                                                              const std::string& stream) const;
-    // Serialises commands on streams that hash alike; held across the durable append.
     std::mutex& stripe(const std::string& stream);
 
-    std::expected<command_outcome, std::error_code> execute(const complaint_command& c,
-                                                            const command_meta& meta);
+    // Serialises deciding on streams that hash alike, up to queueing the append.
+    void execute(const complaint_command& c, const command_meta& meta, outcome_callback done);
     // `unfiled` says what a command on a complaint that was never filed gets: decided (and so
     // rejected, naming why) or skipped without a word (ticks and customer signals, whose
     // targets come from an index and may name a complaint that does not exist).
     enum class on_unfiled { decide, skip };
-    std::expected<command_outcome, std::error_code> execute_on(
-        const complaint_id& id, const complaint_command& c, const command_meta& meta,
-        on_unfiled unfiled = on_unfiled::decide);
-    std::expected<command_outcome, std::error_code> execute(const receive_compliment& c,
-                                                            const command_meta& meta);
-    std::expected<command_outcome, std::error_code> execute(const record_prevention_action& c,
-                                                            const command_meta& meta);
-    std::expected<command_outcome, std::error_code> execute(const inbound::customer_signal& s,
-                                                            const command_meta& meta);
+    void execute_on(const complaint_id& id, const complaint_command& c, const command_meta& meta,
+                    on_unfiled unfiled, outcome_callback done);
+    void execute(const receive_compliment& c, const command_meta& meta, outcome_callback done);
+    void execute(const record_prevention_action& c, const command_meta& meta,
+                 outcome_callback done);
+    void execute(const inbound::customer_signal& s, const command_meta& meta,
+                 outcome_callback done);
     template <class State, class Command>
-    std::expected<command_outcome, std::error_code> record_once(const Command& c,
-                                                                const std::string& stream,
-                                                                const std::string& partition_key,
-                                                                const command_meta& meta,
-                                                                state_cache<State>& cache);
+    void record_once(const Command& c, const std::string& stream, const std::string& partition_key,
+                     const command_meta& meta, state_cache<State>& cache, outcome_callback done);
+    // Runs `start` (an asynchronous command) and waits for it, retrying after a conflict.
+    std::expected<command_outcome, std::error_code> wait_for(
+        const std::function<void(outcome_callback)>& start);
 
     void count_rejection(const rejection& r);
     void count_move(complaint_status from, complaint_status to);

@@ -1,6 +1,7 @@
 #include "handlers/http_api.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <tuple>
@@ -106,18 +107,23 @@ http::response http_api::handle(const http::request& req, const http::request_co
     const auto started = std::chrono::steady_clock::now();
     std::string route_name = "unknown";
     auto res = route(req, ctx, route_name);
+    record(ctx, sv(req.method_string()), route_name, res.result_int(), started);
+    return res;
+}
+
+void http_api::record(const http::request_context& ctx, std::string_view method,
+                      const std::string& route_name, unsigned status,
+                      std::chrono::steady_clock::time_point started) {
     d_.m.add("bounceback_http_requests_total",
-             {{"route", route_name}, {"status", std::to_string(res.result_int())}});
+             {{"route", route_name}, {"status", std::to_string(status)}});
     if (d_.log_line) {
         const auto ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                 .count();
         // The target is logged without its query string; tokens and signatures never are.
-        d_.log_line("request_id=" + ctx.request_id +
-                    " method=" + std::string(sv(req.method_string())) + " route=" + route_name +
-                    " status=" + std::to_string(res.result_int()) + " ms=" + std::to_string(ms));
+        d_.log_line("request_id=" + ctx.request_id + " method=" + std::string(method) + " route=" +
+                    route_name + " status=" + std::to_string(status) + " ms=" + std::to_string(ms));
     }
-    return res;
 }
 
 namespace {
@@ -399,8 +405,14 @@ http::response http_api::route(const http::request& req, const http::request_con
     return problem(404, "not-found", "Not Found", "no such resource", ctx);
 }
 
-http::response http_api::webhook(const std::string& source, const http::request& req,
-                                 const http::request_context& ctx) {
+command_meta http_api::delivery::meta_for(std::size_t i) const {
+    auto m = meta;
+    m.causation_id = events[i].source + "/" + events[i].id;
+    return m;
+}
+
+std::variant<http::response, http_api::delivery> http_api::check_webhook(
+    const std::string& source, const http::request& req, const http::request_context& ctx) {
     const auto src = d_.cfg.webhook_sources.find(source);
     if (src == d_.cfg.webhook_sources.end())
         return problem(404, "unknown-source", "Not Found", "no webhook source named " + source,
@@ -414,7 +426,7 @@ http::response http_api::webhook(const std::string& source, const http::request&
         res.set(bh::field::www_authenticate, "Standard-Webhooks");
         return res;
     }
-    const auto events = inbound::parse_body(req.body());
+    auto events = inbound::parse_body(req.body());
     if (!events) {
         const auto& e = events.error();
         d_.m.add("bounceback_webhook_events_total", {{"outcome", "invalid"}});
@@ -441,16 +453,24 @@ http::response http_api::webhook(const std::string& source, const http::request&
         d_.m.add("bounceback_webhook_events_total", {{"outcome", "redelivered"}});
         return json_response(bh::status::accepted, json::parse(*seen, nullptr, false));
     }
+    const auto n = events->size();
+    return delivery{source,
+                    h.id,
+                    std::move(*events),
+                    std::move(commands),
+                    command_meta{{}, source + "/" + h.id, d_.clock()},
+                    std::vector<std::expected<command_outcome, std::error_code>>(
+                        n, std::unexpected(make_error_code(log_errc::closed)))};
+}
+
+http::response http_api::webhook_answer(const delivery& d, const http::request_context& ctx) {
     json accepted = json::array(), duplicates = json::array(), rejected = json::array();
-    const command_meta meta{{}, source + "/" + h.id, d_.clock()};
-    for (std::size_t i = 0; i < commands.size(); ++i) {
-        const auto& ev = (*events)[i];
-        auto m = meta;
-        m.causation_id = ev.source + "/" + ev.id;
-        const auto outcome = d_.in.submit(ev, commands[i], m);
+    for (std::size_t i = 0; i < d.events.size(); ++i) {
+        const auto& ev = d.events[i];
+        const auto& outcome = d.outcomes[i];
         if (!outcome) {
-            // Nothing after this event was written; the sender retries the whole delivery and
-            // the events that did land come back as duplicates.
+            // The sender retries the whole delivery; the events that did land come back as
+            // duplicates.
             auto res = problem(
                 503, "storage-unavailable", "Service Unavailable",
                 "the event store could not write durably: " + outcome.error().message(), ctx);
@@ -476,12 +496,61 @@ http::response http_api::webhook(const std::string& source, const http::request&
                               : outcome->result == command_outcome::kind::unchanged ? "unchanged"
                                                                                     : "rejected"}});
     }
-    const json body{{"webhook_id", h.id},
+    const json body{{"webhook_id", d.webhook_id},
                     {"accepted", accepted},
                     {"unchanged", duplicates},
                     {"rejected", rejected}};
-    d_.receipts.remember(source, h.id, body.dump(), d_.clock());
+    d_.receipts.remember(d.source, d.webhook_id, body.dump(), d_.clock());
     return json_response(bh::status::accepted, body);
+}
+
+http::response http_api::webhook(const std::string& source, const http::request& req,
+                                 const http::request_context& ctx) {
+    auto checked = check_webhook(source, req, ctx);
+    if (auto* refused = std::get_if<http::response>(&checked)) return std::move(*refused);
+    auto& d = std::get<delivery>(checked);
+    for (std::size_t i = 0; i < d.events.size(); ++i) {
+        d.outcomes[i] = d_.in.submit(d.events[i], d.commands[i], d.meta_for(i));
+        if (!d.outcomes[i]) break;  // nothing after it is written
+    }
+    return webhook_answer(d, ctx);
+}
+
+bool http_api::deferred(const http::request& req, const http::request_context& ctx,
+                        http::responder reply) {
+    if (!d_.in.submits_async() || req.method() != bh::verb::post || !d_.ready()) return false;
+    std::vector<std::string> bound;
+    const auto* r = find_route(split_path(sv(req.target())), bound);
+    if (r == nullptr || r->id != route_id::webhook) return false;
+    const auto started = std::chrono::steady_clock::now();
+    auto checked = check_webhook(bound[0], req, ctx);
+    if (auto* refused = std::get_if<http::response>(&checked)) {
+        record(ctx, "POST", r->name, refused->result_int(), started);
+        reply([res = std::move(*refused)]() mutable { return std::move(res); });
+        return true;
+    }
+    // Every event is queued at once, in order (one stream's commands decide on each other's
+    // outcome before it is durable); the answer is built once the last is durable.
+    struct in_flight {
+        delivery d;
+        std::atomic<std::size_t> left;
+        http::responder reply;
+    };
+    const auto n = std::get<delivery>(checked).events.size();
+    auto f =
+        std::make_shared<in_flight>(std::move(std::get<delivery>(checked)), n, std::move(reply));
+    for (std::size_t i = 0; i < n; ++i)
+        d_.in.submit_async(f->d.events[i], f->d.commands[i], f->d.meta_for(i),
+                           [this, f, i, ctx, started, name = r->name](auto outcome) {
+                               f->d.outcomes[i] = std::move(outcome);
+                               if (f->left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+                               f->reply([this, f, ctx, started, name] {
+                                   auto res = webhook_answer(f->d, ctx);
+                                   record(ctx, "POST", name, res.result_int(), started);
+                                   return res;
+                               });
+                           });
+    return true;
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -8,6 +9,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -61,6 +64,11 @@ class http_api {
     bool quick(const http::request& req) const;
     http::response error(unsigned status, const std::string& detail,
                          const http::request_context& ctx);
+    // http::deferred_handler: a webhook delivery, when the ingress submits without waiting, is
+    // checked on the thread that read it and answered once its events are durable, so no
+    // thread waits for the disk per request.
+    bool deferred(const http::request& req, const http::request_context& ctx,
+                  http::responder reply);
 
   private:
     // The read model holds every event of the log (so its rows are the complaints as they stand).
@@ -71,8 +79,30 @@ class http_api {
                             const http::request& req,
                             const std::map<std::string, std::string>& query,
                             const http::request_context& ctx);
+    // A webhook delivery whose signature and events are valid, and the outcome of each event.
+    struct delivery {
+        std::string source;
+        std::string webhook_id;
+        std::vector<inbound::cloud_event> events;
+        std::vector<inbound::command> commands;
+        command_meta meta;  // per event: meta_for()
+        std::vector<std::expected<command_outcome, std::error_code>> outcomes;
+        command_meta meta_for(std::size_t i) const;
+    };
+    // The delivery to submit, or the answer it gets without submitting anything (a refusal, or
+    // the stored answer to a redelivery).
+    std::variant<http::response, delivery> check_webhook(const std::string& source,
+                                                         const http::request& req,
+                                                         const http::request_context& ctx);
+    // The 202 that lists each event's outcome (and is remembered for redeliveries), or the 503
+    // when an event could not be written.
+    http::response webhook_answer(const delivery& d, const http::request_context& ctx);
     http::response webhook(const std::string& source, const http::request& req,
                            const http::request_context& ctx);
+    // Counts and logs a request once its answer is known.
+    void record(const http::request_context& ctx, std::string_view method,
+                const std::string& route_name, unsigned status,
+                std::chrono::steady_clock::time_point started);
     http::response complaint(const std::string& id, const http::request_context& ctx);
     http::response verify_partitions(const http::request_context& ctx);
     http::response webhook_deliveries(const std::map<std::string, std::string>& query,

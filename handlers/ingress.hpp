@@ -20,6 +20,16 @@ class ingress {
     virtual std::expected<command_outcome, std::error_code> submit(const inbound::cloud_event& e,
                                                                    const inbound::command& c,
                                                                    const command_meta& meta) = 0;
+    using submit_callback = command_service::outcome_callback;
+    // Whether submit_async returns before the events are durable, and so may be called on an
+    // HTTP I/O thread.
+    virtual bool submits_async() const { return false; }
+    // As submit; `done` runs once the events are durable, possibly on another thread (it must
+    // not block). This default submits and waits.
+    virtual void submit_async(const inbound::cloud_event& e, const inbound::command& c,
+                              const command_meta& meta, submit_callback done) {
+        done(submit(e, c, meta));
+    }
     virtual complaint_lookup complaint(const complaint_id& id) const = 0;
     // Whether complaint() answers from memory (an HTTP I/O thread may then call it).
     virtual bool complaint_in_memory(const complaint_id& id) const = 0;
@@ -32,6 +42,12 @@ class local_ingress final : public ingress {
                                                            const inbound::command& c,
                                                            const command_meta& meta) override {
         return commands_.handle(c, meta);
+    }
+    // The embedded log queues appends for its writer thread.
+    bool submits_async() const override { return true; }
+    void submit_async(const inbound::cloud_event&, const inbound::command& c,
+                      const command_meta& meta, submit_callback done) override {
+        commands_.handle_async(c, meta, std::move(done));
     }
     complaint_lookup complaint(const complaint_id& id) const override {
         return commands_.complaint(id);

@@ -62,6 +62,18 @@ class state_cache {
         dropped = insert(stream, std::move(e));
     }
 
+    // Forgets the stream: the next use folds it from the log again.
+    void erase(const std::string& stream) {
+        entry_ptr dropped;  // destroyed after the lock is released
+        std::lock_guard lock(mutex_);
+        if (const auto it = young_.find(stream); it != young_.end()) {
+            dropped = std::move(it->second);
+            young_.erase(it);
+        } else if (const auto jt = old_.find(stream); jt != old_.end()) {
+            dropped = std::move(jt->second);
+            old_.erase(jt);
+        }
+    }
     void clear() {
         std::lock_guard lock(mutex_);
         young_.clear();

@@ -121,6 +121,14 @@ class event_log {
 
     // Blocks until the events are durable (or the append failed).
     virtual std::expected<append_result, std::error_code> append(append_request request) = 0;
+    using append_callback = std::function<void(std::expected<append_result, std::error_code>)>;
+    // Queues the append and returns; `done` runs once the events are durable or the append
+    // failed. Appends are applied in the order they were queued. `done` may run on the log's
+    // own thread, or on the caller's before append_async returns: it must not block or wait
+    // for a lock the caller may hold. This default appends synchronously.
+    virtual void append_async(append_request request, append_callback done) {
+        done(append(std::move(request)));
+    }
     virtual std::expected<std::vector<event_record>, std::error_code> read_stream(
         const std::string& stream, std::int64_t from_version = 1) = 0;
     // Events with position >= from, at most max of them, in order.

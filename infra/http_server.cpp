@@ -57,6 +57,19 @@ class server::session : public std::enable_shared_from_this<session> {
             res->set("x-request-id", ctx.request_id);
             return reply_owned(res, req->keep_alive() && !srv_.stopping_);
         }
+        if (srv_.deferred_) {
+            const bool keep = req->keep_alive();
+            responder reply = [self = shared_from_this(), keep,
+                               id = ctx.request_id](std::function<response()> build) {
+                asio::post(self->stream_.get_executor(),
+                           [self, keep, id, build = std::move(build)] {
+                               auto res = std::make_shared<response>(build());
+                               res->set("x-request-id", id);
+                               self->reply_owned(res, keep && !self->srv_.stopping_);
+                           });
+            };
+            if (srv_.deferred_(*req, ctx, std::move(reply))) return;
+        }
         // The request is handled on the worker pool; the response comes back to our strand.
         asio::post(srv_.workers_, [self = shared_from_this(), req, ctx] {
             auto res = std::make_shared<response>(self->srv_.handler_(*req, ctx));
@@ -113,12 +126,13 @@ void apply_limits(request_parser& p, const server_options& opts) {
 }
 
 server::server(asio::io_context& ioc, server_options opts, handler h, error_responder err,
-               quick_predicate quick)
+               quick_predicate quick, deferred_handler deferred)
     : ioc_(ioc),
       opts_(std::move(opts)),
       handler_(std::move(h)),
       error_(std::move(err)),
       quick_(std::move(quick)),
+      deferred_(std::move(deferred)),
       acceptor_(asio::make_strand(ioc)),
       workers_(opts_.workers) {
     const tcp::endpoint ep{asio::ip::make_address(opts_.host), opts_.port};

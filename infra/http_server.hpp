@@ -30,6 +30,13 @@ using handler = std::function<response(const request&, const request_context&)>;
 // long): such requests run on the I/O thread that read them, saving two thread hand-offs.
 // Everything else runs on the worker pool.
 using quick_predicate = std::function<bool(const request&)>;
+// Answers a request later, from any thread, exactly once: `build` runs on the connection's
+// strand and its response goes out.
+using responder = std::function<void(std::function<response()> build)>;
+// Takes a request that is answered asynchronously, without blocking the I/O thread that read
+// it (a webhook whose events are queued for a durable append); false leaves it to the handler.
+using deferred_handler =
+    std::function<bool(const request&, const request_context&, responder reply)>;
 // Builds the response for an error detected before routing (413, 408, 400).
 using error_responder =
     std::function<response(unsigned status, const std::string& detail, const request_context&)>;
@@ -50,7 +57,7 @@ void apply_limits(request_parser& p, const server_options& opts);
 class server {
   public:
     server(boost::asio::io_context& ioc, server_options opts, handler h, error_responder err,
-           quick_predicate quick = {});
+           quick_predicate quick = {}, deferred_handler deferred = {});
     ~server();
     unsigned short port() const { return port_; }
     void start();
@@ -67,6 +74,7 @@ class server {
     handler handler_;
     error_responder error_;
     quick_predicate quick_;
+    deferred_handler deferred_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::thread_pool workers_;
     unsigned short port_ = 0;

@@ -1,5 +1,7 @@
 #include "infra/sqlite_event_log.hpp"
 
+#include <future>
+
 #include "infra/hash_chain.hpp"
 #include "infra/iso8601.hpp"
 
@@ -131,7 +133,9 @@ sqlite_event_log::~sqlite_event_log() {
 
 std::expected<append_result, std::error_code> sqlite_event_log::append(append_request request) {
     if (request.events.empty()) return append_result{0, 0, request.expected_version, false};
-    std::future<std::expected<append_result, std::error_code>> result;
+    std::promise<std::expected<append_result, std::error_code>> promise;
+    auto result = promise.get_future();
+    append_callback done = [&promise](auto r) { promise.set_value(std::move(r)); };
     {
         std::unique_lock lock(queue_mutex_);
         if (stopping_) return std::unexpected(make_error_code(log_errc::closed));
@@ -142,8 +146,7 @@ std::expected<append_result, std::error_code> sqlite_event_log::append(append_re
             committing_ = true;
             lock.unlock();
             std::vector<pending> batch;
-            batch.push_back(pending{std::move(request), {}});
-            result = batch.front().done.get_future();
+            batch.push_back(pending{std::move(request), std::move(done)});
             // As on the writer thread, an exception here ends the process: it must not leave
             // `committing_` set and every later append waiting.
             [&]() noexcept { commit_batch(batch); }();
@@ -154,11 +157,26 @@ std::expected<append_result, std::error_code> sqlite_event_log::append(append_re
             if (writer_needed) queue_cv_.notify_one();
             return result.get();
         }
-        auto& p = queue_.emplace_back(pending{std::move(request), {}});
-        result = p.done.get_future();
+        queue_.push_back(pending{std::move(request), std::move(done)});
     }
     queue_cv_.notify_one();
     return result.get();
+}
+
+void sqlite_event_log::append_async(append_request request, append_callback done) {
+    if (request.events.empty()) return done(append_result{0, 0, request.expected_version, false});
+    bool wake = false;
+    {
+        std::unique_lock lock(queue_mutex_);
+        if (stopping_) {
+            lock.unlock();
+            return done(std::unexpected(make_error_code(log_errc::closed)));
+        }
+        // A busy writer (or inline committer) looks at the queue again when its batch is done.
+        wake = queue_.empty() && !committing_;
+        queue_.push_back(pending{std::move(request), std::move(done)});
+    }
+    if (wake) queue_cv_.notify_one();
 }
 
 void sqlite_event_log::writer_loop() {
@@ -203,7 +221,7 @@ void sqlite_event_log::commit_batch(std::vector<pending>& batch) {
         }
         head_cv_.notify_all();
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(results[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
 }
 
 // Runs inside the batch transaction; a failing request rolls back to its own savepoint so the

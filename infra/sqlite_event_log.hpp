@@ -3,7 +3,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <mutex>
 #include <thread>
 
@@ -15,8 +14,8 @@ namespace bb {
 // The embedded event log: one SQLite file in WAL mode. A single writer thread takes every
 // append that is waiting and commits them in one transaction (group commit): many concurrent
 // appends share one fsync. An append that finds nobody committing and nobody waiting commits
-// itself on the caller's thread. With synchronous=FULL an acknowledged append survives power
-// loss.
+// itself on the caller's thread (append_async never does). With synchronous=FULL an acknowledged
+// append survives power loss.
 class sqlite_event_log final : public event_log {
   public:
     struct options {
@@ -29,6 +28,8 @@ class sqlite_event_log final : public event_log {
     ~sqlite_event_log() override;
 
     std::expected<append_result, std::error_code> append(append_request request) override;
+    // Always queued for the writer thread, which runs `done` after the batch's commit.
+    void append_async(append_request request, append_callback done) override;
     std::expected<std::vector<event_record>, std::error_code> read_stream(
         const std::string& stream, std::int64_t from_version) override;
     std::expected<std::vector<event_record>, std::error_code> read_all(std::int64_t from_position,
@@ -45,7 +46,7 @@ class sqlite_event_log final : public event_log {
   private:
     struct pending {
         append_request request;
-        std::promise<std::expected<append_result, std::error_code>> done;
+        append_callback done;
     };
     void writer_loop();
     void commit_batch(std::vector<pending>& batch);

@@ -1,9 +1,14 @@
+#include <algorithm>
+#include <future>
+
+#include <sqlite3.h>
 #include <catch2/catch.hpp>
 
 #include "handlers/command_service.hpp"
 #include "handlers/state_cache.hpp"
 #include "infra/sqlite_event_log.hpp"
 #include "tests/domain/fixtures.hpp"
+#include "tests/infra/faulty_vfs.hpp"
 #include "tests/infra/temp_dir.hpp"
 
 using namespace bb;
@@ -202,5 +207,123 @@ SCENARIO("a complaint that must be read from a failing log is an error, not an u
         REQUIRE(back.has_value());
         REQUIRE(back->has_value());
         CHECK((*back)->status == complaint_status::received);
+    }
+}
+
+namespace {
+
+using outcome = std::expected<command_outcome, std::error_code>;
+
+// Starts a command without waiting; get() waits for its outcome.
+struct pending_outcome {
+    std::shared_ptr<std::promise<outcome>> promise = std::make_shared<std::promise<outcome>>();
+    std::future<outcome> result = promise->get_future();
+    command_service::outcome_callback callback() {
+        return [p = promise](outcome r) { p->set_value(std::move(r)); };
+    }
+    outcome get() { return result.get(); }
+};
+
+}  // namespace
+
+SCENARIO("commands on one stream are decided back to back, before the first is durable",
+         "[commands][async]") {
+    test::temp_dir dir;
+    const auto book = test::book();
+    sqlite_event_log log({(dir.path() / "events.db").string(), true, 64});
+    metrics m;
+    command_service commands(log, book, m, {1000});
+    REQUIRE(commands.rebuild().has_value());
+    const auto t0 = test::at("2026-11-20T10:00:00Z");
+    const auto meta = [&](const std::string& id) { return command_meta{id, "test", t0}; };
+
+    WHEN("each complaint is filed, acknowledged and resolved, all queued without waiting") {
+        constexpr int complaints = 200;
+        std::vector<pending_outcome> outcomes(3 * complaints);
+        for (int i = 0; i < complaints; ++i) {
+            const auto id = "c" + std::to_string(i);
+            const auto at = t0 + std::chrono::minutes{i};
+            commands.handle_async(
+                complaint_command{
+                    test::filing(id, "cust-" + std::to_string(i % 7), "vip", severity::high, at)},
+                meta("file/" + id), outcomes[3 * i].callback());
+            commands.handle_async(complaint_command{acknowledge_complaint{
+                                      test::key("ack/" + id), test::cid(id), test::emp("e1"), at}},
+                                  meta("ack/" + id), outcomes[3 * i + 1].callback());
+            commands.handle_async(
+                complaint_command{resolve_complaint{test::key("resolve/" + id), test::cid(id),
+                                                    test::emp("e1"), at}},
+                meta("resolve/" + id), outcomes[3 * i + 2].callback());
+        }
+        THEN("every command is applied, each stream in the order it was decided") {
+            for (auto& o : outcomes) {
+                const auto r = o.get();
+                REQUIRE(r.has_value());
+                CHECK(r->result == command_outcome::kind::applied);
+            }
+            for (int i = 0; i < complaints; ++i) {
+                const auto history = log.read_stream("complaint-c" + std::to_string(i), 1);
+                REQUIRE(history.has_value());
+                std::vector<std::string> types;
+                for (const auto& e : *history) types.push_back(e.type);
+                // Filed first; resolved last, after the acknowledgement.
+                REQUIRE(types.size() >= 3);
+                CHECK(types.front() == "ComplaintFiled");
+                CHECK(std::find(types.begin(), types.end(), "ComplaintAcknowledged") <
+                      std::find(types.begin(), types.end(), "ComplaintResolved"));
+                CHECK(history->back().version == static_cast<std::int64_t>(history->size()));
+            }
+            CHECK(commands.complaints_by_status().at(complaint_status::resolved) == complaints);
+            metrics m2;
+            command_service restarted(log, book, m2, {1000});
+            REQUIRE(restarted.rebuild().has_value());
+            CHECK(restarted.complaints_by_status() == commands.complaints_by_status());
+        }
+    }
+}
+
+SCENARIO("an append that fails takes back the state decided on it", "[commands][async]") {
+    test::faulty_vfs::install();
+    test::temp_dir dir;
+    const auto book = test::book();
+    sqlite_event_log log({(dir.path() / "events.db").string(), true, 64});
+    metrics m;
+    command_service commands(log, book, m, {1000});
+    REQUIRE(commands.rebuild().has_value());
+    const auto t0 = test::at("2026-11-20T10:00:00Z");
+    const complaint_command file{test::filing("c1", "cust", "vip", severity::high, t0)};
+    const complaint_command ack{
+        acknowledge_complaint{test::key("ack/c1"), test::cid("c1"), test::emp("e1"), t0}};
+
+    WHEN("a filing and an acknowledgement decided on it are queued, and the disk fails") {
+        test::faulty_vfs::fail_writes(SQLITE_IOERR_WRITE);
+        pending_outcome filed, acknowledged;
+        commands.handle_async(file, command_meta{"file", "test", t0}, filed.callback());
+        commands.handle_async(ack, command_meta{"ack", "test", t0}, acknowledged.callback());
+        const auto f = filed.get();
+        const auto a = acknowledged.get();
+        test::faulty_vfs::heal();
+        THEN("both fail, and the complaint is unknown again: nothing was written") {
+            CHECK_FALSE(f.has_value());
+            CHECK_FALSE(a.has_value());
+            CHECK(log.head() == 0);
+            const auto c = commands.complaint(test::cid("c1"));
+            REQUIRE(c.has_value());
+            CHECK_FALSE(c->has_value());
+            CHECK(commands.complaints_by_status().empty());
+        }
+        AND_WHEN("the sender retries once the disk heals") {
+            const auto refiled = commands.handle(file, command_meta{"file", "test", t0});
+            const auto reacked = commands.handle(ack, command_meta{"ack", "test", t0});
+            THEN("both are applied on the state folded from the log") {
+                REQUIRE(refiled.has_value());
+                CHECK(refiled->result == command_outcome::kind::applied);
+                REQUIRE(reacked.has_value());
+                CHECK(reacked->result == command_outcome::kind::applied);
+                CHECK(log.read_stream("complaint-c1", 1)->size() >= 2);
+                CHECK(commands.complaint(test::cid("c1"))->value().status ==
+                      complaint_status::acknowledged);
+            }
+        }
     }
 }

@@ -94,7 +94,10 @@ struct service {
         [this](unsigned s, const std::string& d, const http::request_context& c) {
             return api.error(s, d, c);
         },
-        [this](const http::request& r) { return api.quick(r); }};
+        [this](const http::request& r) { return api.quick(r); },
+        [this](const http::request& r, const http::request_context& c, http::responder reply) {
+            return api.deferred(r, c, std::move(reply));
+        }};
     std::vector<std::thread> threads;
 
     // A small `cached_streams` makes the command side fold most complaints from the log.
