@@ -5,6 +5,8 @@
 #
 #   bench/run.sh                 # full sizes (1M Kafka events, 1M open complaints, ...)
 #   BENCH_SCALE=quick bench/run.sh   # a tenth of that, for a first look
+#   BENCH_STEPS="ingest query" bench/run.sh   # some workloads only (query needs ingest's data);
+#                                # docs/benchmarks.md is updated only by a run of every step
 #
 # Server and load generator are pinned to different cores (taskset) where there are two.
 set -euo pipefail
@@ -19,6 +21,10 @@ memory_complaints=$((1000000 / div))
 replay_events=$((10000000 / div))
 ingest_events=$((400000 / div))
 seconds=${BENCH_SECONDS:-10}
+all_steps="ingest query replay memory kafka"
+steps=${BENCH_STEPS:-$all_steps}
+want() { [[ " $steps " == *" $1 "* ]]; }
+if want query && ! want ingest; then echo "the query step reads the ingest step's data" >&2; exit 2; fi
 
 scripts/install-deps.sh >/dev/null
 need=()
@@ -63,6 +69,7 @@ data = json.load(open(path)); data[key] = value; json.dump(data, open(path, "w")
 PY
 }
 
+if want ingest; then
 echo "== embedded webhook ingest ($ingest_events events) vs no-op route"
 port=$(free_port); config "$work/ingest.yaml" "$port" "$work/ingest"
 "${server_cpu[@]}" "$bin" serve --config "$work/ingest.yaml" > "$work/ingest.log" 2>&1 &
@@ -74,9 +81,12 @@ ingest_connections=${BENCH_INGEST_CONNECTIONS:-64}
 noop=$("${load_cpu[@]}" "$bench/bench_http" --port "$port" --path /healthz --connections "$ingest_connections" --seconds "$seconds")
 ingest=$("${load_cpu[@]}" "$bench/bench_http" --port "$port" --webhook helpdesk --secret "$secret" --input "$work/ingest.jsonl" --connections "$ingest_connections" --seconds "$seconds")
 put webhook_noop "$noop"; put webhook_ingest "$ingest"
-# The queries run on a quiet server holding that data: restarted, so the read side's catch-up
-# and checkpoint after the ingest burst are not measured as query latency.
 kill -TERM $server; wait $server || true
+fi
+
+if want query; then
+# The queries run on a quiet server holding the ingest step's data: restarted, so the read
+# side's catch-up and checkpoint after the ingest burst are not measured as query latency.
 "${server_cpu[@]}" "$bin" serve --config "$work/ingest.yaml" >> "$work/ingest.log" 2>&1 &
 server=$!
 wait_ready "$port"; sleep 2
@@ -95,7 +105,9 @@ q_complaint=$("${load_cpu[@]}" "$bench/bench_http" --port "$port" --path '/v1/co
 put query_noop "$q_noop"; put query_sla_summary "$q_summary"; put query_sla_summary_identity "$q_summary_identity"
 put query_complaint "$q_complaint"
 kill -TERM $server; wait $server || true
+fi
 
+if want replay; then
 echo "== replay of $replay_events inbound events' domain events into all projections vs decode only"
 replay_data=${BENCH_REPLAY_DATA:-}
 if [ -z "$replay_data" ]; then
@@ -108,6 +120,9 @@ fi
 # Not pinned: one thread reads pages while another decodes and folds (handlers/page_decoder).
 put replay "$("$bench/bench_replay" --data "$replay_data" --repeat 3)"
 
+fi
+
+if want memory; then
 echo "== memory: $memory_complaints open complaints with live deadlines"
 python3 - "$memory_complaints" > "$work/open.jsonl" <<'PY'
 import json, sys
@@ -128,6 +143,9 @@ open_count=$(curl -fs -H 'Authorization: Bearer bench-manager' "http://127.0.0.1
 kill -TERM $s; wait $s || true
 put memory "{\"open_complaints\": $open_count, \"rss_empty_kib\": $empty_rss, \"rss_full_kib\": $full_rss, \"bytes_per_open_complaint\": $(( (full_rss - empty_rss) * 1024 / memory_complaints ))}"
 
+fi
+
+if want kafka; then
 echo "== Kafka ingest, end to end with exactly-once ($kafka_events events, 6 partitions) vs raw consume"
 brokers=$(scripts/kafka-broker.sh start | tail -1)
 "$bin" simulate --events "$kafka_events" --seed 9 --start "$(date -u -d '-60 days' +%Y-%m-%dT%H:%M:%SZ)" > "$work/kafka.jsonl"
@@ -155,7 +173,9 @@ best = max(raw/rawt, cp['fetch_per_s'] if cp else 0)
 import json; print(json.dumps({'events': n, 'raw_consumed': raw, 'publish_per_s': n/pub, 'kcat_raw_consume_per_s': raw/rawt, 'consumer_performance': cp, 'eos_end_to_end_per_s': n/eos, 'ratio': (n/eos)/best}))")"
 scripts/kafka-broker.sh stop >/dev/null
 
+fi
+
 python3 bench/report.py "$results" "$scale" > bench/results/latest.md
 cp "$results" bench/results/latest.json
-python3 bench/report.py "$results" "$scale" --update docs/benchmarks.md
+[ "$steps" = "$all_steps" ] && python3 bench/report.py "$results" "$scale" --update docs/benchmarks.md
 cat bench/results/latest.md

@@ -66,10 +66,12 @@ std::expected<void, std::string> read_side::fold_from(std::int64_t next,
         if (!page.events.empty()) {
             std::unique_lock lock(mutex_);
             ++generation_;
-            for (const auto& pe : page.events) {
-                if (until && pe.recorded_at > *until) return {};
-                projection::apply_in_place(model_, pe);
-            }
+            auto end = page.events.end();
+            if (until)
+                end = std::find_if(page.events.begin(), end,
+                                   [&](const auto& pe) { return pe.recorded_at > *until; });
+            projection::apply_all(model_, {page.events.begin(), end});
+            if (end != page.events.end()) return {};
         }
         // An event that cannot be decoded fails the fold, unless it lies beyond `until`.
         if (page.error && !(until && page.failed_recorded_at && *page.failed_recorded_at > *until))
