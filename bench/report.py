@@ -67,7 +67,8 @@ def render(r, scale):
             f"{k['ratio']:.2f}", "≥ 0.5×", k["ratio"] >= 0.5)
     head = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}; "
             f"`BENCH_SCALE={scale} bench/run.sh`; SQLite `synchronous=full` for ingest, `normal` for "
-            "the replay and memory set-up; 64 HTTP workers; Kafka `linger.ms=5`, batches of up to 2,000 records per "
+            "the replay and memory set-up; ingest group commits of up to 1,024 appends, queued from the HTTP I/O threads "
+            "(no worker waits per request); Kafka `linger.ms=5`, batches of up to 2,000 records per "
             "transaction.", "",
             "| workload | measured | reference (same run) | ratio | target | |",
             "| --- | --- | --- | --- | --- | --- |"]
