@@ -152,9 +152,11 @@ void command_service::count_rejection(const rejection& r) {
 std::expected<command_outcome, std::error_code> command_service::wait_for(
     const std::function<void(outcome_callback)>& start) {
     for (int attempt = 1;; ++attempt) {
-        std::promise<std::expected<command_outcome, std::error_code>> promise;
-        auto result = promise.get_future();
-        start([&promise](auto r) { promise.set_value(std::move(r)); });
+        // Shared with the callback: the writer may still be inside set_value when get() returns.
+        auto promise =
+            std::make_shared<std::promise<std::expected<command_outcome, std::error_code>>>();
+        auto result = promise->get_future();
+        start([promise](auto r) { promise->set_value(std::move(r)); });
         auto r = result.get();
         // A conflict means a command this one decided after failed: the stream has been
         // forgotten, so deciding again folds it from the log.

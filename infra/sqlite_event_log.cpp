@@ -133,9 +133,10 @@ sqlite_event_log::~sqlite_event_log() {
 
 std::expected<append_result, std::error_code> sqlite_event_log::append(append_request request) {
     if (request.events.empty()) return append_result{0, 0, request.expected_version, false};
-    std::promise<std::expected<append_result, std::error_code>> promise;
-    auto result = promise.get_future();
-    append_callback done = [&promise](auto r) { promise.set_value(std::move(r)); };
+    // Shared with the callback: the writer may still be inside set_value when get() returns.
+    auto promise = std::make_shared<std::promise<std::expected<append_result, std::error_code>>>();
+    auto result = promise->get_future();
+    append_callback done = [promise](auto r) { promise->set_value(std::move(r)); };
     {
         std::unique_lock lock(queue_mutex_);
         if (stopping_) return std::unexpected(make_error_code(log_errc::closed));
