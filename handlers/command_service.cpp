@@ -149,6 +149,16 @@ void command_service::count_rejection(const rejection& r) {
     metrics_.add("bounceback_rejections_total", {{"reason", std::string(to_string(r.code))}});
 }
 
+template <class Decided>
+std::optional<command_outcome> command_service::answer_without_append(const Decided& decided) {
+    if (!decided) {
+        count_rejection(decided.error());
+        return command_outcome{command_outcome::kind::rejected, decided.error(), 0};
+    }
+    if (decided->empty()) return command_outcome{};
+    return std::nullopt;
+}
+
 std::expected<command_outcome, std::error_code> command_service::wait_for(
     const std::function<void(outcome_callback)>& start) {
     for (int attempt = 1;; ++attempt) {
@@ -204,14 +214,9 @@ void command_service::execute_on(const complaint_id& id, const complaint_command
         return done(command_outcome{});
     }
     const auto decided = decide(book_, en.state, c);
-    if (!decided) {
+    if (auto answer = answer_without_append(decided)) {
         lock.unlock();
-        count_rejection(decided.error());
-        return done(command_outcome{command_outcome::kind::rejected, decided.error(), 0});
-    }
-    if (decided->empty()) {
-        lock.unlock();
-        return done(command_outcome{});
+        return done(std::move(*answer));
     }
     auto next_state = en.state;
     for (const auto& e : *decided) next_state = evolve(std::move(next_state), e);
@@ -262,14 +267,9 @@ void command_service::record_once(const Command& c, const std::string& stream,
     }
     const auto& en = **loaded;
     const auto decided = decide(en.state, c);
-    if (!decided) {
+    if (auto answer = answer_without_append(decided)) {
         lock.unlock();
-        count_rejection(decided.error());
-        return done(command_outcome{command_outcome::kind::rejected, decided.error(), 0});
-    }
-    if (decided->empty()) {
-        lock.unlock();
-        return done(command_outcome{});
+        return done(std::move(*answer));
     }
     append_request req{stream,          partition_key, en.version, {}, request_key(c.key, stream),
                        meta.recorded_at};

@@ -120,6 +120,9 @@ class command_service {
         const std::function<void(outcome_callback)>& start);
 
     void count_rejection(const rejection& r);
+    // The answer to a decision that appends nothing: its rejection (counted) or "unchanged".
+    template <class Decided>
+    std::optional<command_outcome> answer_without_append(const Decided& decided);
     void count_move(complaint_status from, complaint_status to);
 
     event_log& log_;

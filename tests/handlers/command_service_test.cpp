@@ -214,6 +214,16 @@ namespace {
 
 using outcome = std::expected<command_outcome, std::error_code>;
 
+// A command side on a fresh SQLite log, rebuilt and ready.
+struct command_side {
+    test::temp_dir dir;
+    policy_book book = test::book();
+    sqlite_event_log log{{(dir.path() / "events.db").string(), true, 64}};
+    metrics m;
+    command_service commands{log, book, m, {1000}};
+    command_side() { REQUIRE(commands.rebuild().has_value()); }
+};
+
 // Starts a command without waiting; get() waits for its outcome.
 struct pending_outcome {
     std::shared_ptr<std::promise<outcome>> promise = std::make_shared<std::promise<outcome>>();
@@ -228,12 +238,8 @@ struct pending_outcome {
 
 SCENARIO("commands on one stream are decided back to back, before the first is durable",
          "[commands][async]") {
-    test::temp_dir dir;
-    const auto book = test::book();
-    sqlite_event_log log({(dir.path() / "events.db").string(), true, 64});
-    metrics m;
-    command_service commands(log, book, m, {1000});
-    REQUIRE(commands.rebuild().has_value());
+    command_side side;
+    auto& [dir, book, log, m, commands] = side;
     const auto t0 = test::at("2026-11-20T10:00:00Z");
     const auto meta = [&](const std::string& id) { return command_meta{id, "test", t0}; };
 
@@ -284,12 +290,8 @@ SCENARIO("commands on one stream are decided back to back, before the first is d
 
 SCENARIO("an append that fails takes back the state decided on it", "[commands][async]") {
     test::faulty_vfs::install();
-    test::temp_dir dir;
-    const auto book = test::book();
-    sqlite_event_log log({(dir.path() / "events.db").string(), true, 64});
-    metrics m;
-    command_service commands(log, book, m, {1000});
-    REQUIRE(commands.rebuild().has_value());
+    command_side side;
+    auto& [dir, book, log, m, commands] = side;
     const auto t0 = test::at("2026-11-20T10:00:00Z");
     const complaint_command file{test::filing("c1", "cust", "vip", severity::high, t0)};
     const complaint_command ack{
