@@ -454,11 +454,10 @@ std::variant<http::response, http_api::delivery> http_api::check_webhook(
         return json_response(bh::status::accepted, json::parse(*seen, nullptr, false));
     }
     const auto n = events->size();
-    return delivery{source,
-                    h.id,
-                    std::move(*events),
-                    std::move(commands),
+    return delivery{source, h.id, std::move(*events), std::move(commands),
                     command_meta{{}, source + "/" + h.id, d_.clock()},
+                    // Until an event's outcome is in, it reads as not written: an answer stops
+                    // at the first event that was not (a synchronous submit stops there too).
                     std::vector<std::expected<command_outcome, std::error_code>>(
                         n, std::unexpected(make_error_code(log_errc::closed)))};
 }
