@@ -85,6 +85,8 @@ struct append_request {
     std::vector<proposed_event> events;
     // Durable idempotency: a repeated key with the same events is acknowledged and writes
     // nothing; the same key with other events is a conflict. Empty = no idempotency check.
+    // A key names a request on its stream (callers build it from the message id and the
+    // stream); logs look it up among that stream's requests.
     std::string request_key;
     instant recorded_at{};
 };

@@ -9,6 +9,11 @@ namespace bb {
 
 namespace {
 
+// A request's key and digest are kept on its last event row (with its first position): the rows
+// are appended at the end of the table, while a table of requests keyed by request needed an
+// insert at a random place of its index per request, and those pages were most of each group
+// commit's WAL frames. Logs written before that keep their `append_requests` table, which is
+// still consulted (see `find_request`).
 constexpr const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS events (
   position        INTEGER PRIMARY KEY,
@@ -24,16 +29,27 @@ CREATE TABLE IF NOT EXISTS events (
   correlation_id  TEXT NOT NULL,
   prev_hash       TEXT NOT NULL,
   hash            TEXT NOT NULL,
+  request_key     TEXT,
+  request_digest  TEXT,
+  request_first   INTEGER,
   UNIQUE (stream, version)
 );
-CREATE TABLE IF NOT EXISTS append_requests (
-  request_key    TEXT PRIMARY KEY,
-  digest         TEXT NOT NULL,
-  first_position INTEGER NOT NULL,
-  last_position  INTEGER NOT NULL,
-  stream_version INTEGER NOT NULL
-);
 )sql";
+
+bool has_column(sqlite3* db, const char* table, std::string_view column) {
+    auto info = sqlite::prepare(db, (std::string("PRAGMA table_info(") + table + ")").c_str());
+    sqlite::statement st{info.get()};
+    while (st.step() == SQLITE_ROW)
+        if (st.view(1) == column) return true;
+    return false;
+}
+
+bool has_table(sqlite3* db, const char* table) {
+    auto q = sqlite::prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
+    sqlite::statement st{q.get()};
+    st.bind(1, table);
+    return st.step() == SQLITE_ROW;
+}
 
 constexpr const char* columns =
     "position, stream, version, partition_key, type, data, time, recorded_at, idempotency_key, "
@@ -80,19 +96,29 @@ class sqlite_subscription final : public subscription {
 sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
     write_db_ = sqlite::open(opts_.path, opts_.synchronous_full);
     sqlite::exec(write_db_.get(), schema);
+    if (!has_column(write_db_.get(), "events", "request_key"))
+        sqlite::exec(write_db_.get(),
+                     "ALTER TABLE events ADD COLUMN request_key TEXT;"
+                     "ALTER TABLE events ADD COLUMN request_digest TEXT;"
+                     "ALTER TABLE events ADD COLUMN request_first INTEGER;");
     // Every use of the read connection holds read_mutex_.
     read_db_ = sqlite::open(opts_.path, opts_.synchronous_full, sqlite::threading::caller);
     insert_event_ = sqlite::prepare(write_db_.get(),
                                     "INSERT INTO events (position, stream, version, partition_key, "
                                     "type, data, time, recorded_at, idempotency_key, causation_id, "
-                                    "correlation_id, prev_hash, hash) "
-                                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    select_request_ = sqlite::prepare(
-        write_db_.get(),
-        "SELECT digest, first_position, last_position, stream_version FROM append_requests "
-        "WHERE request_key = ?");
-    insert_request_ =
-        sqlite::prepare(write_db_.get(), "INSERT INTO append_requests VALUES (?,?,?,?,?)");
+                                    "correlation_id, prev_hash, hash, request_key, "
+                                    "request_digest, request_first) "
+                                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    // Through the (stream, version) index: a stream holds a handful of rows.
+    select_request_ =
+        sqlite::prepare(write_db_.get(),
+                        "SELECT request_digest, request_first, position, version FROM events "
+                        "WHERE stream = ? AND request_key = ?");
+    if (has_table(write_db_.get(), "append_requests"))
+        select_legacy_request_ = sqlite::prepare(
+            write_db_.get(),
+            "SELECT digest, first_position, last_position, stream_version FROM append_requests "
+            "WHERE request_key = ?");
     stream_version_ = sqlite::prepare(
         write_db_.get(), "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?");
     read_stream_ = sqlite::prepare(
@@ -230,12 +256,10 @@ void sqlite_event_log::commit_batch(std::vector<pending>& batch) {
 std::expected<append_result, std::error_code> sqlite_event_log::apply(const append_request& r) {
     const auto digest = r.request_key.empty() ? std::string{} : request_digest(r);
     if (!r.request_key.empty()) {
-        sqlite::statement st{select_request_.get()};
-        st.bind(1, r.request_key);
-        if (st.step() == SQLITE_ROW) {
-            if (st.text(0) != digest)
+        if (auto earlier = find_request(r)) {
+            if (earlier->digest != digest)
                 return std::unexpected(make_error_code(log_errc::idempotency_conflict));
-            return append_result{st.int64(1), st.int64(2), st.int64(3), true};
+            return earlier->result;
         }
     }
     std::int64_t version = 0;
@@ -288,23 +312,31 @@ std::expected<append_result, std::error_code> sqlite_event_log::apply(const appe
             .bind(11, rec.correlation_id)
             .bind(12, rec.prev_hash)
             .bind(13, rec.hash);
+        if (!r.request_key.empty() && &e == &r.events.back())
+            st.bind(14, r.request_key).bind(15, digest).bind(16, out.first_position);
         if (st.step() != SQLITE_DONE) return fail();
         last_position_ = rec.position;
         last_hash_ = rec.hash;
     }
     out.last_position = last_position_;
     out.stream_version = version;
-    if (!r.request_key.empty()) {
-        sqlite::statement st{insert_request_.get()};
-        st.bind(1, r.request_key)
-            .bind(2, digest)
-            .bind(3, out.first_position)
-            .bind(4, out.last_position)
-            .bind(5, out.stream_version);
-        if (st.step() != SQLITE_DONE) return fail();
-    }
     sqlite3_exec(write_db_.get(), "RELEASE req", nullptr, nullptr, nullptr);
     return out;
+}
+
+std::optional<sqlite_event_log::stored_request> sqlite_event_log::find_request(
+    const append_request& r) {
+    {
+        sqlite::statement st{select_request_.get()};
+        st.bind(1, r.stream).bind(2, r.request_key);
+        if (st.step() == SQLITE_ROW)
+            return stored_request{st.text(0), {st.int64(1), st.int64(2), st.int64(3), true}};
+    }
+    if (!select_legacy_request_) return std::nullopt;
+    sqlite::statement st{select_legacy_request_.get()};
+    st.bind(1, r.request_key);
+    if (st.step() != SQLITE_ROW) return std::nullopt;
+    return stored_request{st.text(0), {st.int64(1), st.int64(2), st.int64(3), true}};
 }
 
 std::expected<std::vector<event_record>, std::error_code> sqlite_event_log::query(sqlite3_stmt* s) {

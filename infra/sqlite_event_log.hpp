@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "infra/event_log.hpp"
@@ -51,12 +52,17 @@ class sqlite_event_log final : public event_log {
     void writer_loop();
     void commit_batch(std::vector<pending>& batch);
     std::expected<append_result, std::error_code> apply(const append_request& r);
+    struct stored_request {
+        std::string digest;
+        append_result result;
+    };
+    std::optional<stored_request> find_request(const append_request& r);
     std::expected<std::vector<event_record>, std::error_code> query(sqlite3_stmt* s);
 
     options opts_;
     sqlite::db_ptr write_db_;
     sqlite::db_ptr read_db_;
-    sqlite::stmt_ptr insert_event_, select_request_, insert_request_, stream_version_;
+    sqlite::stmt_ptr insert_event_, select_request_, select_legacy_request_, stream_version_;
     sqlite::stmt_ptr read_stream_, read_all_, read_fold_;
     std::mutex read_mutex_;
 

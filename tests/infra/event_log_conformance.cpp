@@ -138,6 +138,33 @@ void event_log_conformance(const log_factory& open) {
         CHECK(log->head() == 1);
     }
 
+    SECTION("a request key is remembered past the stream's later requests and a reopen") {
+        {
+            auto log = open(true);
+            REQUIRE(log->append(req("complaint-a", 0, {ev("A", "{}"), ev("B", "{}")},
+                                    "helpdesk/1@complaint-a"))
+                        .has_value());
+            REQUIRE(log->append(req("complaint-b", 0, {ev("C", "{}")}, "helpdesk/2@complaint-b"))
+                        .has_value());
+            REQUIRE(log->append(req("complaint-a", 2, {ev("D", "{}")}, "helpdesk/3@complaint-a"))
+                        .has_value());
+        }
+        auto log = open(false);
+        const auto again = log->append(
+            req("complaint-a", 0, {ev("A", "{}"), ev("B", "{}")}, "helpdesk/1@complaint-a"));
+        REQUIRE(again.has_value());
+        CHECK(again->duplicate);
+        CHECK(again->first_position == 1);
+        CHECK(again->last_position == 2);
+        CHECK(again->stream_version == 2);
+        // At the stream's current version, so only the key tells it apart from a new request.
+        const auto other =
+            log->append(req("complaint-a", 3, {ev("E", "{}")}, "helpdesk/1@complaint-a"));
+        REQUIRE_FALSE(other.has_value());
+        CHECK(other.error() == log_errc::idempotency_conflict);
+        CHECK(log->head() == 4);
+    }
+
     SECTION("read_all pages from a position") {
         auto log = open(true);
         for (int i = 0; i < 10; ++i) REQUIRE(log->append(req("s", i, {ev("T", "{}")})).has_value());

@@ -33,3 +33,64 @@ TEST_CASE("the first event chains from the genesis hash", "[infra][event_log][sq
     CHECK(all->front().prev_hash == genesis_hash);
     CHECK(all->front().hash == chain_hash(genesis_hash, all->front()));
 }
+
+// A log written before request keys moved onto the event rows: its requests are in a table of
+// their own, and a redelivery of one of them must still be recognised after the upgrade.
+TEST_CASE("requests recorded by an earlier schema are still recognised",
+          "[infra][event_log][sqlite]") {
+    test::temp_dir dir;
+    const auto path = (dir.path() / "events.db").string();
+    const append_request first{"complaint-a",
+                               "cust-1",
+                               0,
+                               {proposed_event{"A", "{}", {}, "k", "c", "c"}},
+                               "helpdesk/1@complaint-a",
+                               {}};
+    {
+        auto db = sqlite::open(path, true);
+        sqlite::exec(db.get(), R"sql(
+CREATE TABLE events (
+  position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL,
+  partition_key TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, time TEXT NOT NULL,
+  recorded_at TEXT NOT NULL, idempotency_key TEXT NOT NULL, causation_id TEXT NOT NULL,
+  correlation_id TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+  UNIQUE (stream, version));
+CREATE TABLE append_requests (
+  request_key TEXT PRIMARY KEY, digest TEXT NOT NULL, first_position INTEGER NOT NULL,
+  last_position INTEGER NOT NULL, stream_version INTEGER NOT NULL);)sql");
+        event_record rec{1,   "complaint-a", 1,   "cust-1",
+                         "A", "{}",          {},  {},
+                         "k", "c",           "c", std::string(genesis_hash),
+                         {}};
+        rec.hash = chain_hash(genesis_hash, rec);
+        sqlite::exec(db.get(),
+                     ("INSERT INTO events VALUES (1, 'complaint-a', 1, 'cust-1', 'A', '{}', "
+                      "'1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z', 'k', 'c', 'c', '" +
+                      rec.prev_hash + "', '" + rec.hash + "');" +
+                      "INSERT INTO append_requests VALUES ('helpdesk/1@complaint-a', '" +
+                      request_digest(first) + "', 1, 1, 1);")
+                         .c_str());
+    }
+    sqlite_event_log log({path, true, 16});
+    const auto again = log.append(first);
+    REQUIRE(again.has_value());
+    CHECK(again->duplicate);
+    CHECK(again->first_position == 1);
+    auto other = first;
+    other.expected_version = 1;
+    other.events.front().type = "B";
+    const auto conflict = log.append(other);
+    REQUIRE_FALSE(conflict.has_value());
+    CHECK(conflict.error() == log_errc::idempotency_conflict);
+
+    other.request_key = "helpdesk/2@complaint-a";
+    const auto next = log.append(other);
+    REQUIRE(next.has_value());
+    CHECK(next->first_position == 2);
+    const auto repeated = log.append(other);
+    REQUIRE(repeated.has_value());
+    CHECK(repeated->duplicate);
+    const auto all = log.read_all(1, 10);
+    REQUIRE(all->size() == 2);
+    CHECK(all->back().prev_hash == all->front().hash);
+}
