@@ -25,6 +25,7 @@
 #include "infra/kafka/topic_view.hpp"
 #include "infra/logger.hpp"
 #include "infra/sqlite_event_log.hpp"
+#include "infra/usable_cores.hpp"
 #include "infra/webhook_receipts.hpp"
 
 namespace bb::app {
@@ -66,6 +67,14 @@ void stop_on_signal(boost::asio::signal_set& signals, std::atomic<bool>& stoppin
         stopping = true;
         stop();
     });
+}
+
+std::vector<std::thread> start_io_threads(boost::asio::io_context& ioc, const config& cfg) {
+    const auto n = cfg.http_io_threads > 0 ? static_cast<unsigned>(cfg.http_io_threads)
+                                           : std::min(usable_cores(), 16u);
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < n; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+    return threads;
 }
 
 // Lets in-flight requests finish and their responses go out, then stops the I/O threads.
@@ -143,8 +152,7 @@ int serve(const cli_args& args) {
         scheduler.stop();
     });
 
-    std::vector<std::thread> threads;
-    for (int i = 0; i < 2; ++i) threads.emplace_back([&] { ioc.run(); });
+    auto threads = start_io_threads(ioc, *cfg);
 
     // Rebuild state from the log while /healthz already answers; /readyz says 503 until done.
     const auto rebuilt = commands.rebuild();
@@ -254,8 +262,7 @@ int serve_kafka(const config& cfg) {
     std::atomic<bool> stopping{false};
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     stop_on_signal(signals, stopping, [&] { server.stop(); });
-    std::vector<std::thread> threads;
-    for (int i = 0; i < 2; ++i) threads.emplace_back([&] { ioc.run(); });
+    auto threads = start_io_threads(ioc, cfg);
     if (auto r = reads.start(); !r) {
         log_line("cannot start the read side: " + r.error());
         stopping = true;

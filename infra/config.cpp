@@ -237,11 +237,16 @@ config read_config(YAML::Node root) {
     if (c.listen.rfind(':') == std::string::npos) fail("listen", "must be host:port");
     if (root["data_dir"]) c.data_dir = scalar(root["data_dir"], "data_dir");
     if (const auto h = root["http"]; h && !h.IsNull()) {
-        only_keys(h, "http", {"workers"});
+        only_keys(h, "http", {"workers", "io_threads"});
         if (h["workers"]) {
             c.http_workers = h["workers"].as<int>(0);
             if (c.http_workers < 1 || c.http_workers > 1024)
                 fail("http.workers", "must be a whole number from 1 to 1024");
+        }
+        if (h["io_threads"]) {
+            c.http_io_threads = h["io_threads"].as<int>(-1);
+            if (c.http_io_threads < 0 || c.http_io_threads > 64)
+                fail("http.io_threads", "must be a whole number from 0 (one per core) to 64");
         }
     }
     if (const auto s = root["storage"]) {

@@ -65,6 +65,9 @@ struct config {
     // every request waiting at the same time shares one fsync: more workers, bigger group
     // commits (docs/benchmarks.md).
     int http_workers = 64;
+    // Threads that read requests, run the routes answered from memory and webhooks in embedded
+    // mode, and write responses. 0 = one per core the process may run on.
+    int http_io_threads = 0;
     bool synchronous_full = true;  // storage.synchronous: full | normal
     // Streams whose folded state the command side keeps in memory; others are folded from the
     // log when a command needs them (docs/configuration.md).

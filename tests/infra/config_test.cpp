@@ -114,11 +114,16 @@ TEST_CASE("every key can be overridden", "[infra][config]") {
                                          {"kafka.brokers", "127.0.0.1:9092"},
                                          {"storage.synchronous", "normal"},
                                          {"http.workers", "16"},
+                                         {"http.io_threads", "3"},
                                          {"storage.cached_streams", "5000"},
                                          {"kafka.max_batch", "100"}});
     REQUIRE(c.has_value());
     CHECK(c->listen == "127.0.0.1:9999");
     CHECK(c->http_workers == 16);
+    CHECK(c->http_io_threads == 3);
+    CHECK(load_config(minimal)->http_io_threads == 0);
+    CHECK(error_of(minimal, {{"http.io_threads", "-1"}}) ==
+          "http.io_threads: must be a whole number from 0 (one per core) to 64");
     CHECK(c->cached_streams == 5000);
     CHECK(load_config(minimal)->cached_streams == 100'000);
     CHECK(error_of(minimal, {{"storage.cached_streams", "0"}}) ==
