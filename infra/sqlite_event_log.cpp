@@ -240,12 +240,16 @@ void sqlite_event_log::commit_batch(std::vector<pending>& batch) {
         sqlite3_exec(write_db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
         last_position_ = start_position;
         last_hash_ = start_hash;
+        batch_records_.clear();
         results.assign(batch.size(), std::unexpected(make_error_code(log_errc::storage_failure)));
     } else {
         {
             std::lock_guard lock(head_mutex_);
+            for (auto& r : batch_records_) recent_.push_back(std::move(r));
+            while (recent_.size() > recent_capacity) recent_.pop_front();
             head_ = last_position_;
         }
+        batch_records_.clear();
         head_cv_.notify_all();
     }
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
@@ -275,11 +279,13 @@ std::expected<append_result, std::error_code> sqlite_event_log::apply(const appe
 
     const auto saved_position = last_position_;
     const auto saved_hash = last_hash_;
+    const auto saved_records = batch_records_.size();
     sqlite3_exec(write_db_.get(), "SAVEPOINT req", nullptr, nullptr, nullptr);
     auto fail = [&] {
         sqlite3_exec(write_db_.get(), "ROLLBACK TO req; RELEASE req", nullptr, nullptr, nullptr);
         last_position_ = saved_position;
         last_hash_ = saved_hash;
+        batch_records_.resize(saved_records);
         return std::unexpected(make_error_code(log_errc::storage_failure));
     };
     append_result out{last_position_ + 1, 0, version, false};
@@ -317,6 +323,7 @@ std::expected<append_result, std::error_code> sqlite_event_log::apply(const appe
         if (st.step() != SQLITE_DONE) return fail();
         last_position_ = rec.position;
         last_hash_ = rec.hash;
+        batch_records_.push_back(std::move(rec));
     }
     out.last_position = last_position_;
     out.stream_version = version;
@@ -366,10 +373,25 @@ std::expected<std::vector<event_record>, std::error_code> sqlite_event_log::read
 
 std::expected<std::vector<event_record>, std::error_code> sqlite_event_log::read_all(
     std::int64_t from_position, std::size_t max) {
+    if (auto recent = read_recent(from_position, max)) return std::move(*recent);
     std::lock_guard lock(read_mutex_);
     sqlite3_bind_int64(read_all_.get(), 1, from_position);
     sqlite3_bind_int64(read_all_.get(), 2, static_cast<std::int64_t>(max));
     return query(read_all_.get());
+}
+
+// Subscribers follow the head: what they read next was committed a moment ago, and is served
+// from memory instead of read back from SQLite (the read side's share of webhook ingest).
+std::optional<std::vector<event_record>> sqlite_event_log::read_recent(std::int64_t from,
+                                                                       std::size_t max) {
+    std::lock_guard lock(head_mutex_);
+    if (recent_.empty() || from < recent_.front().position || max == 0) return std::nullopt;
+    std::vector<event_record> out;
+    if (from > recent_.back().position) return out;  // nothing is committed past the head
+    const auto first = recent_.begin() + (from - recent_.front().position);
+    const auto n = std::min<std::size_t>(max, static_cast<std::size_t>(recent_.end() - first));
+    out.assign(first, first + static_cast<std::ptrdiff_t>(n));
+    return out;
 }
 
 // Only the columns projections fold, copied straight from SQLite's row into the page's buffer.

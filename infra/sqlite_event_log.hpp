@@ -58,6 +58,7 @@ class sqlite_event_log final : public event_log {
     };
     std::optional<stored_request> find_request(const append_request& r);
     std::expected<std::vector<event_record>, std::error_code> query(sqlite3_stmt* s);
+    std::optional<std::vector<event_record>> read_recent(std::int64_t from, std::size_t max);
 
     options opts_;
     sqlite::db_ptr write_db_;
@@ -75,10 +76,15 @@ class sqlite_event_log final : public event_log {
     std::mutex head_mutex_;
     std::condition_variable head_cv_;
     std::atomic<std::int64_t> head_{0};
+    // The last committed records, gapless, guarded by head_mutex_ (see read_recent).
+    static constexpr std::size_t recent_capacity = 2048;
+    std::deque<event_record> recent_;
 
-    // Writer-thread state: the tail of the hash chain.
+    // Writer-thread state: the tail of the hash chain, and the records of the batch being
+    // committed.
     std::int64_t last_position_ = 0;
     std::string last_hash_;
+    std::vector<event_record> batch_records_;
 
     std::thread writer_;
 };

@@ -94,3 +94,43 @@ CREATE TABLE append_requests (
     REQUIRE(all->size() == 2);
     CHECK(all->back().prev_hash == all->front().hash);
 }
+
+// Followers read what was just committed from memory; a reader of the file must see the same.
+TEST_CASE("records read right after their commit equal the stored ones",
+          "[infra][event_log][sqlite]") {
+    test::temp_dir dir;
+    const auto path = (dir.path() / "events.db").string();
+    std::vector<event_record> fresh;
+    {
+        sqlite_event_log log({path, true, 16});
+        for (int i = 0; i < 3000; ++i) {
+            const auto stream = "complaint-" + std::to_string(i % 7);
+            const auto r = log.append(
+                append_request{stream,
+                               "cust-" + std::to_string(i % 7),
+                               i / 7,
+                               {proposed_event{"T", R"({"n":)" + std::to_string(i) + "}",
+                                               instant{std::chrono::seconds{1'700'000'000 + i}},
+                                               "k" + std::to_string(i), "c", "r"}},
+                               "helpdesk/" + std::to_string(i) + "@" + stream,
+                               instant{std::chrono::seconds{1'800'000'000 + i}}});
+            REQUIRE(r.has_value());
+            if (i >= 2990) {
+                // The last ten, read back as a follower reads them.
+                const auto got = log.read_all(r->first_position, 10);
+                REQUIRE(got.has_value());
+                REQUIRE(got->size() == 1);
+                fresh.push_back(got->front());
+            }
+        }
+        const auto tail = log.read_all(2991, 100);
+        REQUIRE(tail.has_value());
+        CHECK(*tail == fresh);
+        CHECK(log.read_all(3001, 10)->empty());
+        CHECK(log.read_all(1, 3000)->size() == 3000);
+    }
+    sqlite_event_log reopened({path, true, 16});
+    const auto stored = reopened.read_all(2991, 100);
+    REQUIRE(stored.has_value());
+    CHECK(*stored == fresh);
+}
