@@ -47,6 +47,11 @@ std::string receipts_path(const std::string& data_dir) {
     return (std::filesystem::path(data_dir) / "receipts.db").string();
 }
 
+unsigned io_thread_count(const config& cfg) {
+    return cfg.http_io_threads > 0 ? static_cast<unsigned>(cfg.http_io_threads)
+                                   : std::min(usable_cores(), 16u);
+}
+
 http::server_options http_options(const config& cfg) {
     const auto [host, port] = split_listen(cfg.listen);
     return {host,
@@ -54,7 +59,8 @@ http::server_options http_options(const config& cfg) {
             1 << 20,
             std::chrono::seconds{15},
             std::chrono::seconds{30},
-            static_cast<std::size_t>(cfg.http_workers)};
+            static_cast<std::size_t>(cfg.http_workers),
+            io_thread_count(cfg) == 1};
 }
 
 // SIGINT/SIGTERM: say so, set `stopping`, stop taking work.
@@ -70,10 +76,9 @@ void stop_on_signal(boost::asio::signal_set& signals, std::atomic<bool>& stoppin
 }
 
 std::vector<std::thread> start_io_threads(boost::asio::io_context& ioc, const config& cfg) {
-    const auto n = cfg.http_io_threads > 0 ? static_cast<unsigned>(cfg.http_io_threads)
-                                           : std::min(usable_cores(), 16u);
     std::vector<std::thread> threads;
-    for (unsigned i = 0; i < n; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+    for (unsigned i = 0, n = io_thread_count(cfg); i < n; ++i)
+        threads.emplace_back([&ioc] { ioc.run(); });
     return threads;
 }
 
@@ -100,7 +105,7 @@ int serve(const cli_args& args) {
     metrics m;
     command_service commands(log, cfg->book, m, {cfg->cached_streams});
 
-    boost::asio::io_context ioc;
+    boost::asio::io_context ioc{static_cast<int>(io_thread_count(*cfg))};
     deadline_scheduler scheduler(ioc, wall_clock, [&](const complaint_id& id, instant now) {
         const auto r = commands.tick(
             id, now, command_meta{"scheduler", "tick/" + iso8601::format_instant(now), now});
@@ -241,7 +246,7 @@ int serve_kafka(const config& cfg) {
     kafka_processor processor(o, cfg.book, m, wall_clock, log_line);
     read_side reads(view);
 
-    boost::asio::io_context ioc;
+    boost::asio::io_context ioc{static_cast<int>(io_thread_count(cfg))};
     http_api api({cfg, **in, reads, view, receipts, m, [&] { return processor.ready(); },
                   wall_clock, log_line, std::string(openapi_document()), &web_assets(),
                   [&] { return kafka::verify_topic(client, cfg.kafka.events_topic); }});

@@ -15,7 +15,8 @@ using tcp = asio::ip::tcp;
 
 class server::session : public std::enable_shared_from_this<session> {
   public:
-    session(tcp::socket&& socket, server& srv) : stream_(std::move(socket)), srv_(srv) {}
+    session(tcp::socket&& socket, server& srv)
+        : stream_(std::move(socket)), srv_(srv), remote_(remote_address(stream_.socket())) {}
 
     void run() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -37,7 +38,7 @@ class server::session : public std::enable_shared_from_this<session> {
         if (ec == beast::http::error::end_of_stream || ec == asio::error::eof ||
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
             return close();
-        request_context ctx{srv_.id_prefix_ + std::to_string(++srv_.next_id_), remote()};
+        request_context ctx{srv_.id_prefix_ + std::to_string(++srv_.next_id_), remote_};
         if (ec == beast::error::timeout) {
             if (parser_->got_some())
                 return reply(srv_.error_(408, "the request took too long", ctx), ctx, false);
@@ -107,9 +108,9 @@ class server::session : public std::enable_shared_from_this<session> {
         stream_.close();
     }
 
-    std::string remote() {
+    static std::string remote_address(const tcp::socket& socket) {
         beast::error_code ec;
-        const auto ep = stream_.socket().remote_endpoint(ec);
+        const auto ep = socket.remote_endpoint(ec);
         return ec ? std::string{} : ep.address().to_string();
     }
 
@@ -117,6 +118,7 @@ class server::session : public std::enable_shared_from_this<session> {
     beast::flat_buffer buffer_;
     std::optional<request_parser> parser_;
     server& srv_;
+    const std::string remote_;  // asked once: getpeername is a system call
     bool first_ = true;
 };
 
@@ -155,12 +157,13 @@ void server::start() {
 }
 
 void server::accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_),
-                           [this](beast::error_code ec, tcp::socket socket) {
-                               if (stopping_) return;
-                               if (!ec) std::make_shared<session>(std::move(socket), *this)->run();
-                               accept();
-                           });
+    const auto executor = opts_.single_io_thread ? asio::any_io_executor(ioc_.get_executor())
+                                                 : asio::any_io_executor(asio::make_strand(ioc_));
+    acceptor_.async_accept(executor, [this](beast::error_code ec, tcp::socket socket) {
+        if (stopping_) return;
+        if (!ec) std::make_shared<session>(std::move(socket), *this)->run();
+        accept();
+    });
 }
 
 void server::stop() {

@@ -48,6 +48,9 @@ struct server_options {
     std::chrono::seconds read_timeout{15};  // whole request, headers and body
     std::chrono::seconds idle_timeout{30};  // keep-alive between requests
     std::size_t workers = 8;
+    // The io_context is run by one thread: its handlers never run concurrently, so sessions
+    // need no strand of their own (each strand hand-off locks and re-queues).
+    bool single_io_thread = false;
 };
 
 inline constexpr std::size_t header_limit = 16 * 1024;

@@ -70,9 +70,15 @@ def main():
     server = {"proc": None}
     lock = threading.Lock()
 
+    starts = {"n": 0}
+
     def start():
         log = open(os.path.join(work, "server.log"), "a")
-        p = subprocess.Popen([BINARY, "serve", "--config", cfg], stdout=log, stderr=log)
+        # Every other run on one I/O thread: sessions then have no strand of their own.
+        io_threads = 1 + starts["n"] % 2
+        starts["n"] += 1
+        p = subprocess.Popen([BINARY, "serve", "--config", cfg,
+                              "--set", f"http.io_threads={io_threads}"], stdout=log, stderr=log)
         harness.wait_ready(port, p)
         server["proc"] = p
 
