@@ -1,5 +1,7 @@
 #include "infra/codec/read_model_codec.hpp"
 
+#include <map>
+
 #include "infra/codec/event_codec.hpp"
 #include "infra/iso8601.hpp"
 
@@ -42,7 +44,9 @@ json opt_named(const std::optional<Named>& s) {
     return s ? json(s->value()) : json(nullptr);
 }
 
-json encode_row(const projection::complaint_row& r) {
+// Rows name their policy by its number in the file: thousands of complaints share a handful of
+// policies, and encoding each one's in full was half of a snapshot's cost.
+json encode_row(const projection::complaint_row& r, std::size_t policy) {
     const auto& s = r.state;
     json seen = json::array();
     for (const auto& k : s.seen) seen.push_back(k.value());
@@ -53,7 +57,7 @@ json encode_row(const projection::complaint_row& r) {
             {"customer", {s.customer.id.value(), s.customer.segment, s.customer.value}},
             {"severity", to_string(s.sev)},
             {"attrs", {s.channel, s.category, s.product, s.team}},
-            {"policy", encode_policy(*s.policy)},
+            {"policy", policy},
             {"owner", opt_named(s.owner)},
             {"filed_at", t(s.filed_at)},
             {"acknowledged_at", t(s.acknowledged_at)},
@@ -71,7 +75,7 @@ json encode_row(const projection::complaint_row& r) {
             {"breached", {r.acknowledge_ever_breached, r.resolve_ever_breached}}};
 }
 
-projection::complaint_row decode_row(const json& j) {
+projection::complaint_row decode_row(const json& j, const std::vector<policy_ref>& policies) {
     projection::complaint_row r;
     auto& s = r.state;
     static const complaint_status all[] = {
@@ -96,9 +100,7 @@ projection::complaint_row decode_row(const json& j) {
     s.category = a.at(1).get<std::string>();
     s.product = a.at(2).get<std::string>();
     s.team = a.at(3).get<std::string>();
-    auto policy = decode_policy(j.at("policy"));
-    if (!policy) throw std::runtime_error(policy.error());
-    s.policy = policy_ref{std::move(*policy)};
+    s.policy = policies.at(j.at("policy").get<std::size_t>());
     if (!j.at("owner").is_null()) s.owner = employee_id{j.at("owner").get<std::string>()};
     s.filed_at = get_t(j.at("filed_at"));
     s.acknowledged_at = get_opt_t(j.at("acknowledged_at"));
@@ -141,17 +143,27 @@ Event get_fact(const json& j) {
 }  // namespace
 
 void write_read_model(std::ostream& out, const projection::read_model& m, json header) {
-    header["format"] = 2;
+    header["format"] = 3;
     header["position"] = m.position;
     out << header.dump() << '\n';
-    for (const auto& [id, row] : m.complaints) out << json{{"c", encode_row(row)}}.dump() << '\n';
+    // A policy's line comes before the first row that names it.
+    std::map<const sla_policy*, std::size_t> numbers;
+    std::size_t policy_lines = 0;
+    for (const auto& [id, row] : m.complaints) {
+        const auto [at, added] = numbers.emplace(&*row.state.policy, numbers.size());
+        if (added) {
+            out << json{{"p", encode_policy(*row.state.policy)}}.dump() << '\n';
+            ++policy_lines;
+        }
+        out << json{{"c", encode_row(row, at->second)}}.dump() << '\n';
+    }
     for (const auto& c : m.compliments) out << json{{"k", fact(c)}}.dump() << '\n';
     for (const auto& a : m.actions) out << json{{"a", fact(a)}}.dump() << '\n';
     for (const auto& e : m.escalations)
         out << json{{"e", {e.id.value(), e.to_level, t(e.at)}}}.dump() << '\n';
     // A file cut off at a line boundary would otherwise read as a smaller, valid model.
-    const auto lines =
-        m.complaints.size() + m.compliments.size() + m.actions.size() + m.escalations.size();
+    const auto lines = policy_lines + m.complaints.size() + m.compliments.size() +
+                       m.actions.size() + m.escalations.size();
     out << json{{"end", lines}}.dump() << '\n';
 }
 
@@ -165,9 +177,10 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
         line.resize(static_cast<std::size_t>(in.gcount() - 1));
         read_model_file out;
         out.header = json::parse(line);
-        if (out.header.at("format").get<int>() != 2)
+        if (out.header.at("format").get<int>() != 3)
             return std::unexpected("unknown snapshot format");
         auto& m = out.model;
+        std::vector<policy_ref> policies;
         m.position = out.header.at("position").get<std::int64_t>();
         std::size_t lines = 0;
         bool ended = false;
@@ -181,11 +194,14 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
             }
             ++lines;
             if (const auto c = j.find("c"); c != j.end()) {
-                auto row = decode_row(*c);
-                row.state.policy = m.policies.intern(row.state.policy);
+                auto row = decode_row(*c, policies);
                 auto id = row.state.id.value();
                 if (!m.complaints.emplace(std::move(id), std::move(row)).second)
                     throw std::runtime_error("a complaint appears twice");
+            } else if (const auto p = j.find("p"); p != j.end()) {
+                auto policy = decode_policy(*p);
+                if (!policy) throw std::runtime_error(policy.error());
+                policies.push_back(m.policies.intern(policy_ref{std::move(*policy)}));
             } else if (const auto k = j.find("k"); k != j.end()) {
                 m.compliments.push_back(get_fact<compliment_received>(*k));
             } else if (const auto a = j.find("a"); a != j.end()) {

@@ -31,6 +31,20 @@ TEST_CASE("a read-model snapshot decodes to the same model", "[read_side][snapsh
         CHECK((added || it->second.shares(row.state.policy)));
     }
     CHECK(first.size() < back->complaints.size());
+    // Each of them written once, before the rows that name it.
+    std::size_t policy_lines = 0;
+    {
+        std::stringstream lines(text.str());
+        for (std::string line; std::getline(lines, line);)
+            if (line.starts_with(R"({"p":)")) ++policy_lines;
+    }
+    CHECK(policy_lines == first.size());
+    auto unknown_policy = text.str();
+    const auto named = unknown_policy.find(R"("policy":)");
+    REQUIRE(named != std::string::npos);
+    unknown_policy.insert(named + 9, "99");
+    std::stringstream unnamed(unknown_policy);
+    CHECK_FALSE(codec::read_read_model(unnamed).has_value());
     // Anything not read completely is refused: another format, a cut-off or garbled line.
     std::stringstream old(R"({"format": 1, "position": 3})");
     CHECK_FALSE(codec::read_read_model(old).has_value());
