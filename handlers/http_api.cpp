@@ -64,6 +64,8 @@ bool allowed(role r, const std::vector<role>& roles) {
 
 http_api::http_api(deps d) : d_(std::move(d)) {
     for (const auto& [token, r] : d_.cfg.tokens) token_hashes_[sha256_hex(token)] = r;
+    for (const auto& [source, s] : d_.cfg.webhook_sources)
+        for (const auto& secret : s.secrets) hmac_keys_.try_emplace(secret, secret);
     d_.m.describe("bounceback_http_requests_total", "counter", "HTTP requests by route and status");
     d_.m.describe("bounceback_webhook_events_total", "counter",
                   "Inbound webhook events by outcome");
@@ -420,7 +422,14 @@ std::variant<http::response, http_api::delivery> http_api::check_webhook(
     const webhooks::signed_headers h{std::string(sv(req["webhook-id"])),
                                      std::string(sv(req["webhook-timestamp"])),
                                      std::string(sv(req["webhook-signature"]))};
-    if (const auto v = webhooks::verify(src->second.secrets, h, req.body(), d_.clock()); !v) {
+    std::vector<const webhooks::hmac_key*> keys;
+    std::vector<webhooks::hmac_key> unprepared;  // secrets the config did not hold at start
+    unprepared.reserve(src->second.secrets.size());
+    for (const auto& secret : src->second.secrets) {
+        const auto k = hmac_keys_.find(secret);
+        keys.push_back(k != hmac_keys_.end() ? &k->second : &unprepared.emplace_back(secret));
+    }
+    if (const auto v = webhooks::verify(keys, h, req.body(), d_.clock()); !v) {
         auto res = problem(401, "invalid-signature", "Unauthorized",
                            std::string(webhooks::to_string(v.error())), ctx);
         res.set(bh::field::www_authenticate, "Standard-Webhooks");

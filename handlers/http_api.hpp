@@ -23,6 +23,7 @@
 #include "infra/http_server.hpp"
 #include "infra/metrics.hpp"
 #include "infra/outbound/delivery_store.hpp"
+#include "infra/standard_webhooks.hpp"
 #include "infra/webhook_receipts.hpp"
 
 namespace bb {
@@ -122,6 +123,8 @@ class http_api {
     std::optional<role> authenticate(const http::request& req) const;
 
     deps d_;
+    // The configured webhook secrets, ready to verify with (webhooks::hmac_key).
+    std::map<std::string, webhooks::hmac_key, std::less<>> hmac_keys_;
     std::map<std::string, role> token_hashes_;  // sha256(token) -> role
 
     static std::string summary_key(const std::map<std::string, std::string>& query);

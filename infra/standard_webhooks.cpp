@@ -2,9 +2,10 @@
 
 #include <charconv>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 namespace bb::webhooks {
 
@@ -69,30 +70,58 @@ std::optional<std::string> secret_key(std::string_view secret) {
     return key;
 }
 
-namespace {
-std::string hmac_sha256(std::string_view key, std::string_view msg) {
+void hmac_key::ctx_free::operator()(void* ctx) const {
+    EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx));
+}
+
+hmac_key::hmac_key(std::string_view secret) {
+    const auto key = secret_key(secret);
+    if (!key) return;
+    std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> hmac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
+                                                           &EVP_MAC_free);
+    if (!hmac) return;
+    std::unique_ptr<void, ctx_free> ctx(EVP_MAC_CTX_new(hmac.get()));
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (!ctx ||
+        EVP_MAC_init(static_cast<EVP_MAC_CTX*>(ctx.get()),
+                     reinterpret_cast<const unsigned char*>(key->data()), key->size(), params) != 1)
+        return;
+    ctx_ = std::move(ctx);
+}
+
+std::string hmac_key::mac(std::initializer_list<std::string_view> parts) const {
+    if (!ctx_) return {};
+    std::unique_ptr<void, ctx_free> ctx(EVP_MAC_CTX_dup(static_cast<EVP_MAC_CTX*>(ctx_.get())));
+    auto* c = static_cast<EVP_MAC_CTX*>(ctx.get());
+    if (!c) return {};
+    for (const auto part : parts)
+        if (EVP_MAC_update(c, reinterpret_cast<const unsigned char*>(part.data()), part.size()) !=
+            1)
+            return {};
     unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out, &len);
+    std::size_t len = 0;
+    if (EVP_MAC_final(c, out, &len, sizeof(out)) != 1) return {};
     return std::string(reinterpret_cast<char*>(out), len);
 }
 
-std::string signed_content(std::string_view id, std::string_view ts, std::string_view body) {
-    std::string s;
-    s.reserve(id.size() + ts.size() + body.size() + 2);
-    s.append(id).append(".").append(ts).append(".").append(body);
-    return s;
-}
-}  // namespace
-
 std::string sign(std::string_view secret, std::string_view id, std::string_view timestamp,
                  std::string_view body) {
-    const auto key = secret_key(secret).value_or(std::string{});
-    return "v1," + base64_encode(hmac_sha256(key, signed_content(id, timestamp, body)));
+    return "v1," + base64_encode(hmac_key(secret).mac({id, ".", timestamp, ".", body}));
 }
 
 std::expected<void, verify_error> verify(const std::vector<std::string>& secrets,
+                                         const signed_headers& h, std::string_view body,
+                                         instant now, duration tolerance) {
+    std::vector<hmac_key> keys;
+    keys.reserve(secrets.size());
+    std::vector<const hmac_key*> refs;
+    for (const auto& s : secrets) refs.push_back(&keys.emplace_back(s));
+    return verify(refs, h, body, now, tolerance);
+}
+
+std::expected<void, verify_error> verify(const std::vector<const hmac_key*>& keys,
                                          const signed_headers& h, std::string_view body,
                                          instant now, duration tolerance) {
     if (h.id.empty() || h.timestamp.empty() || h.signature.empty())
@@ -106,10 +135,10 @@ std::expected<void, verify_error> verify(const std::vector<std::string>& secrets
     if (sent < now - tolerance || sent > now + tolerance)
         return std::unexpected(verify_error::stale_timestamp);
 
-    const auto content = signed_content(h.id, h.timestamp, body);
     std::vector<std::string> expected;
-    for (const auto& s : secrets)
-        if (const auto key = secret_key(s)) expected.push_back(hmac_sha256(*key, content));
+    for (const auto& k : keys)
+        if (auto mac = k->mac({h.id, ".", h.timestamp, ".", body}); !mac.empty())
+            expected.push_back(std::move(mac));
 
     std::string_view rest = h.signature;
     while (!rest.empty()) {

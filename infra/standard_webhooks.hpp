@@ -1,6 +1,8 @@
 #pragma once
 
 #include <expected>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +33,22 @@ std::string base64_encode(std::string_view in);
 // The key bytes of a "whsec_<base64>" secret (or of a bare base64 secret).
 std::optional<std::string> secret_key(std::string_view secret);
 
+// A secret made ready to sign with: its key decoded and HMAC-SHA256 set up once (the digest and
+// MAC looked up, the key's inner and outer pads hashed), copied for each message. Invalid
+// secrets (not base64, empty) are kept but match nothing. Safe to use from several threads.
+class hmac_key {
+  public:
+    explicit hmac_key(std::string_view secret);
+    // The 32-byte HMAC of the parts, concatenated; empty for an invalid secret.
+    std::string mac(std::initializer_list<std::string_view> parts) const;
+
+  private:
+    struct ctx_free {
+        void operator()(void* ctx) const;
+    };
+    std::unique_ptr<void, ctx_free> ctx_;  // EVP_MAC_CTX
+};
+
 // "v1,<base64 HMAC-SHA256(key, id.timestamp.body)>"
 std::string sign(std::string_view secret, std::string_view id, std::string_view timestamp,
                  std::string_view body);
@@ -38,6 +56,9 @@ std::string sign(std::string_view secret, std::string_view id, std::string_view 
 // Accepts when any space-separated v1 signature matches any of the secrets (rotation), compared
 // in constant time, and the timestamp is within `tolerance` of `now`.
 std::expected<void, verify_error> verify(const std::vector<std::string>& secrets,
+                                         const signed_headers& h, std::string_view body,
+                                         instant now, duration tolerance = std::chrono::minutes{5});
+std::expected<void, verify_error> verify(const std::vector<const hmac_key*>& keys,
                                          const signed_headers& h, std::string_view body,
                                          instant now, duration tolerance = std::chrono::minutes{5});
 

@@ -88,3 +88,19 @@ TEST_CASE("base64 is strict: whitespace, stray padding and empty keys are refuse
                  instant{std::chrono::seconds{1800000000}})
               .error() == verify_error::no_valid_signature);
 }
+
+TEST_CASE("a prepared key signs every message as a fresh one does", "[webhooks]") {
+    const std::string secret = "whsec_" + base64_encode("prepared-key-secret");
+    const hmac_key key(secret);
+    const auto first = key.mac({"id-1", ".", "1700000000", ".", "{}"});
+    const auto second = key.mac({"id-2", ".", "1700000001", ".", R"({"a":1})"});
+    CHECK(first.size() == 32);
+    CHECK(first != second);
+    // Using the key once leaves nothing behind for the next message.
+    CHECK(key.mac({"id-1", ".", "1700000000", ".", "{}"}) == first);
+    CHECK("v1," + base64_encode(second) == sign(secret, "id-2", "1700000001", R"({"a":1})"));
+    // Parts are one message: where it is cut makes no difference.
+    CHECK(key.mac({"id-1.1700000000.{}"}) == first);
+    CHECK(hmac_key("whsec_not base64!").mac({"x"}).empty());
+    CHECK(hmac_key("whsec_").mac({"x"}).empty());
+}
