@@ -508,8 +508,10 @@ http::response http_api::webhook_answer(const delivery& d, const http::request_c
                     {"accepted", accepted},
                     {"unchanged", duplicates},
                     {"rejected", rejected}};
-    d_.receipts.remember(d.source, d.webhook_id, body.dump(), d_.clock());
-    return json_response(bh::status::accepted, body);
+    // The receipt holds the answer's text: encoded once for both.
+    auto res = json_response(bh::status::accepted, body);
+    d_.receipts.remember(d.source, d.webhook_id, res.body(), d_.clock());
+    return res;
 }
 
 http::response http_api::webhook(const std::string& source, const http::request& req,
