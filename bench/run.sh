@@ -52,7 +52,7 @@ config() {  # config FILE PORT DATA: long SLAs so no deadline fires during a run
 listen: 127.0.0.1:$2
 data_dir: $3
 storage: { synchronous: ${BENCH_SYNCHRONOUS:-full} }
-http: { workers: ${BENCH_HTTP_WORKERS:-64} }
+http: { workers: ${BENCH_HTTP_WORKERS:-64}, io_threads: ${BENCH_HTTP_IO_THREADS:-0} }
 webhook_sources: { helpdesk: { secret: "$secret" } }
 tokens: { "bench-manager": manager }
 calendars: { always: { time_zone: UTC, hours: all } }
