@@ -96,11 +96,14 @@ class sqlite_subscription final : public subscription {
 sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
     write_db_ = sqlite::open(opts_.path, opts_.synchronous_full);
     sqlite::exec(write_db_.get(), schema);
+    // One transaction: a crash between the columns must not leave a log that cannot open.
     if (!has_column(write_db_.get(), "events", "request_key"))
         sqlite::exec(write_db_.get(),
+                     "BEGIN IMMEDIATE;"
                      "ALTER TABLE events ADD COLUMN request_key TEXT;"
                      "ALTER TABLE events ADD COLUMN request_digest TEXT;"
-                     "ALTER TABLE events ADD COLUMN request_first INTEGER;");
+                     "ALTER TABLE events ADD COLUMN request_first INTEGER;"
+                     "COMMIT;");
     // Every use of the read connection holds read_mutex_.
     read_db_ = sqlite::open(opts_.path, opts_.synchronous_full, sqlite::threading::caller);
     insert_event_ = sqlite::prepare(write_db_.get(),
