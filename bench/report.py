@@ -19,7 +19,8 @@ def machine():
                 break
     except OSError:
         pass
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = os.environ.get("BENCH_COMMIT") or subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     return f"{os.cpu_count()} cores, {cpu}, Linux {platform.release()}, commit {commit}"
 
 

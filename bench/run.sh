@@ -35,6 +35,10 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 cmake --preset release >/dev/null && cmake --build --preset release >/dev/null
+# The commit the binaries were built from (the report runs half an hour later, and work goes on).
+BENCH_COMMIT=$(git rev-parse --short HEAD)
+git diff --quiet HEAD -- . ':!bench/results' ':!docs/benchmarks.md' || BENCH_COMMIT="$BENCH_COMMIT with uncommitted changes"
+export BENCH_COMMIT
 bin=build/release/app/bounceback
 bench=build/release/bench
 work=$(mktemp -d /tmp/bounceback-bench.XXXXXX)
