@@ -70,8 +70,8 @@ std::optional<std::string> secret_key(std::string_view secret) {
     return key;
 }
 
-void hmac_key::ctx_free::operator()(void* ctx) const {
-    EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx));
+void hmac_key::ctx_free::operator()(EVP_MAC_CTX* ctx) const {
+    EVP_MAC_CTX_free(ctx);
 }
 
 hmac_key::hmac_key(std::string_view secret) {
@@ -80,21 +80,20 @@ hmac_key::hmac_key(std::string_view secret) {
     std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> hmac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
                                                            &EVP_MAC_free);
     if (!hmac) return;
-    std::unique_ptr<void, ctx_free> ctx(EVP_MAC_CTX_new(hmac.get()));
+    std::unique_ptr<EVP_MAC_CTX, ctx_free> ctx(EVP_MAC_CTX_new(hmac.get()));
     char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                                  OSSL_PARAM_construct_end()};
-    if (!ctx ||
-        EVP_MAC_init(static_cast<EVP_MAC_CTX*>(ctx.get()),
-                     reinterpret_cast<const unsigned char*>(key->data()), key->size(), params) != 1)
+    if (!ctx || EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key->data()),
+                             key->size(), params) != 1)
         return;
     ctx_ = std::move(ctx);
 }
 
 std::string hmac_key::mac(std::initializer_list<std::string_view> parts) const {
     if (!ctx_) return {};
-    std::unique_ptr<void, ctx_free> ctx(EVP_MAC_CTX_dup(static_cast<EVP_MAC_CTX*>(ctx_.get())));
-    auto* c = static_cast<EVP_MAC_CTX*>(ctx.get());
+    const std::unique_ptr<EVP_MAC_CTX, ctx_free> ctx(EVP_MAC_CTX_dup(ctx_.get()));
+    auto* c = ctx.get();
     if (!c) return {};
     for (const auto part : parts)
         if (EVP_MAC_update(c, reinterpret_cast<const unsigned char*>(part.data()), part.size()) !=

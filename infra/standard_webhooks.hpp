@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <openssl/types.h>
+
 #include "domain/time.hpp"
 
 namespace bb::webhooks {
@@ -44,9 +46,9 @@ class hmac_key {
 
   private:
     struct ctx_free {
-        void operator()(void* ctx) const;
+        void operator()(EVP_MAC_CTX* ctx) const;
     };
-    std::unique_ptr<void, ctx_free> ctx_;  // EVP_MAC_CTX
+    std::unique_ptr<EVP_MAC_CTX, ctx_free> ctx_;
 };
 
 // "v1,<base64 HMAC-SHA256(key, id.timestamp.body)>"
