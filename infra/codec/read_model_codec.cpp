@@ -147,14 +147,10 @@ void write_read_model(std::ostream& out, const projection::read_model& m, json h
     header["position"] = m.position;
     out << header.dump() << '\n';
     // A policy's line comes before the first row that names it.
-    std::map<const sla_policy*, std::size_t> numbers;
-    std::size_t policy_lines = 0;
+    std::map<const sla_policy*, std::size_t> numbers;  // one line each
     for (const auto& [id, row] : m.complaints) {
         const auto [at, added] = numbers.emplace(&*row.state.policy, numbers.size());
-        if (added) {
-            out << json{{"p", encode_policy(*row.state.policy)}}.dump() << '\n';
-            ++policy_lines;
-        }
+        if (added) out << json{{"p", encode_policy(*row.state.policy)}}.dump() << '\n';
         out << json{{"c", encode_row(row, at->second)}}.dump() << '\n';
     }
     for (const auto& c : m.compliments) out << json{{"k", fact(c)}}.dump() << '\n';
@@ -162,7 +158,7 @@ void write_read_model(std::ostream& out, const projection::read_model& m, json h
     for (const auto& e : m.escalations)
         out << json{{"e", {e.id.value(), e.to_level, t(e.at)}}}.dump() << '\n';
     // A file cut off at a line boundary would otherwise read as a smaller, valid model.
-    const auto lines = policy_lines + m.complaints.size() + m.compliments.size() +
+    const auto lines = numbers.size() + m.complaints.size() + m.compliments.size() +
                        m.actions.size() + m.escalations.size();
     out << json{{"end", lines}}.dump() << '\n';
 }
