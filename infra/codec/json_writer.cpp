@@ -51,6 +51,19 @@ json_writer& json_writer::end_object() {
     return *this;
 }
 
+json_writer& json_writer::begin_array() {
+    separate();
+    out_ += '[';
+    first_ = true;
+    return *this;
+}
+
+json_writer& json_writer::end_array() {
+    out_ += ']';
+    first_ = false;
+    return *this;
+}
+
 json_writer& json_writer::key(std::string_view k) {
     separate();
     string(k);

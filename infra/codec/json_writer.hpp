@@ -15,6 +15,8 @@ class json_writer {
   public:
     json_writer& begin_object();
     json_writer& end_object();
+    json_writer& begin_array();
+    json_writer& end_array();
     json_writer& key(std::string_view k);
     json_writer& value(std::string_view s);
     json_writer& value(const char* s) { return value(std::string_view(s)); }

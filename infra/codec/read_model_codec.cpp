@@ -3,6 +3,7 @@
 #include <map>
 
 #include "infra/codec/event_codec.hpp"
+#include "infra/codec/json_writer.hpp"
 #include "infra/iso8601.hpp"
 
 namespace bb::codec {
@@ -13,9 +14,6 @@ namespace {
 
 json t(instant i) {
     return i == instant::max() ? json(nullptr) : json(iso8601::format_instant(i));
-}
-json t(const std::optional<instant>& i) {
-    return i ? t(*i) : json(nullptr);
 }
 
 instant get_t(const json& j) {
@@ -29,50 +27,97 @@ std::optional<instant> get_opt_t(const json& j) {
     return get_t(j);
 }
 
-json clock(const sla_clock& c) {
-    return {t(c.warn_at), t(c.due), c.warned, c.breached};
-}
 sla_clock get_clock(const json& j) {
     return {get_t(j.at(0)), get_t(j.at(1)), j.at(2).get<bool>(), j.at(3).get<bool>()};
 }
 
-json opt_str(const std::optional<std::string>& s) {
-    return s ? json(*s) : json(nullptr);
+void put_t(json_writer& w, instant i) {
+    if (i == instant::max())
+        w.null();
+    else
+        w.value(iso8601::format_instant(i));
+}
+void put_t(json_writer& w, const std::optional<instant>& i) {
+    if (i)
+        put_t(w, *i);
+    else
+        w.null();
+}
+void put_clock(json_writer& w, const sla_clock& c) {
+    w.begin_array();
+    put_t(w, c.warn_at);
+    put_t(w, c.due);
+    w.value(c.warned).value(c.breached).end_array();
+}
+void put_opt(json_writer& w, const std::optional<std::string>& s) {
+    if (s)
+        w.value(*s);
+    else
+        w.null();
 }
 template <class Named>
-json opt_named(const std::optional<Named>& s) {
-    return s ? json(s->value()) : json(nullptr);
+void put_opt(json_writer& w, const std::optional<Named>& s) {
+    if (s)
+        w.value(s->value());
+    else
+        w.null();
 }
 
-// Rows name their policy by its number in the file: thousands of complaints share a handful of
-// policies, and encoding each one's in full was half of a snapshot's cost.
-json encode_row(const projection::complaint_row& r, std::size_t policy) {
+// A snapshot line `{"c":{...}}`, written straight to text (a nlohmann document per row was most
+// of a snapshot's cost), keys in the order nlohmann's dump gave them. Rows name their policy by
+// its number in the file: thousands of complaints share a handful of policies.
+std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     const auto& s = r.state;
-    json seen = json::array();
-    for (const auto& k : s.seen) seen.push_back(k.value());
-    json pauses = json::array();
-    for (const auto& [a, b] : r.pauses) pauses.push_back({t(a), t(b)});
-    return {{"status", to_string(s.status)},
-            {"id", s.id.value()},
-            {"customer", {s.customer.id.value(), s.customer.segment, s.customer.value}},
-            {"severity", to_string(s.sev)},
-            {"attrs", {s.channel, s.category, s.product, s.team}},
-            {"policy", policy},
-            {"owner", opt_named(s.owner)},
-            {"filed_at", t(s.filed_at)},
-            {"acknowledged_at", t(s.acknowledged_at)},
-            {"resolved_at", t(s.resolved_at)},
-            {"paused_at", t(s.paused_at)},
-            {"clocks", {clock(s.acknowledge), clock(s.resolve), clock(s.bounce_back)}},
-            {"escalation_level", s.escalation_level},
-            {"reopen_count", s.reopen_count},
-            {"seen", seen},
-            {"first_resolved_at", t(r.first_resolved_at)},
-            {"resolved_by", opt_named(r.resolved_by)},
-            {"root_cause", opt_str(r.root_cause)},
-            {"attributed_to", opt_named(r.attributed_to)},
-            {"pauses", pauses},
-            {"breached", {r.acknowledge_ever_breached, r.resolve_ever_breached}}};
+    json_writer w;
+    w.begin_object().key("c").begin_object();
+    w.key("acknowledged_at");
+    put_t(w, s.acknowledged_at);
+    w.key("attributed_to");
+    put_opt(w, r.attributed_to);
+    w.key("attrs").begin_array().value(s.channel).value(s.category).value(s.product);
+    w.value(s.team).end_array();
+    w.key("breached").begin_array().value(r.acknowledge_ever_breached);
+    w.value(r.resolve_ever_breached).end_array();
+    w.key("clocks").begin_array();
+    put_clock(w, s.acknowledge);
+    put_clock(w, s.resolve);
+    put_clock(w, s.bounce_back);
+    w.end_array();
+    w.key("customer").begin_array().value(s.customer.id.value()).value(s.customer.segment);
+    w.value(s.customer.value).end_array();
+    w.key("escalation_level").value(std::int64_t{s.escalation_level});
+    w.key("filed_at");
+    put_t(w, s.filed_at);
+    w.key("first_resolved_at");
+    put_t(w, r.first_resolved_at);
+    w.key("id").value(s.id.value());
+    w.key("owner");
+    put_opt(w, s.owner);
+    w.key("paused_at");
+    put_t(w, s.paused_at);
+    w.key("pauses").begin_array();
+    for (const auto& [a, b] : r.pauses) {
+        w.begin_array();
+        put_t(w, a);
+        put_t(w, b);
+        w.end_array();
+    }
+    w.end_array();
+    w.key("policy").value(static_cast<std::int64_t>(policy));
+    w.key("reopen_count").value(std::int64_t{s.reopen_count});
+    w.key("resolved_at");
+    put_t(w, s.resolved_at);
+    w.key("resolved_by");
+    put_opt(w, r.resolved_by);
+    w.key("root_cause");
+    put_opt(w, r.root_cause);
+    w.key("seen").begin_array();
+    for (const auto& k : s.seen) w.value(k.value());
+    w.end_array();
+    w.key("severity").value(to_string(s.sev));
+    w.key("status").value(to_string(s.status));
+    w.end_object().end_object();
+    return w.take();
 }
 
 projection::complaint_row decode_row(const json& j, const std::vector<policy_ref>& policies) {
@@ -151,7 +196,7 @@ void write_read_model(std::ostream& out, const projection::read_model& m, json h
     for (const auto& [id, row] : m.complaints) {
         const auto [at, added] = numbers.emplace(&*row.state.policy, numbers.size());
         if (added) out << json{{"p", encode_policy(*row.state.policy)}}.dump() << '\n';
-        out << json{{"c", encode_row(row, at->second)}}.dump() << '\n';
+        out << encode_row(row, at->second) << '\n';
     }
     for (const auto& c : m.compliments) out << json{{"k", fact(c)}}.dump() << '\n';
     for (const auto& a : m.actions) out << json{{"a", fact(a)}}.dump() << '\n';

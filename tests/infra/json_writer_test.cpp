@@ -70,6 +70,36 @@ TEST_CASE("json_writer writes what nlohmann dumps for the same document", "[json
     CHECK(ordered.text() == nlohmann_text({{"a", "x"}, {"b", 1}}));
 }
 
+TEST_CASE("json_writer writes arrays as nlohmann does", "[json]") {
+    json_writer w;
+    w.begin_object()
+        .key("a")
+        .begin_array()
+        .value("x")
+        .value(std::int64_t{1})
+        .null()
+        .begin_array()
+        .end_array()
+        .begin_array()
+        .value(true)
+        .begin_object()
+        .key("k")
+        .value(false)
+        .end_object()
+        .end_array()
+        .end_array()
+        .key("b")
+        .begin_array()
+        .end_array()
+        .end_object();
+    CHECK(w.text() ==
+          nlohmann_text({{"a", {"x", 1, nullptr, json::array(), {true, {{"k", false}}}}},
+                         {"b", json::array()}}));
+    json_writer top;
+    top.begin_array().value("only").end_array();
+    CHECK(top.text() == R"(["only"])");
+}
+
 TEST_CASE("json_writer escapes any string as nlohmann does", "[json][property]") {
     rc::prop("valid or not, a string is written as nlohmann writes it", [](const std::string& s) {
         json_writer w;
