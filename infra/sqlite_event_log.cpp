@@ -1,5 +1,6 @@
 #include "infra/sqlite_event_log.hpp"
 
+#include <algorithm>
 #include <future>
 
 #include "infra/hash_chain.hpp"
@@ -124,6 +125,9 @@ sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
             "WHERE request_key = ?");
     stream_version_ = sqlite::prepare(
         write_db_.get(), "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?");
+    stream_requests_ = sqlite::prepare(
+        write_db_.get(),
+        "SELECT request_key FROM events WHERE stream = ? AND request_key IS NOT NULL");
     read_stream_ = sqlite::prepare(
         read_db_.get(), (std::string("SELECT ") + columns +
                          " FROM events WHERE stream = ? AND version >= ? ORDER BY version")
@@ -244,6 +248,7 @@ void sqlite_event_log::commit_batch(std::vector<pending>& batch) {
         last_position_ = start_position;
         last_hash_ = start_hash;
         batch_records_.clear();
+        for (const auto& stream : batch_streams_) known_.erase(stream);
         results.assign(batch.size(), std::unexpected(make_error_code(log_errc::storage_failure)));
     } else {
         {
@@ -255,23 +260,24 @@ void sqlite_event_log::commit_batch(std::vector<pending>& batch) {
         batch_records_.clear();
         head_cv_.notify_all();
     }
+    batch_streams_.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
 }
 
 // Runs inside the batch transaction; a failing request rolls back to its own savepoint so the
 // others in the batch still commit.
 std::expected<append_result, std::error_code> sqlite_event_log::apply(const append_request& r) {
-    std::int64_t version = 0;
-    {
-        sqlite::statement st{stream_version_.get()};
-        st.bind(1, r.stream);
-        if (st.step() != SQLITE_ROW)
-            return std::unexpected(make_error_code(log_errc::storage_failure));
-        version = st.int64(0);
-    }
+    const auto known = know(r.stream);
+    if (!known) return std::unexpected(known.error());
+    auto& stream = **known;
+    std::int64_t version = stream.version;
     const auto digest = r.request_key.empty() ? std::string{} : request_digest(r);
-    // A stream without events has no requests to look through (filings, a third of the traffic).
-    if (!r.request_key.empty() && version > 0) {
+    const auto key_hash = std::hash<std::string_view>{}(r.request_key);
+    // A stream without events has no requests to look through (filings, a third of the traffic);
+    // a key the stream's requests do not hash to is not among them.
+    if (!r.request_key.empty() && version > 0 &&
+        (select_legacy_request_ ||
+         std::find(stream.keys.begin(), stream.keys.end(), key_hash) != stream.keys.end())) {
         if (auto earlier = find_request(r)) {
             if (earlier->digest != digest)
                 return std::unexpected(make_error_code(log_errc::idempotency_conflict));
@@ -290,6 +296,7 @@ std::expected<append_result, std::error_code> sqlite_event_log::apply(const appe
         last_position_ = saved_position;
         last_hash_ = saved_hash;
         batch_records_.resize(saved_records);
+        known_.erase(r.stream);
         return std::unexpected(make_error_code(log_errc::storage_failure));
     };
     append_result out{last_position_ + 1, 0, version, false};
@@ -332,7 +339,33 @@ std::expected<append_result, std::error_code> sqlite_event_log::apply(const appe
     out.last_position = last_position_;
     out.stream_version = version;
     sqlite3_exec(write_db_.get(), "RELEASE req", nullptr, nullptr, nullptr);
+    stream.version = version;
+    if (!r.request_key.empty()) stream.keys.push_back(key_hash);
+    batch_streams_.push_back(r.stream);
     return out;
+}
+
+std::expected<sqlite_event_log::known_stream*, std::error_code> sqlite_event_log::know(
+    const std::string& stream) {
+    if (const auto it = known_.find(stream); it != known_.end()) return &it->second;
+    known_stream k;
+    {
+        sqlite::statement st{stream_version_.get()};
+        st.bind(1, stream);
+        if (st.step() != SQLITE_ROW)
+            return std::unexpected(make_error_code(log_errc::storage_failure));
+        k.version = st.int64(0);
+    }
+    if (k.version > 0) {
+        sqlite::statement st{stream_requests_.get()};
+        st.bind(1, stream);
+        int rc;
+        while ((rc = st.step()) == SQLITE_ROW)
+            k.keys.push_back(std::hash<std::string_view>{}(st.view(0)));
+        if (rc != SQLITE_DONE) return std::unexpected(make_error_code(log_errc::storage_failure));
+    }
+    if (known_.size() >= known_capacity) known_.clear();  // bounded; refilled as streams come
+    return &known_.emplace(stream, std::move(k)).first->second;
 }
 
 std::optional<sqlite_event_log::stored_request> sqlite_event_log::find_request(

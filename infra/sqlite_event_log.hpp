@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "infra/event_log.hpp"
 #include "infra/sqlite_db.hpp"
@@ -63,7 +64,8 @@ class sqlite_event_log final : public event_log {
     options opts_;
     sqlite::db_ptr write_db_;
     sqlite::db_ptr read_db_;
-    sqlite::stmt_ptr insert_event_, select_request_, select_legacy_request_, stream_version_;
+    sqlite::stmt_ptr insert_event_, select_request_, select_legacy_request_, stream_version_,
+        stream_requests_;
     sqlite::stmt_ptr read_stream_, read_all_, read_fold_;
     std::mutex read_mutex_;
 
@@ -85,6 +87,18 @@ class sqlite_event_log final : public event_log {
     std::int64_t last_position_ = 0;
     std::string last_hash_;
     std::vector<event_record> batch_records_;
+    // What the writer knows of streams it appended to or looked through: their version and the
+    // hashes of their requests' keys (those stored on event rows). Most appends then ask SQLite
+    // nothing before their insert; a key whose hash is known is looked up for real. Streams a
+    // failed request or batch touched are forgotten (read again on next use).
+    struct known_stream {
+        std::int64_t version = 0;
+        std::vector<std::uint64_t> keys;
+    };
+    static constexpr std::size_t known_capacity = 65536;
+    std::unordered_map<std::string, known_stream> known_;
+    std::vector<std::string> batch_streams_;
+    std::expected<known_stream*, std::error_code> know(const std::string& stream);
 
     std::thread writer_;
 };
