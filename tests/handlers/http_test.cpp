@@ -228,6 +228,11 @@ SCENARIO("signed webhooks are accepted once, durably", "[http][webhook]") {
             THEN("it is accepted as a delivery and the rejection names its reason") {
                 CHECK(rej.status == 202);
                 CHECK(rej.js()["rejected"][0]["reason"] == "invalid_transition");
+                CHECK(rej.js()["rejected"][0]["id"] == "e-2");
+                CHECK(rej.js()["rejected"][0]["type"] == "complaint.resolved");
+                CHECK(rej.js()["accepted"] == json::array());
+                // The text is what nlohmann dumps for it (receipts of older answers hold that).
+                CHECK(rej.body == rej.js().dump());
                 CHECK(svc.log.head() == 1);
                 CHECK(svc.m.value("bounceback_rejections_total",
                                   {{"reason", "invalid_transition"}}) == 1);
