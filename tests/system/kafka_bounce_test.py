@@ -28,7 +28,10 @@ def main():
         expected = kafka_harness.expected_content(binary, tmp, events)
         # The first 60% is published in slices by a thread while the instances process it, so the
         # broker goes away mid-stream however fast the build is (an optimised ASan build once
-        # finished the whole first part before a `lag` poll noticed 20% were committed).
+        # finished the whole first part before a `lag` poll noticed 20% were committed). The
+        # thread stays at most two slices ahead of what is committed: once, the group's join took
+        # as long as publishing every slice, and the instances then caught up on all of them
+        # between two polls.
         first = len(events) * 6 // 10
         slices = [events[i:i + first // 10] for i in range(0, first, first // 10)]
         published = []  # slices published before the broker went away
@@ -42,7 +45,10 @@ def main():
                         return
                     cluster.publish(part)
                     published.append(part)
+                    ahead = sum(len(p) for p in published) - 2 * len(part)
                 time.sleep(0.3)
+                while not broker_going.is_set() and cluster.committed() < ahead:
+                    time.sleep(0.1)
 
         try:
             for name in INSTANCES:
