@@ -38,28 +38,15 @@ void json_writer::separate() {
     first_ = false;
 }
 
-json_writer& json_writer::begin_object() {
+json_writer& json_writer::open(char bracket) {
     separate();
-    out_ += '{';
+    out_ += bracket;
     first_ = true;
     return *this;
 }
 
-json_writer& json_writer::end_object() {
-    out_ += '}';
-    first_ = false;
-    return *this;
-}
-
-json_writer& json_writer::begin_array() {
-    separate();
-    out_ += '[';
-    first_ = true;
-    return *this;
-}
-
-json_writer& json_writer::end_array() {
-    out_ += ']';
+json_writer& json_writer::close(char bracket) {
+    out_ += bracket;
     first_ = false;
     return *this;
 }

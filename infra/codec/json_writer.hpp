@@ -13,10 +13,10 @@ namespace bb::codec {
 // The caller keeps the structure right: a key before every member's value, every open closed.
 class json_writer {
   public:
-    json_writer& begin_object();
-    json_writer& end_object();
-    json_writer& begin_array();
-    json_writer& end_array();
+    json_writer& begin_object() { return open('{'); }
+    json_writer& end_object() { return close('}'); }
+    json_writer& begin_array() { return open('['); }
+    json_writer& end_array() { return close(']'); }
     json_writer& key(std::string_view k);
     json_writer& value(std::string_view s);
     json_writer& value(const char* s) { return value(std::string_view(s)); }
@@ -29,6 +29,8 @@ class json_writer {
     std::string take() { return std::move(out_); }
 
   private:
+    json_writer& open(char bracket);
+    json_writer& close(char bracket);
     void separate();  // a comma before every member or element but the first
     void string(std::string_view s);
 
