@@ -1,10 +1,56 @@
 #include "infra/codec/cloudevent_codec.hpp"
 
+#include <optional>
+
+#include <simdjson.h>
+
+#include "infra/codec/json_writer.hpp"
 #include "infra/iso8601.hpp"
 
 namespace bb::codec {
 
 using nlohmann::json;
+
+namespace {
+
+// The envelope's attributes as record fields, in the order their absence is reported.
+constexpr std::pair<std::string event_record::*, const char*> string_attributes[] = {
+    {&event_record::stream, "streamid"},
+    {&event_record::type, "type"},
+    {&event_record::partition_key, "partitionkey"},
+    {&event_record::idempotency_key, "idempotencykey"},
+    {&event_record::causation_id, "causationid"},
+    {&event_record::correlation_id, "correlationid"},
+    {&event_record::prev_hash, "prevhash"},
+    {&event_record::hash, "hash"}};
+constexpr std::pair<std::int64_t event_record::*, const char*> integer_attributes[] = {
+    {&event_record::version, "streamversion"}, {&event_record::position, "position"}};
+constexpr std::pair<instant event_record::*, const char*> time_attributes[] = {
+    {&event_record::time, "time"}, {&event_record::recorded_at, "recordedat"}};
+
+constexpr auto n_strings = std::size(string_attributes);
+constexpr auto n_integers = std::size(integer_attributes);
+constexpr auto data_index = n_strings + n_integers + std::size(time_attributes);
+
+// The attributes numbered in that order, data last.
+const char* attribute_name(std::size_t i) {
+    if (i < n_strings) return string_attributes[i].second;
+    if (i < n_strings + n_integers) return integer_attributes[i - n_strings].second;
+    if (i < data_index) return time_attributes[i - n_strings - n_integers].second;
+    return "data";
+}
+
+std::optional<std::size_t> attribute_index(std::string_view key) {
+    for (std::size_t i = 0; i <= data_index; ++i)
+        if (key == attribute_name(i)) return i;
+    return std::nullopt;
+}
+
+std::unexpected<std::string> must_be(const char* name, const char* what) {
+    return std::unexpected(std::string(name) + " must be " + what);
+}
+
+}  // namespace
 
 json to_cloudevent(const event_record& r) {
     return json{{"specversion", "1.0"},
@@ -27,46 +73,135 @@ json to_cloudevent(const event_record& r) {
                 {"hash", r.hash}};
 }
 
+// The members in the order nlohmann's object (a std::map) dumps them.
+std::string cloudevent_text(const event_record& r) {
+    json_writer w;
+    w.begin_object()
+        .key("causationid")
+        .value(r.causation_id)
+        .key("correlationid")
+        .value(r.correlation_id)
+        .key("data")
+        .raw(r.data)
+        .key("datacontenttype")
+        .value("application/json")
+        .key("hash")
+        .value(r.hash)
+        .key("id")
+        .value(r.stream + "/" + std::to_string(r.version))
+        .key("idempotencykey")
+        .value(r.idempotency_key)
+        .key("partitionkey")
+        .value(r.partition_key)
+        .key("position")
+        .value(r.position)
+        .key("prevhash")
+        .value(r.prev_hash)
+        .key("recordedat")
+        .value(iso8601::format_instant(r.recorded_at))
+        .key("source")
+        .value("bounceback")
+        .key("specversion")
+        .value("1.0")
+        .key("streamid")
+        .value(r.stream)
+        .key("streamversion")
+        .value(r.version)
+        .key("subject")
+        .value(r.stream)
+        .key("time")
+        .value(iso8601::format_instant(r.time))
+        .key("type")
+        .value(r.type)
+        .end_object();
+    return w.take();
+}
+
 std::expected<event_record, std::string> from_cloudevent(const json& j) {
     if (!j.is_object()) return std::unexpected("a CloudEvent must be an object");
-    auto str = [&](const char* k) -> std::expected<std::string, std::string> {
-        if (!j.contains(k) || !j[k].is_string())
-            return std::unexpected(std::string(k) + " must be a string");
-        return j[k].get<std::string>();
-    };
-    auto num = [&](const char* k) -> std::expected<std::int64_t, std::string> {
-        if (!j.contains(k) || !j[k].is_number_integer())
-            return std::unexpected(std::string(k) + " must be an integer");
-        return j[k].get<std::int64_t>();
-    };
     event_record r;
-    for (auto [field, name] : {std::pair{&r.stream, "streamid"},
-                               {&r.type, "type"},
-                               {&r.partition_key, "partitionkey"},
-                               {&r.idempotency_key, "idempotencykey"},
-                               {&r.causation_id, "causationid"},
-                               {&r.correlation_id, "correlationid"},
-                               {&r.prev_hash, "prevhash"},
-                               {&r.hash, "hash"}}) {
-        const auto v = str(name);
-        if (!v) return std::unexpected(v.error());
-        *field = *v;
+    for (const auto& [field, name] : string_attributes) {
+        if (!j.contains(name) || !j[name].is_string()) return must_be(name, "a string");
+        r.*field = j[name].get<std::string>();
     }
-    for (auto [field, name] : {std::pair{&r.version, "streamversion"}, {&r.position, "position"}}) {
-        const auto v = num(name);
-        if (!v) return std::unexpected(v.error());
-        *field = *v;
+    for (const auto& [field, name] : integer_attributes) {
+        if (!j.contains(name) || !j[name].is_number_integer()) return must_be(name, "an integer");
+        r.*field = j[name].get<std::int64_t>();
     }
-    for (auto [field, name] : {std::pair{&r.time, "time"}, {&r.recorded_at, "recordedat"}}) {
-        const auto v = str(name);
-        if (!v) return std::unexpected(v.error());
-        const auto t = iso8601::parse_instant(*v);
-        if (!t) return std::unexpected(std::string(name) + " must be an RFC 3339 instant");
-        *field = *t;
+    for (const auto& [field, name] : time_attributes) {
+        if (!j.contains(name) || !j[name].is_string()) return must_be(name, "a string");
+        const auto t = iso8601::parse_instant(j[name].get<std::string>());
+        if (!t) return must_be(name, "an RFC 3339 instant");
+        r.*field = *t;
     }
-    if (!j.contains("data") || !j["data"].is_object())
-        return std::unexpected("data must be an object");
+    if (!j.contains("data") || !j["data"].is_object()) return must_be("data", "an object");
     r.data = j["data"].dump();
+    return r;
+}
+
+struct cloudevent_reader::impl {
+    simdjson::ondemand::parser parser;
+    std::string padded;  // the text and the padding simdjson reads past its end, reused
+};
+
+cloudevent_reader::cloudevent_reader() : impl_(std::make_unique<impl>()) {}
+cloudevent_reader::~cloudevent_reader() = default;
+
+std::expected<event_record, std::string> cloudevent_reader::read(std::string_view text) {
+    const auto not_json = [] { return std::unexpected(std::string("the record is not JSON")); };
+    auto& buf = impl_->padded;
+    buf.assign(text);
+    buf.append(simdjson::SIMDJSON_PADDING, '\0');
+    simdjson::ondemand::document doc;
+    if (impl_->parser.iterate(buf.data(), text.size(), buf.size()).get(doc)) return not_json();
+    simdjson::ondemand::json_type type;
+    if (doc.type().get(type)) return not_json();
+    simdjson::ondemand::object object;
+    if (type != simdjson::ondemand::json_type::object)
+        return std::unexpected("a CloudEvent must be an object");
+    if (doc.get_object().get(object)) return not_json();  // unclosed, or something after it
+
+    // Each attribute taken as it comes (one pass); which ones came is checked after, in the
+    // order from_cloudevent reports their absence.
+    event_record r;
+    std::uint32_t seen = 0;  // bit i: attribute i of attribute_index's numbering
+    for (auto field : object) {
+        std::string_view key;
+        if (field.unescaped_key().get(key)) return not_json();
+        const auto i = attribute_index(key);
+        if (!i) continue;  // the others (id, source, ...) are derived from these
+        seen |= 1u << *i;
+        auto value = field.value();
+        std::string_view s;
+        if (*i < n_strings) {
+            if (value.get_string().get(s)) return must_be(attribute_name(*i), "a string");
+            r.*string_attributes[*i].first = std::string(s);
+        } else if (*i < n_strings + n_integers) {
+            if (value.get_int64().get(r.*integer_attributes[*i - n_strings].first))
+                return must_be(attribute_name(*i), "an integer");
+        } else if (*i < data_index) {
+            if (value.get_string().get(s)) return must_be(attribute_name(*i), "a string");
+            const auto t = iso8601::parse_instant(s);
+            if (!t) return must_be(attribute_name(*i), "an RFC 3339 instant");
+            r.*time_attributes[*i - n_strings - n_integers].first = *t;
+        } else {
+            simdjson::ondemand::object data;
+            if (value.get_object().get(data)) return must_be("data", "an object");
+            if (data.raw_json().get(s)) return not_json();
+            while (!s.empty() &&
+                   (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
+                s.remove_suffix(1);
+            r.data = std::string(s);
+        }
+    }
+    const char* trailing = nullptr;  // a token after the object (at the end: OUT_OF_BOUNDS)
+    if (doc.current_location().get(trailing) == simdjson::SUCCESS) return not_json();
+    for (std::size_t i = 0; i <= data_index; ++i)
+        if (!(seen & (1u << i)))
+            return must_be(attribute_name(i), i < n_strings                ? "a string"
+                                              : i < n_strings + n_integers ? "an integer"
+                                              : i < data_index             ? "a string"
+                                                                           : "an object");
     return r;
 }
 

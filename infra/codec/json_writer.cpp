@@ -91,6 +91,12 @@ json_writer& json_writer::null() {
     return *this;
 }
 
+json_writer& json_writer::raw(std::string_view json_text) {
+    separate();
+    out_ += json_text;
+    return *this;
+}
+
 void json_writer::string(std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out_ += '"';

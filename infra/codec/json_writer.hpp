@@ -24,6 +24,8 @@ class json_writer {
     json_writer& value(std::int64_t n);
     json_writer& value(double d);
     json_writer& null();
+    // A value that is JSON text already (a stored event's data), copied as it is.
+    json_writer& raw(std::string_view json_text);
 
     const std::string& text() const { return out_; }
     std::string take() { return std::move(out_); }

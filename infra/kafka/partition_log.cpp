@@ -1,7 +1,5 @@
 #include "infra/kafka/partition_log.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/hash_chain.hpp"
 
@@ -28,13 +26,10 @@ void partition_log::index(event_record r, const std::string& request_key,
 }
 
 std::expected<void, std::string> partition_log::load(const record& rec) {
-    const auto j = nlohmann::json::parse(rec.value, nullptr, false);
-    if (j.is_discarded())
-        return std::unexpected("offset " + std::to_string(rec.offset) + " is not JSON");
-    auto r = codec::from_cloudevent(j);
+    std::lock_guard lock(mutex_);
+    auto r = reader_.read(rec.value);
     if (!r) return std::unexpected("offset " + std::to_string(rec.offset) + ": " + r.error());
     // Positions and hashes are taken as stored: proving them is verify_chain's job.
-    std::lock_guard lock(mutex_);
     index(std::move(*r), rec.header(request_key_header).value_or(""),
           rec.header(request_digest_header).value_or(""));
     return {};
@@ -111,7 +106,7 @@ std::expected<append_result, std::error_code> partition_log::append(append_reque
                               {request_digest_header, digest}};
     for (const auto& r : batch)
         if (auto p = producer_->produce(topic_, partition_, r.partition_key,
-                                        codec::to_cloudevent(r).dump(), headers);
+                                        codec::cloudevent_text(r), headers);
             !p)
             return fail(p.error());
     if (own_transaction)

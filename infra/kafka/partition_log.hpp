@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "infra/codec/cloudevent_codec.hpp"
 #include "infra/event_log.hpp"
 #include "infra/kafka/client.hpp"
 #include "infra/kafka/record_index.hpp"
@@ -61,7 +62,8 @@ class partition_log final : public event_log {
     txn_producer* producer_;
     std::string topic_;
     std::int32_t partition_;
-    std::mutex mutex_;  // one append (or load) at a time; guards requests_
+    std::mutex mutex_;  // one append (or load) at a time; guards requests_ and reader_
+    codec::cloudevent_reader reader_;
     std::unordered_map<std::string, request_entry> requests_;
     record_index records_;  // position - 1; last, so followers stop before the rest goes
 };

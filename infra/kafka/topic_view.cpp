@@ -1,7 +1,5 @@
 #include "infra/kafka/topic_view.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/kafka/partition_log.hpp"
 
@@ -40,13 +38,11 @@ std::expected<void, std::string> topic_view::start() {
 }
 
 void topic_view::run() {
+    codec::cloudevent_reader reader;
     while (!stop_) {
         std::unique_ptr<RdKafka::Message> m(consumer_->consume(200));
         if (m->err() != RdKafka::ERR_NO_ERROR) continue;  // timeouts, EOF, transient errors
-        const auto rec = to_record(*m);
-        const auto j = nlohmann::json::parse(rec.value, nullptr, false);
-        if (j.is_discarded()) continue;
-        auto r = codec::from_cloudevent(j);
+        auto r = reader.read({static_cast<const char*>(m->payload()), m->len()});
         if (!r) continue;
         records_.add(std::move(*r));
     }

@@ -160,3 +160,89 @@ TEST_CASE("stored records round-trip through CloudEvents", "[infra][codec]") {
     CHECK(ce["type"] == "ComplaintAcknowledged");
     CHECK(codec::from_cloudevent(ce).value() == r);
 }
+
+namespace {
+
+// Stored records as the logs hold them: data as encode() writes it (a filing carries a whole
+// policy), envelope strings with quotes, escapes, control and non-ASCII characters.
+std::vector<event_record> stored_records() {
+    std::vector<event_record> out;
+    std::int64_t position = 0;
+    const auto history = history_of(
+        {filing("c1", "cust-\"1\"", "vip", severity::high, at("2026-11-20T10:00:00Z"), 9000.75),
+         acknowledge_complaint{key("ack\\1"), cid("c1"), emp("ana\tö"), at("2026-11-20T10:21:00Z")},
+         offer_recovery{key("ro"), cid("c1"), "refund €", 12.5, at("2026-11-20T11:45:00Z")}});
+    for (const auto& e : history) {
+        const codec::any_event any{e};
+        out.push_back({++position, "complaint-c1", position, "cust-\"1\"\u0001",
+                       std::string(codec::type_name(any)), codec::encode(any).dump(), event_time(e),
+                       event_time(e) + std::chrono::seconds(1), event_key(e).value(), "helpdesk/1",
+                       "helpdesk/\xC3\xA9", std::string(64, 'a'), std::string(64, 'b')});
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a stored record's CloudEvent text is what nlohmann dumps, and reads back unchanged",
+          "[infra][codec]") {
+    codec::cloudevent_reader reader;
+    for (const auto& r : stored_records()) {
+        const auto text = codec::cloudevent_text(r);
+        INFO(text);
+        CHECK(text == codec::to_cloudevent(r).dump());
+        const auto back = reader.read(text);
+        REQUIRE(back.has_value());
+        CHECK(*back == r);
+        CHECK(*back == codec::from_cloudevent(nlohmann::json::parse(text)).value());
+    }
+    // Another writer's spacing and attribute order: the data kept as that writer wrote it.
+    const auto r = stored_records().front();
+    auto j = codec::to_cloudevent(r);
+    const auto spaced = j.dump(2);
+    const auto back = reader.read(spaced);
+    REQUIRE(back.has_value());
+    CHECK(nlohmann::json::parse(back->data) == j["data"]);
+    CHECK(back->hash == r.hash);
+    CHECK(back->time == r.time);
+}
+
+TEST_CASE("the CloudEvent reader rejects what from_cloudevent rejects, with the same message",
+          "[infra][codec]") {
+    codec::cloudevent_reader reader;
+    const auto good = codec::to_cloudevent(stored_records().front());
+    std::vector<nlohmann::json> bad;
+    for (const auto& [name, value] : good.items()) {
+        if (name == "id" || name == "source" || name == "specversion" || name == "subject" ||
+            name == "datacontenttype")
+            continue;  // derived, not read back
+        auto without = good;
+        without.erase(name);
+        bad.push_back(without);
+        for (const nlohmann::json& wrong :
+             {nlohmann::json(nullptr), nlohmann::json(7), nlohmann::json(1.5), nlohmann::json("x"),
+              nlohmann::json::array({"x"}), nlohmann::json::object()}) {
+            if (wrong.type() == value.type()) continue;
+            auto damaged = good;
+            damaged[name] = wrong;
+            bad.push_back(damaged);
+        }
+    }
+    auto late = good;
+    late["time"] = "2026-11-20 late";
+    bad.push_back(late);
+    for (const auto& j : bad) {
+        INFO(j.dump());
+        const auto expected = codec::from_cloudevent(j);
+        REQUIRE_FALSE(expected.has_value());
+        const auto got = reader.read(j.dump());
+        REQUIRE_FALSE(got.has_value());
+        CHECK(got.error() == expected.error());
+    }
+    CHECK(bad.size() > 50);
+    CHECK(reader.read("[1,2]").error() == "a CloudEvent must be an object");
+    for (const std::string not_json : {"", "{", "{\"type\":\"x\"} trailing", "\xFF"})
+        CHECK(reader.read(not_json).error() == "the record is not JSON");
+    // The reader still works after failures (its buffers are reused).
+    CHECK(reader.read(good.dump()).has_value());
+}
