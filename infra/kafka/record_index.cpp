@@ -19,18 +19,18 @@ class record_index::follower final : public subscription {
 
   private:
     void run() {
+        std::vector<const event_record*> batch;
         for (;;) {
-            std::vector<event_record> batch;
+            batch.clear();
             {
                 std::unique_lock lock(index_.mutex_);
-                index_.added_.wait(lock, [&] {
-                    return stop_ || index_.closing_ || index_.records_.size() > next_;
-                });
+                index_.added_.wait(
+                    lock, [&] { return stop_ || index_.closing_ || index_.size_ > next_; });
                 if (stop_ || index_.closing_) return;
-                batch.assign(index_.records_.begin() + static_cast<std::ptrdiff_t>(next_),
-                             index_.records_.end());
+                for (auto i = next_; i < index_.size_; ++i) batch.push_back(&index_.at(i));
             }
-            for (const auto& r : batch) f_(r);
+            // Added records never change or move, so they are read without the lock.
+            for (const auto* r : batch) f_(*r);
             next_ += batch.size();
         }
     }
@@ -51,21 +51,24 @@ record_index::~record_index() {
 void record_index::add(event_record r) {
     {
         std::lock_guard lock(mutex_);
-        streams_[r.stream].push_back(records_.size());
-        records_.push_back(std::move(r));
+        if (size_ == chunks_.size() * chunk_size)
+            chunks_.push_back(std::make_unique<event_record[]>(chunk_size));
+        streams_[r.stream].push_back(size_);
+        chunks_[size_ / chunk_size][size_ % chunk_size] = std::move(r);
+        ++size_;
     }
     added_.notify_all();
 }
 
 std::size_t record_index::size() const {
     std::lock_guard lock(mutex_);
-    return records_.size();
+    return size_;
 }
 
 std::optional<std::string> record_index::last_hash() const {
     std::lock_guard lock(mutex_);
-    if (records_.empty()) return std::nullopt;
-    return records_.back().hash;
+    if (size_ == 0) return std::nullopt;
+    return at(size_ - 1).hash;
 }
 
 std::int64_t record_index::stream_size(const std::string& stream) const {
@@ -80,14 +83,14 @@ std::vector<event_record> record_index::read_stream(const std::string& stream,
     std::vector<event_record> out;
     if (const auto it = streams_.find(stream); it != streams_.end())
         for (const auto i : it->second)
-            if (records_[i].version >= from_version) out.push_back(records_[i]);
+            if (at(i).version >= from_version) out.push_back(at(i));
     return out;
 }
 
 std::vector<event_record> record_index::read_from(std::size_t first, std::size_t max) const {
     std::lock_guard lock(mutex_);
     std::vector<event_record> out;
-    for (auto i = first; i < records_.size() && out.size() < max; ++i) out.push_back(records_[i]);
+    for (auto i = first; i < size_ && out.size() < max; ++i) out.push_back(at(i));
     return out;
 }
 
