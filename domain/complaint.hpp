@@ -38,28 +38,33 @@ struct file_complaint {
     severity sev = severity::medium;
     std::string channel, category, product, team, summary;
     instant at;
+    bool operator==(const file_complaint&) const = default;
 };
 struct acknowledge_complaint {
     idempotency_key key;
     complaint_id id;
     employee_id employee;
     instant at;
+    bool operator==(const acknowledge_complaint&) const = default;
 };
 struct assign_complaint {
     idempotency_key key;
     complaint_id id;
     employee_id employee;
     instant at;
+    bool operator==(const assign_complaint&) const = default;
 };
 struct request_customer_info {
     idempotency_key key;
     complaint_id id;
     instant at;
+    bool operator==(const request_customer_info&) const = default;
 };
 struct record_customer_reply {
     idempotency_key key;
     complaint_id id;
     instant at;
+    bool operator==(const record_customer_reply&) const = default;
 };
 struct record_root_cause {
     idempotency_key key;
@@ -67,6 +72,7 @@ struct record_root_cause {
     std::string category;
     std::optional<employee_id> employee;
     instant at;
+    bool operator==(const record_root_cause&) const = default;
 };
 struct offer_recovery {
     idempotency_key key;
@@ -74,30 +80,35 @@ struct offer_recovery {
     std::string action;
     double value = 0;
     instant at;
+    bool operator==(const offer_recovery&) const = default;
 };
 struct resolve_complaint {
     idempotency_key key;
     complaint_id id;
     employee_id employee;
     instant at;
+    bool operator==(const resolve_complaint&) const = default;
 };
 struct reopen_complaint {
     idempotency_key key;
     complaint_id id;
     std::string reason;
     instant at;
+    bool operator==(const reopen_complaint&) const = default;
 };
 struct request_escalation {
     idempotency_key key;
     complaint_id id;
     std::string reason;
     instant at;
+    bool operator==(const request_escalation&) const = default;
 };
 struct withdraw_complaint {
     idempotency_key key;
     complaint_id id;
     std::string reason;
     instant at;
+    bool operator==(const withdraw_complaint&) const = default;
 };
 struct record_customer_activity {
     idempotency_key key;
@@ -105,16 +116,19 @@ struct record_customer_activity {
     activity_kind kind = activity_kind::purchase;
     std::optional<double> value;
     instant at;
+    bool operator==(const record_customer_activity&) const = default;
 };
 struct record_survey {
     idempotency_key key;
     complaint_id id;
     int score = 0;
     instant at;
+    bool operator==(const record_survey&) const = default;
 };
 // Issued by the deadline scheduler: decide every deadline that fell due up to `now`.
 struct tick {
     instant now;
+    bool operator==(const tick&) const = default;
 };
 
 using complaint_command =

@@ -21,6 +21,7 @@ struct receive_compliment {
     std::string channel, text;
     std::optional<complaint_id> complaint;
     instant at;
+    bool operator==(const receive_compliment&) const = default;
 };
 
 struct compliment_received {

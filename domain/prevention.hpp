@@ -18,6 +18,7 @@ struct record_prevention_action {
     action_id id;
     std::string category, description, owner;
     instant at;
+    bool operator==(const record_prevention_action&) const = default;
 };
 
 struct prevention_action_recorded {

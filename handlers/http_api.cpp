@@ -410,7 +410,7 @@ http::response http_api::route(const http::request& req, const http::request_con
 
 command_meta http_api::delivery::meta_for(std::size_t i) const {
     auto m = meta;
-    m.causation_id = events[i].source + "/" + events[i].id;
+    m.causation_id = events[i].event.source + "/" + events[i].event.id;
     return m;
 }
 
@@ -436,26 +436,16 @@ std::variant<http::response, http_api::delivery> http_api::check_webhook(
         res.set(bh::field::www_authenticate, "Standard-Webhooks");
         return res;
     }
-    auto events = inbound::parse_body(req.body());
+    // Every event is validated before any is executed, so a bad batch writes nothing. A decoder
+    // per request: its buffers are a few allocations, a shared one would need a lock.
+    inbound::body_decoder decoder;
+    auto events = decoder.decode_body(req.body(), d_.in.reads_event_data());
     if (!events) {
         const auto& e = events.error();
         d_.m.add("bounceback_webhook_events_total", {{"outcome", "invalid"}});
         return problem(e.status, e.status == 400 ? "malformed-body" : "invalid-event",
                        e.status == 400 ? "Bad Request" : "Unprocessable Content",
                        e.field.empty() ? e.detail : e.field + " " + e.detail, ctx, e.field);
-    }
-    // Validate every event before executing any, so a bad batch writes nothing.
-    std::vector<inbound::command> commands;
-    for (std::size_t i = 0; i < events->size(); ++i) {
-        auto c = inbound::to_command((*events)[i]);
-        if (!c) {
-            auto field = c.error().field;
-            if (events->size() > 1) field = "[" + std::to_string(i) + "]." + field;
-            d_.m.add("bounceback_webhook_events_total", {{"outcome", "invalid"}});
-            return problem(422, "invalid-event", "Unprocessable Content",
-                           field + " " + c.error().detail, ctx, field);
-        }
-        commands.push_back(std::move(*c));
     }
     // A repeated webhook-id gets the stored answer, but only for a body that is valid on its own:
     // an invalid request is refused as such, whatever id it reuses (found by schemathesis).
@@ -464,7 +454,7 @@ std::variant<http::response, http_api::delivery> http_api::check_webhook(
         return json_response(bh::status::accepted, json::parse(*seen, nullptr, false));
     }
     const auto n = events->size();
-    return delivery{source, h.id, std::move(*events), std::move(commands),
+    return delivery{source, h.id, std::move(*events),
                     command_meta{{}, source + "/" + h.id, d_.clock()},
                     // Until an event's outcome is in, it reads as not written: an answer stops
                     // at the first event that was not (a synchronous submit stops there too).
@@ -494,7 +484,7 @@ http::response http_api::webhook_answer(const delivery& d, const http::request_c
     const auto ids = [&](codec::json_writer& w, command_outcome::kind k) {
         w.begin_array();
         for (std::size_t i = 0; i < d.events.size(); ++i)
-            if (d.outcomes[i]->result == k) w.value(d.events[i].id);
+            if (d.outcomes[i]->result == k) w.value(d.events[i].event.id);
         w.end_array();
     };
     codec::json_writer w;
@@ -505,8 +495,8 @@ http::response http_api::webhook_answer(const delivery& d, const http::request_c
         const auto& outcome = *d.outcomes[i];
         if (outcome.result != command_outcome::kind::rejected) continue;
         w.begin_object().key("detail").value(outcome.why->detail);
-        w.key("id").value(d.events[i].id).key("reason").value(to_string(outcome.why->code));
-        w.key("type").value(d.events[i].type).end_object();
+        w.key("id").value(d.events[i].event.id).key("reason").value(to_string(outcome.why->code));
+        w.key("type").value(d.events[i].event.type).end_object();
     }
     w.end_array().key("unchanged");
     ids(w, command_outcome::kind::unchanged);
@@ -524,7 +514,7 @@ http::response http_api::webhook(const std::string& source, const http::request&
     if (auto* refused = std::get_if<http::response>(&checked)) return std::move(*refused);
     auto& d = std::get<delivery>(checked);
     for (std::size_t i = 0; i < d.events.size(); ++i) {
-        d.outcomes[i] = d_.in.submit(d.events[i], d.commands[i], d.meta_for(i));
+        d.outcomes[i] = d_.in.submit(d.events[i].event, d.events[i].cmd, d.meta_for(i));
         if (!d.outcomes[i]) break;  // nothing after it is written
     }
     return webhook_answer(d, ctx);
@@ -554,7 +544,7 @@ bool http_api::deferred(const http::request& req, const http::request_context& c
     auto f =
         std::make_shared<in_flight>(std::move(std::get<delivery>(checked)), n, std::move(reply));
     for (std::size_t i = 0; i < n; ++i)
-        d_.in.submit_async(f->d.events[i], f->d.commands[i], f->d.meta_for(i),
+        d_.in.submit_async(f->d.events[i].event, f->d.events[i].cmd, f->d.meta_for(i),
                            [this, f, i, ctx, started, name = r->name](auto outcome) {
                                f->d.outcomes[i] = std::move(outcome);
                                if (f->left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;

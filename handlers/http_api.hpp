@@ -84,8 +84,7 @@ class http_api {
     struct delivery {
         std::string source;
         std::string webhook_id;
-        std::vector<inbound::cloud_event> events;
-        std::vector<inbound::command> commands;
+        std::vector<inbound::decoded_event> events;
         command_meta meta;  // per event: meta_for()
         std::vector<std::expected<command_outcome, std::error_code>> outcomes;
         command_meta meta_for(std::size_t i) const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "domain/overloaded.hpp"
+#include "infra/codec/json_value.hpp"
 #include "infra/iso8601.hpp"
 
 namespace bb::inbound {
@@ -39,40 +40,45 @@ struct failure {
     invalid_input error;
 };
 
-// Field access with errors that name the path; throws failure, caught once per event.
+// Field access with errors that name the path; throws failure, caught once per event. Reads a
+// nlohmann document (parse_event, to_command) or a simdjson element (body_decoder) alike.
+template <class V>
 struct fields {
-    const json& j;
+    V j;
     std::string path;
 
     [[noreturn]] void fail(const std::string& name, const std::string& detail) const {
         throw failure{invalid_input{422, path + name, detail, 0}};
     }
-    bool has(const char* name) const { return j.contains(name) && !j[name].is_null(); }
-    const json& at(const char* name) const {
-        if (!has(name)) fail(name, "is required");
-        return j[name];
+    bool has(const char* name) const {
+        const auto v = j.field(name);
+        return v && !v->is_null();
+    }
+    V at(const char* name) const {
+        const auto v = j.field(name);
+        if (!v || v->is_null()) fail(name, "is required");
+        return *v;
     }
     std::string str(const char* name, bool allow_empty = false) const {
-        const auto& v = at(name);
-        if (!v.is_string()) fail(name, "must be a string");
-        auto s = v.get<std::string>();
-        if (!allow_empty && s.empty()) fail(name, "must not be empty");
-        return s;
+        const auto s = at(name).string();
+        if (!s) fail(name, "must be a string");
+        if (!allow_empty && s->empty()) fail(name, "must not be empty");
+        return std::string(*s);
     }
     std::string opt_str(const char* name) const {
         return has(name) ? str(name, true) : std::string{};
     }
     double num(const char* name) const {
-        const auto& v = at(name);
-        if (!v.is_number()) fail(name, "must be a number");
-        return v.get<double>();
+        const auto n = at(name).number();
+        if (!n) fail(name, "must be a number");
+        return *n;
     }
     std::optional<double> opt_num(const char* name) const {
         if (!has(name)) return std::nullopt;
         return num(name);
     }
     fields obj(const char* name) const {
-        const auto& v = at(name);
+        const auto v = at(name);
         if (!v.is_object()) fail(name, "must be an object");
         return fields{v, path + name + "."};
     }
@@ -82,7 +88,8 @@ std::string key_text(const cloud_event& e) {
     return e.source + "/" + e.id;
 }
 
-complaint_command complaint_cmd(const cloud_event& e, const fields& d) {
+template <class V>
+complaint_command complaint_cmd(const cloud_event& e, const fields<V>& d) {
     const idempotency_key k{key_text(e)};
     const complaint_id id{d.str("complaint_id")};
     const auto& t = e.type;
@@ -130,9 +137,11 @@ complaint_command complaint_cmd(const cloud_event& e, const fields& d) {
     return withdraw_complaint{k, id, d.opt_str("reason"), e.time};
 }
 
-command to_command_or_throw(const cloud_event& e) {
-    if (!e.data.is_object()) throw failure{invalid_input{422, "data", "must be an object", 0}};
-    const fields d{e.data, "data."};
+// The command an event asks for, read from its data (`data`, e.data's document or element).
+template <class V>
+command command_from(const cloud_event& e, V data) {
+    if (!data.is_object()) throw failure{invalid_input{422, "data", "must be an object", 0}};
+    const fields<V> d{data, "data."};
     const idempotency_key k{key_text(e)};
     if (e.type.starts_with("complaint.")) return complaint_cmd(e, d);
     if (e.type == "compliment.received") {
@@ -145,18 +154,17 @@ command to_command_or_throw(const cloud_event& e) {
                              std::nullopt,
                              e.time};
         // `customer` is an id, or an object with an id, as for complaints.
-        const auto& cust = d.at("customer");
-        if (cust.is_object())
+        if (d.at("customer").is_object())
             c.customer = customer_id{d.obj("customer").str("id")};
         else
             c.customer = customer_id{d.str("customer")};
-        const auto& emps = d.at("employees");
+        const auto emps = d.at("employees");
         if (!emps.is_array()) d.fail("employees", "must be an array of employee ids");
-        for (const auto& emp : emps) {
-            if (!emp.is_string() || emp.get<std::string>().empty())
-                d.fail("employees", "must be an array of employee ids");
-            c.employees.emplace_back(emp.get<std::string>());
-        }
+        emps.each([&](const V& emp) {
+            const auto id = emp.string();
+            if (!id || id->empty()) d.fail("employees", "must be an array of employee ids");
+            c.employees.emplace_back(std::string(*id));
+        });
         if (d.has("complaint_id")) c.complaint = complaint_id{d.str("complaint_id")};
         return c;
     }
@@ -182,40 +190,53 @@ command to_command_or_throw(const cloud_event& e) {
         return s;
     }
     // survey.responded
-    const auto& score = d.at("score");
-    if (!score.is_number_integer() || score.get<int>() < 0 || score.get<int>() > 10)
-        d.fail("score", "must be an integer 0..10");
-    s.score = score.get<int>();
+    const auto score = d.at("score").int64();
+    if (!score || *score < 0 || *score > 10) d.fail("score", "must be an integer 0..10");
+    s.score = static_cast<int>(*score);
     if (d.has("complaint_id")) s.complaint = complaint_id{d.str("complaint_id")};
     return s;
+}
+
+// An envelope's error in a batch names the event it is about.
+invalid_input in_batch(invalid_input err, std::size_t i) {
+    err.index = i;
+    err.field = "[" + std::to_string(i) + "]" + (err.field.empty() ? "" : "." + err.field);
+    return err;
+}
+
+// The envelope of an event (`j`, a document or element); the data is the caller's to keep.
+template <class V>
+cloud_event envelope_from(V j) {
+    if (!j.is_object()) throw failure{invalid_input{422, "", "an event must be a JSON object", 0}};
+    const fields<V> f{j, ""};
+    if (f.str("specversion") != "1.0") f.fail("specversion", "must be \"1.0\"");
+    cloud_event e;
+    e.id = f.str("id");
+    e.source = f.str("source");
+    e.type = f.str("type");
+    const auto& types = known_types();
+    if (std::find(types.begin(), types.end(), e.type) == types.end())
+        f.fail("type", "unknown event type " + e.type);
+    if (f.has("datacontenttype")) {
+        const auto ct = f.str("datacontenttype");
+        if (!ct.starts_with("application/json") && ct.find("+json") == std::string::npos)
+            f.fail("datacontenttype", "must be JSON");
+    }
+    const auto t = iso8601::parse_instant(f.str("time"));
+    if (!t) f.fail("time", "must be an RFC 3339 timestamp");
+    e.time = *t;
+    (void)f.at("data");
+    // CloudEvents Partitioning extension: the customer id, for events whose data has none.
+    e.partition_key = f.opt_str("partitionkey");
+    return e;
 }
 
 }  // namespace
 
 std::expected<cloud_event, invalid_input> parse_event(const json& j) {
     try {
-        if (!j.is_object())
-            return std::unexpected(invalid_input{422, "", "an event must be a JSON object", 0});
-        const fields f{j, ""};
-        if (f.str("specversion") != "1.0") f.fail("specversion", "must be \"1.0\"");
-        cloud_event e;
-        e.id = f.str("id");
-        e.source = f.str("source");
-        e.type = f.str("type");
-        const auto& types = known_types();
-        if (std::find(types.begin(), types.end(), e.type) == types.end())
-            f.fail("type", "unknown event type " + e.type);
-        if (f.has("datacontenttype")) {
-            const auto ct = f.str("datacontenttype");
-            if (!ct.starts_with("application/json") && ct.find("+json") == std::string::npos)
-                f.fail("datacontenttype", "must be JSON");
-        }
-        const auto t = iso8601::parse_instant(f.str("time"));
-        if (!t) f.fail("time", "must be an RFC 3339 timestamp");
-        e.time = *t;
-        e.data = f.at("data");
-        // CloudEvents Partitioning extension: the customer id, for events whose data has none.
-        e.partition_key = f.opt_str("partitionkey");
+        auto e = envelope_from(codec::nlohmann_value{&j});
+        e.data = j["data"];
         return e;
     } catch (const failure& fl) {
         return std::unexpected(fl.error);
@@ -233,13 +254,7 @@ std::expected<std::vector<cloud_event>, invalid_input> parse_body(std::string_vi
             return std::unexpected(invalid_input{422, "", "a batch holds at most 1000 events", 0});
         for (std::size_t i = 0; i < j.size(); ++i) {
             auto e = parse_event(j[i]);
-            if (!e) {
-                auto err = e.error();
-                err.index = i;
-                err.field =
-                    "[" + std::to_string(i) + "]" + (err.field.empty() ? "" : "." + err.field);
-                return std::unexpected(err);
-            }
+            if (!e) return std::unexpected(in_batch(e.error(), i));
             out.push_back(std::move(*e));
         }
         return out;
@@ -250,9 +265,116 @@ std::expected<std::vector<cloud_event>, invalid_input> parse_body(std::string_vi
     return out;
 }
 
+std::expected<cloud_event, invalid_input> parse_record_value(std::string_view value) {
+    const auto j = json::parse(value.begin(), value.end(), nullptr, false);
+    if (j.is_discarded())
+        return std::unexpected(invalid_input{400, "", "the record value is not valid JSON", 0});
+    if (!j.is_object())
+        return std::unexpected(invalid_input{422, "", "a record carries one CloudEvent object", 0});
+    return parse_event(j);
+}
+
+namespace {
+
+// The commands of events whose envelopes are valid; data[i] is events[i]'s data. A command's
+// error names its event when there are several.
+template <class V>
+std::expected<std::vector<decoded_event>, invalid_input> with_commands(
+    std::vector<cloud_event> events, const std::vector<V>& data) {
+    std::vector<decoded_event> out;
+    out.reserve(events.size());
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        try {
+            auto c = command_from(events[i], data[i]);
+            out.push_back({std::move(events[i]), std::move(c)});
+        } catch (const failure& fl) {
+            auto err = fl.error;
+            if (events.size() > 1) err.field = "[" + std::to_string(i) + "]." + err.field;
+            return std::unexpected(err);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+struct body_decoder::impl {
+    simdjson::dom::parser parser;
+    std::vector<char> padded;  // the text and the padding simdjson reads past its end, reused
+
+    std::optional<codec::simdjson_value> parse(std::string_view text) {
+        padded.assign(text.begin(), text.end());
+        padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
+        simdjson::dom::element root;
+        if (parser.parse(padded.data(), text.size(), false).get(root) != simdjson::SUCCESS)
+            return std::nullopt;
+        return codec::simdjson_value{root};
+    }
+};
+
+body_decoder::body_decoder() : impl_(std::make_unique<impl>()) {}
+body_decoder::~body_decoder() = default;
+
+std::expected<std::vector<decoded_event>, invalid_input> body_decoder::decode_body(
+    std::string_view body, bool keep_data) {
+    const auto root = impl_->parse(body);
+    if (!root) {
+        auto events = parse_body(body);
+        if (!events) return std::unexpected(events.error());
+        std::vector<codec::nlohmann_value> data;
+        for (const auto& e : *events) data.push_back({&e.data});
+        return with_commands(std::move(*events), data);
+    }
+    std::vector<codec::simdjson_value> items;
+    const bool batch = root->is_array();
+    if (batch)
+        root->each([&](const codec::simdjson_value& v) { items.push_back(v); });
+    else
+        items.push_back(*root);
+    if (batch && items.empty())
+        return std::unexpected(invalid_input{422, "", "the batch is empty", 0});
+    if (items.size() > max_batch)
+        return std::unexpected(invalid_input{422, "", "a batch holds at most 1000 events", 0});
+    std::vector<cloud_event> events;
+    std::vector<codec::simdjson_value> data;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        try {
+            events.push_back(envelope_from(items[i]));
+        } catch (const failure& fl) {
+            return std::unexpected(batch ? in_batch(fl.error, i) : fl.error);
+        }
+        data.push_back(*items[i].field("data"));
+    }
+    auto out = with_commands(std::move(events), data);
+    if (out && keep_data)
+        for (std::size_t i = 0; i < out->size(); ++i)
+            (*out)[i].event.data = json::parse(simdjson::minify(data[i].v));
+    return out;
+}
+
+std::expected<decoded_event, invalid_input> body_decoder::decode_record(std::string_view value) {
+    const auto root = impl_->parse(value);
+    if (!root) {
+        auto e = parse_record_value(value);
+        if (!e) return std::unexpected(e.error());
+        auto c = to_command(*e);
+        if (!c) return std::unexpected(c.error());
+        return decoded_event{std::move(*e), std::move(*c)};
+    }
+    if (!root->is_object())
+        return std::unexpected(invalid_input{422, "", "a record carries one CloudEvent object", 0});
+    try {
+        auto e = envelope_from(*root);
+        auto c = command_from(e, *root->field("data"));
+        return decoded_event{std::move(e), std::move(c)};
+    } catch (const failure& fl) {
+        return std::unexpected(fl.error);
+    }
+}
+
 std::expected<command, invalid_input> to_command(const cloud_event& e) {
     try {
-        return to_command_or_throw(e);
+        return command_from(e, codec::nlohmann_value{&e.data});
     } catch (const failure& fl) {
         return std::unexpected(fl.error);
     }

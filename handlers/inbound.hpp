@@ -1,6 +1,7 @@
 #pragma once
 
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,7 @@ struct customer_signal {
     instant at{};
 
     complaint_command for_complaint(const complaint_id& id) const;
+    bool operator==(const customer_signal&) const = default;
 };
 
 using command =
@@ -55,8 +57,40 @@ inline constexpr std::size_t max_batch = 1000;
 // A webhook body: one structured-mode CloudEvent or a JSON array of them.
 std::expected<std::vector<cloud_event>, invalid_input> parse_body(std::string_view body);
 std::expected<cloud_event, invalid_input> parse_event(const nlohmann::json& j);
+// A structured-mode Kafka record's value: one event object.
+std::expected<cloud_event, invalid_input> parse_record_value(std::string_view value);
 // The command an event asks for; the idempotency key is "<source>/<id>".
 std::expected<command, invalid_input> to_command(const cloud_event& e);
+
+// An inbound event and the command it asks for.
+struct decoded_event {
+    cloud_event event;  // with its data document only where body_decoder is asked to keep it
+    command cmd;
+};
+
+// parse_body and to_command of every event in one pass over the text, with simdjson instead of a
+// nlohmann document (the hot inbound path: docs/benchmarks.md): the same commands and the same
+// errors. A text simdjson refuses goes the nlohmann way, which decides and says why. Keeps the
+// parser's buffers between calls: one per thread.
+class body_decoder {
+  public:
+    body_decoder();
+    ~body_decoder();
+    body_decoder(const body_decoder&) = delete;
+    body_decoder& operator=(const body_decoder&) = delete;
+
+    // A webhook body. An event's error names it ("[2].data.severity") when the body is an array
+    // (envelopes; every envelope is checked before any data) or holds several (data).
+    // keep_data: fill each event's data document, for an ingress that forwards the events.
+    std::expected<std::vector<decoded_event>, invalid_input> decode_body(std::string_view body,
+                                                                         bool keep_data);
+    // A structured-mode Kafka record's value: one event object.
+    std::expected<decoded_event, invalid_input> decode_record(std::string_view value);
+
+  private:
+    struct impl;  // keeps simdjson.h out of every includer
+    std::unique_ptr<impl> impl_;
+};
 
 // The key that places an event on its customer's partition: the customer id from the data,
 // else the `partitionkey` attribute; empty when neither says (prevention actions).

@@ -30,6 +30,9 @@ class ingress {
                               const command_meta& meta, submit_callback done) {
         done(submit(e, c, meta));
     }
+    // Whether submit reads the event's data document (an ingress that forwards events does);
+    // the HTTP API then keeps it when it decodes a body.
+    virtual bool reads_event_data() const { return true; }
     virtual complaint_lookup complaint(const complaint_id& id) const = 0;
     // Whether complaint() answers from memory (an HTTP I/O thread may then call it).
     virtual bool complaint_in_memory(const complaint_id& id) const = 0;
@@ -43,6 +46,7 @@ class local_ingress final : public ingress {
                                                            const command_meta& meta) override {
         return commands_.handle(c, meta);
     }
+    bool reads_event_data() const override { return false; }  // the command says it all
     // The embedded log queues appends for its writer thread.
     bool submits_async() const override { return true; }
     void submit_async(const inbound::cloud_event&, const inbound::command& c,

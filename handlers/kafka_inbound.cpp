@@ -74,12 +74,18 @@ std::expected<cloud_event, invalid_input> from_kafka(const kafka::record& r) {
         }
         return parse_event(event);
     }
-    const auto j = json::parse(r.value, nullptr, false);
-    if (j.is_discarded())
-        return std::unexpected(invalid_input{400, "", "the record value is not valid JSON", 0});
-    if (!j.is_object())
-        return std::unexpected(invalid_input{422, "", "a record carries one CloudEvent object", 0});
-    return parse_event(j);
+    return parse_record_value(r.value);
+}
+
+std::expected<decoded_event, invalid_input> decode(const kafka::record& r, body_decoder& d) {
+    if (r.header("ce_specversion") || r.value.size() > max_record_bytes) {
+        auto e = from_kafka(r);
+        if (!e) return std::unexpected(e.error());
+        auto c = to_command(*e);
+        if (!c) return std::unexpected(c.error());
+        return decoded_event{std::move(*e), std::move(*c)};
+    }
+    return d.decode_record(r.value);
 }
 
 }  // namespace bb::inbound

@@ -15,5 +15,8 @@ inline constexpr std::size_t max_record_bytes = 256 * 1024;
 // type application/cloudevents+json) or binary mode (attributes in `ce_` headers, the value is
 // the data). The same validation as webhooks.
 std::expected<cloud_event, invalid_input> from_kafka(const kafka::record& r);
+// from_kafka and to_command; structured-mode values (the common case) decoded by `d`, without
+// a data document.
+std::expected<decoded_event, invalid_input> decode(const kafka::record& r, body_decoder& d);
 
 }  // namespace bb::inbound

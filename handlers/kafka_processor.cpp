@@ -191,11 +191,9 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
         const auto& r = batch[taken];
         next_offsets[r.partition] = r.offset + 1;
         log_.route_new_streams_to(r.partition);
-        const auto ev = inbound::from_kafka(r);
-        std::expected<inbound::command, inbound::invalid_input> cmd =
-            ev ? inbound::to_command(*ev) : std::unexpected(ev.error());
-        if (!cmd) {
-            const auto& e = cmd.error();
+        const auto ev = inbound::decode(r, decoder_);
+        if (!ev) {
+            const auto& e = ev.error();
             ++dead;
             if (auto d = dead_letter(r, "invalid",
                                      e.field.empty() ? e.detail : e.field + " " + e.detail);
@@ -203,11 +201,11 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
                 return {on_error(d.error(), "dead-letter produce")};
             continue;
         }
-        const command_meta meta{ev->source + "/" + ev->id,
+        const command_meta meta{ev->event.source + "/" + ev->event.id,
                                 "kafka:" + o_.inbound_topic + "/" + std::to_string(r.partition) +
                                     "/" + std::to_string(r.offset),
                                 clock_()};
-        const auto outcome = commands_.handle(*cmd, meta);
+        const auto outcome = commands_.handle(ev->cmd, meta);
         if (!outcome)
             return {on_error({kafka::txn_errc::abortable, outcome.error().message()}, "append")};
         if (outcome->result == command_outcome::kind::rejected) {

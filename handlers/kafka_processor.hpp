@@ -89,6 +89,7 @@ class kafka_processor {
     std::unique_ptr<kafka::txn_producer> producer_;
     kafka::owned_log log_;
     command_service commands_;
+    inbound::body_decoder decoder_;  // process()'s
     deadline_queue deadlines_;
     std::atomic<bool> ready_{false};
     std::atomic<int> owned_{0};

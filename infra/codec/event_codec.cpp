@@ -1,7 +1,6 @@
 #include "infra/codec/event_codec.hpp"
 
-#include <simdjson.h>
-
+#include "infra/codec/json_value.hpp"
 #include "infra/iso8601.hpp"
 
 namespace bb::codec {
@@ -200,72 +199,6 @@ namespace {
 
 struct decode_error {
     std::string message;
-};
-
-// The two JSON backends the reader works on: a nlohmann document (the general codec) and a
-// simdjson DOM element (replay's hot path, see text_decoder). Same questions, same answers.
-struct nlohmann_value {
-    const json* v;
-    std::optional<nlohmann_value> field(const char* name) const {
-        if (!v->is_object()) return std::nullopt;
-        const auto it = v->find(name);
-        if (it == v->end()) return std::nullopt;
-        return nlohmann_value{&*it};
-    }
-    bool is_null() const { return v->is_null(); }
-    bool is_array() const { return v->is_array(); }
-    std::optional<std::string_view> string() const {
-        if (!v->is_string()) return std::nullopt;
-        return std::string_view(v->get_ref<const std::string&>());
-    }
-    std::optional<double> number() const {
-        if (!v->is_number()) return std::nullopt;
-        return v->get<double>();
-    }
-    std::optional<int> integer() const {
-        if (!v->is_number_integer()) return std::nullopt;
-        return v->get<int>();
-    }
-    template <class F>
-    void each(F&& f) const {
-        for (const auto& e : *v) f(nlohmann_value{&e});
-    }
-};
-
-struct simdjson_value {
-    simdjson::dom::element v;
-    std::optional<simdjson_value> field(const char* name) const {
-        simdjson::dom::object o;
-        if (v.get_object().get(o) != simdjson::SUCCESS) return std::nullopt;
-        simdjson::dom::element e;
-        if (o.at_key(name).get(e) != simdjson::SUCCESS) return std::nullopt;
-        return simdjson_value{e};
-    }
-    bool is_null() const { return v.is_null(); }
-    bool is_array() const { return v.is_array(); }
-    std::optional<std::string_view> string() const {
-        std::string_view out;
-        if (v.get_string().get(out) != simdjson::SUCCESS) return std::nullopt;
-        return out;
-    }
-    std::optional<double> number() const {
-        double out = 0;
-        if (v.get_double().get(out) != simdjson::SUCCESS) return std::nullopt;
-        return out;
-    }
-    std::optional<int> integer() const {
-        std::int64_t i = 0;
-        if (v.get_int64().get(i) == simdjson::SUCCESS) return static_cast<int>(i);
-        std::uint64_t u = 0;
-        if (v.get_uint64().get(u) == simdjson::SUCCESS) return static_cast<int>(u);
-        return std::nullopt;
-    }
-    template <class F>
-    void each(F&& f) const {
-        simdjson::dom::array a;
-        if (v.get_array().get(a) != simdjson::SUCCESS) return;
-        for (const auto e : a) f(simdjson_value{e});
-    }
 };
 
 // Reads fields from a JSON object; throws decode_error naming the path, caught once in decode().

@@ -1,9 +1,11 @@
+#include <set>
 #include <sstream>
 
 #include <catch2/catch.hpp>
 
 #include "handlers/cfpb_import.hpp"
 #include "handlers/inbound.hpp"
+#include "handlers/simulator.hpp"
 #include "tests/domain/fixtures.hpp"
 
 using namespace bb;
@@ -161,4 +163,129 @@ TEST_CASE("a closed CFPB row with a Sub-issue but no Issue gets the Unknown root
     CHECK(r->events[2]["data"]["root_cause"]["category"] == "Unknown");
     for (const auto& e : r->events)
         CHECK(inbound::to_command(*inbound::parse_event(e)).has_value());
+}
+
+namespace {
+
+// What the webhook route answered before body_decoder: parse_body, then to_command of each
+// event, a command's error naming its event when the body holds several.
+std::expected<std::vector<inbound::decoded_event>, inbound::invalid_input> reference(
+    std::string_view body) {
+    auto events = inbound::parse_body(body);
+    if (!events) return std::unexpected(events.error());
+    std::vector<inbound::decoded_event> out;
+    for (std::size_t i = 0; i < events->size(); ++i) {
+        auto c = inbound::to_command((*events)[i]);
+        if (!c) {
+            auto err = c.error();
+            if (events->size() > 1) err.field = "[" + std::to_string(i) + "]." + err.field;
+            return std::unexpected(err);
+        }
+        out.push_back({(*events)[i], *c});
+    }
+    return out;
+}
+
+using decoded = std::expected<std::vector<inbound::decoded_event>, inbound::invalid_input>;
+
+void check_same(const decoded& got, const decoded& want, bool with_data) {
+    REQUIRE(got.has_value() == want.has_value());
+    if (!want) {
+        CHECK(got.error().status == want.error().status);
+        CHECK(got.error().field == want.error().field);
+        CHECK(got.error().detail == want.error().detail);
+        CHECK(got.error().index == want.error().index);
+        return;
+    }
+    REQUIRE(got->size() == want->size());
+    for (std::size_t i = 0; i < want->size(); ++i) {
+        const auto& g = (*got)[i].event;
+        const auto& w = (*want)[i].event;
+        CHECK(g.id == w.id);
+        CHECK(g.source == w.source);
+        CHECK(g.type == w.type);
+        CHECK(g.time == w.time);
+        CHECK(g.partition_key == w.partition_key);
+        CHECK((*got)[i].cmd == (*want)[i].cmd);
+        if (with_data) CHECK(g.data == w.data);
+    }
+}
+
+// The event with one member removed, or given a value of each other JSON type, at any depth.
+std::vector<json> damaged(const json& event) {
+    std::vector<json> out;
+    const std::vector<json> wrong{
+        nullptr, -3, 11, 1.5, "", "x", true, json::array({"x"}), json::array(), json::object()};
+    std::set<std::string> members;  // every member's pointer: leaves and their parents
+    const auto flat = event.flatten();
+    for (const auto& leaf : flat.items())
+        for (json::json_pointer p(leaf.key()); !p.empty(); p = p.parent_pointer())
+            members.insert(p.to_string());
+    for (const auto& m : members) {
+        const json::json_pointer p(m);
+        auto without = event;
+        auto& parent = without[p.parent_pointer()];
+        if (parent.is_array())
+            parent.erase(std::stoul(p.back()));
+        else
+            parent.erase(p.back());
+        out.push_back(without);
+        for (const auto& w : wrong) {
+            auto changed = event;
+            changed[p] = w;
+            out.push_back(changed);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the body decoder gives the commands and errors of parse_body and to_command",
+          "[handlers][inbound]") {
+    // Every inbound type as the simulator writes them (a prevention action every 500 complaints),
+    // one per body and in batches.
+    std::vector<json> events;
+    simulate({.events = 6000, .seed = 5, .start = at("2026-10-01T00:00:00Z")},
+             [&](const json& e) { events.push_back(e); });
+    std::set<std::string> types;
+    for (const auto& e : events) types.insert(e["type"].get<std::string>());
+    CHECK(types.size() == inbound::known_types().size());
+
+    inbound::body_decoder decoder;
+    std::size_t checked = 0;
+    const auto same = [&](const std::string& body) {
+        INFO(body);
+        const auto want = reference(body);
+        check_same(decoder.decode_body(body, false), want, false);
+        check_same(decoder.decode_body(body, true), want, true);
+        ++checked;
+    };
+    for (const auto& e : events) same(e.dump());
+    for (std::size_t i = 0; i + 3 <= events.size(); i += 3)
+        same(json::array({events[i], events[i + 1], events[i + 2]}).dump());
+    // One event of each type damaged every way, alone and second in a batch.
+    std::set<std::string> damaged_types;
+    for (const auto& e : events) {
+        if (!damaged_types.insert(e["type"].get<std::string>()).second) continue;
+        for (const auto& bad : damaged(e)) {
+            same(bad.dump());
+            same(json::array({events[0], bad}).dump());
+            same(json::array({bad, events[0]}).dump());
+        }
+    }
+    // Not JSON, not events, and what simdjson refuses but nlohmann reads (a number beyond
+    // 64 bits): the nlohmann way decides.
+    auto huge = events[0];
+    huge["data"]["customer"]["value"] = 1;
+    auto huge_text = huge.dump();
+    huge_text.replace(huge_text.find("\"value\":1"), 9, "\"value\":100000000000000000000000");
+    for (const std::string& body : std::vector<std::string>{
+             "", "{nope", "[]", "[ ]", "5", "\"x\"", "[1]", "{} trailing", "\xFF", huge_text})
+        same(body);
+    std::string thousand_and_one = "[";
+    for (int i = 0; i < 1001; ++i) thousand_and_one += (i ? "," : "") + events[0].dump();
+    same(thousand_and_one + "]");
+    CHECK(reference(huge_text).has_value());
+    CHECK(checked > 5000);
 }

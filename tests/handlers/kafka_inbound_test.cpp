@@ -110,6 +110,44 @@ SCENARIO("inbound Kafka records in structured and binary mode", "[kafka][inbound
     }
 }
 
+TEST_CASE("a record decodes to what from_kafka and to_command give", "[kafka][inbound]") {
+    const auto slowly = [](const kafka::record& r) {
+        const auto e = inbound::from_kafka(r);
+        if (!e)
+            return std::expected<inbound::command, inbound::invalid_input>(
+                std::unexpected(e.error()));
+        return inbound::to_command(*e);
+    };
+    kafka::record binary{0,
+                         1,
+                         "cust-1",
+                         R"({"complaint_id":"c1","employee":"emp-1"})",
+                         {{"ce_specversion", "1.0"},
+                          {"ce_id", "e2"},
+                          {"ce_source", "crm"},
+                          {"ce_type", "complaint.acknowledged"},
+                          {"ce_time", "2026-11-20T10:05:00Z"}}};
+    auto no_team = nlohmann::json::parse(filed);
+    no_team["data"].erase("team");
+    inbound::body_decoder d;
+    for (const auto& r :
+         {structured(filed), binary, structured(no_team.dump()), structured("[1,2]"),
+          structured("{"), structured(std::string(inbound::max_record_bytes + 1, ' '))}) {
+        INFO(r.value.substr(0, 200));
+        const auto want = slowly(r);
+        const auto got = inbound::decode(r, d);
+        REQUIRE(got.has_value() == want.has_value());
+        if (want) {
+            CHECK(got->cmd == *want);
+            CHECK(got->event.id == inbound::from_kafka(r)->id);
+        } else {
+            CHECK(got.error().status == want.error().status);
+            CHECK(got.error().field == want.error().field);
+            CHECK(got.error().detail == want.error().detail);
+        }
+    }
+}
+
 SCENARIO("the deadline queue hands out what is due, earliest first", "[deadlines]") {
     deadline_queue q;
     q.update(complaint_id{"a"}, at("2026-11-20T12:00:00Z"));
