@@ -129,7 +129,7 @@ TEST_CASE("every key can be overridden", "[infra][config]") {
     CHECK(error_of(minimal, {{"storage.cached_streams", "0"}}) ==
           "storage.cached_streams: must be a whole number from 1 to 100000000");
     CHECK(c->kafka.max_batch == 100);
-    CHECK(load_config(minimal)->kafka.max_batch == 2000);
+    CHECK(load_config(minimal)->kafka.max_batch == 10000);
     CHECK(error_of(minimal, {{"kafka.max_batch", "-1"}}) ==
           "kafka.max_batch: must be a whole number from 1 to 100000");
     CHECK(load_config(minimal)->http_workers == 64);
