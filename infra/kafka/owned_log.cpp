@@ -7,9 +7,13 @@ void owned_log::add(std::unique_ptr<partition_log> log) {
     logs_[p] = std::move(log);
 }
 
+// A stream is in one partition only. The current record's partition first: a customer's
+// records share a partition, so that is nearly always where their complaints' streams are.
 partition_log* owned_log::find(const std::string& stream) const {
+    const auto current = logs_.find(current_);
+    if (current != logs_.end() && current->second->has_stream(stream)) return current->second.get();
     for (const auto& [p, log] : logs_)
-        if (log->has_stream(stream)) return log.get();
+        if (p != current_ && log->has_stream(stream)) return log.get();
     return nullptr;
 }
 
