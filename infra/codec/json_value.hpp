@@ -9,8 +9,8 @@
 #include <optional>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
+#include <nlohmann/json.hpp>
 
 namespace bb::codec {
 

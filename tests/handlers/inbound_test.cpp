@@ -7,6 +7,7 @@
 #include "handlers/inbound.hpp"
 #include "handlers/simulator.hpp"
 #include "tests/domain/fixtures.hpp"
+#include "tests/infra/json_damage.hpp"
 
 using namespace bb;
 using namespace bb::test;
@@ -211,34 +212,6 @@ void check_same(const decoded& got, const decoded& want, bool with_data) {
     }
 }
 
-// The event with one member removed, or given a value of each other JSON type, at any depth.
-std::vector<json> damaged(const json& event) {
-    std::vector<json> out;
-    const std::vector<json> wrong{
-        nullptr, -3, 11, 1.5, "", "x", true, json::array({"x"}), json::array(), json::object()};
-    std::set<std::string> members;  // every member's pointer: leaves and their parents
-    const auto flat = event.flatten();
-    for (const auto& leaf : flat.items())
-        for (json::json_pointer p(leaf.key()); !p.empty(); p = p.parent_pointer())
-            members.insert(p.to_string());
-    for (const auto& m : members) {
-        const json::json_pointer p(m);
-        auto without = event;
-        auto& parent = without[p.parent_pointer()];
-        if (parent.is_array())
-            parent.erase(std::stoul(p.back()));
-        else
-            parent.erase(p.back());
-        out.push_back(without);
-        for (const auto& w : wrong) {
-            auto changed = event;
-            changed[p] = w;
-            out.push_back(changed);
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("the body decoder gives the commands and errors of parse_body and to_command",
@@ -268,7 +241,9 @@ TEST_CASE("the body decoder gives the commands and errors of parse_body and to_c
     std::set<std::string> damaged_types;
     for (const auto& e : events) {
         if (!damaged_types.insert(e["type"].get<std::string>()).second) continue;
-        for (const auto& bad : damaged(e)) {
+        for (const auto& bad :
+             test::damaged(e, {nullptr, -3, 11, 1.5, "", "x", true, json::array({"x"}),
+                               json::array(), json::object()})) {
             same(bad.dump());
             same(json::array({events[0], bad}).dump());
             same(json::array({bad, events[0]}).dump());

@@ -14,6 +14,21 @@ kafka::record structured(std::string value) {
         0, 7, "cust-1", std::move(value), {{"content-type", "application/cloudevents+json"}}};
 }
 
+// An acknowledgement in binary mode: attributes in ce_ headers, the data as the value.
+kafka::record binary() {
+    return kafka::record{2,
+                         9,
+                         "cust-1",
+                         R"({"complaint_id":"c1","employee":"emp-1"})",
+                         {{"ce_specversion", "1.0"},
+                          {"ce_id", "e2"},
+                          {"ce_source", "crm"},
+                          {"ce_type", "complaint.acknowledged"},
+                          {"ce_time", "2026-11-20T10:05:00Z"},
+                          {"ce_partitionkey", "cust-1"},
+                          {"content-type", "application/json"}}};
+}
+
 const char* filed = R"({"specversion":"1.0","id":"e1","source":"crm","type":"complaint.filed",
   "time":"2026-11-20T10:00:00Z","data":{"complaint_id":"c1","customer":{"id":"cust-1"},
   "severity":"high","channel":"email","category":"billing","team":"emea"}})";
@@ -31,17 +46,7 @@ SCENARIO("inbound Kafka records in structured and binary mode", "[kafka][inbound
         }
     }
     GIVEN("a binary-mode record: attributes in ce_ headers, the data as the value") {
-        kafka::record r{2,
-                        9,
-                        "cust-1",
-                        R"({"complaint_id":"c1","employee":"emp-1"})",
-                        {{"ce_specversion", "1.0"},
-                         {"ce_id", "e2"},
-                         {"ce_source", "crm"},
-                         {"ce_type", "complaint.acknowledged"},
-                         {"ce_time", "2026-11-20T10:05:00Z"},
-                         {"ce_partitionkey", "cust-1"},
-                         {"content-type", "application/json"}}};
+        auto r = binary();
         const auto e = inbound::from_kafka(r);
         THEN("the same event as in structured mode") {
             REQUIRE(e.has_value());
@@ -118,20 +123,12 @@ TEST_CASE("a record decodes to what from_kafka and to_command give", "[kafka][in
                 std::unexpected(e.error()));
         return inbound::to_command(*e);
     };
-    kafka::record binary{0,
-                         1,
-                         "cust-1",
-                         R"({"complaint_id":"c1","employee":"emp-1"})",
-                         {{"ce_specversion", "1.0"},
-                          {"ce_id", "e2"},
-                          {"ce_source", "crm"},
-                          {"ce_type", "complaint.acknowledged"},
-                          {"ce_time", "2026-11-20T10:05:00Z"}}};
+    const auto binary_ack = binary();
     auto no_team = nlohmann::json::parse(filed);
     no_team["data"].erase("team");
     inbound::body_decoder d;
     for (const auto& r :
-         {structured(filed), binary, structured(no_team.dump()), structured("[1,2]"),
+         {structured(filed), binary_ack, structured(no_team.dump()), structured("[1,2]"),
           structured("{"), structured(std::string(inbound::max_record_bytes + 1, ' '))}) {
         INFO(r.value.substr(0, 200));
         const auto want = slowly(r);

@@ -3,6 +3,7 @@
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/codec/event_codec.hpp"
 #include "tests/domain/fixtures.hpp"
+#include "tests/infra/json_damage.hpp"
 
 using namespace bb;
 using namespace bb::test;
@@ -72,27 +73,8 @@ namespace {
 // Every variant of `data` with one field removed or given a value of another JSON type, at any
 // depth (the escalation rules' fields included).
 std::vector<nlohmann::json> damaged(const nlohmann::json& data) {
-    std::vector<nlohmann::json> out;
-    const std::vector<nlohmann::json> wrong{
-        nullptr, 7, 1.5, "x", true, nlohmann::json::array({"x"}), nlohmann::json::object()};
-    const auto leaves = data.flatten();
-    for (const auto& pointer : leaves.items()) {
-        const nlohmann::json::json_pointer leaf(pointer.key());
-        for (auto path = leaf; !path.empty(); path = path.parent_pointer()) {
-            auto removed = data;
-            removed[path.parent_pointer()].is_object()
-                ? static_cast<void>(removed[path.parent_pointer()].erase(path.back()))
-                : static_cast<void>(removed[path.parent_pointer()].erase(
-                      static_cast<std::size_t>(std::stoul(path.back()))));
-            out.push_back(removed);
-            for (const auto& w : wrong) {
-                auto changed = data;
-                changed[path] = w;
-                out.push_back(changed);
-            }
-        }
-    }
-    return out;
+    return test::damaged(
+        data, {nullptr, 7, 1.5, "x", true, nlohmann::json::array({"x"}), nlohmann::json::object()});
 }
 
 }  // namespace
