@@ -64,13 +64,16 @@ def render(r, scale):
         if k.get("consumer_performance"):
             reference += f"; ConsumerPerformance {k['consumer_performance']['fetch_per_s']:,.0f} records/s (fetch)"
         row(f"Kafka ingest, exactly-once end to end ({k['events']:,} events, 6 partitions, 1 instance)",
-            f"{k['eos_end_to_end_per_s']:,.0f} events/s", reference + " (ratio against the faster)",
+            f"{k['eos_end_to_end_per_s']:,.0f} events/s" + (
+                f"; CPU per event: instance {k['instance_cpu_us_per_event']:.1f} µs, broker "
+                f"{k['broker_cpu_us_per_event']:.1f} µs" if "broker_cpu_us_per_event" in k else ""),
+            reference + " (ratio against the faster)",
             f"{k['ratio']:.2f}", "≥ 0.5×", k["ratio"] >= 0.5)
     head = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}; "
             f"`BENCH_SCALE={scale} bench/run.sh`; SQLite `synchronous=full` for ingest, `normal` for "
             "the replay and memory set-up; ingest group commits of up to 1,024 appends, queued from the HTTP I/O threads "
-            "(no worker waits per request); Kafka `linger.ms=5`, batches of up to 2,000 records per "
-            "transaction.", "",
+            "(no worker waits per request); Kafka `linger.ms=5`, batches of up to "
+            f"{r.get('kafka', {}).get('max_batch', 10000):,} records per transaction.", "",
             "| workload | measured | reference (same run) | ratio | target | |",
             "| --- | --- | --- | --- | --- | --- |"]
     return "\n".join(head + rows) + "\n"
