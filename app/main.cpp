@@ -4,6 +4,7 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "app/demo.hpp"
+#include "infra/sqlite_db.hpp"
 
 namespace {
 void usage(std::ostream& os) {
@@ -35,6 +36,7 @@ void usage(std::ostream& os) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    bb::sqlite::configure_process();
     const std::string_view cmd = argc > 1 ? argv[1] : "";
     if (cmd == "--help" || cmd == "help" || cmd == "-h") {
         usage(std::cout);

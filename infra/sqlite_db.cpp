@@ -4,6 +4,10 @@
 
 namespace bb::sqlite {
 
+bool configure_process() {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+}
+
 db_ptr open(const std::string& path, bool synchronous_full, threading t) {
     sqlite3* raw = nullptr;
     const int rc =

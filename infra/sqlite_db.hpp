@@ -23,6 +23,11 @@ using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
 // replay's samples).
 enum class threading { sqlite, caller };
 
+// Process-wide settings, for the binary's main() before any database is opened: SQLite keeps
+// no memory statistics, which otherwise take a global mutex on every allocation and free (2-3%
+// of an embedded webhook's CPU, docs/benchmarks.md). False when SQLite was already in use.
+bool configure_process();
+
 // Opens (creating if needed) a database in WAL mode. Throws std::runtime_error on failure:
 // only called at start-up, where a failure ends the program with a message.
 db_ptr open(const std::string& path, bool synchronous_full, threading t = threading::sqlite);
