@@ -12,6 +12,7 @@
 #include "domain/policy.hpp"
 #include "handlers/command_service.hpp"
 #include "handlers/deadline_queue.hpp"
+#include "handlers/inbound.hpp"
 #include "infra/kafka/client.hpp"
 #include "infra/kafka/owned_log.hpp"
 #include "infra/kafka/txn_producer.hpp"

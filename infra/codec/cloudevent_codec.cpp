@@ -40,6 +40,14 @@ const char* attribute_name(std::size_t i) {
     return "data";
 }
 
+// What attribute i must be, as the messages say it.
+const char* attribute_kind(std::size_t i) {
+    if (i < n_strings) return "a string";
+    if (i < n_strings + n_integers) return "an integer";
+    if (i < data_index) return "a string";
+    return "an object";
+}
+
 std::optional<std::size_t> attribute_index(std::string_view key) {
     for (std::size_t i = 0; i <= data_index; ++i)
         if (key == attribute_name(i)) return i;
@@ -174,19 +182,19 @@ std::expected<event_record, std::string> cloudevent_reader::read(std::string_vie
         auto value = field.value();
         std::string_view s;
         if (*i < n_strings) {
-            if (value.get_string().get(s)) return must_be(attribute_name(*i), "a string");
+            if (value.get_string().get(s)) return must_be(attribute_name(*i), attribute_kind(*i));
             r.*string_attributes[*i].first = std::string(s);
         } else if (*i < n_strings + n_integers) {
             if (value.get_int64().get(r.*integer_attributes[*i - n_strings].first))
-                return must_be(attribute_name(*i), "an integer");
+                return must_be(attribute_name(*i), attribute_kind(*i));
         } else if (*i < data_index) {
-            if (value.get_string().get(s)) return must_be(attribute_name(*i), "a string");
+            if (value.get_string().get(s)) return must_be(attribute_name(*i), attribute_kind(*i));
             const auto t = iso8601::parse_instant(s);
             if (!t) return must_be(attribute_name(*i), "an RFC 3339 instant");
             r.*time_attributes[*i - n_strings - n_integers].first = *t;
         } else {
             simdjson::ondemand::object data;
-            if (value.get_object().get(data)) return must_be("data", "an object");
+            if (value.get_object().get(data)) return must_be("data", attribute_kind(*i));
             if (data.raw_json().get(s)) return not_json();
             while (!s.empty() &&
                    (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
@@ -197,11 +205,7 @@ std::expected<event_record, std::string> cloudevent_reader::read(std::string_vie
     const char* trailing = nullptr;  // a token after the object (at the end: OUT_OF_BOUNDS)
     if (doc.current_location().get(trailing) == simdjson::SUCCESS) return not_json();
     for (std::size_t i = 0; i <= data_index; ++i)
-        if (!(seen & (1u << i)))
-            return must_be(attribute_name(i), i < n_strings                ? "a string"
-                                              : i < n_strings + n_integers ? "an integer"
-                                              : i < data_index             ? "a string"
-                                                                           : "an object");
+        if (!(seen & (1u << i))) return must_be(attribute_name(i), attribute_kind(i));
     return r;
 }
 
