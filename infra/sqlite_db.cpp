@@ -42,4 +42,10 @@ stmt_ptr prepare(sqlite3* db, const char* sql) {
     return stmt_ptr{s};
 }
 
+bool run(sqlite3_stmt* s) {
+    const int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW;
+}
+
 }  // namespace bb::sqlite

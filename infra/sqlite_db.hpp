@@ -33,6 +33,10 @@ bool configure_process();
 db_ptr open(const std::string& path, bool synchronous_full, threading t = threading::sqlite);
 void exec(sqlite3* db, const char* sql);  // throws on failure
 stmt_ptr prepare(sqlite3* db, const char* sql);
+// Runs a prepared statement that returns no rows (BEGIN, COMMIT, SAVEPOINT...) and resets it:
+// the SQL of a transaction's control statements is then parsed once, not at every use (1.4% of
+// an embedded webhook's CPU, docs/benchmarks.md). True on success.
+bool run(sqlite3_stmt* s);
 
 // A prepared statement in use: binds by position (1-based) and resets on destruction.
 class statement {

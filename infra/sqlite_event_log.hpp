@@ -67,6 +67,8 @@ class sqlite_event_log final : public event_log {
     sqlite::stmt_ptr insert_event_, select_request_, select_legacy_request_, stream_version_,
         stream_requests_;
     sqlite::stmt_ptr read_stream_, read_all_, read_fold_;
+    // A batch's transaction and each request's savepoint in it.
+    sqlite::stmt_ptr begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
     std::mutex read_mutex_;
 
     std::mutex queue_mutex_;

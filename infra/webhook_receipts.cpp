@@ -8,7 +8,7 @@ namespace bb {
 
 webhook_receipts::webhook_receipts(const std::string& path, std::chrono::milliseconds linger)
     : linger_(linger) {
-    db_ = sqlite::open(path, false);
+    db_ = sqlite::open(path, false, sqlite::threading::caller);  // every use holds db_mutex_
     // Only this object uses the file: with the lock held for good, a lookup is a B-tree read
     // instead of a read transaction taking file locks and reading the WAL index (4% of the
     // webhook ingest profile, docs/benchmarks.md).
@@ -20,6 +20,9 @@ webhook_receipts::webhook_receipts(const std::string& path, std::chrono::millise
     find_ = sqlite::prepare(
         db_.get(), "SELECT response FROM webhook_receipts WHERE source = ? AND webhook_id = ?");
     insert_ = sqlite::prepare(db_.get(), "INSERT OR IGNORE INTO webhook_receipts VALUES (?,?,?,?)");
+    begin_ = sqlite::prepare(db_.get(), "BEGIN IMMEDIATE");
+    commit_ = sqlite::prepare(db_.get(), "COMMIT");
+    rollback_ = sqlite::prepare(db_.get(), "ROLLBACK");
     writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -91,7 +94,7 @@ void webhook_receipts::writer_loop() {
 
 void webhook_receipts::write(const std::map<key, entry>& batch) {
     std::lock_guard lock(db_mutex_);
-    sqlite3_exec(db_.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    sqlite::run(begin_.get());
     for (const auto& [k, e] : batch) {
         sqlite::statement st{insert_.get()};
         st.bind(1, k.first)
@@ -101,8 +104,7 @@ void webhook_receipts::write(const std::map<key, entry>& batch) {
         st.step();
     }
     // A failed write loses receipts only: a redelivery is then decided again (see the header).
-    if (sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-        sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!sqlite::run(commit_.get())) sqlite::run(rollback_.get());
 }
 
 }  // namespace bb

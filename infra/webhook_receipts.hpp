@@ -59,7 +59,7 @@ class webhook_receipts {
     bool stopping_ = false;
     std::mutex db_mutex_;
     sqlite::db_ptr db_;
-    sqlite::stmt_ptr find_, insert_;
+    sqlite::stmt_ptr find_, insert_, begin_, commit_, rollback_;
     std::thread writer_;
 };
 
