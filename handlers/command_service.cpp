@@ -29,10 +29,12 @@ const complaint_id& command_target(const complaint_command& c) {
 // The event's data as published: the codec's fields plus the partition's customer id.
 proposed_event propose(const codec::any_event& e, const std::string& customer,
                        const command_meta& meta) {
-    auto data = codec::encode(e);
-    data["customer_id"] = customer;
-    return proposed_event{std::string(codec::type_name(e)), data.dump(),       codec::time_of(e),
-                          codec::key_of(e).value(),         meta.causation_id, meta.correlation_id};
+    return proposed_event{std::string(codec::type_name(e)),
+                          codec::encode_text(e, customer),
+                          codec::time_of(e),
+                          codec::key_of(e).value(),
+                          meta.causation_id,
+                          meta.correlation_id};
 }
 
 std::string request_key(const idempotency_key& k, const std::string& stream) {

@@ -2,6 +2,7 @@
 
 #include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -22,8 +23,13 @@ instant time_of(const any_event& e);
 const idempotency_key& key_of(const any_event& e);
 
 // The event's `data` as stored and published (snake_case, RFC 3339 instants, ISO 8601
-// durations). The idempotency key and the instant (CloudEvent `time`) travel in the record
-// envelope, not in data.
+// durations), as compact JSON text with the keys in order (what nlohmann dumps). The idempotency
+// key and the instant (CloudEvent `time`) travel in the record envelope, not in data. With
+// `customer_id`, the data carries it as every appended event does (a compliment's own customer
+// is then replaced by it).
+std::string encode_text(const any_event& e,
+                        std::optional<std::string_view> customer_id = std::nullopt);
+// The same data as a document, for callers that build documents.
 nlohmann::json encode(const any_event& e);
 
 // Decodes stored data back into an event. Unknown fields are ignored (forward compatible);

@@ -8,8 +8,10 @@
 using namespace bb;
 using namespace bb::test;
 
-TEST_CASE("every domain event survives encode -> decode unchanged", "[infra][codec]") {
-    // A history that touches every event type.
+namespace {
+
+// A history that touches every complaint event type.
+std::vector<complaint_event> every_complaint_event() {
     auto log = history_of({
         filing("c1", "cust-1", "vip", severity::high, at("2026-11-20T10:00:00Z"), 9000),
         tick{at("2026-11-20T10:20:00Z")},
@@ -34,7 +36,13 @@ TEST_CASE("every domain event survives encode -> decode unchanged", "[infra][cod
     log.push_back(complaint_withdrawn{key("w"), cid("c3"), "dup", at("2026-11-20T10:00:00Z")});
     log.push_back(
         complaint_escalated{key("m"), cid("c3"), 0, 1, "manual: x", at("2026-11-20T10:00:00Z")});
+    return log;
+}
 
+}  // namespace
+
+TEST_CASE("every domain event survives encode -> decode unchanged", "[infra][codec]") {
+    const auto log = every_complaint_event();
     std::set<std::string> types;
     codec::text_decoder text;
     for (const auto& e : log) {
@@ -66,6 +74,56 @@ TEST_CASE("every domain event survives encode -> decode unchanged", "[infra][cod
               *text.decode("ComplimentReceived", codec::encode(k).dump(), k.key, k.at)) == k);
     CHECK(std::get<prevention_action_recorded>(
               *text.decode("PreventionActionRecorded", codec::encode(p).dump(), p.key, p.at)) == p);
+}
+
+TEST_CASE("event data is written as the text a nlohmann document of it dumps", "[infra][codec]") {
+    std::vector<codec::any_event> events;
+    for (auto& e : every_complaint_event()) {
+        // Optional fields both ways, rules with every optional part.
+        if (auto* f = std::get_if<complaint_filed>(&e)) {
+            auto rich = *f;
+            rich.policy.match.channels = {"email", "phone"};
+            rich.policy.escalation.push_back(
+                {escalation_trigger::breach, sla_target::resolve, 2, std::nullopt});
+            rich.policy.escalation.push_back({escalation_trigger::intake, std::nullopt, 1, 5000.5});
+            rich.customer.value = 1234.25;
+            rich.summary = "quote \" backslash \\ newline \n tab \t \x01 caf\xc3\xa9";
+            events.emplace_back(rich);
+        }
+        if (auto* r = std::get_if<root_cause_found>(&e)) {
+            auto without = *r;
+            without.employee.reset();
+            events.emplace_back(without);
+        }
+        if (auto* b = std::get_if<bounce_back_missed>(&e)) {
+            auto without = *b;
+            without.score.reset();
+            events.emplace_back(without);
+        }
+        events.emplace_back(e);
+    }
+    events.emplace_back(customer_bounced_back{key("bb"), cid("c1"), "purchase", std::nullopt,
+                                              at("2026-11-22T13:00:00Z")});
+    events.emplace_back(
+        customer_bounced_back{key("bs"), cid("c1"), "survey", 10, at("2026-11-22T13:00:00Z")});
+    compliment_received k{
+        key("k"), compliment_id{"k1"}, customer_id{"cust-1"},     {emp("ana"), emp("bo")}, "survey",
+        "great",  cid("c1"),           at("2026-11-20T10:00:00Z")};
+    events.emplace_back(k);
+    k.complaint.reset();
+    events.emplace_back(k);
+    events.emplace_back(prevention_action_recorded{
+        key("p"), action_id{"p1"}, "billing", "fix retries", "ops", at("2026-11-20T10:00:00Z")});
+
+    for (const auto& any : events) {
+        const auto text = codec::encode_text(any);
+        INFO(text);
+        CHECK(text == nlohmann::json::parse(text).dump());
+        auto with_customer = nlohmann::json::parse(text);
+        with_customer["customer_id"] = "cust-9";
+        CHECK(codec::encode_text(any, "cust-9") == with_customer.dump());
+    }
+    CHECK(events.size() > std::variant_size_v<complaint_event> + 6);
 }
 
 namespace {
