@@ -35,7 +35,7 @@ class read_side {
     // then follows it. Call once.
     std::expected<void, std::string> start();
     // Writes the checkpoint (position + read model) now; also done after `snapshot_every` events,
-    // or half the log's length (at most 1,000,000) when that is more (snapshot_interval).
+    // or the log's length so far (at most 1,000,000) when that is more (snapshot_interval).
     bool save_snapshot();
     bool loaded_snapshot() const { return loaded_snapshot_; }
     // Replays events recorded up to `until` (all when nullopt); no subscription.

@@ -114,8 +114,9 @@ TEST_CASE("snapshots are spaced in proportion to the log, within bounds", "[read
     const read_side reads(log, dir.path() / "snap.json", 10000);
     CHECK(reads.snapshot_interval(0) == 10000);
     CHECK(reads.snapshot_interval(10000) == 10000);
-    CHECK(reads.snapshot_interval(30000) == 15000);
-    CHECK(reads.snapshot_interval(1500000) == 750000);
+    CHECK(reads.snapshot_interval(30000) == 30000);
+    CHECK(reads.snapshot_interval(750000) == 750000);
+    CHECK(reads.snapshot_interval(1500000) == 1000000);
     CHECK(reads.snapshot_interval(50000000) == 1000000);
     const read_side rare(log, dir.path() / "snap2.json", 2000000);
     CHECK(rare.snapshot_interval(50000000) == 2000000);
