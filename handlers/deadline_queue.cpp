@@ -5,6 +5,7 @@ namespace bb {
 void deadline_queue::update(const complaint_id& id, std::optional<instant> next) {
     const auto it = by_id_.find(id.value());
     if (it != by_id_.end()) {
+        if (next == it->second) return;  // most commands leave the next deadline where it was
         by_time_.erase({it->second, &it->first});
         if (!next) {
             by_id_.erase(it);

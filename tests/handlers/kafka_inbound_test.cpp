@@ -162,4 +162,15 @@ SCENARIO("the deadline queue hands out what is due, earliest first", "[deadlines
             CHECK(q.take_due(at("2026-11-21T00:00:00Z")).empty());
         }
     }
+    WHEN("a deadline is set again to where it is") {
+        q.update(complaint_id{"b"}, at("2026-11-20T11:00:00Z"));
+        THEN("it is queued once, in its place") {
+            CHECK(q.size() == 3);
+            CHECK(q.next_of(complaint_id{"b"}) == at("2026-11-20T11:00:00Z"));
+            const auto due = q.take_due(at("2026-11-20T12:00:00Z"));
+            REQUIRE(due.size() == 2);
+            CHECK(due[0].first == complaint_id{"b"});
+            CHECK(due[1].first == complaint_id{"a"});
+        }
+    }
 }
