@@ -327,22 +327,25 @@ std::expected<append_result, std::error_code> sqlite_event_log::apply(const appe
                          last_hash_,
                          {}};
         rec.hash = chain_hash(last_hash_, rec);
+        // `rec`, the request and its digest outlive the step; the formatted instants do not.
         sqlite::statement st{insert_event_.get()};
         st.bind(1, rec.position)
-            .bind(2, rec.stream)
+            .bind_unowned(2, rec.stream)
             .bind(3, rec.version)
-            .bind(4, rec.partition_key)
-            .bind(5, rec.type)
-            .bind(6, rec.data)
+            .bind_unowned(4, rec.partition_key)
+            .bind_unowned(5, rec.type)
+            .bind_unowned(6, rec.data)
             .bind(7, iso8601::format_instant(rec.time))
             .bind(8, iso8601::format_instant(rec.recorded_at))
-            .bind(9, rec.idempotency_key)
-            .bind(10, rec.causation_id)
-            .bind(11, rec.correlation_id)
-            .bind(12, rec.prev_hash)
-            .bind(13, rec.hash);
+            .bind_unowned(9, rec.idempotency_key)
+            .bind_unowned(10, rec.causation_id)
+            .bind_unowned(11, rec.correlation_id)
+            .bind_unowned(12, rec.prev_hash)
+            .bind_unowned(13, rec.hash);
         if (!r.request_key.empty() && &e == &r.events.back())
-            st.bind(14, r.request_key).bind(15, digest).bind(16, out.first_position);
+            st.bind_unowned(14, r.request_key)
+                .bind_unowned(15, digest)
+                .bind(16, out.first_position);
         if (st.step() != SQLITE_DONE) return fail();
         last_position_ = rec.position;
         last_hash_ = rec.hash;

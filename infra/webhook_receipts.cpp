@@ -97,9 +97,9 @@ void webhook_receipts::write(const std::map<key, entry>& batch) {
     sqlite::run(begin_.get());
     for (const auto& [k, e] : batch) {
         sqlite::statement st{insert_.get()};
-        st.bind(1, k.first)
-            .bind(2, k.second)
-            .bind(3, e.response)
+        st.bind_unowned(1, k.first)
+            .bind_unowned(2, k.second)
+            .bind_unowned(3, e.response)
             .bind(4, iso8601::format_instant(e.at));
         st.step();
     }
