@@ -35,9 +35,10 @@ std::vector<employee_score> employee_scores(const read_model& m, const report_fi
     for (const auto& [id, row] : m.complaints) {
         const auto& s = row.state;
         if (s.status == complaint_status::unfiled || !f.matches(s)) continue;
-        if (row.attributed_to) {
-            ++get(row.attributed_to->value()).attributed;
-            count(get(row.attributed_to->value()).praise, false);
+        const auto& progress = row.progress.get();
+        if (progress.attributed_to) {
+            ++get(progress.attributed_to->value()).attributed;
+            count(get(progress.attributed_to->value()).praise, false);
             count(org.praise, false);
         }
         if (!s.owner) continue;
@@ -46,11 +47,11 @@ std::vector<employee_score> employee_scores(const read_model& m, const report_fi
         for (auto* r : {&e, &org}) {
             if (s.acknowledged_at || row.acknowledge_ever_breached)
                 count(r->acknowledge, !row.acknowledge_ever_breached);
-            if (row.first_resolved_at || row.resolve_ever_breached)
+            if (progress.first_resolved_at || row.resolve_ever_breached)
                 count(r->resolve, !row.resolve_ever_breached);
             if (s.status == complaint_status::recovered || s.status == complaint_status::lost)
                 count(r->bounce_back, s.status == complaint_status::recovered);
-            if (row.first_resolved_at) count(r->no_reopen, s.reopen_count == 0);
+            if (progress.first_resolved_at) count(r->no_reopen, s.reopen_count == 0);
         }
     }
     for (const auto& c : m.compliments) {

@@ -4,6 +4,10 @@ namespace bb::projection {
 
 namespace {
 
+void close_pause(complaint_row& row, instant at) {
+    if (!row.progress.get().pauses.empty()) row.progress.edit().pauses.back().second = at;
+}
+
 void on_complaint(read_model& m, const complaint_event& e) {
     const auto& id = std::visit([](const auto& ev) -> const complaint_id& { return ev.id; }, e);
     auto& row = m.complaints[id.value()];
@@ -18,26 +22,24 @@ void on_complaint(read_model& m, const complaint_event& e) {
             [&](const complaint_acknowledged&) {},
             [&](const complaint_assigned&) {},
             [&](const customer_info_requested& v) {
-                row.pauses.emplace_back(v.at, instant::max());
+                row.progress.edit().pauses.emplace_back(v.at, instant::max());
             },
-            [&](const customer_replied& v) {
-                if (!row.pauses.empty()) row.pauses.back().second = v.at;
-            },
+            [&](const customer_replied& v) { close_pause(row, v.at); },
             [&](const root_cause_found& v) {
-                row.root_cause = v.category;
-                if (v.employee) row.attributed_to = v.employee;
+                auto& p = row.progress.edit();
+                p.root_cause = v.category;
+                if (v.employee) p.attributed_to = v.employee;
             },
             [&](const recovery_offered&) {},
             [&](const complaint_resolved& v) {
-                if (!row.first_resolved_at) row.first_resolved_at = v.at;
-                row.resolved_by = v.employee;
-                if (before == complaint_status::awaiting_customer && !row.pauses.empty())
-                    row.pauses.back().second = v.at;
+                auto& p = row.progress.edit();
+                if (!p.first_resolved_at) p.first_resolved_at = v.at;
+                p.resolved_by = v.employee;
+                if (before == complaint_status::awaiting_customer) close_pause(row, v.at);
             },
             [&](const complaint_reopened&) {},
             [&](const complaint_withdrawn& v) {
-                if (before == complaint_status::awaiting_customer && !row.pauses.empty())
-                    row.pauses.back().second = v.at;
+                if (before == complaint_status::awaiting_customer) close_pause(row, v.at);
             },
             [&](const sla_warning_raised&) {},
             [&](const sla_breached& v) {

@@ -12,6 +12,7 @@
 #include "domain/complaint.hpp"
 #include "domain/compliment.hpp"
 #include "domain/prevention.hpp"
+#include "projections/boxed.hpp"
 #include "projections/string_table.hpp"
 
 namespace bb::projection {
@@ -24,15 +25,24 @@ struct projected_event {
     std::variant<complaint_event, compliment_received, prevention_action_recorded> event;
 };
 
-// Everything the read side knows about one complaint: the domain's own folded state, plus the
-// facts reports need that the decider does not keep.
-struct complaint_row {
-    complaint_state state;
+// What a complaint's row learns after its filing besides the folded state: pauses, a root
+// cause, a resolution. A complaint that has none of these yet (most open ones) keeps them empty
+// in a box of a pointer's size: as members they were 160 of a row's 632 bytes (docs/
+// benchmarks.md, Memory).
+struct complaint_progress {
     std::optional<instant> first_resolved_at;
     std::optional<employee_id> resolved_by;
     std::optional<std::string> root_cause;
     std::optional<employee_id> attributed_to;         // root cause employee
     std::vector<std::pair<instant, instant>> pauses;  // awaiting_customer intervals, closed
+    bool operator==(const complaint_progress&) const = default;
+};
+
+// Everything the read side knows about one complaint: the domain's own folded state, plus the
+// facts reports need that the decider does not keep.
+struct complaint_row {
+    complaint_state state;
+    boxed<complaint_progress> progress;
     bool resolve_ever_breached = false;
     bool acknowledge_ever_breached = false;
     bool operator==(const complaint_row&) const = default;

@@ -69,7 +69,7 @@ void count_acknowledge(compliance& c, const complaint_row& r) {
 void count_resolve(compliance& c, const complaint_row& r) {
     if (r.resolve_ever_breached)
         ++c.missed;
-    else if (r.first_resolved_at)
+    else if (r.progress.get().first_resolved_at)
         ++c.met;
     else if (r.state.status != complaint_status::withdrawn)
         ++c.pending;
@@ -103,7 +103,7 @@ duration business_elapsed(const complaint_row& row, const policy_book& book, ins
     };
     auto total = between(s.filed_at, until);
     if (minus_pauses)
-        for (const auto& [p, q] : row.pauses)
+        for (const auto& [p, q] : row.progress.get().pauses)
             total -= between(std::max(p, s.filed_at), std::min(q, until));
     return std::max(total, duration{0});
 }
@@ -135,9 +135,8 @@ sla_summary summarize(const read_model& m, const policy_book& book, const report
         count_bounce_back(b.bounce_back, row);
         if (s.acknowledged_at)
             ack_times.push_back(business_elapsed(row, book, *s.acknowledged_at, false).count());
-        if (row.first_resolved_at)
-            resolve_times.push_back(
-                business_elapsed(row, book, *row.first_resolved_at, true).count());
+        if (const auto& resolved = row.progress.get().first_resolved_at)
+            resolve_times.push_back(business_elapsed(row, book, *resolved, true).count());
         const bool open_breached =
             is_open(s.status) && (s.acknowledge.breached || s.resolve.breached);
         if (open_breached || s.status == complaint_status::lost) {

@@ -68,12 +68,13 @@ void put_opt(json_writer& w, const std::optional<Named>& s) {
 // its number in the file: thousands of complaints share a handful of policies.
 std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     const auto& s = r.state;
+    const auto& progress = r.progress.get();
     json_writer w;
     w.begin_object().key("c").begin_object();
     w.key("acknowledged_at");
     put_t(w, s.acknowledged_at);
     w.key("attributed_to");
-    put_opt(w, r.attributed_to);
+    put_opt(w, progress.attributed_to);
     w.key("attrs").begin_array().value(s.channel).value(s.category).value(s.product);
     w.value(s.team).end_array();
     w.key("breached").begin_array().value(r.acknowledge_ever_breached);
@@ -89,14 +90,14 @@ std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     w.key("filed_at");
     put_t(w, s.filed_at);
     w.key("first_resolved_at");
-    put_t(w, r.first_resolved_at);
+    put_t(w, progress.first_resolved_at);
     w.key("id").value(s.id.value());
     w.key("owner");
     put_opt(w, s.owner);
     w.key("paused_at");
     put_t(w, s.paused_at);
     w.key("pauses").begin_array();
-    for (const auto& [a, b] : r.pauses) {
+    for (const auto& [a, b] : progress.pauses) {
         w.begin_array();
         put_t(w, a);
         put_t(w, b);
@@ -108,9 +109,9 @@ std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     w.key("resolved_at");
     put_t(w, s.resolved_at);
     w.key("resolved_by");
-    put_opt(w, r.resolved_by);
+    put_opt(w, progress.resolved_by);
     w.key("root_cause");
-    put_opt(w, r.root_cause);
+    put_opt(w, progress.root_cause);
     w.key("seen").begin_array();
     for (const auto& k : s.seen) w.value(k.value());
     w.end_array();
@@ -157,13 +158,17 @@ projection::complaint_row decode_row(const json& j, const std::vector<policy_ref
     s.escalation_level = j.at("escalation_level").get<int>();
     s.reopen_count = j.at("reopen_count").get<int>();
     for (const auto& k : j.at("seen")) s.seen.insert(idempotency_key{k.get<std::string>()});
-    r.first_resolved_at = get_opt_t(j.at("first_resolved_at"));
+    projection::complaint_progress progress;
+    progress.first_resolved_at = get_opt_t(j.at("first_resolved_at"));
     if (!j.at("resolved_by").is_null())
-        r.resolved_by = employee_id{j.at("resolved_by").get<std::string>()};
-    if (!j.at("root_cause").is_null()) r.root_cause = j.at("root_cause").get<std::string>();
+        progress.resolved_by = employee_id{j.at("resolved_by").get<std::string>()};
+    if (!j.at("root_cause").is_null()) progress.root_cause = j.at("root_cause").get<std::string>();
     if (!j.at("attributed_to").is_null())
-        r.attributed_to = employee_id{j.at("attributed_to").get<std::string>()};
-    for (const auto& p : j.at("pauses")) r.pauses.emplace_back(get_t(p.at(0)), get_t(p.at(1)));
+        progress.attributed_to = employee_id{j.at("attributed_to").get<std::string>()};
+    for (const auto& p : j.at("pauses"))
+        progress.pauses.emplace_back(get_t(p.at(0)), get_t(p.at(1)));
+    // Rows with nothing past their filing stay without a box, as folding leaves them.
+    if (progress != projection::complaint_progress{}) r.progress.edit() = std::move(progress);
     r.acknowledge_ever_breached = j.at("breached").at(0).get<bool>();
     r.resolve_ever_breached = j.at("breached").at(1).get<bool>();
     return r;

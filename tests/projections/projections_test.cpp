@@ -153,6 +153,26 @@ TEST_CASE("read-model rows hold no idempotency keys", "[projections]") {
     }
 }
 
+// Most open complaints have no pause, root cause or resolution yet: their rows hold that part
+// as an empty box (a pointer), filled only by the first such event (memory per complaint).
+TEST_CASE("read-model rows box what a complaint learns after filing only once it has some",
+          "[projections]") {
+    const auto m = scenario();
+    std::size_t boxed = 0, unboxed = 0;
+    for (const auto& [id, row] : m.complaints) {
+        INFO(id);
+        CHECK(row.progress.filled() == (row.progress.get() != projection::complaint_progress{}));
+        ++(row.progress.filled() ? boxed : unboxed);
+    }
+    CHECK(boxed > 0);
+    CHECK(unboxed > 0);
+    auto copy = m;
+    CHECK(copy == m);
+    for (auto& [id, row] : copy.complaints)
+        if (row.progress.filled()) row.progress.edit().root_cause = "changed in the copy";
+    CHECK_FALSE(copy == m);  // a deep copy: the original's rows are untouched
+}
+
 // Thousands of complaints are filed under a handful of policies: the model holds one object per
 // policy (a snapshot's decoder interns them the same way: tests/handlers/read_side_test.cpp).
 TEST_CASE("read-model rows share one object per applied policy", "[projections]") {
