@@ -6,14 +6,14 @@
 
 #include "app/commands.hpp"
 #include "handlers/cfpb_import.hpp"
-#include "handlers/command_service.hpp"
 #include "handlers/simulator.hpp"
-#include "handlers/virtual_clock_runner.hpp"
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/iso8601.hpp"
 #include "infra/progress.hpp"
-#include "infra/sqlite_event_log.hpp"
+#include "infra/sqlite/sqlite_event_log.hpp"
+#include "services/command_service.hpp"
+#include "services/virtual_clock_runner.hpp"
 
 namespace bb::app {
 

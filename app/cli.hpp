@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "infra/config.hpp"
+#include "infra/config/config.hpp"
 
 namespace bb::app {
 

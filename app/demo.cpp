@@ -7,7 +7,8 @@
 #include <date/tz.h>
 
 #include "domain/complaint.hpp"
-#include "infra/config.hpp"
+#include "domain/overloaded.hpp"
+#include "infra/config/config.hpp"
 #include "infra/iso8601.hpp"
 
 namespace bb::app {
@@ -66,7 +67,8 @@ int run_demo(std::ostream& out) {
     }
     const auto& book = cfg->book;
     auto k = [n = 0]() mutable { return idempotency_key{"demo:" + std::to_string(++n)}; };
-    const std::vector<complaint_command> script = {
+    // The demo's story: commands, and the scheduler's ticks that fire every complaint's deadlines.
+    const std::vector<std::variant<complaint_command, tick>> script = {
         // A VIP complaint handled fast: acknowledged, resolved, and the customer buys again.
         file("c-100", "cust-vip", "vip", severity::high, "2026-11-20T10:00:00Z", "billing"),
         acknowledge_complaint{k(), complaint_id{"c-100"}, employee_id{"ana"},
@@ -87,27 +89,26 @@ int run_demo(std::ostream& out) {
     };
 
     std::map<std::string, complaint_state> states;
-    for (const auto& cmd : script) {
-        const auto id = std::visit(overloaded{[](const tick&) { return std::string{}; },
-                                              [](const auto& c) { return c.id.value(); }},
-                                   cmd);
-        std::vector<std::string> targets;
-        if (id.empty())
-            for (const auto& [cid, _] : states) targets.push_back(cid);
-        else
-            targets.push_back(id);
-        for (const auto& target : targets) {
-            auto& state = states[target];
-            const auto decided = decide(book, state, cmd);
-            if (!decided) {
-                out << "  rejected " << cmd << ": " << decided.error() << '\n';
-                continue;
-            }
-            for (const auto& e : *decided) {
-                out << "  " << e << '\n';
-                state = evolve(std::move(state), e);
-            }
+    const auto apply = [&](complaint_state& state, const std::vector<complaint_event>& events) {
+        for (const auto& e : events) {
+            out << "  " << e << '\n';
+            state = evolve(std::move(state), e);
         }
+    };
+    for (const auto& step : script) {
+        std::visit(overloaded{[&](const complaint_command& cmd) {
+                                  auto& state = states[command_target(cmd).value()];
+                                  const auto decided = decide(book, state, cmd);
+                                  if (!decided)
+                                      out << "  rejected " << cmd << ": " << decided.error()
+                                          << '\n';
+                                  else
+                                      apply(state, *decided);
+                              },
+                              [&](const tick& t) {
+                                  for (auto& [id, state] : states) apply(state, decide(state, t));
+                              }},
+                   step);
     }
     out << "\nSLA outcomes:\n";
     for (const auto& [id, s] : states) {

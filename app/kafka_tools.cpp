@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.hpp"
-#include "handlers/kafka_ingress.hpp"
+#include "handlers/ingress/kafka_ingress.hpp"
 #include "infra/kafka/client.hpp"
 #include "infra/kafka/topic_view.hpp"
 

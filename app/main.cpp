@@ -4,7 +4,7 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "app/demo.hpp"
-#include "infra/sqlite_db.hpp"
+#include "infra/sqlite/sqlite_db.hpp"
 
 namespace {
 void usage(std::ostream& os) {

@@ -5,12 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.hpp"
-#include "handlers/read_side.hpp"
 #include "handlers/read_views.hpp"
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/iso8601.hpp"
-#include "infra/sqlite_event_log.hpp"
+#include "infra/sqlite/sqlite_event_log.hpp"
+#include "services/read_side.hpp"
 
 namespace bb::app {
 

@@ -13,20 +13,21 @@
 #include "app/memory.hpp"
 #include "app/openapi.hpp"
 #include "app/web_assets.hpp"
-#include "handlers/command_service.hpp"
-#include "handlers/deadline_scheduler.hpp"
-#include "handlers/http_api.hpp"
-#include "handlers/kafka_ingress.hpp"
-#include "handlers/kafka_processor.hpp"
-#include "handlers/read_side.hpp"
-#include "handlers/webhook_dispatcher.hpp"
-#include "infra/http_server.hpp"
+#include "handlers/http/router.hpp"
+#include "handlers/ingress/kafka_ingress.hpp"
+#include "handlers/ingress/local_ingress.hpp"
+#include "infra/http/server.hpp"
 #include "infra/iso8601.hpp"
 #include "infra/kafka/topic_view.hpp"
 #include "infra/logger.hpp"
-#include "infra/sqlite_event_log.hpp"
+#include "infra/sqlite/sqlite_event_log.hpp"
+#include "infra/sqlite/webhook_receipts.hpp"
 #include "infra/usable_cores.hpp"
-#include "infra/webhook_receipts.hpp"
+#include "services/command_service.hpp"
+#include "services/deadline_scheduler.hpp"
+#include "services/kafka_processor.hpp"
+#include "services/read_side.hpp"
+#include "services/webhook_dispatcher.hpp"
 
 namespace bb::app {
 
@@ -122,30 +123,21 @@ int serve(const cli_args& args) {
     webhook_dispatcher dispatcher(
         {cfg->subscriptions, cfg->outbound, log, deliveries, m, wall_clock, log_line});
     local_ingress local(commands);
-    http_api api({*cfg,
-                  local,
-                  reads,
-                  log,
-                  receipts,
-                  m,
-                  [&] { return ready.load(); },
-                  wall_clock,
-                  log_line,
-                  std::string(openapi_document()),
-                  &web_assets(),
-                  {},
-                  &deliveries,
-                  [&] { dispatcher.notify(); }});
-    http::server server(
-        ioc, http_options(*cfg),
-        [&](const http::request& r, const http::request_context& c) { return api.handle(r, c); },
-        [&](unsigned s, const std::string& d, const http::request_context& c) {
-            return api.error(s, d, c);
-        },
-        [&](const http::request& r) { return api.quick(r); },
-        [&](const http::request& r, const http::request_context& c, http::responder reply) {
-            return api.deferred(r, c, std::move(reply));
-        });
+    router api({*cfg,
+                local,
+                reads,
+                log,
+                receipts,
+                m,
+                [&] { return ready.load(); },
+                wall_clock,
+                log_line,
+                std::string(openapi_document()),
+                &web_assets(),
+                {},
+                &deliveries,
+                [&] { dispatcher.notify(); }});
+    http::server server(ioc, http_options(*cfg), api);
     server.start();
     log_line("listening on http://" + host + ":" + std::to_string(server.port()) +
              " data_dir=" + cfg->data_dir);
@@ -247,19 +239,10 @@ int serve_kafka(const config& cfg) {
     read_side reads(view);
 
     boost::asio::io_context ioc{static_cast<int>(io_thread_count(cfg))};
-    http_api api({cfg, **in, reads, view, receipts, m, [&] { return processor.ready(); },
-                  wall_clock, log_line, std::string(openapi_document()), &web_assets(),
-                  [&] { return kafka::verify_topic(client, cfg.kafka.events_topic); }});
-    http::server server(
-        ioc, http_options(cfg),
-        [&](const http::request& r, const http::request_context& c) { return api.handle(r, c); },
-        [&](unsigned s, const std::string& d, const http::request_context& c) {
-            return api.error(s, d, c);
-        },
-        [&](const http::request& r) { return api.quick(r); },
-        [&](const http::request& r, const http::request_context& c, http::responder reply) {
-            return api.deferred(r, c, std::move(reply));
-        });
+    router api({cfg, **in, reads, view, receipts, m, [&] { return processor.ready(); }, wall_clock,
+                log_line, std::string(openapi_document()), &web_assets(),
+                [&] { return kafka::verify_topic(client, cfg.kafka.events_topic); }});
+    http::server server(ioc, http_options(cfg), api);
     server.start();
     log_line("listening on http://" + cfg.listen + " kafka=" + cfg.kafka.brokers + " group=" +
              o.group + " instance=" + o.instance_id + " partitions=" + std::to_string(*partitions));

@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-#include "handlers/http_api.hpp"
+#include "handlers/http/api.hpp"
 
 namespace bb::app {
 

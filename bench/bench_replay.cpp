@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "handlers/read_side.hpp"
-#include "infra/sqlite_event_log.hpp"
+#include "infra/sqlite/sqlite_event_log.hpp"
+#include "services/read_side.hpp"
 
 namespace {
 

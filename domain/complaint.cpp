@@ -519,37 +519,43 @@ struct command_decider {
         }
         return {};
     }
-    result<void> operator()(const tick&) const { return {}; }  // deadlines already fired
 };
-
-instant command_time(const complaint_command& c) {
-    return std::visit(
-        overloaded{[](const tick& t) { return t.now; }, [](const auto& cmd) { return cmd.at; }}, c);
-}
-
-const idempotency_key* command_key(const complaint_command& c) {
-    return std::visit(
-        overloaded{[](const tick&) -> const idempotency_key* { return nullptr; },
-                   [](const auto& cmd) -> const idempotency_key* { return &cmd.key; }},
-        c);
-}
 
 }  // namespace
 
+// Every command has these members (a new one without them does not compile), so one generic
+// accessor serves them all.
+const complaint_id& command_target(const complaint_command& c) {
+    return std::visit([](const auto& cmd) -> const complaint_id& { return cmd.id; }, c);
+}
+
+const idempotency_key& command_key(const complaint_command& c) {
+    return std::visit([](const auto& cmd) -> const idempotency_key& { return cmd.key; }, c);
+}
+
+instant command_time(const complaint_command& c) {
+    return std::visit([](const auto& cmd) { return cmd.at; }, c);
+}
+
 result<events> decide(const policy_book& book, const complaint_state& s,
                       const complaint_command& c) {
-    if (const auto* key = command_key(c); key != nullptr && s.seen.contains(*key))
-        return events{};  // redelivery: it already took effect
+    if (s.seen.contains(command_key(c))) return events{};  // redelivery: it already took effect
     if (const auto* f = std::get_if<file_complaint>(&c)) return decide_file(book, s, *f);
-    if (s.status == complaint_status::unfiled) {
-        if (std::holds_alternative<tick>(c)) return events{};
+    if (s.status == complaint_status::unfiled)
         return std::unexpected(
             reject(rejection_code::unknown_complaint, "complaint was never filed"));
-    }
+    // Deadlines that fell due before the command are decided first, each at its own instant.
     decision d{s, {}};
     fire_deadlines(d, command_time(c));
     const auto r = std::visit(command_decider{book, d}, c);
     if (!r) return std::unexpected(r.error());
+    return d.out;
+}
+
+events decide(const complaint_state& s, const tick& t) {
+    if (s.status == complaint_status::unfiled) return {};
+    decision d{s, {}};
+    fire_deadlines(d, t.now);
     return d.out;
 }
 

@@ -125,17 +125,20 @@ struct record_survey {
     instant at;
     bool operator==(const record_survey&) const = default;
 };
-// Issued by the deadline scheduler: decide every deadline that fell due up to `now`.
-struct tick {
-    instant now;
-    bool operator==(const tick&) const = default;
-};
-
+// What someone asks of a complaint. Every command names its complaint, carries its idempotency
+// key and says when it happened.
 using complaint_command =
     std::variant<file_complaint, acknowledge_complaint, assign_complaint, request_customer_info,
                  record_customer_reply, record_root_cause, offer_recovery, resolve_complaint,
                  reopen_complaint, request_escalation, withdraw_complaint, record_customer_activity,
-                 record_survey, tick>;
+                 record_survey>;
+
+// Issued by the deadline scheduler, not by anyone: decide every deadline of the complaint that
+// fell due up to `now`. No key (a tick repeated finds nothing left to fire) and no rejection.
+struct tick {
+    instant now{};
+    bool operator==(const tick&) const = default;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Events: the storage contract. Never rename a type or a field; add optional fields instead.
@@ -359,13 +362,20 @@ std::optional<instant> next_deadline(const complaint_state& s);
 
 result<std::vector<complaint_event>> decide(const policy_book& book, const complaint_state& s,
                                             const complaint_command& c);
+// The warnings, breaches and escalations due by the tick; none for a complaint never filed.
+std::vector<complaint_event> decide(const complaint_state& s, const tick& t);
+// The complaint a command is about, its idempotency key, and when it happened.
+const complaint_id& command_target(const complaint_command& c);
+const idempotency_key& command_key(const complaint_command& c);
+instant command_time(const complaint_command& c);
 complaint_state evolve(complaint_state s, const complaint_event& e);
 // evolve in place and without remembering the event's idempotency key (`seen`): for read models,
-// which never decide, and fold every event of the log (docs/benchmarks.md, Replay).
+// which never decide, and fold every event of the log: a copy per event would be most of a replay.
 void evolve_facts(complaint_state& s, const complaint_event& e);
 
 std::ostream& operator<<(std::ostream& os, const complaint_event& e);
 std::ostream& operator<<(std::ostream& os, const complaint_command& c);
+std::ostream& operator<<(std::ostream& os, const tick& t);
 std::ostream& operator<<(std::ostream& os, complaint_status s);
 
 }  // namespace bb

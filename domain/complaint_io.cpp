@@ -266,9 +266,13 @@ std::ostream& operator<<(std::ostream& os, const complaint_command& c) {
                            .field("score", v.score)
                            .field("at", v.at);
                    },
-                   [&](const tick& v) { printer(os, "tick").field("now", v.now); },
                },
                c);
+    return os;
+}
+
+std::ostream& operator<<(std::ostream& os, const tick& t) {
+    printer(os, "tick").field("now", t.now);
     return os;
 }
 

@@ -43,8 +43,7 @@ struct fold_record {
 };
 
 // A page of fold_records for bulk folds (start-up, replay): the text of every record in one
-// buffer, so a page costs a handful of allocations instead of ~9 strings per event
-// (docs/benchmarks.md, Replay).
+// buffer, so a page costs a handful of allocations instead of ~9 strings per event.
 class fold_page {
   public:
     void add(std::int64_t position, std::string_view type, std::string_view data,

@@ -35,7 +35,7 @@ std::string sha256_hex(std::string_view bytes) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     // Fetched once: EVP_sha256() makes every EVP_Digest look the algorithm up again (OpenSSL 3's
-    // implicit fetch: 2% of a complaint query, which hashes the bearer token). Immutable after
+    // implicit fetch; every authenticated request hashes its bearer token). Immutable after
     // initialisation and kept for the life of the process.
     static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
     EVP_Digest(bytes.data(), bytes.size(), digest, &len, sha256 ? sha256 : EVP_sha256(), nullptr);

@@ -9,7 +9,7 @@
 namespace bb::iso8601 {
 
 // Formatted by hand: this runs for every stored event and every response, and date::format
-// (an ostream per call) was 4% of the webhook ingest profile (docs/benchmarks.md).
+// builds an ostream per call.
 std::string format_instant(instant t) {
     const auto days = std::chrono::floor<std::chrono::days>(t);
     const std::chrono::year_month_day ymd{days};

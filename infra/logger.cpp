@@ -13,9 +13,8 @@ namespace bb {
 namespace {
 
 // Lines go to a buffer that a thread of its own writes to stderr every 20 ms (at once when it
-// passes 64 KiB): one write(2) per batch instead of one per line. Every request logs a line, and
-// that system call was 5% of the server's CPU when serving 20,000 queries/s
-// (docs/benchmarks.md). A crash loses at most the last 20 ms of lines; a normal exit (including
+// passes 64 KiB): one write(2) per batch instead of one per line, since every request logs a
+// line. A crash loses at most the last 20 ms of lines; a normal exit (including
 // a return from main with an error) writes everything. Past 1 MiB unwritten (stderr blocked)
 // the caller writes itself, so the buffer stays bounded.
 class stderr_sink {

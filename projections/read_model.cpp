@@ -79,7 +79,7 @@ const std::string* complaint_key(const projected_event& pe) {
 
 void apply_all(read_model& m, std::span<const projected_event> events) {
     // Far enough ahead that the slot is in cache when its row is looked up, and the row when
-    // the event is folded; measured at 10M events (docs/benchmarks.md).
+    // the event is folded.
     constexpr std::size_t slot_ahead = 16, row_ahead = 8;
     for (std::size_t i = 0; i < events.size(); ++i) {
         if (i + slot_ahead < events.size())

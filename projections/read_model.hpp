@@ -27,8 +27,8 @@ struct projected_event {
 
 // What a complaint's row learns after its filing besides the folded state: pauses, a root
 // cause, a resolution. A complaint that has none of these yet (most open ones) keeps them empty
-// in a box of a pointer's size: as members they were 160 of a row's 632 bytes (docs/
-// benchmarks.md, Memory).
+// in a box of a pointer's size instead of a quarter of the row's bytes: open complaints are
+// what the memory budget is counted in.
 struct complaint_progress {
     std::optional<instant> first_resolved_at;
     std::optional<employee_id> resolved_by;
@@ -58,9 +58,9 @@ struct escalation_fact {
 // The read model: a pure fold of the log, rebuildable from position 0.
 struct read_model {
     std::int64_t position = 0;
-    // By complaint id. Hashed: replay looks a row up per event, and a 400k-node tree's string
-    // compares and cache misses were a third of folding (docs/benchmarks.md). Every report sorts
-    // or aggregates, so none depends on this order.
+    // By complaint id. Hashed: replay looks a row up per event, and a tree's string compares
+    // and cache misses would cost more than the fold. Every report sorts or aggregates, so none
+    // depends on this order.
     string_table<complaint_row> complaints;
     std::vector<compliment_received> compliments;
     std::vector<prevention_action_recorded> actions;

@@ -19,7 +19,7 @@ std::expected<event_record, std::string> from_cloudevent(const nlohmann::json& j
 
 // to_cloudevent(r).dump() written straight into a string, the data copied as the JSON text it
 // is (what encode() wrote), not parsed and dumped again: the Kafka partition log writes one per
-// event it appends (docs/benchmarks.md, Kafka ingest).
+// event it appends.
 std::string cloudevent_text(const event_record& r);
 
 // from_cloudevent(json::parse(text)) parsed with simdjson, the data kept as the text it was

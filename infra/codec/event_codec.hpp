@@ -38,9 +38,9 @@ std::expected<any_event, std::string> decode(std::string_view type, const nlohma
                                              const idempotency_key& key, instant at);
 
 // decode() straight from the data's JSON text, parsed with simdjson instead of into a nlohmann
-// document: the same events and the same messages for a missing or mistyped field, several
-// times faster (replay decodes every stored event: docs/benchmarks.md). It keeps the parser's
-// buffers between calls, so use one per thread.
+// document: the same events and the same messages for a missing or mistyped field, without a
+// document per event (replay decodes every stored event). It keeps the parser's buffers between
+// calls, so use one per thread.
 class text_decoder {
   public:
     text_decoder();

@@ -2,7 +2,7 @@
 
 // The two JSON backends our readers work on, behind one small interface: a nlohmann document
 // (the general codec) and a simdjson DOM element (hot paths: replay's text_decoder, the inbound
-// body_decoder). Same questions, same answers, so one template reads both and the hot path
+// cloudevent_decoder). Same questions, same answers, so one template reads both and the hot path
 // cannot drift from the general one. Include only in .cpp files (simdjson.h is large).
 
 #include <cstdint>

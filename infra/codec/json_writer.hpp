@@ -7,8 +7,8 @@
 namespace bb::codec {
 
 // Writes compact JSON text straight into a string, for hot responses whose shape is fixed (a
-// complaint's view): building a nlohmann document and dumping it was a quarter of a complaint
-// query's CPU (docs/benchmarks.md). The output is what nlohmann's dump() gives for the same
+// complaint's view), where building a nlohmann document and dumping it would cost more than the
+// query itself. The output is what nlohmann's dump() gives for the same
 // document, invalid UTF-8 included (replaced by U+FFFD as error_handler_t::replace does).
 // The caller keeps the structure right: a key before every member's value, every open closed.
 class json_writer {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "domain/time.hpp"
-#include "infra/sqlite_db.hpp"
+#include "infra/sqlite/sqlite_db.hpp"
 
 namespace bb::outbound {
 

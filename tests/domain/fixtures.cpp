@@ -101,20 +101,36 @@ complaint_state given(const std::vector<complaint_event>& history) {
     return s;
 }
 
-std::vector<complaint_event> history_of(const std::vector<complaint_command>& commands) {
+std::string describe(const script_step& s) {
+    std::ostringstream os;
+    std::visit([&](const auto& step) { os << step; }, s);
+    return os.str();
+}
+
+std::vector<complaint_event> history_of(const std::vector<script_step>& steps) {
     const auto b = book();
     std::vector<complaint_event> log;
     auto s = initial_complaint_state();
-    for (const auto& c : commands) {
-        const auto r = decide(b, s, c);
-        INFO("command: " << c);
-        REQUIRE(r.has_value());
-        for (const auto& e : *r) {
+    for (const auto& step : steps) {
+        INFO("step: " << describe(step));
+        std::vector<complaint_event> decided;
+        if (const auto* c = std::get_if<complaint_command>(&step)) {
+            const auto r = decide(b, s, *c);
+            REQUIRE(r.has_value());
+            decided = *r;
+        } else {
+            decided = decide(s, std::get<tick>(step));
+        }
+        for (const auto& e : decided) {
             s = evolve(std::move(s), e);
             log.push_back(e);
         }
     }
     return log;
+}
+
+std::vector<complaint_event> when(const std::vector<complaint_event>& history, const tick& t) {
+    return decide(given(history), t);
 }
 
 std::vector<complaint_event> when(const std::vector<complaint_event>& history,

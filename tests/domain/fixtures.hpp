@@ -1,5 +1,8 @@
 #pragma once
 
+#include <ostream>
+#include <variant>
+
 #include <string_view>
 #include <vector>
 
@@ -37,12 +40,18 @@ std::vector<complaint_event> vip_filed();
 // Folds events into a state, as the command service does on load.
 complaint_state given(const std::vector<complaint_event>& history);
 
-// Runs commands through decide/evolve and returns the whole log; every command must succeed.
-std::vector<complaint_event> history_of(const std::vector<complaint_command>& commands);
+// A step of a scripted history: a command, or the scheduler's tick.
+using script_step = std::variant<complaint_command, tick>;
+std::string describe(const script_step& s);
+
+// Runs the steps through decide/evolve and returns the whole log; every command must succeed.
+std::vector<complaint_event> history_of(const std::vector<script_step>& steps);
 
 // The events a command produces on top of a history; REQUIREs success.
 std::vector<complaint_event> when(const std::vector<complaint_event>& history,
                                   const complaint_command& command);
+// The events a tick produces on top of a history.
+std::vector<complaint_event> when(const std::vector<complaint_event>& history, const tick& t);
 // The rejection a command produces on top of a history; REQUIREs a rejection.
 rejection rejected(const std::vector<complaint_event>& history, const complaint_command& command);
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "handlers/cfpb_import.hpp"
-#include "handlers/inbound.hpp"
+#include "handlers/ingress/cloudevent_decoder.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
 
 using namespace bb;

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "handlers/inbound.hpp"
-#include "handlers/kafka_inbound.hpp"
+#include "handlers/ingress/cloudevent_decoder.hpp"
+#include "handlers/ingress/kafka_record_decoder.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
 
 using namespace bb;

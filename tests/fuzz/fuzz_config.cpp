@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "infra/config.hpp"
+#include "infra/config/config.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
 
 using namespace bb;

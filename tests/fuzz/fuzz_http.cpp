@@ -9,12 +9,13 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <nlohmann/json.hpp>
 
-#include "handlers/command_service.hpp"
-#include "handlers/http_api.hpp"
-#include "handlers/read_side.hpp"
-#include "infra/sqlite_event_log.hpp"
+#include "handlers/http/router.hpp"
+#include "handlers/ingress/local_ingress.hpp"
+#include "infra/sqlite/sqlite_event_log.hpp"
+#include "infra/sqlite/webhook_receipts.hpp"
 #include "infra/standard_webhooks.hpp"
-#include "infra/webhook_receipts.hpp"
+#include "services/command_service.hpp"
+#include "services/read_side.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
 #include "tests/infra/temp_dir.hpp"
 
@@ -43,8 +44,8 @@ struct service {
     command_service commands{log, cfg.book, m};
     read_side reads{log};
     local_ingress in{commands};
-    http_api api{{cfg, in, reads, log, receipts, m, [] { return true; }, [] { return now; },
-                  [](const std::string&) {}, "openapi: 3.0.3\n"}};
+    router api{{cfg, in, reads, log, receipts, m, [] { return true; }, [] { return now; },
+                [](const std::string&) {}, "openapi: 3.0.3\n"}};
 
     service() {
         if (!commands.rebuild() || !reads.start()) std::abort();

@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "handlers/command_service.hpp"
+#include "services/command_service.hpp"
 #include "tests/domain/fixtures.hpp"
 
 namespace bb::test {

@@ -13,15 +13,16 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "handlers/command_service.hpp"
-#include "handlers/deadline_scheduler.hpp"
-#include "handlers/http_api.hpp"
-#include "handlers/read_side.hpp"
-#include "infra/http_server.hpp"
+#include "handlers/http/router.hpp"
+#include "handlers/ingress/local_ingress.hpp"
+#include "infra/http/server.hpp"
 #include "infra/iso8601.hpp"
-#include "infra/sqlite_event_log.hpp"
+#include "infra/sqlite/sqlite_event_log.hpp"
+#include "infra/sqlite/webhook_receipts.hpp"
 #include "infra/standard_webhooks.hpp"
-#include "infra/webhook_receipts.hpp"
+#include "services/command_service.hpp"
+#include "services/deadline_scheduler.hpp"
+#include "services/read_side.hpp"
 #include "tests/domain/fixtures.hpp"
 #include "tests/infra/faulty_vfs.hpp"
 #include "tests/infra/gunzip.hpp"
@@ -81,23 +82,14 @@ struct service {
     std::mutex log_mutex;
     read_side reads{log};
     local_ingress local{commands};
-    http_api api{{cfg, local, reads, log, receipts, m, [this] { return scheduler.ready(); }, wall,
-                  [this](const std::string& l) {
-                      std::lock_guard lock(log_mutex);
-                      log_lines.push_back(l);
-                  },
-                  "openapi: 3.0.3\n"}};
+    router api{{cfg, local, reads, log, receipts, m, [this] { return scheduler.ready(); }, wall,
+                [this](const std::string& l) {
+                    std::lock_guard lock(log_mutex);
+                    log_lines.push_back(l);
+                },
+                "openapi: 3.0.3\n"}};
     http::server server{
-        ioc,
-        {"127.0.0.1", 0, 1 << 20, std::chrono::seconds{1}, std::chrono::seconds{2}, 4},
-        [this](const http::request& r, const http::request_context& c) { return api.handle(r, c); },
-        [this](unsigned s, const std::string& d, const http::request_context& c) {
-            return api.error(s, d, c);
-        },
-        [this](const http::request& r) { return api.quick(r); },
-        [this](const http::request& r, const http::request_context& c, http::responder reply) {
-            return api.deferred(r, c, std::move(reply));
-        }};
+        ioc, {"127.0.0.1", 0, 1 << 20, std::chrono::seconds{1}, std::chrono::seconds{2}, 4}, api};
     std::vector<std::thread> threads;
 
     // A small `cached_streams` makes the command side fold most complaints from the log.
@@ -674,32 +666,37 @@ SCENARIO("a failing disk: 503, nothing half-written, recovery when it heals", "[
 // by every scenario above.
 TEST_CASE("only routes that answer from memory run on the I/O thread", "[http]") {
     service svc;
+    const auto at_once = [](service& s, const http::request& r) {
+        return s.api.where(r) == router::placement::at_once;
+    };
     const auto req = [](bh::verb v, const std::string& target) {
         http::request r{v, target, 11};
         return r;
     };
-    CHECK(svc.api.quick(req(bh::verb::get, "/healthz")));
-    CHECK(svc.api.quick(req(bh::verb::get, "/readyz")));
-    CHECK_FALSE(svc.api.quick(req(bh::verb::get, "/metrics")));
+    CHECK(at_once(svc, req(bh::verb::get, "/healthz")));
+    CHECK(at_once(svc, req(bh::verb::get, "/readyz")));
+    CHECK_FALSE(at_once(svc, req(bh::verb::get, "/metrics")));
     // A summary is quick once its text is cached for the read model's current generation.
     const auto summary = req(bh::verb::get, "/v1/sla/summary?group_by=team");
-    CHECK_FALSE(svc.api.quick(summary));
+    CHECK_FALSE(at_once(svc, summary));
     REQUIRE(svc.get("/v1/sla/summary?group_by=team", "tok-manager").status == 200);
-    CHECK(svc.api.quick(summary));
-    CHECK_FALSE(svc.api.quick(req(bh::verb::get, "/v1/sla/summary?group_by=segment")));
+    CHECK(at_once(svc, summary));
+    CHECK_FALSE(at_once(svc, req(bh::verb::get, "/v1/sla/summary?group_by=segment")));
     REQUIRE(svc.webhook(filing_event("e-q", "cq").dump(), "msg_q", wall()).status == 202);
     REQUIRE(svc.reads.wait_for(svc.log.head(), std::chrono::seconds(5)));
-    CHECK_FALSE(svc.api.quick(summary));  // the model moved on: recomputed on the worker pool
+    CHECK_FALSE(at_once(svc, summary));  // the model moved on: recomputed on the worker pool
     // A complaint when the command side holds its state or the read model has caught up with
     // the log (see the scenario below); otherwise it is folded from the log.
-    CHECK(svc.api.quick(req(bh::verb::get, "/v1/complaints/cq")));
-    CHECK_FALSE(svc.api.quick(req(bh::verb::post, "/v1/webhooks/helpdesk")));
-    CHECK_FALSE(svc.api.quick(req(bh::verb::get, "/v1/complaints/c-1/history")));
-    CHECK_FALSE(svc.api.quick(req(bh::verb::get, "/v1/audit/verify")));
-    CHECK_FALSE(svc.api.quick(req(bh::verb::get, "/v1/sla/at-risk")));
-    CHECK_FALSE(svc.api.quick(req(bh::verb::post, "/v1/webhook-deliveries/d-1/redeliver")));
-    CHECK_FALSE(svc.api.quick(req(bh::verb::get, "/no/such/route")));
-    CHECK_FALSE(svc.api.quick(req(bh::verb::delete_, "/healthz")));
+    CHECK(at_once(svc, req(bh::verb::get, "/v1/complaints/cq")));
+    // A webhook waits for the event log's writer without holding a thread.
+    CHECK(svc.api.where(req(bh::verb::post, "/v1/webhooks/helpdesk")) == router::placement::async);
+    CHECK_FALSE(at_once(svc, req(bh::verb::get, "/v1/complaints/c-1/history")));
+    CHECK_FALSE(at_once(svc, req(bh::verb::get, "/v1/audit/verify")));
+    CHECK_FALSE(at_once(svc, req(bh::verb::get, "/v1/sla/at-risk")));
+    CHECK_FALSE(at_once(svc, req(bh::verb::post, "/v1/webhook-deliveries/d-1/redeliver")));
+    // Refusals need nothing but the route table.
+    CHECK(at_once(svc, req(bh::verb::get, "/no/such/route")));
+    CHECK(at_once(svc, req(bh::verb::delete_, "/healthz")));
 }
 
 SCENARIO("a complaint the command side no longer holds is answered as it stands", "[http][cache]") {

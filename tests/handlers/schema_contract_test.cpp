@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "handlers/inbound.hpp"
+#include "handlers/ingress/cloudevent_decoder.hpp"
 
 using nlohmann::json;
 using namespace bb;

@@ -3,7 +3,7 @@
 #include <map>
 #include <set>
 
-#include "handlers/inbound.hpp"
+#include "handlers/ingress/cloudevent_decoder.hpp"
 #include "handlers/simulator.hpp"
 #include "infra/iso8601.hpp"
 

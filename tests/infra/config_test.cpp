@@ -3,7 +3,7 @@
 #include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
-#include "infra/config.hpp"
+#include "infra/config/config.hpp"
 #include "infra/iso8601.hpp"
 
 using namespace bb;

@@ -1,4 +1,4 @@
-#include "infra/gzip.hpp"
+#include "infra/http/gzip.hpp"
 
 #include "tests/infra/gunzip.hpp"
 

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "infra/hash_chain.hpp"
-#include "infra/sqlite_event_log.hpp"
+#include "infra/sqlite/sqlite_event_log.hpp"
 #include "tests/infra/event_log_conformance.hpp"
 #include "tests/infra/temp_dir.hpp"
 

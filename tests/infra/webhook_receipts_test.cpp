@@ -4,7 +4,7 @@
 #include <string>
 
 #include "infra/bloom_filter.hpp"
-#include "infra/webhook_receipts.hpp"
+#include "infra/sqlite/webhook_receipts.hpp"
 #include "tests/infra/temp_dir.hpp"
 
 using namespace bb;

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "handlers/kafka_processor.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/kafka/partition_log.hpp"
+#include "services/kafka_processor.hpp"
 #include "tests/infra/event_log_conformance.hpp"
 #include "tests/kafka/broker.hpp"
 

@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "handlers/kafka_processor.hpp"
+#include "services/kafka_processor.hpp"
 #include "tests/domain/fixtures.hpp"
 #include "tests/kafka/broker.hpp"
 

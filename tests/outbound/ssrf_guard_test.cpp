@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "handlers/webhook_dispatcher.hpp"
 #include "infra/outbound/ssrf_guard.hpp"
+#include "services/webhook_dispatcher.hpp"
 #include "tests/domain/fixtures.hpp"
 
 using namespace bb;

@@ -16,7 +16,7 @@ using namespace bb::projection;
 //                            reply 13:00Z, root cause by bo, resolved 14:00Z (bo)
 // compliments: k1 for ana, k2 for ana and bo; prevention action p1 (billing) at 11-18 00:00Z
 read_model scenario() {
-    std::vector<std::vector<complaint_command>> scripts;
+    std::vector<std::vector<test::script_step>> scripts;
     auto c3 = filing("c3", "cust-1", "standard", severity::low, at("2026-11-20T15:00:00Z"), 4000);
     c3.category = "delivery";
     scripts.push_back(

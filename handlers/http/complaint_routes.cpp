@@ -1,0 +1,44 @@
+#include "handlers/http/complaint_routes.hpp"
+
+#include "handlers/audit_view.hpp"
+#include "handlers/complaint_view.hpp"
+#include "handlers/http/responses.hpp"
+#include "handlers/stream_fold.hpp"
+
+namespace bb {
+
+namespace bh = http::beast_http;
+
+bool complaint_routes::read_model_current() const {
+    return d_.reads.position() >= d_.log.head();
+}
+
+bool complaint_routes::complaint_in_memory(const std::string& id) const {
+    return d_.in.complaint_in_memory(complaint_id{id}) || read_model_current();
+}
+
+http::response complaint_routes::complaint(const std::string& id,
+                                           const http::request_context& ctx) {
+    const complaint_id cid{id};
+    complaint_lookup s;
+    if (!d_.in.complaint_in_memory(cid) && read_model_current())
+        s = d_.reads.read([&](const projection::read_model& m) -> std::optional<complaint_state> {
+            const auto it = m.complaints.find(id);
+            if (it == m.complaints.end()) return std::nullopt;
+            return it->second.state;
+        });
+    else
+        s = d_.in.complaint(cid);
+    if (!s) return problem(problem_kind::storage_unavailable, s.error().message(), ctx);
+    if (!*s) return problem(problem_kind::unknown_complaint, "no complaint " + id, ctx);
+    return json_text_response(bh::status::ok, complaint_view(**s));
+}
+
+http::response complaint_routes::history(const std::string& id, const http::request_context& ctx) {
+    const auto events = d_.log.read_stream(complaint_stream(complaint_id{id}), 1);
+    if (!events) return problem(problem_kind::storage_unavailable, events.error().message(), ctx);
+    if (events->empty()) return problem(problem_kind::unknown_complaint, "no complaint " + id, ctx);
+    return json_response(bh::status::ok, complaint_audit(id, *events).body);
+}
+
+}  // namespace bb

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "handlers/http/api.hpp"
+#include "infra/http/server.hpp"
+#include "infra/standard_webhooks.hpp"
+
+namespace bb {
+
+// POST /v1/webhooks/{source}: a Standard Webhooks delivery of CloudEvents. The signature and
+// every event are checked before any is submitted (a bad batch writes nothing), a redelivered
+// webhook-id gets its stored answer, and the 202 lists each event's outcome once all are durable.
+class webhook_route {
+  public:
+    explicit webhook_route(const api_deps& d);
+    // Checks the delivery and submits its events to the ingress; `reply` answers once the last
+    // is durable. Does not block unless the ingress does (ingress::submit_blocks).
+    void start(const std::string& source, const http::request& req,
+               const http::request_context& ctx, http::responder reply);
+
+  private:
+    // A webhook delivery whose signature and events are valid, and the outcome of each event.
+    struct delivery {
+        std::string source;
+        std::string webhook_id;
+        std::vector<inbound::decoded_event> events;
+        command_meta meta;  // per event: meta_for()
+        std::vector<submit_result> outcomes;
+        command_meta meta_for(std::size_t i) const;
+    };
+    struct in_flight;
+    // The delivery to submit, or the answer it gets without submitting anything (a refusal, or
+    // the stored answer to a redelivery).
+    std::variant<http::response, delivery> check(const std::string& source,
+                                                 const http::request& req,
+                                                 const http::request_context& ctx);
+    static void finish_one(const std::shared_ptr<in_flight>& f, webhook_route& self);
+    // The 202 that lists each event's outcome (and is remembered for redeliveries), or the 503
+    // when an event could not be written.
+    http::response answer(const delivery& d, const http::request_context& ctx);
+
+    const api_deps& d_;
+    // The configured webhook secrets, ready to verify with.
+    std::map<std::string, webhooks::hmac_key, std::less<>> hmac_keys_;
+};
+
+}  // namespace bb

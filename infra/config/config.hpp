@@ -1,0 +1,94 @@
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "domain/policy.hpp"
+#include "projections/employee_scores.hpp"
+
+namespace bb {
+
+enum class role { agent, manager, auditor, admin };
+std::string_view to_string(role r);
+std::optional<role> parse_role(std::string_view s);
+
+struct kafka_config {
+    std::string brokers;  // empty = embedded mode
+    std::string inbound_topic = "feedback.inbound";
+    std::string events_topic = "complaints.events";
+    std::string deadletter_topic = "feedback.deadletter";
+    std::string group = "bounceback";
+    // Stable per instance (its transactional id is <group>-<instance_id>): a restarted instance
+    // with the same id fences its previous incarnation at once. Default: the host name.
+    std::string instance_id;
+    int partitions = 6;     // for topics `serve` creates when they are missing
+    int max_batch = 10000;  // inbound records per transaction at most
+    // librdkafka properties every client of `serve` gets (security.protocol, sasl.*, ssl.*),
+    // applied after ours; the ones Bounceback's guarantees rest on cannot be overridden.
+    std::vector<std::pair<std::string, std::string>> client_properties{};
+};
+
+struct webhook_source {
+    std::vector<std::string> secrets;  // whsec_<base64>; several during rotation
+};
+
+struct subscription_config {
+    std::string id;  // stable name for checkpoints, deliveries and metrics; default sub-<n>
+    std::string url;
+    std::vector<std::string> secrets;
+    std::vector<std::string> types;  // empty = every event
+    bool allow_private = false;
+};
+
+// How outbound deliveries are retried: attempt n waits retry_schedule[n] (plus jitter) after
+// attempt n-1 failed; after the last one the delivery is recorded as failed.
+struct outbound_config {
+    std::vector<std::chrono::seconds> retry_schedule = {
+        std::chrono::seconds{0},  std::chrono::seconds{5}, std::chrono::minutes{5},
+        std::chrono::minutes{30}, std::chrono::hours{2},   std::chrono::hours{5},
+        std::chrono::hours{10},   std::chrono::hours{14},  std::chrono::hours{20},
+        std::chrono::hours{24}};
+    std::chrono::seconds timeout{10};  // connect + response, per attempt
+    double jitter = 0.1;               // +-10% of each wait
+};
+
+struct config {
+    std::string listen = "127.0.0.1:8080";
+    std::string data_dir = "./var";
+    // Threads that run routes. A webhook holds its thread until its events are durable, and
+    // every request waiting at the same time shares one fsync: more workers, bigger group
+    // commits.
+    int http_workers = 64;
+    // Threads that read requests, run the routes answered from memory and webhooks in embedded
+    // mode, and write responses. 0 = one per core the process may run on.
+    int http_io_threads = 0;
+    bool synchronous_full = true;  // storage.synchronous: full | normal
+    // Streams whose folded state the command side keeps in memory; others are folded from the
+    // log when a command needs them (docs/configuration.md).
+    std::size_t cached_streams = 100'000;
+    kafka_config kafka;
+    std::map<std::string, webhook_source> webhook_sources;
+    std::map<std::string, role> tokens;
+    policy_book book;
+    std::vector<subscription_config> subscriptions;
+    outbound_config outbound;
+    projection::score_weights scores;
+};
+
+// `key.path=value` overrides, applied to the YAML before it is read; value is YAML.
+using config_overrides = std::vector<std::pair<std::string, std::string>>;
+
+// Reads and validates the whole configuration. The error names the offending key, e.g.
+// "policies[1].acknowledge: \"4h\" is not an ISO 8601 duration (PT4H)".
+std::expected<config, std::string> load_config(const std::string& yaml_text,
+                                               const config_overrides& overrides = {});
+std::expected<config, std::string> load_config_file(const std::string& path,
+                                                    const config_overrides& overrides = {});
+
+}  // namespace bb

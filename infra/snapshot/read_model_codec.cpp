@@ -1,0 +1,270 @@
+#include "infra/snapshot/read_model_codec.hpp"
+
+#include <map>
+
+#include "infra/codec/event_codec.hpp"
+#include "infra/codec/json_writer.hpp"
+#include "infra/iso8601.hpp"
+
+namespace bb::codec {
+
+using nlohmann::json;
+
+namespace {
+
+json t(instant i) {
+    return i == instant::max() ? json(nullptr) : json(iso8601::format_instant(i));
+}
+
+instant get_t(const json& j) {
+    if (j.is_null()) return instant::max();
+    const auto v = iso8601::parse_instant(j.get<std::string>());
+    if (!v) throw std::runtime_error("bad instant");
+    return *v;
+}
+std::optional<instant> get_opt_t(const json& j) {
+    if (j.is_null()) return std::nullopt;
+    return get_t(j);
+}
+
+sla_clock get_clock(const json& j) {
+    return {get_t(j.at(0)), get_t(j.at(1)), j.at(2).get<bool>(), j.at(3).get<bool>()};
+}
+
+void put_t(json_writer& w, instant i) {
+    if (i == instant::max())
+        w.null();
+    else
+        w.value(iso8601::format_instant(i));
+}
+void put_t(json_writer& w, const std::optional<instant>& i) {
+    if (i)
+        put_t(w, *i);
+    else
+        w.null();
+}
+void put_clock(json_writer& w, const sla_clock& c) {
+    w.begin_array();
+    put_t(w, c.warn_at);
+    put_t(w, c.due);
+    w.value(c.warned).value(c.breached).end_array();
+}
+void put_opt(json_writer& w, const std::optional<std::string>& s) {
+    if (s)
+        w.value(*s);
+    else
+        w.null();
+}
+template <class Named>
+void put_opt(json_writer& w, const std::optional<Named>& s) {
+    if (s)
+        w.value(s->value());
+    else
+        w.null();
+}
+
+// A snapshot line `{"c":{...}}`, written straight to text (a nlohmann document per row was most
+// of a snapshot's cost), keys in the order nlohmann's dump gave them. Rows name their policy by
+// its number in the file: thousands of complaints share a handful of policies.
+std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
+    const auto& s = r.state;
+    const auto& progress = r.progress.get();
+    json_writer w;
+    w.begin_object().key("c").begin_object();
+    w.key("acknowledged_at");
+    put_t(w, s.acknowledged_at);
+    w.key("attributed_to");
+    put_opt(w, progress.attributed_to);
+    w.key("attrs").begin_array().value(s.channel).value(s.category).value(s.product);
+    w.value(s.team).end_array();
+    w.key("breached").begin_array().value(r.acknowledge_ever_breached);
+    w.value(r.resolve_ever_breached).end_array();
+    w.key("clocks").begin_array();
+    put_clock(w, s.acknowledge);
+    put_clock(w, s.resolve);
+    put_clock(w, s.bounce_back);
+    w.end_array();
+    w.key("customer").begin_array().value(s.customer.id.value()).value(s.customer.segment);
+    w.value(s.customer.value).end_array();
+    w.key("escalation_level").value(std::int64_t{s.escalation_level});
+    w.key("filed_at");
+    put_t(w, s.filed_at);
+    w.key("first_resolved_at");
+    put_t(w, progress.first_resolved_at);
+    w.key("id").value(s.id.value());
+    w.key("owner");
+    put_opt(w, s.owner);
+    w.key("paused_at");
+    put_t(w, s.paused_at);
+    w.key("pauses").begin_array();
+    for (const auto& [a, b] : progress.pauses) {
+        w.begin_array();
+        put_t(w, a);
+        put_t(w, b);
+        w.end_array();
+    }
+    w.end_array();
+    w.key("policy").value(static_cast<std::int64_t>(policy));
+    w.key("reopen_count").value(std::int64_t{s.reopen_count});
+    w.key("resolved_at");
+    put_t(w, s.resolved_at);
+    w.key("resolved_by");
+    put_opt(w, progress.resolved_by);
+    w.key("root_cause");
+    put_opt(w, progress.root_cause);
+    w.key("seen").begin_array();
+    for (const auto& k : s.seen) w.value(k.value());
+    w.end_array();
+    w.key("severity").value(to_string(s.sev));
+    w.key("status").value(to_string(s.status));
+    w.end_object().end_object();
+    return w.take();
+}
+
+projection::complaint_row decode_row(const json& j, const std::vector<policy_ref>& policies) {
+    projection::complaint_row r;
+    auto& s = r.state;
+    static const complaint_status all[] = {
+        complaint_status::unfiled,           complaint_status::received,
+        complaint_status::acknowledged,      complaint_status::investigating,
+        complaint_status::awaiting_customer, complaint_status::resolved,
+        complaint_status::recovered,         complaint_status::lost,
+        complaint_status::reopened,          complaint_status::withdrawn};
+    bool found = false;
+    for (auto st : all)
+        if (to_string(st) == j.at("status").get<std::string>()) s.status = st, found = true;
+    if (!found) throw std::runtime_error("bad status");
+    s.id = complaint_id{j.at("id").get<std::string>()};
+    const auto& c = j.at("customer");
+    s.customer = customer_ref{customer_id{c.at(0).get<std::string>()}, c.at(1).get<std::string>(),
+                              c.at(2).get<double>()};
+    const auto sev = parse_severity(j.at("severity").get<std::string>());
+    if (!sev) throw std::runtime_error("bad severity");
+    s.sev = *sev;
+    const auto& a = j.at("attrs");
+    s.channel = a.at(0).get<std::string>();
+    s.category = a.at(1).get<std::string>();
+    s.product = a.at(2).get<std::string>();
+    s.team = a.at(3).get<std::string>();
+    s.policy = policies.at(j.at("policy").get<std::size_t>());
+    if (!j.at("owner").is_null()) s.owner = employee_id{j.at("owner").get<std::string>()};
+    s.filed_at = get_t(j.at("filed_at"));
+    s.acknowledged_at = get_opt_t(j.at("acknowledged_at"));
+    s.resolved_at = get_opt_t(j.at("resolved_at"));
+    s.paused_at = get_opt_t(j.at("paused_at"));
+    s.acknowledge = get_clock(j.at("clocks").at(0));
+    s.resolve = get_clock(j.at("clocks").at(1));
+    s.bounce_back = get_clock(j.at("clocks").at(2));
+    s.escalation_level = j.at("escalation_level").get<int>();
+    s.reopen_count = j.at("reopen_count").get<int>();
+    for (const auto& k : j.at("seen")) s.seen.insert(idempotency_key{k.get<std::string>()});
+    projection::complaint_progress progress;
+    progress.first_resolved_at = get_opt_t(j.at("first_resolved_at"));
+    if (!j.at("resolved_by").is_null())
+        progress.resolved_by = employee_id{j.at("resolved_by").get<std::string>()};
+    if (!j.at("root_cause").is_null()) progress.root_cause = j.at("root_cause").get<std::string>();
+    if (!j.at("attributed_to").is_null())
+        progress.attributed_to = employee_id{j.at("attributed_to").get<std::string>()};
+    for (const auto& p : j.at("pauses"))
+        progress.pauses.emplace_back(get_t(p.at(0)), get_t(p.at(1)));
+    // Rows with nothing past their filing stay without a box, as folding leaves them.
+    if (progress != projection::complaint_progress{}) r.progress.edit() = std::move(progress);
+    r.acknowledge_ever_breached = j.at("breached").at(0).get<bool>();
+    r.resolve_ever_breached = j.at("breached").at(1).get<bool>();
+    return r;
+}
+
+template <class Event>
+json fact(const Event& e) {
+    return {{"type", type_name(any_event{e})},
+            {"key", e.key.value()},
+            {"at", t(e.at)},
+            {"data", encode(any_event{e})}};
+}
+
+template <class Event>
+Event get_fact(const json& j) {
+    const auto e = decode(j.at("type").get<std::string>(), j.at("data"),
+                          idempotency_key{j.at("key").get<std::string>()}, get_t(j.at("at")));
+    if (!e || !std::holds_alternative<Event>(*e)) throw std::runtime_error("bad fact");
+    return std::get<Event>(*e);
+}
+
+}  // namespace
+
+void write_read_model(std::ostream& out, const projection::read_model& m, json header) {
+    header["format"] = 3;
+    header["position"] = m.position;
+    out << header.dump() << '\n';
+    // A policy's line comes before the first row that names it.
+    std::map<const sla_policy*, std::size_t> numbers;  // one line each
+    for (const auto& [id, row] : m.complaints) {
+        const auto [at, added] = numbers.emplace(&*row.state.policy, numbers.size());
+        if (added) out << json{{"p", encode_policy(*row.state.policy)}}.dump() << '\n';
+        out << encode_row(row, at->second) << '\n';
+    }
+    for (const auto& c : m.compliments) out << json{{"k", fact(c)}}.dump() << '\n';
+    for (const auto& a : m.actions) out << json{{"a", fact(a)}}.dump() << '\n';
+    for (const auto& e : m.escalations)
+        out << json{{"e", {e.id.value(), e.to_level, t(e.at)}}}.dump() << '\n';
+    // A file cut off at a line boundary would otherwise read as a smaller, valid model.
+    const auto lines = numbers.size() + m.complaints.size() + m.compliments.size() +
+                       m.actions.size() + m.escalations.size();
+    out << json{{"end", lines}}.dump() << '\n';
+}
+
+std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
+    try {
+        // The header is short; a longer first line is an older, single-document snapshot, which
+        // is not worth decoding (a rebuild from the log replaces it).
+        std::string line(64 * 1024, '\0');
+        if (!in.getline(line.data(), static_cast<std::streamsize>(line.size())))
+            return std::unexpected("no snapshot header");
+        line.resize(static_cast<std::size_t>(in.gcount() - 1));
+        read_model_file out;
+        out.header = json::parse(line);
+        if (out.header.at("format").get<int>() != 3)
+            return std::unexpected("unknown snapshot format");
+        auto& m = out.model;
+        std::vector<policy_ref> policies;
+        m.position = out.header.at("position").get<std::int64_t>();
+        std::size_t lines = 0;
+        bool ended = false;
+        while (std::getline(in, line)) {
+            if (ended) throw std::runtime_error("lines after the end");
+            const auto j = json::parse(line);
+            if (const auto end = j.find("end"); end != j.end()) {
+                if (end->get<std::size_t>() != lines) throw std::runtime_error("lines missing");
+                ended = true;
+                continue;
+            }
+            ++lines;
+            if (const auto c = j.find("c"); c != j.end()) {
+                auto row = decode_row(*c, policies);
+                auto id = row.state.id.value();
+                if (!m.complaints.emplace(std::move(id), std::move(row)).second)
+                    throw std::runtime_error("a complaint appears twice");
+            } else if (const auto p = j.find("p"); p != j.end()) {
+                auto policy = decode_policy(*p);
+                if (!policy) throw std::runtime_error(policy.error());
+                policies.push_back(m.policies.intern(policy_ref{std::move(*policy)}));
+            } else if (const auto k = j.find("k"); k != j.end()) {
+                m.compliments.push_back(get_fact<compliment_received>(*k));
+            } else if (const auto a = j.find("a"); a != j.end()) {
+                m.actions.push_back(get_fact<prevention_action_recorded>(*a));
+            } else if (const auto e = j.find("e"); e != j.end()) {
+                m.escalations.push_back({complaint_id{e->at(0).get<std::string>()},
+                                         e->at(1).get<int>(), get_t(e->at(2))});
+            } else {
+                throw std::runtime_error("unknown line");
+            }
+        }
+        if (in.bad()) return std::unexpected("reading the snapshot failed");
+        if (!ended) return std::unexpected("the snapshot is cut off");
+        return out;
+    } catch (const std::exception& e) {
+        return std::unexpected(std::string("unreadable snapshot: ") + e.what());
+    }
+}
+
+}  // namespace bb::codec

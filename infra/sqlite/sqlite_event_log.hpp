@@ -1,0 +1,108 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "infra/event_log.hpp"
+#include "infra/sqlite/sqlite_db.hpp"
+
+namespace bb {
+
+// The embedded event log: one SQLite file in WAL mode. A single writer thread takes every
+// append that is waiting and commits them in one transaction (group commit): many concurrent
+// appends share one fsync. An append that finds nobody committing and nobody waiting commits
+// itself on the caller's thread (append_async never does). With synchronous=FULL an acknowledged
+// append survives power loss.
+class sqlite_event_log final : public event_log {
+  public:
+    struct options {
+        std::string path;
+        bool synchronous_full = true;
+        std::size_t max_batch = 1024;
+    };
+
+    explicit sqlite_event_log(options opts);  // throws std::runtime_error when it cannot open
+    ~sqlite_event_log() override;
+
+    std::expected<append_result, std::error_code> append(append_request request) override;
+    // Always queued for the writer thread, which runs `done` after the batch's commit.
+    void append_async(append_request request, append_callback done) override;
+    std::expected<std::vector<event_record>, std::error_code> read_stream(
+        const std::string& stream, std::int64_t from_version) override;
+    std::expected<std::vector<event_record>, std::error_code> read_all(std::int64_t from_position,
+                                                                       std::size_t max) override;
+    std::expected<fold_page, std::error_code> read_fold_page(std::int64_t from_position,
+                                                             std::size_t max) override;
+    std::int64_t head() override { return head_.load(); }
+    std::unique_ptr<subscription> subscribe(
+        std::int64_t from_position, std::function<void(const event_record&)> handler) override;
+
+    // Blocks until `position` is committed or the log closes; used by subscriptions.
+    void wait_for(std::int64_t position, std::chrono::milliseconds timeout);
+
+  private:
+    struct pending {
+        append_request request;
+        append_callback done;
+    };
+    void writer_loop();
+    void commit_batch(std::vector<pending>& batch);
+    std::expected<append_result, std::error_code> apply(const append_request& r);
+    struct stored_request {
+        std::string digest;
+        append_result result;
+    };
+    std::optional<stored_request> find_request(const append_request& r);
+    std::expected<std::vector<event_record>, std::error_code> query(sqlite3_stmt* s);
+    std::optional<std::vector<event_record>> read_recent(std::int64_t from, std::size_t max);
+
+    options opts_;
+    sqlite::db_ptr write_db_;
+    sqlite::db_ptr read_db_;
+    sqlite::stmt_ptr insert_event_, select_request_, select_legacy_request_, stream_version_,
+        stream_requests_;
+    sqlite::stmt_ptr read_stream_, read_all_, read_fold_;
+    // A batch's transaction and each request's savepoint in it.
+    sqlite::stmt_ptr begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
+    std::mutex read_mutex_;
+
+    std::mutex queue_mutex_;
+    std::condition_variable queue_cv_;
+    std::deque<pending> queue_;
+    bool stopping_ = false;
+    bool committing_ = false;  // a batch is being committed (by the writer or an appender)
+
+    std::mutex head_mutex_;
+    std::condition_variable head_cv_;
+    std::atomic<std::int64_t> head_{0};
+    // The last committed records, gapless, guarded by head_mutex_ (see read_recent).
+    static constexpr std::size_t recent_capacity = 2048;
+    std::deque<event_record> recent_;
+
+    // Writer-thread state: the tail of the hash chain, and the records of the batch being
+    // committed.
+    std::int64_t last_position_ = 0;
+    std::string last_hash_;
+    std::vector<event_record> batch_records_;
+    // What the writer knows of streams it appended to or looked through: their version and the
+    // hashes of their requests' keys (those stored on event rows). Most appends then ask SQLite
+    // nothing before their insert; a key whose hash is known is looked up for real. Streams a
+    // failed request or batch touched are forgotten (read again on next use).
+    struct known_stream {
+        std::int64_t version = 0;
+        std::vector<std::uint64_t> keys;
+    };
+    static constexpr std::size_t known_capacity = 65536;
+    std::unordered_map<std::string, known_stream> known_;
+    std::vector<std::string> batch_streams_;
+    std::expected<known_stream*, std::error_code> know(const std::string& stream);
+
+    std::thread writer_;
+};
+
+}  // namespace bb

@@ -1,0 +1,373 @@
+#include "services/command_service.hpp"
+
+#include <chrono>
+#include <future>
+#include <utility>
+
+#include "handlers/stream_fold.hpp"
+#include "infra/codec/event_codec.hpp"
+
+namespace bb {
+
+namespace {
+
+constexpr int max_attempts = 5;
+
+// The event's data as published: the codec's fields plus the partition's customer id.
+proposed_event propose(const codec::any_event& e, const std::string& customer,
+                       const command_meta& meta) {
+    return proposed_event{std::string(codec::type_name(e)),
+                          codec::encode_text(e, customer),
+                          codec::time_of(e),
+                          codec::key_of(e).value(),
+                          meta.causation_id,
+                          meta.correlation_id};
+}
+
+const idempotency_key& key_of_last(const complaint_event& e) {
+    return event_key(e);
+}
+const idempotency_key& key_of_last(const compliment_received& e) {
+    return e.key;
+}
+const idempotency_key& key_of_last(const prevention_action_recorded& e) {
+    return e.key;
+}
+
+std::string request_key(const idempotency_key& k, const std::string& stream) {
+    return k.value().empty() ? std::string{} : k.value() + "@" + stream;
+}
+
+}  // namespace
+
+command_service::command_service(event_log& log, const policy_book& book, metrics& m,
+                                 command_service_options o)
+    : log_(log),
+      book_(book),
+      metrics_(m),
+      complaints_(o.cached_streams),
+      compliments_(o.cached_streams),
+      preventions_(o.cached_streams) {
+    metrics_.describe("bounceback_events_appended_total", "counter",
+                      "Domain events appended to the log");
+    metrics_.describe("bounceback_rejections_total", "counter",
+                      "Commands rejected by the domain, by reason");
+    metrics_.describe("bounceback_append_seconds", "histogram", "Latency of a durable append");
+    metrics_.gauge("bounceback_complaints", "Complaints by state", [this] {
+        std::vector<std::pair<metric_labels, double>> out;
+        for (const auto& [status, n] : complaints_by_status())
+            out.push_back({{{"state", std::string(to_string(status))}}, static_cast<double>(n)});
+        return out;
+    });
+}
+
+std::mutex& command_service::stripe(const std::string& stream) {
+    return stripes_[std::hash<std::string>{}(stream) % stripes_.size()];
+}
+
+template <class State>
+std::expected<command_service::entry_ptr<State>, std::error_code> command_service::current(
+    state_cache<State>& cache, const std::string& stream) const {
+    if (auto cached = cache.find(stream)) return cached;
+    auto folded = fold_stream<State>(log_, stream);
+    if (!folded) return std::unexpected(folded.error());
+    auto e = std::make_shared<const folded_state<State>>(std::move(*folded));
+    if (e->version > 0) cache.offer(stream, e);  // an unknown stream is not worth a slot
+    return e;
+}
+
+std::expected<std::size_t, std::string> command_service::rebuild() {
+    std::int64_t next = 1;
+    std::size_t count = 0;
+    for (;;) {
+        const auto batch = log_.read_all(next, 4096);
+        if (!batch) return std::unexpected("reading the log failed: " + batch.error().message());
+        if (batch->empty()) break;
+        for (const auto& r : *batch) {
+            if (auto ok = load(r); !ok) return std::unexpected(ok.error());
+            next = r.position + 1;
+            ++count;
+        }
+    }
+    finish_loading();
+    return count;
+}
+
+std::expected<void, std::string> command_service::load(const event_record& r) {
+    const auto decoded = loader_.decode(r.type, r.data, idempotency_key{r.idempotency_key}, r.time);
+    if (!decoded)
+        return std::unexpected("event at position " + std::to_string(r.position) +
+                               " cannot be decoded: " + decoded.error());
+    // Compliments and prevention actions are folded when a command needs them; a complaint's
+    // deadline, customer and state must be known for every one.
+    if (const auto* e = std::get_if<complaint_event>(&*decoded)) {
+        if (const auto* f = std::get_if<complaint_filed>(e)) {
+            std::lock_guard customers(customers_mutex_);
+            by_customer_[f->customer.id.value()].push_back(f->id);
+        }
+        auto& en = loading_[r.stream];
+        en.state = evolve(std::move(en.state), *e);
+        en.version = r.version;
+    }
+    return {};
+}
+
+void command_service::finish_loading() {
+    const auto loaded = std::exchange(loading_, {});
+    for (const auto& [stream, en] : loaded) {
+        count_move(complaint_status::unfiled, en.state.status);
+        if (!listener_) continue;
+        if (const auto next = next_deadline(en.state)) listener_(en.state.id, *next);
+    }
+}
+
+void command_service::reset() {
+    complaints_.clear();
+    compliments_.clear();
+    preventions_.clear();
+    loading_.clear();
+    {
+        std::lock_guard customers(customers_mutex_);
+        by_customer_.clear();
+    }
+    std::lock_guard counts(counts_mutex_);
+    by_status_.clear();
+}
+
+void command_service::count_move(complaint_status from, complaint_status to) {
+    if (from == to) return;
+    std::lock_guard lock(counts_mutex_);
+    if (from != complaint_status::unfiled) {
+        if (const auto it = by_status_.find(from); it != by_status_.end() && --it->second == 0)
+            by_status_.erase(it);
+    }
+    if (to != complaint_status::unfiled) ++by_status_[to];
+}
+
+void command_service::count_rejection(const rejection& r) {
+    metrics_.add("bounceback_rejections_total", {{"reason", std::string(to_string(r.code))}});
+}
+
+template <class Decided>
+std::optional<command_outcome> command_service::answer_without_append(const Decided& decided) {
+    if (!decided) {
+        count_rejection(decided.error());
+        return command_outcome{command_outcome::kind::rejected, decided.error(), 0};
+    }
+    if (decided->empty()) return command_outcome{};
+    return std::nullopt;
+}
+
+std::expected<command_outcome, std::error_code> command_service::wait_for(
+    const std::function<void(outcome_callback)>& start) {
+    for (int attempt = 1;; ++attempt) {
+        // Shared with the callback: the writer may still be inside set_value when get() returns.
+        auto promise =
+            std::make_shared<std::promise<std::expected<command_outcome, std::error_code>>>();
+        auto result = promise->get_future();
+        start([promise](auto r) { promise->set_value(std::move(r)); });
+        auto r = result.get();
+        // A conflict means a command this one decided after failed: the stream has been
+        // forgotten, so deciding again folds it from the log.
+        if (r || r.error() != log_errc::wrong_expected_version || attempt == max_attempts) return r;
+    }
+}
+
+std::expected<command_outcome, std::error_code> command_service::handle(const inbound::command& c,
+                                                                        const command_meta& meta) {
+    return wait_for([&](outcome_callback done) { handle_async(c, meta, std::move(done)); });
+}
+
+void command_service::handle_async(const inbound::command& c, const command_meta& meta,
+                                   outcome_callback done) {
+    std::visit([&](const auto& cmd) { execute(cmd, meta, std::move(done)); }, c);
+}
+
+std::expected<command_outcome, std::error_code> command_service::tick(const complaint_id& id,
+                                                                      instant now,
+                                                                      const command_meta& meta) {
+    return wait_for([&](outcome_callback done) {
+        execute_on(
+            id, [t = bb::tick{now}](const complaint_state& s) { return decide(s, t); }, meta,
+            on_unfiled::skip, std::move(done));
+    });
+}
+
+void command_service::execute(const complaint_command& c, const command_meta& meta,
+                              outcome_callback done) {
+    execute_on(
+        command_target(c), [&](const complaint_state& s) { return decide(book_, s, c); }, meta,
+        on_unfiled::decide, std::move(done));
+}
+
+template <class Decide>
+void command_service::execute_on(const complaint_id& id, Decide decide_on, const command_meta& meta,
+                                 on_unfiled unfiled, outcome_callback done) {
+    append_decided(
+        complaint_stream(id), complaints_, meta,
+        [&](const complaint_state& s) -> std::optional<result<std::vector<complaint_event>>> {
+            if (unfiled == on_unfiled::skip && s.status == complaint_status::unfiled)
+                return std::nullopt;
+            return decide_on(s);
+        },
+        // The complaint's events are placed by its customer.
+        [](const complaint_state& next) { return next.customer.id.value(); },
+        [this, id](const complaint_state& before, const complaint_state& after) {
+            if (before.status == complaint_status::unfiled) {
+                std::lock_guard customers(customers_mutex_);
+                by_customer_[after.customer.id.value()].push_back(id);
+            }
+            count_move(before.status, after.status);
+            if (listener_) listener_(id, next_deadline(after));
+        },
+        std::move(done));
+}
+
+// Decides on the stream's state and queues the append, under the stream's stripe: appends on
+// one stream are queued in the order they were decided, and the next command decides on the
+// state this one produced before it is durable. `decide_on` gives nothing for a command skipped
+// without a word; `placed_by` the partition key of the stream's events; `on_durable` what else
+// follows from them once they are in the log.
+template <class State, class Decide, class PlacedBy, class OnDurable>
+void command_service::append_decided(std::string stream, state_cache<State>& cache,
+                                     const command_meta& meta, Decide decide_on, PlacedBy placed_by,
+                                     OnDurable on_durable, outcome_callback done) {
+    using entry = folded_state<State>;
+    std::unique_lock lock(stripe(stream));
+    const auto loaded = current(cache, stream);
+    if (!loaded) {
+        lock.unlock();
+        return done(std::unexpected(loaded.error()));
+    }
+    const auto& en = **loaded;
+    const auto decided = decide_on(en.state);
+    if (!decided) {
+        lock.unlock();
+        return done(command_outcome{});
+    }
+    if (auto answer = answer_without_append(*decided)) {
+        lock.unlock();
+        return done(std::move(*answer));
+    }
+    const auto& events = **decided;
+    auto next_state = en.state;
+    for (const auto& e : events) next_state = evolve(std::move(next_state), e);
+    const auto partition_key = placed_by(next_state);
+    append_request req{stream, partition_key, en.version, {}, {}, meta.recorded_at};
+    for (const auto& e : events) req.events.push_back(propose(e, partition_key, meta));
+    req.request_key = request_key(key_of_last(events.back()), stream);
+    const auto count = events.size();
+    auto before = std::make_shared<const State>(en.state);
+    auto next = std::make_shared<const entry>(
+        entry{std::move(next_state), en.version + static_cast<std::int64_t>(count)});
+    cache.offer(stream, next);
+    log_.append_async(
+        std::move(req), [this, &cache, stream = std::move(stream), next, before, count,
+                         started = std::chrono::steady_clock::now(),
+                         on_durable = std::move(on_durable), done = std::move(done)](auto r) {
+            metrics_.observe(
+                "bounceback_append_seconds", {},
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            if (!r || r->duplicate) {
+                // The cached state holds events that did not land as decided.
+                cache.erase(stream);
+                if (!r) return done(std::unexpected(r.error()));
+                return done(command_outcome{});
+            }
+            on_durable(*before, next->state);
+            metrics_.add("bounceback_events_appended_total", {}, static_cast<double>(count));
+            done(command_outcome{command_outcome::kind::applied, std::nullopt, count});
+        });
+}
+
+// Compliments and prevention actions: a single fact per stream, recorded once.
+template <class State, class Command>
+void command_service::record_once(const Command& c, const std::string& stream,
+                                  const std::string& partition_key, const command_meta& meta,
+                                  state_cache<State>& cache, outcome_callback done) {
+    append_decided(
+        stream, cache, meta, [&](const State& s) { return std::optional{decide(s, c)}; },
+        [&partition_key](const State&) { return partition_key; }, [](const State&, const State&) {},
+        std::move(done));
+}
+
+void command_service::execute(const receive_compliment& c, const command_meta& meta,
+                              outcome_callback done) {
+    record_once(c, "compliment-" + c.id.value(), c.customer.value(), meta, compliments_,
+                std::move(done));
+}
+
+void command_service::execute(const record_prevention_action& c, const command_meta& meta,
+                              outcome_callback done) {
+    record_once(c, "prevention-" + c.id.value(), "prevention", meta, preventions_, std::move(done));
+}
+
+// A customer's activity or survey goes to the named complaint, or to every complaint of the
+// customer; the domain decides which of them it means something to.
+void command_service::execute(const inbound::customer_signal& s, const command_meta& meta,
+                              outcome_callback done) {
+    std::vector<complaint_id> targets;
+    if (s.complaint) {
+        targets.push_back(*s.complaint);
+    } else {
+        std::lock_guard lock(customers_mutex_);
+        if (const auto it = by_customer_.find(s.customer.value()); it != by_customer_.end())
+            targets = it->second;
+    }
+    if (targets.empty()) return done(command_outcome{});
+    // The targets are separate streams: all are decided and queued at once, and the outcomes
+    // combined when the last is in.
+    struct combined {
+        std::mutex mutex;
+        std::size_t left;
+        std::expected<command_outcome, std::error_code> total = command_outcome{};
+        outcome_callback done;
+    };
+    auto all = std::make_shared<combined>();
+    all->left = targets.size();
+    all->done = std::move(done);
+    for (const auto& id : targets) {
+        // Only complaints that exist; a survey naming an unknown complaint is ignored.
+        const auto c = s.for_complaint(id);
+        execute_on(
+            id, [&](const complaint_state& st) { return decide(book_, st, c); }, meta,
+            on_unfiled::skip,
+            [all](auto r) {
+                std::unique_lock lock(all->mutex);
+                auto& total = all->total;
+                if (!r) {
+                    if (total) total = std::unexpected(r.error());
+                } else if (total) {
+                    if (r->result == command_outcome::kind::rejected &&
+                        total->result != command_outcome::kind::applied)
+                        *total = *r;
+                    if (r->result == command_outcome::kind::applied) {
+                        total->result = command_outcome::kind::applied;
+                        total->why.reset();
+                        total->events += r->events;
+                    }
+                }
+                if (--all->left > 0) return;
+                lock.unlock();
+                all->done(std::move(all->total));
+            });
+    }
+}
+
+complaint_lookup command_service::complaint(const complaint_id& id) const {
+    const auto en = current(complaints_, complaint_stream(id));
+    if (!en) return std::unexpected(en.error());
+    if ((*en)->state.status == complaint_status::unfiled) return std::nullopt;
+    return (*en)->state;
+}
+
+bool command_service::cached(const complaint_id& id) const {
+    return complaints_.contains(complaint_stream(id));
+}
+
+std::map<complaint_status, std::size_t> command_service::complaints_by_status() const {
+    std::lock_guard lock(counts_mutex_);
+    return by_status_;
+}
+
+}  // namespace bb

@@ -1,0 +1,375 @@
+#include "services/kafka_processor.hpp"
+
+#include <map>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "handlers/ingress/kafka_record_decoder.hpp"
+#include "infra/iso8601.hpp"
+#include "infra/standard_webhooks.hpp"
+
+namespace bb {
+
+std::expected<int, std::string> check_copartitioned(const kafka_processor_options& o) {
+    auto probe = kafka::make_producer(o.client);
+    if (!probe) return std::unexpected(probe.error());
+    const auto in = kafka::partition_count(**probe, o.inbound_topic);
+    if (!in) return std::unexpected(in.error());
+    const auto ev = kafka::partition_count(**probe, o.events_topic);
+    if (!ev) return std::unexpected(ev.error());
+    if (*in != *ev)
+        return std::unexpected("topics " + o.inbound_topic + " (" + std::to_string(*in) +
+                               " partitions) and " + o.events_topic + " (" + std::to_string(*ev) +
+                               " partitions) are not co-partitioned: a customer's inbound records "
+                               "and domain events must share a partition number; give both the "
+                               "same partition count");
+    if (!kafka::partition_count(**probe, o.deadletter_topic))
+        return std::unexpected("topic " + o.deadletter_topic + " does not exist");
+    return *in;
+}
+
+// Eager rebalancing: every change revokes the whole assignment and assigns the new one, whose
+// fetch positions come from the committed offsets. The processor only consumes between
+// transactions, so a revocation never finds one open.
+class kafka_processor::rebalance_listener final : public RdKafka::RebalanceCb {
+  public:
+    bool changed = false;
+    void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                      std::vector<RdKafka::TopicPartition*>& partitions) override {
+        if (err == RdKafka::ERR__ASSIGN_PARTITIONS)
+            consumer->assign(partitions);
+        else
+            consumer->unassign();
+        changed = true;
+    }
+};
+
+kafka_processor::kafka_processor(kafka_processor_options o, const policy_book& book, metrics& m,
+                                 std::function<instant()> clock,
+                                 std::function<void(const std::string&)> log)
+    : o_(std::move(o)),
+      book_(book),
+      metrics_(m),
+      clock_(std::move(clock)),
+      say_(std::move(log)),
+      listener_(std::make_unique<rebalance_listener>()),
+      commands_(log_, book_, metrics_, {o_.cached_streams}) {
+    commands_.on_deadline_change([this](const complaint_id& id, std::optional<instant> next) {
+        deadlines_.update(id, next);
+    });
+    metrics_.describe("bounceback_kafka_records_total", "counter",
+                      "Inbound Kafka records, by outcome (processed, deadlettered)");
+    metrics_.describe("bounceback_kafka_transactions_total", "counter",
+                      "Kafka transactions, by outcome (committed, aborted)");
+    metrics_.describe("bounceback_deadletter_total", "counter",
+                      "Records sent to the dead-letter topic, by kind (invalid, rejected)");
+    metrics_.describe("bounceback_kafka_rebuilds_total", "counter",
+                      "Times the owned partitions' state was rebuilt from the event topic");
+    metrics_.gauge("bounceback_kafka_owned_partitions", "Inbound partitions this instance owns",
+                   [this] {
+                       return std::vector<std::pair<metric_labels, double>>{
+                           {{}, static_cast<double>(owned_.load())}};
+                   });
+}
+
+kafka_processor::~kafka_processor() = default;
+
+bool kafka_processor::rewind() {
+    std::vector<RdKafka::TopicPartition*> parts;
+    if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR) return false;
+    const auto fetched = consumer_->committed(parts, 30000);
+    for (auto* p : parts)
+        if (fetched != RdKafka::ERR_NO_ERROR || p->offset() < 0)
+            p->set_offset(RdKafka::Topic::OFFSET_INVALID);  // the group's committed or earliest
+    const auto code = consumer_->assign(parts);
+    RdKafka::TopicPartition::destroy(parts);
+    return code == RdKafka::ERR_NO_ERROR;
+}
+
+std::expected<void, std::string> kafka_processor::rebuild() {
+    ready_ = false;
+    std::vector<RdKafka::TopicPartition*> parts;
+    if (const auto code = consumer_->assignment(parts); code != RdKafka::ERR_NO_ERROR)
+        return std::unexpected("assignment: " + RdKafka::err2str(code));
+    std::vector<std::int32_t> owned;
+    for (const auto* p : parts) owned.push_back(p->partition());
+    RdKafka::TopicPartition::destroy(parts);
+
+    const auto started = std::chrono::steady_clock::now();
+    commands_.reset();
+    deadlines_.clear();
+    log_.clear();
+    std::size_t events = 0;
+    for (const auto p : owned) {
+        auto part = kafka::partition_log::open(producer_.get(), o_.client, o_.events_topic, p);
+        if (!part) return std::unexpected(part.error());
+        for (std::int64_t next = 1;;) {
+            const auto page = (*part)->read_all(next, 4096);
+            if (!page || page->empty()) break;
+            for (const auto& r : *page)
+                if (auto ok = commands_.load(r); !ok)
+                    return std::unexpected(o_.events_topic + "/" + std::to_string(p) + " " +
+                                           ok.error());
+            events += page->size();
+            next = page->back().position + 1;
+        }
+        log_.add(std::move(*part));
+    }
+    commands_.finish_loading();
+    owned_ = static_cast<int>(owned.size());
+    metrics_.add("bounceback_kafka_rebuilds_total", {});
+    std::string list;
+    for (const auto p : owned) list += (list.empty() ? "" : ",") + std::to_string(p);
+    say_("kafka: own partitions [" + list + "]; rebuilt " + std::to_string(events) + " events in " +
+         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count()) +
+         " ms; " + std::to_string(deadlines_.size()) + " complaints with deadlines");
+    ready_ = true;
+    return {};
+}
+
+std::expected<void, kafka::txn_error> kafka_processor::dead_letter(const kafka::record& r,
+                                                                   const std::string& kind,
+                                                                   const std::string& reason) {
+    // The reason in a header and in the body; the original bytes kept exactly (base64).
+    const nlohmann::json body{{"reason", reason},
+                              {"kind", kind},
+                              {"topic", o_.inbound_topic},
+                              {"partition", r.partition},
+                              {"offset", r.offset},
+                              {"key", r.key},
+                              {"original_base64", webhooks::base64_encode(r.value)}};
+    auto headers = r.headers;
+    headers.emplace_back("bb_deadletter_reason", reason);
+    headers.emplace_back("bb_deadletter_kind", kind);
+    headers.emplace_back("bb_source", o_.inbound_topic + "/" + std::to_string(r.partition) + "/" +
+                                          std::to_string(r.offset));
+    metrics_.add("bounceback_deadletter_total", {{"kind", kind}});
+    return producer_->produce(o_.deadletter_topic, RdKafka::Topic::PARTITION_UA, r.key,
+                              body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                              headers);
+}
+
+kafka_processor::batch_result kafka_processor::on_error(const kafka::txn_error& e,
+                                                        const std::string& during) {
+    say_("kafka: " + during + " failed: " + e.message);
+    // The coordinator aborts a transaction older than transaction.timeout.ms and bumps the
+    // producer epoch; the producer then reports "fenced" although no other instance exists. Told
+    // apart by the transaction's age, measured before the abort attempt (which may take long).
+    const bool outlived = producer_->outlived_timeout();
+    const auto timed_out = [&] {
+        say_(
+            "kafka: the transaction outlived transaction.timeout.ms and was aborted by the "
+            "coordinator; starting a new producer");
+        return batch_result::recreate;
+    };
+    if (e.code == kafka::txn_errc::fenced) return outlived ? timed_out() : batch_result::fenced;
+    if (e.code == kafka::txn_errc::fatal) return batch_result::recreate;
+    if (auto a = producer_->abort(); !a) {
+        say_("kafka: abort failed: " + a.error().message);
+        if (a.error().code == kafka::txn_errc::fenced) {
+            return outlived || producer_->outlived_timeout() ? timed_out() : batch_result::fenced;
+        }
+        return batch_result::recreate;
+    }
+    metrics_.add("bounceback_kafka_transactions_total", {{"outcome", "aborted"}});
+    return batch_result::rewind;
+}
+
+kafka_processor::processed kafka_processor::process(const std::vector<kafka::record>& batch) {
+    const auto first_due = deadlines_.earliest();
+    if (batch.empty() && (!first_due || *first_due > clock_())) return {batch_result::committed};
+    if (auto b = producer_->begin(); !b) return {on_error(b.error(), "begin_transaction")};
+    const auto over_budget = [&] { return producer_->age() >= o_.max_txn_work; };
+
+    std::map<std::int32_t, std::int64_t> next_offsets;
+    std::size_t taken = 0;
+    std::size_t dead = 0;
+    for (; taken < batch.size() && (taken == 0 || !over_budget()); ++taken) {
+        const auto& r = batch[taken];
+        next_offsets[r.partition] = r.offset + 1;
+        log_.route_new_streams_to(r.partition);
+        const auto ev = inbound::decode_kafka_record(r, decoder_);
+        if (!ev) {
+            const auto& e = ev.error();
+            ++dead;
+            if (auto d = dead_letter(r, "invalid",
+                                     e.field.empty() ? e.detail : e.field + " " + e.detail);
+                !d)
+                return {on_error(d.error(), "dead-letter produce")};
+            continue;
+        }
+        const command_meta meta{ev->event.source + "/" + ev->event.id,
+                                "kafka:" + o_.inbound_topic + "/" + std::to_string(r.partition) +
+                                    "/" + std::to_string(r.offset),
+                                clock_()};
+        const auto outcome = commands_.handle(ev->cmd, meta);
+        if (!outcome)
+            return {on_error({kafka::txn_errc::abortable, outcome.error().message()}, "append")};
+        if (outcome->result == command_outcome::kind::rejected) {
+            ++dead;
+            if (auto d = dead_letter(
+                    r, "rejected",
+                    std::string(to_string(outcome->why->code)) + ": " + outcome->why->detail);
+                !d)
+                return {on_error(d.error(), "dead-letter produce")};
+        }
+    }
+    // Due deadlines share the budget; those left over stay queued for the next transaction.
+    // Every transaction does at least one piece of work, so the budget never stalls progress.
+    const auto now = clock_();
+    const auto due = deadlines_.take_due(now);
+    for (std::size_t i = 0; i < due.size(); ++i) {
+        if (taken + i > 0 && over_budget()) {
+            for (; i < due.size(); ++i) deadlines_.update(due[i].first, due[i].second);
+            break;
+        }
+        const auto r =
+            commands_.tick(due[i].first, now,
+                           command_meta{"scheduler", "tick/" + iso8601::format_instant(now), now});
+        if (!r) return {on_error({kafka::txn_errc::abortable, r.error().message()}, "tick")};
+    }
+    if (!next_offsets.empty()) {
+        std::vector<RdKafka::TopicPartition*> offsets;
+        for (const auto& [p, off] : next_offsets)
+            offsets.push_back(RdKafka::TopicPartition::create(o_.inbound_topic, p, off));
+        const auto sent = producer_->send_offsets(*consumer_, offsets);
+        RdKafka::TopicPartition::destroy(offsets);
+        if (!sent) return {on_error(sent.error(), "send_offsets_to_transaction")};
+    }
+    if (auto c = producer_->commit(); !c) return {on_error(c.error(), "commit_transaction")};
+    metrics_.add("bounceback_kafka_transactions_total", {{"outcome", "committed"}});
+    metrics_.add("bounceback_kafka_records_total", {{"outcome", "processed"}},
+                 static_cast<double>(taken - dead));
+    if (dead)
+        metrics_.add("bounceback_kafka_records_total", {{"outcome", "deadlettered"}},
+                     static_cast<double>(dead));
+    return {batch_result::committed, taken};
+}
+
+// Input back to the committed offsets and state back to what the event topic holds. Going on
+// without both would skip or double records, so a failure (broker away, leader moving) is retried
+// until it works or the instance stops.
+bool kafka_processor::restore(const std::atomic<bool>& stopping) {
+    for (int attempt = 0; !stopping; ++attempt) {
+        if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(1));
+        if (!rewind()) {
+            say_("kafka: rewind: cannot read the committed offsets; retrying");
+            continue;
+        }
+        if (auto r = rebuild(); !r) {
+            say_("kafka: rebuild failed: " + r.error() + "; retrying");
+            continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+// A new transactional producer; init_transactions fences any earlier incarnation and aborts what
+// it left open. The coordinator may be busy (loading, aborting): keep trying until stopped.
+bool kafka_processor::open_producer(const std::string& txn_id, const std::atomic<bool>& stopping) {
+    producer_.reset();
+    while (!stopping) {
+        auto p = kafka::txn_producer::open(o_.client, txn_id);
+        if (p) {
+            producer_ = std::move(*p);
+            return true;
+        }
+        say_("kafka: transactional producer: " + p.error() + "; retrying");
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    return false;
+}
+
+kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopping) {
+    const auto txn_id = o_.group + "-" + o_.instance_id;
+    if (!open_producer(txn_id, stopping)) return stop_reason::failed;
+
+    auto conf = kafka::make_conf(o_.client);
+    if (!conf) {
+        say_("kafka: " + conf.error());
+        return stop_reason::failed;
+    }
+    std::string err;
+    const kafka::settings consumer_settings{{"group.id", o_.group},
+                                            {"enable.auto.commit", "false"},
+                                            {"enable.auto.offset.store", "false"},
+                                            {"isolation.level", "read_committed"},
+                                            {"auto.offset.reset", "earliest"},
+                                            {"partition.assignment.strategy", "roundrobin"},
+                                            {"session.timeout.ms", "6000"},
+                                            {"heartbeat.interval.ms", "1000"}};
+    for (const auto& [k, v] : consumer_settings)
+        if ((*conf)->set(k, v, err) != RdKafka::Conf::CONF_OK) {
+            say_("kafka: " + err);
+            return stop_reason::failed;
+        }
+    (*conf)->set("rebalance_cb", listener_.get(), err);
+    consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
+    if (!consumer_) {
+        say_("kafka: consumer: " + err);
+        return stop_reason::failed;
+    }
+    if (const auto code = consumer_->subscribe({o_.inbound_topic}); code != RdKafka::ERR_NO_ERROR) {
+        say_("kafka: subscribe: " + RdKafka::err2str(code));
+        return stop_reason::failed;
+    }
+    say_("kafka: instance " + o_.instance_id + " joined group " + o_.group + " (transactional id " +
+         txn_id + ")");
+
+    auto result = stop_reason::requested;
+    // Records consumed but not yet in a committed transaction (a transaction that reached
+    // max_txn_work leaves the rest of its batch here for the next one).
+    std::vector<kafka::record> batch;
+    while (!stopping) {
+        const auto until = std::chrono::steady_clock::now() +
+                           (batch.empty() ? o_.max_wait : std::chrono::milliseconds::zero());
+        while (batch.size() < o_.max_batch && !listener_->changed) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                until - std::chrono::steady_clock::now());
+            std::unique_ptr<RdKafka::Message> m(
+                consumer_->consume(static_cast<int>(std::max<std::int64_t>(left.count(), 0))));
+            if (m->err() == RdKafka::ERR_NO_ERROR) {
+                batch.push_back(kafka::to_record(*m));
+                continue;
+            }
+            if (m->err() != RdKafka::ERR__TIMED_OUT && m->err() != RdKafka::ERR__PARTITION_EOF)
+                say_("kafka: consume: " + m->errstr());
+            if (left.count() <= 0 || m->err() == RdKafka::ERR__TIMED_OUT) break;
+        }
+        if (listener_->changed || !ready_) {
+            // Records fetched under the old assignment are dropped; the new one starts at the
+            // committed offsets.
+            batch.clear();
+            listener_->changed = false;
+            if (!restore(stopping)) break;
+            continue;
+        }
+        const auto outcome = process(batch);
+        if (outcome.result == batch_result::committed) {
+            batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(outcome.taken));
+            continue;
+        }
+        batch.clear();
+        if (outcome.result == batch_result::fenced) {
+            say_("kafka: fenced: another instance has taken over; stopping");
+            result = stop_reason::fenced;
+            break;
+        }
+        if (outcome.result == batch_result::recreate && !open_producer(txn_id, stopping)) {
+            result = stop_reason::failed;
+            break;
+        }
+        // Abort and rewind: state back to what the topic holds, input back to the last commit.
+        if (!restore(stopping)) break;
+    }
+    ready_ = false;
+    consumer_->close();
+    log_.clear();
+    return result;
+}
+
+}  // namespace bb

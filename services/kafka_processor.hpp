@@ -1,0 +1,99 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "domain/policy.hpp"
+#include "handlers/ingress/cloudevent_decoder.hpp"
+#include "infra/kafka/client.hpp"
+#include "infra/kafka/owned_log.hpp"
+#include "infra/kafka/txn_producer.hpp"
+#include "infra/metrics.hpp"
+#include "services/command_service.hpp"
+#include "services/deadline_queue.hpp"
+
+namespace bb {
+
+struct kafka_processor_options {
+    kafka::settings client;  // bootstrap.servers and anything else every client shares
+    std::string inbound_topic = "feedback.inbound";
+    std::string events_topic = "complaints.events";
+    std::string deadletter_topic = "feedback.deadletter";
+    std::string group = "bounceback";
+    std::string instance_id;  // stable per instance: its transactional id is <group>-<instance_id>
+    // Records per transaction at most (a backlog fills it; a trickle waits max_wait at most).
+    // A commit costs about the same for 10 records as for 10,000, and nothing is processed while
+    // one is under way, so bigger batches mean fewer pauses; the whole batch must still be
+    // processed well within transaction.timeout.ms, which max_txn_work ensures.
+    std::size_t max_batch = 10000;
+    std::chrono::milliseconds max_wait{50};
+    // A transaction takes no further records once it has been open this long; the rest of the
+    // batch goes into the next one. Without it a slow machine (a sanitizer build on a busy
+    // CI box) outlives transaction.timeout.ms with every batch, the coordinator aborts each one,
+    // and the instance rebuilds and retries the same batch for ever.
+    std::chrono::milliseconds max_txn_work{kafka::transaction_timeout_ms / 4};
+    std::size_t cached_streams = 100'000;  // storage.cached_streams
+};
+
+// Checks that the inbound and event topics exist with the same partition count (a customer's
+// inbound records and domain events must share a partition number). Returns that count.
+std::expected<int, std::string> check_copartitioned(const kafka_processor_options& o);
+
+// The distributed command side: a member of the consumer group on the inbound topic. For the
+// partitions it is assigned it rebuilds state from the event topic, then loops: consume a batch,
+// decide, produce the domain events (and dead letters) and the consumed offsets in one
+// transaction, commit. Deadline ticks of owned complaints go through the same transaction.
+class kafka_processor {
+  public:
+    enum class stop_reason { requested, fenced, failed };
+
+    kafka_processor(kafka_processor_options o, const policy_book& book, metrics& m,
+                    std::function<instant()> clock, std::function<void(const std::string&)> log);
+    ~kafka_processor();
+
+    // Runs until `stopping` is set (returns requested), the instance is fenced, or it cannot go on.
+    stop_reason run(const std::atomic<bool>& stopping);
+    // True once the current assignment is rebuilt and being processed.
+    bool ready() const { return ready_; }
+
+  private:
+    enum class batch_result { committed, rewind, recreate, fenced };
+    struct processed {
+        batch_result result;
+        std::size_t taken = 0;  // records of the batch the committed transaction covered
+    };
+    class rebalance_listener;
+
+    std::expected<void, std::string> rebuild();
+    processed process(const std::vector<kafka::record>& batch);
+    batch_result on_error(const kafka::txn_error& e, const std::string& during);
+    std::expected<void, kafka::txn_error> dead_letter(const kafka::record& r,
+                                                      const std::string& kind,
+                                                      const std::string& reason);
+    bool rewind();
+    bool restore(const std::atomic<bool>& stopping);
+    bool open_producer(const std::string& txn_id, const std::atomic<bool>& stopping);
+
+    kafka_processor_options o_;
+    const policy_book& book_;
+    metrics& metrics_;
+    std::function<instant()> clock_;
+    std::function<void(const std::string&)> say_;
+    std::unique_ptr<rebalance_listener> listener_;
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+    std::unique_ptr<kafka::txn_producer> producer_;
+    kafka::owned_log log_;
+    command_service commands_;
+    inbound::cloudevent_decoder decoder_;  // process()'s
+    deadline_queue deadlines_;
+    std::atomic<bool> ready_{false};
+    std::atomic<int> owned_{0};
+};
+
+}  // namespace bb
