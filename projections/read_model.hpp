@@ -9,9 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "domain/complaint.hpp"
-#include "domain/compliment.hpp"
-#include "domain/prevention.hpp"
+#include "domain/event.hpp"
 #include "projections/boxed.hpp"
 #include "projections/string_table.hpp"
 
@@ -22,7 +20,7 @@ namespace bb::projection {
 struct projected_event {
     std::int64_t position = 0;
     instant recorded_at{};
-    std::variant<complaint_event, compliment_received, prevention_action_recorded> event;
+    any_event event;
 };
 
 // What a complaint's row learns after its filing besides the folded state: pauses, a root

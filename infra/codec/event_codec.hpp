@@ -10,13 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/complaint.hpp"
+#include "domain/event.hpp"
 #include "domain/compliment.hpp"
 #include "domain/prevention.hpp"
 
 namespace bb::codec {
 
-// Every event the log can hold.
-using any_event = std::variant<complaint_event, compliment_received, prevention_action_recorded>;
+// Every event the log can hold (domain/event.hpp).
+using bb::any_event;
 
 std::string_view type_name(const any_event& e);
 instant time_of(const any_event& e);
