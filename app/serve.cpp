@@ -18,6 +18,7 @@
 #include "handlers/ingress/local_ingress.hpp"
 #include "infra/http/server.hpp"
 #include "infra/iso8601.hpp"
+#include "infra/kafka/topic_policy.hpp"
 #include "infra/kafka/topic_view.hpp"
 #include "infra/logger.hpp"
 #include "infra/sqlite/sqlite_event_log.hpp"
@@ -204,13 +205,27 @@ int serve_kafka(const config& cfg) {
         cfg.kafka.instance_id.empty() ? boost::asio::ip::host_name() : cfg.kafka.instance_id,
         static_cast<std::size_t>(cfg.kafka.max_batch)};
     o.cached_streams = cfg.cached_streams;
-    if (auto t = kafka::ensure_topics(cfg.kafka.brokers,
-                                      {{cfg.kafka.inbound_topic, cfg.kafka.partitions},
-                                       {cfg.kafka.events_topic, cfg.kafka.partitions},
-                                       {cfg.kafka.deadletter_topic, cfg.kafka.partitions}});
+    // Every topic replicated as configured; the events topic, the audit log, kept for ever.
+    if (auto t = kafka::ensure_topics(
+            client,
+            {{cfg.kafka.inbound_topic, cfg.kafka.partitions},
+             {cfg.kafka.events_topic, cfg.kafka.partitions, kafka::kept_for_ever()},
+             {cfg.kafka.deadletter_topic, cfg.kafka.partitions}},
+            {cfg.kafka.replication_factor, cfg.kafka.min_insync_replicas});
         !t) {
         std::cerr << "bounceback: " << t.error() << "\n";
         return 1;
+    }
+    // A topic made by someone else (or by an older release) is checked, not trusted.
+    const auto events_config = kafka::topic_config(client, cfg.kafka.events_topic);
+    if (!events_config) {
+        std::cerr << "bounceback: " << events_config.error() << "\n";
+        return 1;
+    }
+    if (const auto why =
+            kafka::deletes_records(*events_config, cfg.kafka.events_topic, cfg.kafka.brokers)) {
+        std::cerr << "bounceback: refusing to run: " << *why << "\n";
+        return 2;
     }
     const auto partitions = check_copartitioned(o);
     if (!partitions) {

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/complaint.hpp"
-#include "domain/event.hpp"
 #include "domain/compliment.hpp"
+#include "domain/event.hpp"
 #include "domain/prevention.hpp"
 
 namespace bb::codec {

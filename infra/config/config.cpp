@@ -264,9 +264,10 @@ config read_config(YAML::Node root) {
         }
     }
     if (const auto k = root["kafka"]; k && !k.IsNull()) {
-        only_keys(k, "kafka",
-                  {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "group",
-                   "instance_id", "partitions", "max_batch", "client"});
+        only_keys(
+            k, "kafka",
+            {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "group", "instance_id",
+             "partitions", "replication_factor", "min_insync_replicas", "max_batch", "client"});
         if (k["brokers"] && !k["brokers"].IsNull())
             c.kafka.brokers = scalar(k["brokers"], "kafka.brokers");
         if (k["inbound_topic"])
@@ -281,6 +282,22 @@ config read_config(YAML::Node root) {
             c.kafka.partitions = k["partitions"].as<int>(0);
             if (c.kafka.partitions < 1 || c.kafka.partitions > 1000)
                 fail("kafka.partitions", "must be a whole number from 1 to 1000");
+        }
+        if (k["replication_factor"]) {
+            c.kafka.replication_factor = k["replication_factor"].as<int>(-1);
+            if (c.kafka.replication_factor < 0 || c.kafka.replication_factor > 32767)
+                fail("kafka.replication_factor",
+                     "must be 0 (min(3, brokers)) or a whole number of replicas");
+        }
+        if (k["min_insync_replicas"]) {
+            c.kafka.min_insync_replicas = k["min_insync_replicas"].as<int>(-1);
+            if (c.kafka.min_insync_replicas < 0 || c.kafka.min_insync_replicas > 32767)
+                fail("kafka.min_insync_replicas",
+                     "must be 0 (min(2, replication factor)) or a whole number of replicas");
+            if (c.kafka.replication_factor > 0 &&
+                c.kafka.min_insync_replicas > c.kafka.replication_factor)
+                fail("kafka.min_insync_replicas",
+                     "cannot exceed kafka.replication_factor: no write would ever succeed");
         }
         if (k["max_batch"]) {
             c.kafka.max_batch = k["max_batch"].as<int>(0);

@@ -27,7 +27,10 @@ struct kafka_config {
     // Stable per instance (its transactional id is <group>-<instance_id>): a restarted instance
     // with the same id fences its previous incarnation at once. Default: the host name.
     std::string instance_id;
-    int partitions = 6;     // for topics `serve` creates when they are missing
+    int partitions = 6;  // for topics `serve` creates when they are missing
+    // For topics `serve` creates: 0 = min(3, brokers) and min(2, replication factor).
+    int replication_factor = 0;
+    int min_insync_replicas = 0;
     int max_batch = 10000;  // inbound records per transaction at most
     // librdkafka properties every client of `serve` gets (security.protocol, sasl.*, ssl.*),
     // applied after ours; the ones Bounceback's guarantees rest on cannot be overridden.

@@ -1,5 +1,6 @@
 #include "infra/kafka/client.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -55,26 +56,65 @@ std::expected<int, std::string> partition_count(RdKafka::Handle& h, const std::s
     return std::unexpected("topic " + topic + " does not exist");
 }
 
+replication resolve(replication r, int brokers) {
+    brokers = std::max(brokers, 1);
+    if (r.factor <= 0) r.factor = std::min(3, brokers);
+    if (r.min_insync <= 0) r.min_insync = std::min(2, r.factor);
+    return r;
+}
+
+std::expected<int, std::string> broker_count(RdKafka::Handle& h, int timeout_ms) {
+    RdKafka::Metadata* raw = nullptr;
+    const auto code = h.metadata(false, nullptr, &raw, timeout_ms);
+    std::unique_ptr<RdKafka::Metadata> md(raw);
+    if (code != RdKafka::ERR_NO_ERROR)
+        return std::unexpected("cluster metadata: " + RdKafka::err2str(code));
+    return static_cast<int>(md->brokers()->size());
+}
+
 std::expected<void, std::string> ensure_topics(const std::string& brokers,
-                                               const std::vector<topic_spec>& topics) {
-    auto producer = make_producer({{"bootstrap.servers", brokers}});
+                                               const std::vector<topic_spec>& topics,
+                                               replication r) {
+    return ensure_topics(settings{{"bootstrap.servers", brokers}}, topics, r);
+}
+
+std::expected<void, std::string> ensure_topics(const settings& client,
+                                               const std::vector<topic_spec>& topics,
+                                               replication r) {
+    auto producer = make_producer(client);
     if (!producer) return std::unexpected(producer.error());
     std::vector<const topic_spec*> missing;
     for (const auto& t : topics)
         if (!partition_count(**producer, t.name)) missing.push_back(&t);
     if (missing.empty()) return {};
+    const auto brokers = broker_count(**producer);
+    if (!brokers) return std::unexpected(brokers.error());
+    const auto rf = resolve(r, *brokers);
+    if (rf.factor > *brokers)
+        return std::unexpected("replication factor " + std::to_string(rf.factor) + " needs " +
+                               std::to_string(rf.factor) + " brokers; the cluster has " +
+                               std::to_string(*brokers));
 
     // The C++ API has no admin client; the C one works on the same handle.
     rd_kafka_t* rk = (*producer)->c_ptr();
     char err[512];
     std::vector<rd_kafka_NewTopic_t*> news;
     for (const auto* t : missing) {
-        auto* nt = rd_kafka_NewTopic_new(t->name.c_str(), t->partitions, 1, err, sizeof err);
+        auto* nt =
+            rd_kafka_NewTopic_new(t->name.c_str(), t->partitions, rf.factor, err, sizeof err);
         if (!nt) {
             for (auto* n : news) rd_kafka_NewTopic_destroy(n);
             return std::unexpected("topic " + t->name + ": " + err);
         }
         news.push_back(nt);
+        auto configs = t->configs;
+        configs.emplace_back("min.insync.replicas", std::to_string(rf.min_insync));
+        for (const auto& [k, v] : configs)
+            if (rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str()) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR) {
+                for (auto* n : news) rd_kafka_NewTopic_destroy(n);
+                return std::unexpected("topic " + t->name + ": config " + k);
+            }
     }
     rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, news.data(), news.size(), nullptr, queue);
@@ -109,6 +149,45 @@ std::expected<void, std::string> ensure_topics(const std::string& brokers,
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return std::unexpected("created topics did not appear in the cluster's metadata");
+}
+
+std::expected<std::vector<std::pair<std::string, std::string>>, std::string> topic_config(
+    const settings& client, const std::string& topic) {
+    auto producer = make_producer(client);
+    if (!producer) return std::unexpected(producer.error());
+    rd_kafka_t* rk = (*producer)->c_ptr();
+    auto* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+    rd_kafka_DescribeConfigs(rk, &resource, 1, nullptr, queue);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, 30000);
+    std::vector<std::pair<std::string, std::string>> out;
+    std::string failure;
+    if (!ev) {
+        failure = "describing topic " + topic + " timed out";
+    } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        failure = "describing topic " + topic + ": " + rd_kafka_event_error_string(ev);
+    } else if (const auto* res = rd_kafka_event_DescribeConfigs_result(ev)) {
+        std::size_t n = 0;
+        const auto** resources = rd_kafka_DescribeConfigs_result_resources(res, &n);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (rd_kafka_ConfigResource_error(resources[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                failure =
+                    "topic " + topic + ": " + rd_kafka_ConfigResource_error_string(resources[i]);
+                break;
+            }
+            std::size_t m = 0;
+            const auto** entries = rd_kafka_ConfigResource_configs(resources[i], &m);
+            for (std::size_t j = 0; j < m; ++j) {
+                const char* value = rd_kafka_ConfigEntry_value(entries[j]);
+                out.emplace_back(rd_kafka_ConfigEntry_name(entries[j]), value ? value : "");
+            }
+        }
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(queue);
+    rd_kafka_ConfigResource_destroy(resource);
+    if (!failure.empty()) return std::unexpected(failure);
+    return out;
 }
 
 std::optional<std::string> record::header(std::string_view name) const {

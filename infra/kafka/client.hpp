@@ -28,10 +28,32 @@ std::expected<int, std::string> partition_count(RdKafka::Handle& h, const std::s
 struct topic_spec {
     std::string name;
     int partitions = 6;
+    // Topic-level settings it is created with (retention.ms, min.insync.replicas, ...).
+    settings configs{};
 };
-// Creates the topics that do not exist yet (replication factor 1 unless the cluster says so).
+// How created topics are replicated: 0 asks for what the cluster can give.
+struct replication {
+    int factor = 0;      // 0: min(3, brokers in the cluster)
+    int min_insync = 0;  // min.insync.replicas; 0: min(2, brokers)
+};
+// The factors `r` asks for on a cluster of `brokers` brokers.
+replication resolve(replication r, int brokers);
+
+// Creates the topics that do not exist yet, replicated as `r` resolves on the cluster, each
+// with its own configs plus min.insync.replicas. `client`: bootstrap.servers and the security
+// properties every client of the service gets.
+std::expected<void, std::string> ensure_topics(const settings& client,
+                                               const std::vector<topic_spec>& topics,
+                                               replication r = {});
 std::expected<void, std::string> ensure_topics(const std::string& brokers,
-                                               const std::vector<topic_spec>& topics);
+                                               const std::vector<topic_spec>& topics,
+                                               replication r = {});
+// The number of brokers the cluster's metadata lists.
+std::expected<int, std::string> broker_count(RdKafka::Handle& h, int timeout_ms = 10000);
+// A topic's configuration as the broker reports it (DescribeConfigs): every entry, defaults
+// included.
+std::expected<std::vector<std::pair<std::string, std::string>>, std::string> topic_config(
+    const settings& client, const std::string& topic);
 
 // A record as read from a topic, with what the log needs of its Kafka envelope.
 struct record {

@@ -140,6 +140,27 @@ TEST_CASE("every key can be overridden", "[infra][config]") {
     CHECK_FALSE(c->synchronous_full);
 }
 
+TEST_CASE("topic replication is what the cluster can give unless configured", "[infra][config]") {
+    const auto d = load_config(minimal);
+    REQUIRE(d.has_value());
+    CHECK(d->kafka.replication_factor == 0);
+    CHECK(d->kafka.min_insync_replicas == 0);
+    const auto c = load_config(
+        minimal, {{"kafka.replication_factor", "5"}, {"kafka.min_insync_replicas", "3"}});
+    REQUIRE(c.has_value());
+    CHECK(c->kafka.replication_factor == 5);
+    CHECK(c->kafka.min_insync_replicas == 3);
+    CHECK(error_of(minimal, {{"kafka.replication_factor", "-2"}}) ==
+          "kafka.replication_factor: must be 0 (min(3, brokers)) or a whole number of replicas");
+    CHECK(error_of(minimal, {{"kafka.min_insync_replicas", "x"}}) ==
+          "kafka.min_insync_replicas: must be 0 (min(2, replication factor)) or a whole number "
+          "of replicas");
+    CHECK(error_of(minimal,
+                   {{"kafka.replication_factor", "2"}, {"kafka.min_insync_replicas", "3"}}) ==
+          "kafka.min_insync_replicas: cannot exceed kafka.replication_factor: no write would "
+          "ever succeed");
+}
+
 TEST_CASE("ISO 8601 instants and durations", "[infra][iso8601]") {
     using iso8601::parse_duration;
     using iso8601::parse_instant;

@@ -1,0 +1,40 @@
+"""The events topic is the audit log: `serve --kafka` creates it so that the broker never deletes
+a record, and refuses to run on one that would, naming the kafka-configs command that fixes it."""
+import os
+import sys
+import tempfile
+
+import harness
+import kafka_harness
+
+
+def main():
+    binary = sys.argv[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = kafka_harness.Cluster(binary, tmp, "topics")
+        try:
+            # Creates the three topics; the events topic as it must be, so the service starts.
+            proc, port = cluster.start("i1")
+            harness.wait_ready(port, proc, timeout=120)
+        finally:
+            cluster.stop_all()
+
+        # The inbound topic was created with the broker's default retention: named as the events
+        # topic (and the events topic as inbound, so the partition counts still match), it must
+        # be refused before anything is consumed or written.
+        cluster.inbound, cluster.events = cluster.events, cluster.inbound
+        path, _ = cluster.config("i2")
+        out = harness.run(binary, "serve", "--config", path, timeout=120)
+        harness.check(out.returncode == 2, f"exit {out.returncode}, stderr: {out.stderr}")
+        for needed in ["refusing to run", f"topic {cluster.events} can delete records",
+                       "retention.ms=", "kafka-configs.sh --bootstrap-server " + cluster.brokers,
+                       f"--entity-name {cluster.events}",
+                       "--add-config cleanup.policy=delete,retention.ms=-1,retention.bytes=-1"]:
+            harness.check(needed in out.stderr, f"stderr lacks {needed!r}: {out.stderr}")
+        harness.check(not os.path.exists(os.path.join(tmp, "data-i2", "receipts.db")),
+                      "the refused instance opened its data directory")
+    print("OK: the events topic keeps every record; a topic that deletes is refused with the fix")
+
+
+if __name__ == "__main__":
+    main()
