@@ -5,8 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.hpp"
+#include "handlers/audit_view.hpp"
 #include "handlers/read_views.hpp"
-#include "infra/codec/cloudevent_codec.hpp"
+#include "handlers/stream_fold.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/iso8601.hpp"
 #include "infra/sqlite/sqlite_event_log.hpp"
@@ -162,7 +163,7 @@ int audit(const cli_args& args) {
     const auto db = store_of(args, nullptr);
     if (!db) return 2;
     sqlite_event_log log({*db, true, 16});
-    const auto events = log.read_stream("complaint-" + args.positional[0], 1);
+    const auto events = log.read_stream(complaint_stream(complaint_id{args.positional[0]}), 1);
     if (!events) {
         std::cerr << "bounceback audit: " << events.error().message() << '\n';
         return 1;
@@ -171,35 +172,24 @@ int audit(const cli_args& args) {
         std::cerr << "bounceback audit: no complaint " << args.positional[0] << '\n';
         return 1;
     }
-    bool intact = true;
-    const bool as_json = args.flag("format").value_or("text") == "json";
-    json timeline = json::array();
+    // The same trail GET /v1/complaints/{id}/history answers with.
+    const auto trail = complaint_audit(args.positional[0], *events);
+    if (args.flag("format").value_or("text") == "json") {
+        std::cout << trail.body.dump(2) << '\n';
+        return trail.intact ? 0 : 1;
+    }
     for (const auto& e : *events) {
         // Each event's own hash proves its bytes; `verify` proves the chain across the log.
         const bool ok = chain_hash(e.prev_hash, e) == e.hash;
-        intact = intact && ok;
-        if (as_json) {
-            auto ce = codec::to_cloudevent(e);
-            ce["hash_ok"] = ok;
-            timeline.push_back(ce);
-            continue;
-        }
         std::cout << iso8601::format_instant(e.time) << "  v" << e.version << "  " << e.type << "  "
                   << json::parse(e.data).dump() << "\n    caused by "
                   << (e.causation_id.empty() ? "-" : e.causation_id) << ", recorded "
                   << iso8601::format_instant(e.recorded_at) << ", position " << e.position
                   << ", hash " << e.hash.substr(0, 16) << (ok ? " ok" : " MISMATCH") << '\n';
     }
-    if (as_json)
-        std::cout << json{{"complaint_id", args.positional[0]},
-                          {"intact", intact},
-                          {"events", timeline}}
-                         .dump(2)
-                  << '\n';
-    else
-        std::cout << (intact ? "every event's hash matches its contents\n"
-                             : "TAMPERED: a hash does not match\n");
-    return intact ? 0 : 1;
+    std::cout << (trail.intact ? "every event's hash matches its contents\n"
+                               : "TAMPERED: a hash does not match\n");
+    return trail.intact ? 0 : 1;
 }
 
 }  // namespace bb::app

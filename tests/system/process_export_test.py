@@ -70,6 +70,14 @@ def main():
 
     verify = harness.run(BINARY, "verify", "--data", os.path.join(work, "a"))
     harness.check(verify.returncode == 0 and verify.stdout.startswith("OK: 11 events"), verify.stdout)
+    # A complaint's audit trail: each event with its own hash checked, as the history route gives it.
+    audit = harness.run(BINARY, "audit", "v1", "--data", os.path.join(work, "a"), "--format", "json")
+    harness.check(audit.returncode == 0, "audit: " + audit.stderr)
+    trail = json.loads(audit.stdout)
+    harness.check(trail["complaint_id"] == "v1" and trail["intact"] is True, audit.stdout[:300])
+    harness.check([e["type"] for e in trail["events"]] == [t for s, t, _ in expected if s == "complaint-v1"],
+                  "the trail lists the complaint's events in order")
+    harness.check(all(e["hash_ok"] is True for e in trail["events"]), "every event's hash checks")
 
     # export -> import --format jsonl restores the same log, hash for hash.
     exported = os.path.join(work, "a.jsonl")
@@ -93,6 +101,14 @@ def main():
     verify = harness.run(BINARY, "verify", "--data", os.path.join(work, "a"))
     harness.check(verify.returncode == 1, "verify fails after tampering")
     harness.check(verify.stdout.startswith("FAIL at position 9 "), verify.stdout)
+    audit = harness.run(BINARY, "audit", "v1", "--data", os.path.join(work, "a"), "--format", "json")
+    trail = json.loads(audit.stdout)
+    harness.check(audit.returncode == 1 and trail["intact"] is False, "audit fails after tampering")
+    harness.check([e["position"] for e in trail["events"] if not e["hash_ok"]] == [9],
+                  "the trail names the altered event: " + audit.stdout[:300])
+    text = harness.run(BINARY, "audit", "v1", "--data", os.path.join(work, "a"))
+    harness.check(text.returncode == 1 and "TAMPERED" in text.stdout and " MISMATCH" in text.stdout,
+                  text.stdout)
     print("1 passed, 0 failed")
 
 
