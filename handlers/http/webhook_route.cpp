@@ -138,23 +138,23 @@ void webhook_route::start(const std::string& source, const http::request& req,
     // waits for durability says so at once) nothing more is submitted: its answer is a 503.
     for (std::size_t i = 0; i < n; ++i) {
         if (f->failed.load(std::memory_order_acquire)) {
-            finish_one(f, *this);
+            finish_one(f);
             continue;
         }
         d_.in.submit(f->d.events[i].event, f->d.events[i].cmd, f->d.meta_for(i),
                      [this, f, i](submit_result outcome) {
                          if (!outcome) f->failed.store(true, std::memory_order_release);
                          f->d.outcomes[i] = std::move(outcome);
-                         finish_one(f, *this);
+                         finish_one(f);
                      });
     }
 }
 
 // The answer is built once the last event's outcome is in, where the responder builds it (the
 // connection's executor), not on the thread that completed the append.
-void webhook_route::finish_one(const std::shared_ptr<in_flight>& f, webhook_route& self) {
+void webhook_route::finish_one(const std::shared_ptr<in_flight>& f) {
     if (f->left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    f->reply([&self, f] { return self.answer(f->d, f->ctx); });
+    f->reply([this, f] { return answer(f->d, f->ctx); });
 }
 
 }  // namespace bb

@@ -39,7 +39,8 @@ class webhook_route {
     std::variant<http::response, delivery> check(const std::string& source,
                                                  const http::request& req,
                                                  const http::request_context& ctx);
-    static void finish_one(const std::shared_ptr<in_flight>& f, webhook_route& self);
+    // Counts an event's outcome in; the last one builds the answer.
+    void finish_one(const std::shared_ptr<in_flight>& f);
     // The 202 that lists each event's outcome (and is remembered for redeliveries), or the 503
     // when an event could not be written.
     http::response answer(const delivery& d, const http::request_context& ctx);

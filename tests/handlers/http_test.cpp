@@ -1,5 +1,6 @@
 // Real HTTP over loopback against the embedded service, one scenario per status code.
 #include <sqlite3.h>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -10,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -65,6 +67,33 @@ struct reply {
 
 json filing_event(const std::string& id, const std::string& complaint);
 
+// The Kafka shape's ingress in miniature: submit returns only once the event is durable (as a
+// produce waits for the broker), so the router runs webhooks on its workers and waits.
+class blocking_ingress final : public ingress {
+  public:
+    explicit blocking_ingress(ingress& inner) : inner_(inner) {}
+    void submit(const inbound::cloud_event& e, const inbound::command& c, const command_meta& meta,
+                outcome_callback done) override {
+        auto durable = std::make_shared<std::promise<submit_result>>();
+        auto result = durable->get_future();
+        inner_.submit(e, c, meta, [durable](submit_result r) { durable->set_value(std::move(r)); });
+        done(result.get());
+    }
+    bool submit_blocks() const override { return true; }
+    bool reads_event_data() const override { return true; }
+    complaint_lookup complaint(const complaint_id& id) const override {
+        return inner_.complaint(id);
+    }
+    bool complaint_in_memory(const complaint_id& id) const override {
+        return inner_.complaint_in_memory(id);
+    }
+
+  private:
+    ingress& inner_;
+};
+
+enum class ingress_shape { queues, blocks };
+
 // The embedded service on an ephemeral loopback port.
 struct service {
     test::temp_dir dir;
@@ -82,7 +111,10 @@ struct service {
     std::mutex log_mutex;
     read_side reads{log};
     local_ingress local{commands};
-    router api{{cfg, local, reads, log, receipts, m, [this] { return scheduler.ready(); }, wall,
+    blocking_ingress blocking{local};
+    ingress_shape shape;
+    router api{{cfg, shape == ingress_shape::blocks ? static_cast<ingress&>(blocking) : local,
+                reads, log, receipts, m, [this] { return scheduler.ready(); }, wall,
                 [this](const std::string& l) {
                     std::lock_guard lock(log_mutex);
                     log_lines.push_back(l);
@@ -93,8 +125,9 @@ struct service {
     std::vector<std::thread> threads;
 
     // A small `cached_streams` makes the command side fold most complaints from the log.
-    explicit service(std::size_t cached_streams = 100'000)
-        : commands{log, cfg.book, m, {cached_streams}} {
+    explicit service(std::size_t cached_streams = 100'000,
+                     ingress_shape in_shape = ingress_shape::queues)
+        : commands{log, cfg.book, m, {cached_streams}}, shape(in_shape) {
         commands.on_deadline_change(
             [this](const complaint_id& id, std::optional<instant> n) { scheduler.update(id, n); });
         server.start();
@@ -727,6 +760,46 @@ SCENARIO("a complaint the command side no longer holds is answered as it stands"
             CHECK(later.js()["status"] == "acknowledged");
             CHECK(later.js()["owner"] == "agent-7");
             CHECK(svc.get("/v1/complaints/nobody", "tok-agent").status == 404);
+        }
+    }
+}
+
+SCENARIO("a webhook is answered the same whether the ingress queues its events or waits for them",
+         "[http][webhook]") {
+    for (const auto shape : {ingress_shape::queues, ingress_shape::blocks}) {
+        const bool blocks = shape == ingress_shape::blocks;
+        const std::string shape_name =
+            blocks ? "an ingress that waits (the Kafka shape)" : "an ingress that queues";
+        GIVEN(shape_name) {
+            service svc(100'000, shape);
+            THEN("the webhook runs asynchronously or on a worker") {
+                const http::request post{bh::verb::post, "/v1/webhooks/helpdesk", 11};
+                CHECK(svc.api.where(post) ==
+                      (blocks ? router::placement::workers : router::placement::async));
+            }
+            WHEN("a batch files, acknowledges, and acknowledges a complaint never filed") {
+                const json ack = {{"specversion", "1.0"},
+                                  {"id", "e-ack"},
+                                  {"source", "zendesk"},
+                                  {"type", "complaint.acknowledged"},
+                                  {"time", iso8601::format_instant(wall())},
+                                  {"data", {{"complaint_id", "cw"}, {"employee", "agent-7"}}}};
+                auto unknown = ack;
+                unknown["id"] = "e-unknown";
+                unknown["data"]["complaint_id"] = "nobody";
+                const auto batch = json::array({filing_event("e-file", "cw"), ack, unknown}).dump();
+                const auto r = svc.webhook(batch, "msg-w", wall());
+                THEN("the same 202 lists each outcome, and a redelivery gets it again") {
+                    REQUIRE(r.status == 202);
+                    CHECK(r.body ==
+                          R"({"accepted":["e-file","e-ack"],"rejected":[{"detail":"complaint was )"
+                          R"(never filed","id":"e-unknown","reason":"unknown_complaint","type":)"
+                          R"("complaint.acknowledged"}],"unchanged":[],"webhook_id":"msg-w"})");
+                    CHECK(svc.webhook(batch, "msg-w", wall()).body == r.body);
+                    CHECK(svc.get("/v1/complaints/cw", "tok-agent").js()["status"] ==
+                          "acknowledged");
+                }
+            }
         }
     }
 }
