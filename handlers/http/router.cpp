@@ -86,12 +86,9 @@ struct router::matched {
     std::map<std::string, std::string> query;
 };
 
-namespace {
-
 // The route table, built once: matching a request allocates nothing per route.
-template <class Route>
-const std::vector<Route>& route_table() {
-    static const std::vector<Route> table = [] {
+const std::vector<router::route>& router::route_table() {
+    static const std::vector<route> table = [] {
         using enum route_id;
         using roles = std::optional<std::vector<role>>;
         const std::vector<std::tuple<route_id, std::string, bh::verb, roles>> defs = {
@@ -120,7 +117,7 @@ const std::vector<Route>& route_table() {
             {enable_subscription, "/v1/webhook-subscriptions/{id}/enable", bh::verb::post,
              std::vector<role>{}},  // admin only
         };
-        std::vector<Route> out;
+        std::vector<route> out;
         for (const auto& [id, name, method, roles] : defs) {
             std::vector<std::string> parts;
             for (const auto& seg : split_path(name))
@@ -131,6 +128,8 @@ const std::vector<Route>& route_table() {
     }();
     return table;
 }
+
+namespace {
 
 // A route template matched segment by segment; `{}` binds.
 bool match_template(const std::vector<std::string>& tmpl, const std::vector<std::string>& parts,
@@ -164,7 +163,7 @@ std::optional<router::matched> router::match(const http::request& req) const {
     const auto target = sv(req.target());
     const auto parts = split_path(target);
     std::vector<std::string> bound;
-    for (const auto& r : route_table<route>())
+    for (const auto& r : route_table())
         if (match_template(r.parts, parts, bound))
             return matched{&r, std::move(bound), parse_query(target)};
     return std::nullopt;

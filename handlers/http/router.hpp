@@ -42,6 +42,7 @@ class router final : public http::application {
   private:
     struct route;
     struct matched;
+    static const std::vector<route>& route_table();
     std::optional<matched> match(const http::request& req) const;
     placement place(const matched& m) const;
     http::answer plan(const matched& m, std::shared_ptr<const http::request> req,
