@@ -105,7 +105,7 @@ int serve(const cli_args& args) {
     sqlite_event_log log({db, cfg->synchronous_full, 1024});
     webhook_receipts receipts(receipts_path(cfg->data_dir));
     metrics m;
-    command_service commands(log, cfg->book, m, {cfg->cached_streams});
+    command_service commands(log, cfg->book, m, {cfg->cached_streams}, &log);
 
     boost::asio::io_context ioc{static_cast<int>(io_thread_count(*cfg))};
     deadline_scheduler scheduler(ioc, wall_clock, [&](const complaint_id& id, instant now) {
@@ -160,8 +160,12 @@ int serve(const cli_args& args) {
         for (auto& t : threads) t.join();
         return 1;
     }
-    log_line("rebuilt " + std::to_string(*rebuilt) + " events; " +
-             std::to_string(scheduler.pending()) + " complaints with deadlines; ready");
+    log_line(rebuilt->from_summaries
+                 ? "command side from the summary index; " + std::to_string(scheduler.pending()) +
+                       " complaints with deadlines"
+                 : "command side folded " + std::to_string(rebuilt->events_folded) +
+                       " events (summary index rebuilt); " + std::to_string(scheduler.pending()) +
+                       " complaints with deadlines");
     scheduler.start();
     if (const auto r = reads.start(); !r) {
         log_line("cannot start the read side: " + r.error());

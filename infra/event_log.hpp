@@ -3,10 +3,14 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "domain/time.hpp"
@@ -77,6 +81,23 @@ struct proposed_event {
     std::string correlation_id;
 };
 
+// What the command side keeps of a stream between restarts: whose it is, the state it is in and
+// its next deadline. Logs that keep a summary index store it in the same transaction as the
+// events, so a restart reads the open streams instead of folding the whole log.
+struct stream_summary {
+    std::string partition_key;
+    std::string status;
+    std::string previous_status;  // before this append; empty for a new stream
+    std::optional<instant> next_due;
+    bool operator==(const stream_summary&) const = default;
+};
+// The stream has no summary (compliments, prevention actions).
+struct no_summary {};
+// The writer does not know the stream's summary (an import of raw events): an index that missed
+// it is incomplete until it is rebuilt from the log.
+struct summary_unknown {};
+using append_summary = std::variant<summary_unknown, no_summary, stream_summary>;
+
 struct append_request {
     std::string stream;
     std::string partition_key;
@@ -88,6 +109,7 @@ struct append_request {
     // stream); logs look it up among that stream's requests.
     std::string request_key;
     instant recorded_at{};
+    append_summary summary{};
 };
 
 struct append_result {
@@ -144,6 +166,30 @@ class event_log {
     // its own, until the returned handle is destroyed.
     virtual std::unique_ptr<subscription> subscribe(
         std::int64_t from_position, std::function<void(const event_record&)> handler) = 0;
+};
+
+// What a restart needs of the summaries: how many streams are in each status and the next
+// deadline of every stream that has one.
+struct summary_snapshot {
+    std::map<std::string, std::int64_t> by_status;
+    std::vector<std::pair<std::string, instant>> deadlines;  // stream, next due
+};
+
+// A log's index of stream summaries (see stream_summary). It covers the log when every append
+// carried its summary; otherwise the owner rebuilds it once with replace_summaries.
+class summary_index {
+  public:
+    virtual ~summary_index() = default;
+    // Nothing when the index does not cover every event in the log (a data directory written
+    // before the index existed, an import of raw events).
+    virtual std::expected<std::optional<summary_snapshot>, std::error_code> load_summaries() = 0;
+    // Replaces the whole index with these summaries, covering the log as it is now. Only while
+    // nothing is being appended (before serving).
+    virtual std::expected<void, std::error_code> replace_summaries(
+        const std::vector<std::pair<std::string, stream_summary>>& summaries) = 0;
+    // The streams whose summary names this partition key (a customer's complaints).
+    virtual std::expected<std::vector<std::string>, std::error_code> streams_of(
+        const std::string& partition_key) = 0;
 };
 
 }  // namespace bb

@@ -38,11 +38,38 @@ std::string request_key(const idempotency_key& k, const std::string& stream) {
     return k.value().empty() ? std::string{} : k.value() + "@" + stream;
 }
 
+constexpr std::string_view complaint_prefix = "complaint-";
+
+// The complaint a summarised stream is about (only complaint streams are summarised).
+complaint_id complaint_of(std::string_view stream) {
+    if (stream.starts_with(complaint_prefix)) stream.remove_prefix(complaint_prefix.size());
+    return complaint_id{std::string(stream)};
+}
+
+std::optional<complaint_status> parse_status(std::string_view s) {
+    for (auto st :
+         {complaint_status::unfiled, complaint_status::received, complaint_status::acknowledged,
+          complaint_status::investigating, complaint_status::awaiting_customer,
+          complaint_status::resolved, complaint_status::recovered, complaint_status::lost,
+          complaint_status::reopened, complaint_status::withdrawn})
+        if (to_string(st) == s) return st;
+    return std::nullopt;
+}
+
+stream_summary summary_of(const complaint_state& before, const complaint_state& after) {
+    return stream_summary{after.customer.id.value(), std::string(to_string(after.status)),
+                          before.status == complaint_status::unfiled
+                              ? std::string{}
+                              : std::string(to_string(before.status)),
+                          next_deadline(after)};
+}
+
 }  // namespace
 
 command_service::command_service(event_log& log, const policy_book& book, metrics& m,
-                                 command_service_options o)
+                                 command_service_options o, summary_index* summaries)
     : log_(log),
+      summaries_(summaries),
       book_(book),
       metrics_(m),
       complaints_(o.cached_streams),
@@ -76,9 +103,16 @@ std::expected<command_service::entry_ptr<State>, std::error_code> command_servic
     return e;
 }
 
-std::expected<std::size_t, std::string> command_service::rebuild() {
+std::expected<rebuild_report, std::string> command_service::rebuild() {
+    if (summaries_) {
+        const auto snapshot = summaries_->load_summaries();
+        if (!snapshot)
+            return std::unexpected("reading the summary index failed: " +
+                                   snapshot.error().message());
+        if (*snapshot) return restore_summaries(**snapshot);
+    }
     std::int64_t next = 1;
-    std::size_t count = 0;
+    rebuild_report report;
     for (;;) {
         const auto batch = log_.read_all(next, 4096);
         if (!batch) return std::unexpected("reading the log failed: " + batch.error().message());
@@ -86,11 +120,45 @@ std::expected<std::size_t, std::string> command_service::rebuild() {
         for (const auto& r : *batch) {
             if (auto ok = load(r); !ok) return std::unexpected(ok.error());
             next = r.position + 1;
-            ++count;
+            ++report.events_folded;
         }
     }
+    if (summaries_)
+        if (auto stored = store_summaries(); !stored) return std::unexpected(stored.error());
+    for (const auto& [stream, en] : loading_) report.deadlines += next_deadline(en.state) ? 1 : 0;
     finish_loading();
-    return count;
+    return report;
+}
+
+std::expected<rebuild_report, std::string> command_service::restore_summaries(
+    const summary_snapshot& s) {
+    {
+        std::lock_guard counts(counts_mutex_);
+        by_status_.clear();
+        for (const auto& [name, n] : s.by_status) {
+            const auto status = parse_status(name);
+            if (!status || n < 0)
+                return std::unexpected("the summary index holds an unknown state '" + name +
+                                       "'; delete its tables to rebuild it from the log");
+            if (n > 0) by_status_[*status] = static_cast<std::size_t>(n);
+        }
+    }
+    if (listener_)
+        for (const auto& [stream, due] : s.deadlines) listener_(complaint_of(stream), due);
+    return rebuild_report{0, s.deadlines.size(), true};
+}
+
+// The folded complaints (before finish_loading frees them) become the new index.
+std::expected<void, std::string> command_service::store_summaries() {
+    std::vector<std::pair<std::string, stream_summary>> rows;
+    rows.reserve(loading_.size());
+    const complaint_state unfiled{};
+    for (const auto& [stream, en] : loading_)
+        if (en.state.status != complaint_status::unfiled)
+            rows.emplace_back(stream, summary_of(unfiled, en.state));
+    if (auto r = summaries_->replace_summaries(rows); !r)
+        return std::unexpected("writing the summary index failed: " + r.error().message());
+    return {};
 }
 
 std::expected<void, std::string> command_service::load(const event_record& r) {
@@ -101,7 +169,7 @@ std::expected<void, std::string> command_service::load(const event_record& r) {
     // Compliments and prevention actions are folded when a command needs them; a complaint's
     // deadline, customer and state must be known for every one.
     if (const auto* e = std::get_if<complaint_event>(&*decoded)) {
-        if (const auto* f = std::get_if<complaint_filed>(e)) {
+        if (const auto* f = std::get_if<complaint_filed>(e); f && !summaries_) {
             std::lock_guard customers(customers_mutex_);
             by_customer_[f->customer.id.value()].push_back(f->id);
         }
@@ -212,8 +280,11 @@ void command_service::execute_on(const complaint_id& id, Decide decide_on, const
         },
         // The complaint's events are placed by its customer.
         [](const complaint_state& next) { return next.customer.id.value(); },
+        [](const complaint_state& before, const complaint_state& after) -> append_summary {
+            return summary_of(before, after);
+        },
         [this, id](const complaint_state& before, const complaint_state& after) {
-            if (before.status == complaint_status::unfiled) {
+            if (before.status == complaint_status::unfiled && !summaries_) {
                 std::lock_guard customers(customers_mutex_);
                 by_customer_[after.customer.id.value()].push_back(id);
             }
@@ -226,12 +297,13 @@ void command_service::execute_on(const complaint_id& id, Decide decide_on, const
 // Decides on the stream's state and queues the append, under the stream's stripe: appends on
 // one stream are queued in the order they were decided, and the next command decides on the
 // state this one produced before it is durable. `decide_on` gives nothing for a command skipped
-// without a word; `placed_by` the partition key of the stream's events; `on_durable` what else
-// follows from them once they are in the log.
-template <class State, class Decide, class PlacedBy, class OnDurable>
+// without a word; `placed_by` the partition key of the stream's events; `summarise` the summary
+// stored with them; `on_durable` what else follows from them once they are in the log.
+template <class State, class Decide, class PlacedBy, class Summarise, class OnDurable>
 void command_service::append_decided(std::string stream, state_cache<State>& cache,
                                      const command_meta& meta, Decide decide_on, PlacedBy placed_by,
-                                     OnDurable on_durable, outcome_callback done) {
+                                     Summarise summarise, OnDurable on_durable,
+                                     outcome_callback done) {
     using entry = folded_state<State>;
     std::unique_lock lock(stripe(stream));
     const auto loaded = current(cache, stream);
@@ -256,6 +328,7 @@ void command_service::append_decided(std::string stream, state_cache<State>& cac
     append_request req{stream, partition_key, en.version, {}, {}, meta.recorded_at};
     for (const auto& e : events) req.events.push_back(propose(e, partition_key, meta));
     req.request_key = request_key(key_of_last(events.back()), stream);
+    req.summary = summarise(en.state, next_state);
     const auto count = events.size();
     auto before = std::make_shared<const State>(en.state);
     auto next = std::make_shared<const entry>(
@@ -287,8 +360,9 @@ void command_service::record_once(const Command& c, const std::string& stream,
                                   state_cache<State>& cache, outcome_callback done) {
     append_decided(
         stream, cache, meta, [&](const State& s) { return std::optional{decide(s, c)}; },
-        [&partition_key](const State&) { return partition_key; }, [](const State&, const State&) {},
-        std::move(done));
+        [&partition_key](const State&) { return partition_key; },
+        [](const State&, const State&) -> append_summary { return no_summary{}; },
+        [](const State&, const State&) {}, std::move(done));
 }
 
 void command_service::execute(const receive_compliment& c, const command_meta& meta,
@@ -310,9 +384,9 @@ void command_service::execute(const inbound::customer_signal& s, const command_m
     if (s.complaint) {
         targets.push_back(*s.complaint);
     } else {
-        std::lock_guard lock(customers_mutex_);
-        if (const auto it = by_customer_.find(s.customer.value()); it != by_customer_.end())
-            targets = it->second;
+        auto found = complaints_of(s.customer);
+        if (!found) return done(std::unexpected(found.error()));
+        targets = std::move(*found);
     }
     if (targets.empty()) return done(command_outcome{});
     // The targets are separate streams: all are decided and queued at once, and the outcomes
@@ -352,6 +426,21 @@ void command_service::execute(const inbound::customer_signal& s, const command_m
                 all->done(std::move(all->total));
             });
     }
+}
+
+std::expected<std::vector<complaint_id>, std::error_code> command_service::complaints_of(
+    const customer_id& customer) const {
+    std::vector<complaint_id> out;
+    if (summaries_) {
+        const auto streams = summaries_->streams_of(customer.value());
+        if (!streams) return std::unexpected(streams.error());
+        for (const auto& stream : *streams) out.push_back(complaint_of(stream));
+        return out;
+    }
+    std::lock_guard lock(customers_mutex_);
+    if (const auto it = by_customer_.find(customer.value()); it != by_customer_.end())
+        out = it->second;
+    return out;
 }
 
 complaint_lookup command_service::complaint(const complaint_id& id) const {

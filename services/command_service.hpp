@@ -27,19 +27,33 @@ struct command_service_options {
     std::size_t cached_streams = 100'000;  // storage.cached_streams
 };
 
+// What rebuild() did: read the log's summary index, or folded the log (and, with an index,
+// rebuilt it).
+struct rebuild_report {
+    std::size_t events_folded = 0;
+    std::size_t deadlines = 0;
+    bool from_summaries = false;
+};
+
 // The one place commands are executed: load the stream's state, decide, append with the
 // expected version, retry on a conflict. Folded states are kept in a bounded cache (a miss folds
 // the stream from the log again); what must cover every complaint stays small: each one's next
 // deadline (told to the scheduler), its customer (for activity signals) and counts by state.
+//
+// With a log that keeps a summary index (SQLite), every complaint append carries its summary
+// (customer, state, next deadline), a restart reads the index instead of folding the log, and
+// a customer's complaints are looked up in it: memory holds the deadlines of open complaints
+// and the cache. Without one (the Kafka processor's partitions) the customers are kept in memory.
 class command_service {
   public:
     using deadline_listener = std::function<void(const complaint_id&, std::optional<instant>)>;
     command_service(event_log& log, const policy_book& book, metrics& m,
-                    command_service_options o = {});
+                    command_service_options o = {}, summary_index* summaries = nullptr);
 
-    // Folds the whole log, tells the listener every complaint's next deadline. Call once,
+    // Tells the listener every complaint's next deadline, from the summary index when it
+    // covers the log, else by folding the whole log (and then rebuilding the index). Call once,
     // before serving.
-    std::expected<std::size_t, std::string> rebuild();
+    std::expected<rebuild_report, std::string> rebuild();
     // Folds one stored event (when the caller reads the log itself, as the Kafka processor
     // does per partition); then finish_loading() once all are in.
     std::expected<void, std::string> load(const event_record& r);
@@ -98,10 +112,10 @@ class command_service {
     template <class State, class Command>
     void record_once(const Command& c, const std::string& stream, const std::string& partition_key,
                      const command_meta& meta, state_cache<State>& cache, outcome_callback done);
-    template <class State, class Decide, class PlacedBy, class OnDurable>
+    template <class State, class Decide, class PlacedBy, class Summarise, class OnDurable>
     void append_decided(std::string stream, state_cache<State>& cache, const command_meta& meta,
-                        Decide decide_on, PlacedBy placed_by, OnDurable on_durable,
-                        outcome_callback done);
+                        Decide decide_on, PlacedBy placed_by, Summarise summarise,
+                        OnDurable on_durable, outcome_callback done);
     // Runs `start` (an asynchronous command) and waits for it, retrying after a conflict.
     std::expected<command_outcome, std::error_code> wait_for(
         const std::function<void(outcome_callback)>& start);
@@ -111,8 +125,13 @@ class command_service {
     template <class Decided>
     std::optional<command_outcome> answer_without_append(const Decided& decided);
     void count_move(complaint_status from, complaint_status to);
+    std::expected<std::vector<complaint_id>, std::error_code> complaints_of(
+        const customer_id& customer) const;
+    std::expected<rebuild_report, std::string> restore_summaries(const summary_snapshot& s);
+    std::expected<void, std::string> store_summaries();
 
     event_log& log_;
+    summary_index* summaries_;
     const policy_book& book_;
     metrics& metrics_;
     deadline_listener listener_;
@@ -126,6 +145,7 @@ class command_service {
     codec::text_decoder loader_;  // load()'s (one thread loads)
 
     // Lock order: a stripe -> customers_mutex_ / counts_mutex_ (each alone).
+    // by_customer_ is kept only without a summary index.
     mutable std::mutex customers_mutex_;
     std::unordered_map<std::string, std::vector<complaint_id>> by_customer_;
     mutable std::mutex counts_mutex_;

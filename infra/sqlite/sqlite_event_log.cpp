@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 
+#include "domain/overloaded.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/iso8601.hpp"
 
@@ -35,6 +36,28 @@ CREATE TABLE IF NOT EXISTS events (
   request_first   INTEGER,
   UNIQUE (stream, version)
 );
+)sql";
+
+// The summary index (see summary_index): one row per summarised stream, counts by status, and
+// in log_meta whether the index covers every event ('summaries' = 1). Instants are Unix seconds.
+constexpr const char* summary_schema = R"sql(
+CREATE TABLE IF NOT EXISTS stream_summaries (
+  stream        TEXT PRIMARY KEY,
+  partition_key TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  next_due      INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS stream_summaries_by_key ON stream_summaries (partition_key);
+CREATE INDEX IF NOT EXISTS stream_summaries_due ON stream_summaries (next_due)
+  WHERE next_due IS NOT NULL;
+CREATE TABLE IF NOT EXISTS summary_counts (
+  status TEXT PRIMARY KEY,
+  n      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log_meta (
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
 )sql";
 
 bool has_column(sqlite3* db, const char* table, std::string_view column) {
@@ -111,6 +134,17 @@ sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
                      "ALTER TABLE events ADD COLUMN request_digest TEXT;"
                      "ALTER TABLE events ADD COLUMN request_first INTEGER;"
                      "COMMIT;");
+    {
+        // A log written before the index existed holds events the index has not seen.
+        const bool had_meta = has_table(write_db_.get(), "log_meta");
+        sqlite::exec(write_db_.get(), "BEGIN IMMEDIATE");
+        sqlite::exec(write_db_.get(), summary_schema);
+        if (!had_meta)
+            sqlite::exec(write_db_.get(),
+                         "INSERT INTO log_meta (key, value) VALUES ('summaries', "
+                         "NOT EXISTS (SELECT 1 FROM events))");
+        sqlite::exec(write_db_.get(), "COMMIT");
+    }
     // Every use of the read connection holds read_mutex_.
     read_db_ = sqlite::open(opts_.path, opts_.synchronous_full, sqlite::threading::caller);
     insert_event_ = sqlite::prepare(write_db_.get(),
@@ -129,6 +163,28 @@ sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
             write_db_.get(),
             "SELECT digest, first_position, last_position, stream_version FROM append_requests "
             "WHERE request_key = ?");
+    upsert_summary_ = sqlite::prepare(
+        write_db_.get(),
+        "INSERT INTO stream_summaries (stream, partition_key, status, next_due) VALUES (?,?,?,?) "
+        "ON CONFLICT (stream) DO UPDATE SET partition_key = excluded.partition_key, "
+        "status = excluded.status, next_due = excluded.next_due");
+    add_count_ = sqlite::prepare(write_db_.get(),
+                                 "INSERT INTO summary_counts (status, n) VALUES (?, ?) "
+                                 "ON CONFLICT (status) DO UPDATE SET n = n + excluded.n");
+    set_meta_ = sqlite::prepare(write_db_.get(),
+                                "INSERT INTO log_meta (key, value) VALUES (?, ?) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    summaries_of_ = sqlite::prepare(read_db_.get(),
+                                    "SELECT stream FROM stream_summaries WHERE partition_key = ?");
+    counts_ = sqlite::prepare(read_db_.get(), "SELECT status, n FROM summary_counts WHERE n != 0");
+    deadlines_ = sqlite::prepare(
+        read_db_.get(), "SELECT stream, next_due FROM stream_summaries WHERE next_due IS NOT NULL");
+    meta_ = sqlite::prepare(read_db_.get(), "SELECT value FROM log_meta WHERE key = ?");
+    {
+        sqlite::statement st{meta_.get()};
+        st.bind(1, std::string("summaries"));
+        summaries_complete_ = st.step() == SQLITE_ROW && st.int64(0) == 1;
+    }
     begin_ = sqlite::prepare(write_db_.get(), "BEGIN IMMEDIATE");
     commit_ = sqlite::prepare(write_db_.get(), "COMMIT");
     rollback_ = sqlite::prepare(write_db_.get(), "ROLLBACK");
@@ -252,8 +308,12 @@ void sqlite_event_log::commit_batch(std::vector<pending>& batch) {
     bool ok = sqlite::run(begin_.get());
     if (ok) {
         for (auto& p : batch) results.push_back(apply(p.request));
-        ok = sqlite::run(commit_.get());
+        ok = store_counts() && (!batch_loses_summaries_ || mark_summaries(false)) &&
+             sqlite::run(commit_.get());
     }
+    batch_counts_.clear();
+    if (ok && batch_loses_summaries_) summaries_complete_ = false;
+    batch_loses_summaries_ = false;
     if (!ok) {
         sqlite::run(rollback_.get());
         last_position_ = start_position;
@@ -351,12 +411,129 @@ std::expected<append_result, std::error_code> sqlite_event_log::apply(const appe
         last_hash_ = rec.hash;
         batch_records_.push_back(std::move(rec));
     }
+    if (!store_summary(r)) return fail();
     out.last_position = last_position_;
     out.stream_version = version;
     sqlite::run(release_.get());
     stream.version = version;
     if (!r.request_key.empty()) stream.keys.push_back(key_hash);
     batch_streams_.push_back(r.stream);
+    return out;
+}
+
+// Inside the request's savepoint: the summary row goes with the events or not at all. Counts are
+// collected for the batch (store_counts), so a rolled-back request leaves them as they were.
+bool sqlite_event_log::store_summary(const append_request& r) {
+    return std::visit(overloaded{[&](const summary_unknown&) {
+                                     if (summaries_complete_) batch_loses_summaries_ = true;
+                                     return true;
+                                 },
+                                 [](const no_summary&) { return true; },
+                                 [&](const stream_summary& s) {
+                                     sqlite::statement st{upsert_summary_.get()};
+                                     st.bind_unowned(1, r.stream)
+                                         .bind_unowned(2, s.partition_key)
+                                         .bind_unowned(3, s.status);
+                                     if (s.next_due)
+                                         st.bind(4, s.next_due->time_since_epoch().count());
+                                     if (st.step() != SQLITE_DONE) return false;
+                                     if (s.previous_status != s.status) {
+                                         if (!s.previous_status.empty())
+                                             --batch_counts_[s.previous_status];
+                                         ++batch_counts_[s.status];
+                                     }
+                                     return true;
+                                 }},
+                      r.summary);
+}
+
+bool sqlite_event_log::store_counts() {
+    for (const auto& [status, n] : batch_counts_) {
+        if (n == 0) continue;
+        sqlite::statement st{add_count_.get()};
+        st.bind_unowned(1, status).bind(2, n);
+        if (st.step() != SQLITE_DONE) return false;
+    }
+    return true;
+}
+
+bool sqlite_event_log::mark_summaries(bool complete) {
+    sqlite::statement st{set_meta_.get()};
+    st.bind(1, std::string("summaries")).bind(2, std::int64_t{complete ? 1 : 0});
+    return st.step() == SQLITE_DONE;
+}
+
+std::expected<std::optional<summary_snapshot>, std::error_code> sqlite_event_log::load_summaries() {
+    std::lock_guard lock(read_mutex_);
+    {
+        sqlite::statement st{meta_.get()};
+        st.bind(1, std::string("summaries"));
+        const int rc = st.step();
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return std::unexpected(make_error_code(log_errc::storage_failure));
+        if (rc != SQLITE_ROW || st.int64(0) != 1) return std::nullopt;
+    }
+    summary_snapshot out;
+    int rc;
+    {
+        sqlite::statement st{counts_.get()};
+        while ((rc = st.step()) == SQLITE_ROW) out.by_status[st.text(0)] = st.int64(1);
+        if (rc != SQLITE_DONE) return std::unexpected(make_error_code(log_errc::storage_failure));
+    }
+    sqlite::statement st{deadlines_.get()};
+    while ((rc = st.step()) == SQLITE_ROW)
+        out.deadlines.emplace_back(st.text(0), instant{std::chrono::seconds{st.int64(1)}});
+    if (rc != SQLITE_DONE) return std::unexpected(make_error_code(log_errc::storage_failure));
+    return out;
+}
+
+// Runs as a batch of its own (nothing else commits meanwhile): rows, counts and the flag in one
+// transaction, so a crash leaves the old index (marked incomplete) or the new one.
+std::expected<void, std::error_code> sqlite_event_log::replace_summaries(
+    const std::vector<std::pair<std::string, stream_summary>>& summaries) {
+    {
+        std::unique_lock lock(queue_mutex_);
+        queue_cv_.wait(lock, [this] { return !committing_; });
+        if (stopping_) return std::unexpected(make_error_code(log_errc::closed));
+        committing_ = true;
+    }
+    const auto ok = [&] {
+        if (!sqlite::run(begin_.get())) return false;
+        try {
+            sqlite::exec(write_db_.get(),
+                         "DELETE FROM stream_summaries; DELETE FROM summary_counts");
+        } catch (const std::runtime_error&) {
+            return false;
+        }
+        for (const auto& [stream, s] : summaries) {
+            append_request r;
+            r.stream = stream;
+            r.summary = stream_summary{s.partition_key, s.status, {}, s.next_due};
+            if (!store_summary(r)) return false;
+        }
+        return store_counts() && mark_summaries(true) && sqlite::run(commit_.get());
+    }();
+    batch_counts_.clear();
+    if (!ok) sqlite::run(rollback_.get());
+    if (ok) summaries_complete_ = true;
+    {
+        std::lock_guard lock(queue_mutex_);
+        committing_ = false;
+    }
+    queue_cv_.notify_all();
+    if (!ok) return std::unexpected(make_error_code(log_errc::storage_failure));
+    return {};
+}
+
+std::expected<std::vector<std::string>, std::error_code> sqlite_event_log::streams_of(
+    const std::string& partition_key) {
+    std::lock_guard lock(read_mutex_);
+    sqlite::statement st{summaries_of_.get()};
+    st.bind(1, partition_key);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) out.push_back(st.text(0));
+    if (rc != SQLITE_DONE) return std::unexpected(make_error_code(log_errc::storage_failure));
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -18,7 +19,10 @@ namespace bb {
 // appends share one fsync. An append that finds nobody committing and nobody waiting commits
 // itself on the caller's thread (append_async never does). With synchronous=FULL an acknowledged
 // append survives power loss.
-class sqlite_event_log final : public event_log {
+//
+// It also keeps the summary index (see summary_index): each append's stream summary is written
+// in the batch's transaction, with counts by status, so a restart reads the open streams only.
+class sqlite_event_log final : public event_log, public summary_index {
   public:
     struct options {
         std::string path;
@@ -42,6 +46,12 @@ class sqlite_event_log final : public event_log {
     std::unique_ptr<subscription> subscribe(
         std::int64_t from_position, std::function<void(const event_record&)> handler) override;
 
+    std::expected<std::optional<summary_snapshot>, std::error_code> load_summaries() override;
+    std::expected<void, std::error_code> replace_summaries(
+        const std::vector<std::pair<std::string, stream_summary>>& summaries) override;
+    std::expected<std::vector<std::string>, std::error_code> streams_of(
+        const std::string& partition_key) override;
+
     // Blocks until `position` is committed or the log closes; used by subscriptions.
     void wait_for(std::int64_t position, std::chrono::milliseconds timeout);
 
@@ -60,12 +70,16 @@ class sqlite_event_log final : public event_log {
     std::optional<stored_request> find_request(const append_request& r);
     std::expected<std::vector<event_record>, std::error_code> query(sqlite3_stmt* s);
     std::optional<std::vector<event_record>> read_recent(std::int64_t from, std::size_t max);
+    bool store_summary(const append_request& r);
+    bool store_counts();
+    bool mark_summaries(bool complete);
 
     options opts_;
     sqlite::db_ptr write_db_;
     sqlite::db_ptr read_db_;
     sqlite::stmt_ptr insert_event_, select_request_, select_legacy_request_, stream_version_,
-        stream_requests_;
+        stream_requests_, upsert_summary_, add_count_, set_meta_;
+    sqlite::stmt_ptr summaries_of_, counts_, deadlines_, meta_;
     sqlite::stmt_ptr read_stream_, read_all_, read_fold_;
     // A batch's transaction and each request's savepoint in it.
     sqlite::stmt_ptr begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
@@ -100,6 +114,11 @@ class sqlite_event_log final : public event_log {
     static constexpr std::size_t known_capacity = 65536;
     std::unordered_map<std::string, known_stream> known_;
     std::vector<std::string> batch_streams_;
+    // Whether the summary index covers the log (writer-thread state, as stored in log_meta), and
+    // the batch's changes to the counts by status and to that flag, applied when it commits.
+    bool summaries_complete_ = true;
+    bool batch_loses_summaries_ = false;
+    std::map<std::string, std::int64_t> batch_counts_;
     std::expected<known_stream*, std::error_code> know(const std::string& stream);
 
     std::thread writer_;
