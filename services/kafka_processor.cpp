@@ -79,9 +79,12 @@ bool kafka_processor::rewind() {
     std::vector<RdKafka::TopicPartition*> parts;
     if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR) return false;
     const auto fetched = consumer_->committed(parts, 30000);
+    positions_.clear();
     for (auto* p : parts)
         if (fetched != RdKafka::ERR_NO_ERROR || p->offset() < 0)
             p->set_offset(RdKafka::Topic::OFFSET_INVALID);  // the group's committed or earliest
+        else
+            positions_[p->partition()] = p->offset();
     const auto code = consumer_->assign(parts);
     RdKafka::TopicPartition::destroy(parts);
     return code == RdKafka::ERR_NO_ERROR;
@@ -231,15 +234,29 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
                            command_meta{"scheduler", "tick/" + iso8601::format_instant(now), now});
         if (!r) return {on_error({kafka::txn_errc::abortable, r.error().message()}, "tick")};
     }
-    if (!next_offsets.empty()) {
+    // Every transaction carries the consumer's offsets, also one that holds only deadline
+    // events: the group coordinator checks the consumer's generation when they are sent
+    // (KIP-447), so an owner whose partitions have moved on cannot commit breaches the new owner
+    // decides too. The offsets of partitions without new records are the committed ones again.
+    auto positions = positions_;
+    for (const auto& [p, off] : next_offsets) positions[p] = off;
+    if (!positions.empty()) {
         std::vector<RdKafka::TopicPartition*> offsets;
-        for (const auto& [p, off] : next_offsets)
+        for (const auto& [p, off] : positions)
             offsets.push_back(RdKafka::TopicPartition::create(o_.inbound_topic, p, off));
         const auto sent = producer_->send_offsets(*consumer_, offsets);
         RdKafka::TopicPartition::destroy(offsets);
         if (!sent) return {on_error(sent.error(), "send_offsets_to_transaction")};
     }
+    // An owner that stalled past max.poll.interval.ms has left the group without polling since:
+    // its partitions may be someone else's already, and offsets sent after leaving carry no
+    // generation to fence it with. What it decided must not commit.
+    if (consumer_->assignment_lost())
+        return {on_error({kafka::txn_errc::abortable,
+                          "the partitions were lost (max.poll.interval.ms exceeded)"},
+                         "commit_transaction")};
     if (auto c = producer_->commit(); !c) return {on_error(c.error(), "commit_transaction")};
+    positions_ = std::move(positions);
     metrics_.add("bounceback_kafka_transactions_total", {{"outcome", "committed"}});
     metrics_.add("bounceback_kafka_records_total", {{"outcome", "processed"}},
                  static_cast<double>(taken - dead));

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,6 +93,9 @@ class kafka_processor {
     command_service commands_;
     inbound::cloudevent_decoder decoder_;  // process()'s
     deadline_queue deadlines_;
+    // The next inbound offset of each owned partition as last committed (sent again with every
+    // transaction, see process()).
+    std::map<std::int32_t, std::int64_t> positions_;
     std::atomic<bool> ready_{false};
     std::atomic<int> owned_{0};
 };

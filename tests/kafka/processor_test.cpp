@@ -1,7 +1,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -121,5 +124,122 @@ SCENARIO("a transaction stops taking records once it has been open max_txn_work"
         }
         stopping = true;
         runner.join();
+    }
+}
+
+SCENARIO("an owner whose partition moved on cannot commit the deadlines it still holds",
+         "[kafka][processor][fencing]") {
+    GIVEN("a VIP complaint owned by processor A, which stalls past max.poll.interval.ms") {
+        const auto brokers = test::kafka_brokers();
+        const auto prefix = test::unique_topic("zombie");
+        kafka_processor_options o;
+        // The smallest poll interval the group allows (it may not be below session.timeout.ms).
+        o.client = {{"bootstrap.servers", brokers},
+                    {"session.timeout.ms", "6000"},
+                    {"max.poll.interval.ms", "6000"}};
+        o.inbound_topic = prefix + ".in";
+        o.events_topic = prefix + ".events";
+        o.deadletter_topic = prefix + ".dead";
+        o.group = prefix;
+        REQUIRE(kafka::ensure_topics(
+                    brokers, {{o.inbound_topic, 1}, {o.events_topic, 1}, {o.deadletter_topic, 1}})
+                    .has_value());
+        publish(o.client, o.inbound_topic, 1);  // c0, VIP: acknowledge within 15 minutes
+
+        const auto book = test::book();
+        const auto filed_at = test::at("2026-11-20T10:00:00Z");
+        const auto next_day = test::at("2026-11-21T10:00:00Z");
+        // A's clock: the filing day until stalled; a stalled clock call blocks (as a pause of
+        // the whole process would) until released, then tells the next day.
+        std::mutex mutex;
+        std::condition_variable changed;
+        bool stall = false, stalled = false, released = false;
+        const auto clock_a = [&] {
+            std::unique_lock lock(mutex);
+            if (!stall) return filed_at;
+            stalled = true;
+            changed.notify_all();
+            changed.wait(lock, [&] { return released; });
+            return next_day;
+        };
+        const auto wait_for = [](const auto& done) {
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+            while (!done() && std::chrono::steady_clock::now() < deadline)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            return done();
+        };
+        const auto acknowledge_breaches = [&] {
+            int n = 0;
+            const auto read = kafka::read_to_end(
+                o.client, o.events_topic, {0},
+                [&](kafka::record&& r) {
+                    const auto e = nlohmann::json::parse(r.value);
+                    if (e["type"] == "SlaBreached" && e["data"]["target"] == "acknowledge") ++n;
+                },
+                60000);
+            REQUIRE(read.has_value());
+            return n;
+        };
+
+        metrics ma, mb;
+        auto oa = o;
+        oa.instance_id = "a";
+        kafka_processor a(oa, book, ma, clock_a,
+                          [](const std::string& line) { UNSCOPED_INFO("A: " << line); });
+        std::atomic<bool> stopping{false};
+        std::thread run_a([&] { a.run(stopping); });
+        // However the test ends, A is woken and both processors stop before they are destroyed.
+        struct stop_a {
+            std::function<void()> f;
+            ~stop_a() { f(); }
+        } stopper{[&] {
+            {
+                std::lock_guard lock(mutex);
+                released = true;
+            }
+            changed.notify_all();
+            stopping = true;
+            run_a.join();
+        }};
+        REQUIRE(wait_for([&] {
+            return ma.value("bounceback_kafka_records_total", {{"outcome", "processed"}}) == 1;
+        }));
+        {
+            std::unique_lock lock(mutex);
+            stall = true;
+            REQUIRE(changed.wait_for(lock, std::chrono::seconds(60), [&] { return stalled; }));
+        }
+
+        WHEN("B joins, takes the partition and decides the breach, and then A wakes up") {
+            auto ob = o;
+            ob.instance_id = "b";
+            kafka_processor b(
+                ob, book, mb, [&] { return next_day; }, [](const std::string&) {});
+            std::thread run_b([&] { b.run(stopping); });
+            struct stop_b {
+                std::function<void()> f;
+                ~stop_b() { f(); }
+            } stopper_b{[&] {
+                stopping = true;
+                run_b.join();
+            }};
+            REQUIRE(wait_for([&] { return acknowledge_breaches() == 1; }));
+            const auto a_done = [&] {
+                return ma.value("bounceback_kafka_transactions_total", {{"outcome", "committed"}}) +
+                       ma.value("bounceback_kafka_transactions_total", {{"outcome", "aborted"}});
+            };
+            const auto before = a_done();
+            {
+                std::lock_guard lock(mutex);
+                released = true;
+            }
+            changed.notify_all();
+            REQUIRE(wait_for([&] { return a_done() > before; }));
+            THEN("A's transaction with the same breach is aborted: the topic holds it once") {
+                CHECK(ma.value("bounceback_kafka_transactions_total", {{"outcome", "aborted"}}) >=
+                      1);
+                CHECK(acknowledge_breaches() == 1);
+            }
+        }
     }
 }
