@@ -53,6 +53,14 @@ def render(r, scale):
         row(f"replay of {p['events']:,} events into all projections", f"{p['fold_events_per_s']:,.0f} events/s",
             f"decode only {p['decode_only_events_per_s']:,.0f} events/s", f"{p['ratio']:.2f}",
             "≥ 1,000,000 events/s and ≥ 0.5×", p["fold_events_per_s"] >= 1e6 and p["ratio"] >= 0.5)
+    if "restart" in r:
+        small, large = r["restart"]["small"], r["restart"]["large"]
+        growth = large["ready_s"] / small["ready_s"] if small["ready_s"] else 0
+        row(f"embedded restart to ready, {small['events']:,} → {large['events']:,} events of history",
+            f"{small['ready_s']:.2f} s → {large['ready_s']:.2f} s (command side {small['command_side_s']:.3f} → "
+            f"{large['command_side_s']:.3f} s); RSS {small['rss_kib']:,} → {large['rss_kib']:,} KiB",
+            "the smaller history", f"{growth:.2f}", "≤ 1 s at both sizes",
+            small["ready_s"] <= 1 and large["ready_s"] <= 1)
     if "memory" in r:
         m = r["memory"]
         row(f"memory, {m['open_complaints']:,} open complaints with live deadlines",

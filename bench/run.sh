@@ -5,7 +5,8 @@
 #
 #   bench/run.sh                 # full sizes (1M Kafka events, 1M open complaints, ...)
 #   BENCH_SCALE=quick bench/run.sh   # a tenth of that, for a first look
-#   BENCH_STEPS="ingest query" bench/run.sh   # some workloads only (query needs ingest's data);
+#   BENCH_STEPS="ingest query" bench/run.sh   # some workloads only (query needs ingest's data;
+#                                # restart reuses replay's 10M-event directory when both run);
 #                                # docs/benchmarks.md is updated only by a run of every step
 #
 # Server and load generator are pinned to different cores (taskset) where there are two.
@@ -22,7 +23,7 @@ memory_complaints=$((1000000 / div))
 replay_events=$((10000000 / div))
 ingest_events=$((400000 / div))
 seconds=${BENCH_SECONDS:-10}
-all_steps="ingest query replay memory kafka"
+all_steps="ingest query replay restart memory kafka"
 steps=${BENCH_STEPS:-$all_steps}
 want() { [[ " $steps " == *" $1 "* ]]; }
 if want query && ! want ingest; then echo "the query step reads the ingest step's data" >&2; exit 2; fi
@@ -124,6 +125,45 @@ if [ -z "$replay_data" ]; then
 fi
 # Not pinned: one thread reads pages while another decodes and folds (handlers/page_decoder).
 put replay "$("$bench/bench_replay" --data "$replay_data" --repeat 3)"
+
+fi
+
+if want restart; then
+echo "== embedded restart at two sizes of history: time to ready, its command-side part, RSS"
+# Each directory is served once (the read side folds the log and checkpoints at shutdown), then
+# the second start is measured. Times come from the service's own log lines.
+restart_at() {  # restart_at NAME DATA: prints the JSON of one measured start
+  local cfg="$work/restart-$1.yaml" port; port=$(free_port); config "$cfg" "$port" "$2"
+  "$bin" serve --config "$cfg" > /dev/null 2>&1 & local s=$!; wait_ready "$port"; kill -TERM $s; wait $s || true
+  local t0; t0=$(date +%s.%N)
+  "${server_cpu[@]}" "$bin" serve --config "$cfg" > "$work/restart-$1.log" 2>&1 & s=$!; wait_ready "$port"
+  local t1; t1=$(date +%s.%N); local rss; rss=$(rss_kib $s)
+  kill -TERM $s; wait $s || true
+  python3 - "$work/restart-$1.log" "$t0" "$t1" "$rss" "$2/events.db" <<'PY'
+import datetime, json, sqlite3, sys
+log, t0, t1, rss, db = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+def at(line): return datetime.datetime.fromisoformat(line.split(" ", 1)[0].replace("Z", "+00:00")).timestamp()
+lines = open(log).read().splitlines()
+listening = next(at(l) for l in lines if " listening on " in l)
+command = next(at(l) for l in lines if " command side " in l)
+events = sqlite3.connect(db).execute("SELECT max(position) FROM events").fetchone()[0]
+print(json.dumps({"events": events, "ready_s": t1 - t0, "command_side_s": command - listening,
+                  "rss_kib": rss, "from_summaries": any("from the summary index" in l for l in lines)}))
+PY
+}
+small_events=$((1000000 / div))
+config "$work/restart-set-up.yaml" "$(free_port)" "$work/restart-small"
+"$bin" simulate --events "$small_events" --seed 11 > "$work/restart.jsonl"
+"$bin" process --config "$work/restart-set-up.yaml" --data "$work/restart-small" --synchronous normal --input "$work/restart.jsonl" > /dev/null 2>&1
+rm -f "$work/restart.jsonl"
+large_data=${replay_data:-}
+if [ -z "$large_data" ]; then
+  large_data="$work/restart-large"
+  "$bin" simulate --events "$replay_events" --seed 7 > "$work/restart.jsonl"
+  "$bin" process --config "$work/restart-set-up.yaml" --data "$large_data" --synchronous normal --input "$work/restart.jsonl" > /dev/null 2>&1
+  rm -f "$work/restart.jsonl"
+fi
+put restart "{\"small\": $(restart_at small "$work/restart-small"), \"large\": $(restart_at large "$large_data")}"
 
 fi
 

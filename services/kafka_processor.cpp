@@ -29,18 +29,45 @@ std::expected<int, std::string> check_copartitioned(const kafka_processor_option
     return *in;
 }
 
-// Eager rebalancing: every change revokes the whole assignment and assigns the new one, whose
-// fetch positions come from the committed offsets. The processor only consumes between
-// transactions, so a revocation never finds one open.
+namespace {
+
+bool cooperative(RdKafka::KafkaConsumer& consumer) {
+    return consumer.rebalance_protocol() == "COOPERATIVE";
+}
+
+// librdkafka's incremental calls return an error object the caller owns (nullptr: success).
+bool succeeded(RdKafka::Error* e) {
+    const std::unique_ptr<RdKafka::Error> owned(e);
+    return owned == nullptr;
+}
+
+}  // namespace
+
+// Cooperative rebalancing (KIP-429): a change assigns or revokes only the partitions that move,
+// so an instance whose partitions stay is not even called, and keeps processing. The group may
+// still use the eager protocol (a member of an older release in it): then every change revokes
+// the whole assignment and assigns the new one. Fetch positions come from the committed offsets
+// either way. The processor only consumes between transactions, so a revocation never finds
+// one open.
 class kafka_processor::rebalance_listener final : public RdKafka::RebalanceCb {
   public:
     bool changed = false;
     void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                       std::vector<RdKafka::TopicPartition*>& partitions) override {
-        if (err == RdKafka::ERR__ASSIGN_PARTITIONS)
+        const bool assigning = err == RdKafka::ERR__ASSIGN_PARTITIONS;
+        if (cooperative(*consumer)) {
+            // Called even with nothing to move: the group waits for the call before the next
+            // round. An empty incremental assignment means nothing of ours moved.
+            if (assigning)
+                succeeded(consumer->incremental_assign(partitions));
+            else
+                succeeded(consumer->incremental_unassign(partitions));
+            if (partitions.empty()) return;
+        } else if (assigning) {
             consumer->assign(partitions);
-        else
+        } else {
             consumer->unassign();
+        }
         changed = true;
     }
 };
@@ -85,9 +112,13 @@ bool kafka_processor::rewind() {
             p->set_offset(RdKafka::Topic::OFFSET_INVALID);  // the group's committed or earliest
         else
             positions_[p->partition()] = p->offset();
-    const auto code = consumer_->assign(parts);
+    // Under the cooperative protocol the assignment only changes incrementally: the same
+    // partitions are taken back and given again, now at the committed offsets.
+    const bool ok = cooperative(*consumer_) ? succeeded(consumer_->incremental_unassign(parts)) &&
+                                                  succeeded(consumer_->incremental_assign(parts))
+                                            : consumer_->assign(parts) == RdKafka::ERR_NO_ERROR;
     RdKafka::TopicPartition::destroy(parts);
-    return code == RdKafka::ERR_NO_ERROR;
+    return ok;
 }
 
 std::expected<void, std::string> kafka_processor::rebuild() {
@@ -316,7 +347,11 @@ kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopp
                                             {"enable.auto.offset.store", "false"},
                                             {"isolation.level", "read_committed"},
                                             {"auto.offset.reset", "earliest"},
-                                            {"partition.assignment.strategy", "roundrobin"},
+                                            {"partition.assignment.strategy", "cooperative-sticky"},
+                                            // Static membership (KIP-345): an instance that
+                                            // restarts within the session timeout gets its
+                                            // partitions back without a rebalance.
+                                            {"group.instance.id", o_.instance_id},
                                             {"session.timeout.ms", "6000"},
                                             {"heartbeat.interval.ms", "1000"}};
     for (const auto& [k, v] : consumer_settings)

@@ -214,7 +214,8 @@ SCENARIO("an owner whose partition moved on cannot commit the deadlines it still
             auto ob = o;
             ob.instance_id = "b";
             kafka_processor b(
-                ob, book, mb, [&] { return next_day; }, [](const std::string&) {});
+                ob, book, mb, [&] { return next_day; },
+                [](const std::string& line) { UNSCOPED_INFO("B: " << line); });
             std::thread run_b([&] { b.run(stopping); });
             struct stop_b {
                 std::function<void()> f;
