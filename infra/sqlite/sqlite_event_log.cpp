@@ -135,14 +135,18 @@ sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
                      "ALTER TABLE events ADD COLUMN request_first INTEGER;"
                      "COMMIT;");
     {
-        // A log written before the index existed holds events the index has not seen.
-        const bool had_meta = has_table(write_db_.get(), "log_meta");
+        // A log written before the index existed (or whose index tables were dropped) holds
+        // events the index has not seen.
+        const bool had_index = has_table(write_db_.get(), "log_meta") &&
+                               has_table(write_db_.get(), "stream_summaries") &&
+                               has_table(write_db_.get(), "summary_counts");
         sqlite::exec(write_db_.get(), "BEGIN IMMEDIATE");
         sqlite::exec(write_db_.get(), summary_schema);
-        if (!had_meta)
+        if (!had_index)
             sqlite::exec(write_db_.get(),
                          "INSERT INTO log_meta (key, value) VALUES ('summaries', "
-                         "NOT EXISTS (SELECT 1 FROM events))");
+                         "NOT EXISTS (SELECT 1 FROM events)) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
         sqlite::exec(write_db_.get(), "COMMIT");
     }
     // Every use of the read connection holds read_mutex_.

@@ -302,3 +302,31 @@ SCENARIO("a failed append leaves the summary index as it was", "[commands][summa
         }
     }
 }
+
+SCENARIO("an index whose table was dropped is rebuilt, not trusted", "[commands][summaries]") {
+    test::temp_dir dir;
+    const auto book = test::book();
+    const auto path = (dir.path() / "events.db").string();
+    {
+        sqlite_event_log log({path, true, 64});
+        metrics m;
+        command_service commands(log, book, m, {16}, &log);
+        REQUIRE(commands.rebuild().has_value());
+        random_day(commands, 3);
+    }
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, "DROP TABLE stream_summaries", nullptr, nullptr, nullptr) ==
+              SQLITE_OK);
+        sqlite3_close(db);
+    }
+    sqlite_event_log log({path, true, 64});
+    const auto first = restart(log, book, &log);
+    const auto second = restart(log, book, &log);
+    const auto folded = restart(log, book, nullptr);
+    CHECK_FALSE(first.report.from_summaries);
+    CHECK(second.report.from_summaries);
+    CHECK(second.deadlines == folded.deadlines);
+    CHECK(second.counts == folded.counts);
+}
