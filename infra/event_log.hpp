@@ -168,11 +168,16 @@ class event_log {
         std::int64_t from_position, std::function<void(const event_record&)> handler) = 0;
 };
 
-// What a restart needs of the summaries: how many streams are in each status and the next
-// deadline of every stream that has one.
+// What a restart needs of the summaries: how many streams are in each status, and each stream's
+// partition key and next deadline.
+struct summary_row {
+    std::string stream;
+    std::string partition_key;
+    std::optional<instant> next_due;
+};
 struct summary_snapshot {
     std::map<std::string, std::int64_t> by_status;
-    std::vector<std::pair<std::string, instant>> deadlines;  // stream, next due
+    std::vector<summary_row> rows;
 };
 
 // A log's index of stream summaries (see stream_summary). It covers the log when every append
@@ -187,9 +192,6 @@ class summary_index {
     // nothing is being appended (before serving).
     virtual std::expected<void, std::error_code> replace_summaries(
         const std::vector<std::pair<std::string, stream_summary>>& summaries) = 0;
-    // The streams whose summary names this partition key (a customer's complaints).
-    virtual std::expected<std::vector<std::string>, std::error_code> streams_of(
-        const std::string& partition_key) = 0;
 };
 
 }  // namespace bb

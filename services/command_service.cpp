@@ -1,5 +1,6 @@
 #include "services/command_service.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <utility>
@@ -143,9 +144,18 @@ std::expected<rebuild_report, std::string> command_service::restore_summaries(
             if (n > 0) by_status_[*status] = static_cast<std::size_t>(n);
         }
     }
-    if (listener_)
-        for (const auto& [stream, due] : s.deadlines) listener_(complaint_of(stream), due);
-    return rebuild_report{0, s.deadlines.size(), true};
+    rebuild_report report{0, 0, true};
+    {
+        std::lock_guard customers(customers_mutex_);
+        for (const auto& row : s.rows)
+            remember_customer(row.partition_key, complaint_of(row.stream));
+    }
+    for (const auto& row : s.rows) {
+        if (!row.next_due) continue;
+        ++report.deadlines;
+        if (listener_) listener_(complaint_of(row.stream), *row.next_due);
+    }
+    return report;
 }
 
 // The folded complaints (before finish_loading frees them) become the new index.
@@ -169,9 +179,9 @@ std::expected<void, std::string> command_service::load(const event_record& r) {
     // Compliments and prevention actions are folded when a command needs them; a complaint's
     // deadline, customer and state must be known for every one.
     if (const auto* e = std::get_if<complaint_event>(&*decoded)) {
-        if (const auto* f = std::get_if<complaint_filed>(e); f && !summaries_) {
+        if (const auto* f = std::get_if<complaint_filed>(e)) {
             std::lock_guard customers(customers_mutex_);
-            by_customer_[f->customer.id.value()].push_back(f->id);
+            remember_customer(f->customer.id.value(), f->id);
         }
         auto& en = loading_[r.stream];
         en.state = evolve(std::move(en.state), *e);
@@ -284,9 +294,9 @@ void command_service::execute_on(const complaint_id& id, Decide decide_on, const
             return summary_of(before, after);
         },
         [this, id](const complaint_state& before, const complaint_state& after) {
-            if (before.status == complaint_status::unfiled && !summaries_) {
+            if (before.status == complaint_status::unfiled) {
                 std::lock_guard customers(customers_mutex_);
-                by_customer_[after.customer.id.value()].push_back(id);
+                remember_customer(after.customer.id.value(), id);
             }
             count_move(before.status, after.status);
             if (listener_) listener_(id, next_deadline(after));
@@ -384,9 +394,7 @@ void command_service::execute(const inbound::customer_signal& s, const command_m
     if (s.complaint) {
         targets.push_back(*s.complaint);
     } else {
-        auto found = complaints_of(s.customer);
-        if (!found) return done(std::unexpected(found.error()));
-        targets = std::move(*found);
+        targets = complaints_of(s.customer);
     }
     if (targets.empty()) return done(command_outcome{});
     // The targets are separate streams: all are decided and queued at once, and the outcomes
@@ -428,15 +436,20 @@ void command_service::execute(const inbound::customer_signal& s, const command_m
     }
 }
 
-std::expected<std::vector<complaint_id>, std::error_code> command_service::complaints_of(
-    const customer_id& customer) const {
+// Each customer's complaints in order of their ids: a signal reaches them in the same order
+// whether the list was read from the summary index or folded from the log, so the same input
+// gives the same log.
+void command_service::remember_customer(const std::string& customer, const complaint_id& id) {
+    auto& ids = by_customer_[customer];
+    ids.insert(std::upper_bound(ids.begin(), ids.end(), id,
+                                [](const complaint_id& a, const complaint_id& b) {
+                                    return a.value() < b.value();
+                                }),
+               id);
+}
+
+std::vector<complaint_id> command_service::complaints_of(const customer_id& customer) const {
     std::vector<complaint_id> out;
-    if (summaries_) {
-        const auto streams = summaries_->streams_of(customer.value());
-        if (!streams) return std::unexpected(streams.error());
-        for (const auto& stream : *streams) out.push_back(complaint_of(stream));
-        return out;
-    }
     std::lock_guard lock(customers_mutex_);
     if (const auto it = by_customer_.find(customer.value()); it != by_customer_.end())
         out = it->second;

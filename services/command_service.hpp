@@ -41,9 +41,8 @@ struct rebuild_report {
 // deadline (told to the scheduler), its customer (for activity signals) and counts by state.
 //
 // With a log that keeps a summary index (SQLite), every complaint append carries its summary
-// (customer, state, next deadline), a restart reads the index instead of folding the log, and
-// a customer's complaints are looked up in it: memory holds the deadlines of open complaints
-// and the cache. Without one (the Kafka processor's partitions) the customers are kept in memory.
+// (customer, state, next deadline) and a restart reads the index instead of folding the log.
+// Without one (the Kafka processor's partitions) a restart folds the log.
 class command_service {
   public:
     using deadline_listener = std::function<void(const complaint_id&, std::optional<instant>)>;
@@ -125,8 +124,8 @@ class command_service {
     template <class Decided>
     std::optional<command_outcome> answer_without_append(const Decided& decided);
     void count_move(complaint_status from, complaint_status to);
-    std::expected<std::vector<complaint_id>, std::error_code> complaints_of(
-        const customer_id& customer) const;
+    std::vector<complaint_id> complaints_of(const customer_id& customer) const;
+    void remember_customer(const std::string& customer, const complaint_id& id);  // holds the lock
     std::expected<rebuild_report, std::string> restore_summaries(const summary_snapshot& s);
     std::expected<void, std::string> store_summaries();
 
@@ -145,7 +144,6 @@ class command_service {
     codec::text_decoder loader_;  // load()'s (one thread loads)
 
     // Lock order: a stripe -> customers_mutex_ / counts_mutex_ (each alone).
-    // by_customer_ is kept only without a summary index.
     mutable std::mutex customers_mutex_;
     std::unordered_map<std::string, std::vector<complaint_id>> by_customer_;
     mutable std::mutex counts_mutex_;

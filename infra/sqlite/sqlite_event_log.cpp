@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS events (
 
 // The summary index (see summary_index): one row per summarised stream, counts by status, and
 // in log_meta whether the index covers every event ('summaries' = 1). Instants are Unix seconds.
+// The table has no secondary index: each would be one more random page written per append (WAL
+// frames per group commit are what ingest pays for); a restart scans the rows, ~50 bytes each.
 constexpr const char* summary_schema = R"sql(
 CREATE TABLE IF NOT EXISTS stream_summaries (
   stream        TEXT PRIMARY KEY,
@@ -47,9 +49,6 @@ CREATE TABLE IF NOT EXISTS stream_summaries (
   status        TEXT NOT NULL,
   next_due      INTEGER
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS stream_summaries_by_key ON stream_summaries (partition_key);
-CREATE INDEX IF NOT EXISTS stream_summaries_due ON stream_summaries (next_due)
-  WHERE next_due IS NOT NULL;
 CREATE TABLE IF NOT EXISTS summary_counts (
   status TEXT PRIMARY KEY,
   n      INTEGER NOT NULL
@@ -170,19 +169,17 @@ sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
     upsert_summary_ = sqlite::prepare(
         write_db_.get(),
         "INSERT INTO stream_summaries (stream, partition_key, status, next_due) VALUES (?,?,?,?) "
-        "ON CONFLICT (stream) DO UPDATE SET partition_key = excluded.partition_key, "
-        "status = excluded.status, next_due = excluded.next_due");
+        "ON CONFLICT (stream) DO UPDATE SET status = excluded.status, "
+        "next_due = excluded.next_due");
     add_count_ = sqlite::prepare(write_db_.get(),
                                  "INSERT INTO summary_counts (status, n) VALUES (?, ?) "
                                  "ON CONFLICT (status) DO UPDATE SET n = n + excluded.n");
     set_meta_ = sqlite::prepare(write_db_.get(),
                                 "INSERT INTO log_meta (key, value) VALUES (?, ?) "
                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    summaries_of_ = sqlite::prepare(read_db_.get(),
-                                    "SELECT stream FROM stream_summaries WHERE partition_key = ?");
     counts_ = sqlite::prepare(read_db_.get(), "SELECT status, n FROM summary_counts WHERE n != 0");
-    deadlines_ = sqlite::prepare(
-        read_db_.get(), "SELECT stream, next_due FROM stream_summaries WHERE next_due IS NOT NULL");
+    summary_rows_ = sqlite::prepare(read_db_.get(),
+                                    "SELECT stream, partition_key, next_due FROM stream_summaries");
     meta_ = sqlite::prepare(read_db_.get(), "SELECT value FROM log_meta WHERE key = ?");
     {
         sqlite::statement st{meta_.get()};
@@ -484,9 +481,11 @@ std::expected<std::optional<summary_snapshot>, std::error_code> sqlite_event_log
         while ((rc = st.step()) == SQLITE_ROW) out.by_status[st.text(0)] = st.int64(1);
         if (rc != SQLITE_DONE) return std::unexpected(make_error_code(log_errc::storage_failure));
     }
-    sqlite::statement st{deadlines_.get()};
-    while ((rc = st.step()) == SQLITE_ROW)
-        out.deadlines.emplace_back(st.text(0), instant{std::chrono::seconds{st.int64(1)}});
+    sqlite::statement st{summary_rows_.get()};
+    while ((rc = st.step()) == SQLITE_ROW) {
+        auto& row = out.rows.emplace_back(summary_row{st.text(0), st.text(1), std::nullopt});
+        if (!st.is_null(2)) row.next_due = instant{std::chrono::seconds{st.int64(2)}};
+    }
     if (rc != SQLITE_DONE) return std::unexpected(make_error_code(log_errc::storage_failure));
     return out;
 }
@@ -527,18 +526,6 @@ std::expected<void, std::error_code> sqlite_event_log::replace_summaries(
     queue_cv_.notify_all();
     if (!ok) return std::unexpected(make_error_code(log_errc::storage_failure));
     return {};
-}
-
-std::expected<std::vector<std::string>, std::error_code> sqlite_event_log::streams_of(
-    const std::string& partition_key) {
-    std::lock_guard lock(read_mutex_);
-    sqlite::statement st{summaries_of_.get()};
-    st.bind(1, partition_key);
-    std::vector<std::string> out;
-    int rc;
-    while ((rc = st.step()) == SQLITE_ROW) out.push_back(st.text(0));
-    if (rc != SQLITE_DONE) return std::unexpected(make_error_code(log_errc::storage_failure));
-    return out;
 }
 
 std::expected<sqlite_event_log::known_stream*, std::error_code> sqlite_event_log::know(

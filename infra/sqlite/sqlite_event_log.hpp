@@ -49,8 +49,6 @@ class sqlite_event_log final : public event_log, public summary_index {
     std::expected<std::optional<summary_snapshot>, std::error_code> load_summaries() override;
     std::expected<void, std::error_code> replace_summaries(
         const std::vector<std::pair<std::string, stream_summary>>& summaries) override;
-    std::expected<std::vector<std::string>, std::error_code> streams_of(
-        const std::string& partition_key) override;
 
     // Blocks until `position` is committed or the log closes; used by subscriptions.
     void wait_for(std::int64_t position, std::chrono::milliseconds timeout);
@@ -79,7 +77,7 @@ class sqlite_event_log final : public event_log, public summary_index {
     sqlite::db_ptr read_db_;
     sqlite::stmt_ptr insert_event_, select_request_, select_legacy_request_, stream_version_,
         stream_requests_, upsert_summary_, add_count_, set_meta_;
-    sqlite::stmt_ptr summaries_of_, counts_, deadlines_, meta_;
+    sqlite::stmt_ptr counts_, summary_rows_, meta_;
     sqlite::stmt_ptr read_stream_, read_all_, read_fold_;
     // A batch's transaction and each request's savepoint in it.
     sqlite::stmt_ptr begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
