@@ -52,9 +52,15 @@ bool succeeded(RdKafka::Error* e) {
 class kafka_processor::rebalance_listener final : public RdKafka::RebalanceCb {
   public:
     bool changed = false;
+    // Since the last take: partitions assigned incrementally, and whether any was revoked (or
+    // the whole assignment replaced, under the eager protocol).
+    std::vector<std::int32_t> added;
+    bool replaced = false;
+
     void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                       std::vector<RdKafka::TopicPartition*>& partitions) override {
         const bool assigning = err == RdKafka::ERR__ASSIGN_PARTITIONS;
+        note(*consumer, assigning, partitions);
         if (cooperative(*consumer)) {
             // Called even with nothing to move: the group waits for the call before the next
             // round. An empty incremental assignment means nothing of ours moved.
@@ -69,6 +75,22 @@ class kafka_processor::rebalance_listener final : public RdKafka::RebalanceCb {
             consumer->unassign();
         }
         changed = true;
+    }
+
+    void forget() {
+        changed = replaced = false;
+        added.clear();
+    }
+
+  private:
+    void note(RdKafka::KafkaConsumer& consumer, bool assigning,
+              const std::vector<RdKafka::TopicPartition*>& partitions) {
+        if (partitions.empty() && cooperative(consumer)) return;
+        if (!assigning || !cooperative(consumer)) {
+            replaced = true;
+            return;
+        }
+        for (const auto* p : partitions) added.push_back(p->partition());
     }
 };
 
@@ -130,10 +152,19 @@ std::expected<void, std::string> kafka_processor::rebuild() {
     for (const auto* p : parts) owned.push_back(p->partition());
     RdKafka::TopicPartition::destroy(parts);
 
-    const auto started = std::chrono::steady_clock::now();
     commands_.reset();
     deadlines_.clear();
     log_.clear();
+    owned_ = 0;
+    return load(owned, "rebuilt");
+}
+
+// Folds the given partitions of the event topic into the command side, next to what it holds
+// already (their streams are not in it: this instance did not own them).
+std::expected<void, std::string> kafka_processor::load(const std::vector<std::int32_t>& owned,
+                                                       const char* verb) {
+    ready_ = false;
+    const auto started = std::chrono::steady_clock::now();
     std::size_t events = 0;
     for (const auto p : owned) {
         auto part = kafka::partition_log::open(producer_.get(), o_.client, o_.events_topic, p);
@@ -151,11 +182,15 @@ std::expected<void, std::string> kafka_processor::rebuild() {
         log_.add(std::move(*part));
     }
     commands_.finish_loading();
-    owned_ = static_cast<int>(owned.size());
+    owned_ += static_cast<int>(owned.size());
     metrics_.add("bounceback_kafka_rebuilds_total", {});
     std::string list;
-    for (const auto p : owned) list += (list.empty() ? "" : ",") + std::to_string(p);
-    say_("kafka: own partitions [" + list + "]; rebuilt " + std::to_string(events) + " events in " +
+    for (const auto& [p, _] : log_.partitions())
+        list += (list.empty() ? "" : ",") + std::to_string(p);
+    std::string loaded;
+    for (const auto p : owned) loaded += (loaded.empty() ? "" : ",") + std::to_string(p);
+    say_("kafka: own partitions [" + list + "]; " + verb + " [" + loaded +
+         "]: " + std::to_string(events) + " events in " +
          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
                             .count()) +
@@ -316,6 +351,22 @@ bool kafka_processor::restore(const std::atomic<bool>& stopping) {
     return false;
 }
 
+// Partitions assigned incrementally while the rest stay: only theirs are loaded. Input goes back
+// to the committed offsets (the batch in hand was dropped); the state of the partitions already
+// owned reflects exactly those. A failure falls back to a full restore.
+bool kafka_processor::extend(const std::vector<std::int32_t>& added,
+                             const std::atomic<bool>& stopping) {
+    if (!rewind()) {
+        say_("kafka: rewind: cannot read the committed offsets");
+        return restore(stopping);
+    }
+    if (auto r = load(added, "loaded"); !r) {
+        say_("kafka: loading new partitions failed: " + r.error() + "; rebuilding all");
+        return restore(stopping);
+    }
+    return true;
+}
+
 // A new transactional producer; init_transactions fences any earlier incarnation and aborts what
 // it left open. The coordinator may be busy (loading, aborting): keep trying until stopped.
 bool kafka_processor::open_producer(const std::string& txn_id, const std::atomic<bool>& stopping) {
@@ -394,10 +445,13 @@ kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopp
         }
         if (listener_->changed || !ready_) {
             // Records fetched under the old assignment are dropped; the new one starts at the
-            // committed offsets.
+            // committed offsets. Partitions only gained are loaded alone; a revocation (or an
+            // eager reassignment, or a state in doubt) rebuilds everything owned.
             batch.clear();
-            listener_->changed = false;
-            if (!restore(stopping)) break;
+            const bool only_gained = ready_ && !listener_->replaced && !listener_->added.empty();
+            const auto added = listener_->added;
+            listener_->forget();
+            if (!(only_gained ? extend(added, stopping) : restore(stopping))) break;
             continue;
         }
         const auto outcome = process(batch);

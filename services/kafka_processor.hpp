@@ -72,6 +72,9 @@ class kafka_processor {
     class rebalance_listener;
 
     std::expected<void, std::string> rebuild();
+    std::expected<void, std::string> load(const std::vector<std::int32_t>& partitions,
+                                          const char* verb);
+    bool extend(const std::vector<std::int32_t>& added, const std::atomic<bool>& stopping);
     processed process(const std::vector<kafka::record>& batch);
     batch_result on_error(const kafka::txn_error& e, const std::string& during);
     std::expected<void, kafka::txn_error> dead_letter(const kafka::record& r,
