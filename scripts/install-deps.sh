@@ -12,9 +12,10 @@ packages=(
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 # `--test` adds what only the tests need: Chromium for the dashboard's browser test, clang 16 and
 # its runtime for the libFuzzer targets (built in the ASan preset), pip for the
-# independent Standard Webhooks implementation the outbound tests verify with.
+# independent Standard Webhooks implementation the outbound tests verify with, kcat to write a
+# previous release's Kafka records back into a topic (tests/system/kafka_upgrade_test.py).
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium clang-16 libclang-rt-16-dev)
+  packages+=(chromium clang-16 libclang-rt-16-dev kcat)
   python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 fi
 missing=()
