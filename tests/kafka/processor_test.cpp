@@ -41,27 +41,34 @@ void publish(const kafka::settings& base, const std::string& topic, int count) {
     REQUIRE((*producer)->flush(30000) == RdKafka::ERR_NO_ERROR);
 }
 
+// Options for a processor on fresh one-partition topics (created), with these client settings.
+kafka_processor_options one_partition_topics(const std::string& name, kafka::settings extra) {
+    const auto brokers = test::kafka_brokers();
+    const auto prefix = test::unique_topic(name);
+    kafka_processor_options o;
+    o.client = {{"bootstrap.servers", brokers}};
+    o.client.insert(o.client.end(), extra.begin(), extra.end());
+    o.inbound_topic = prefix + ".in";
+    o.events_topic = prefix + ".events";
+    o.deadletter_topic = prefix + ".dead";
+    o.group = prefix;
+    REQUIRE(kafka::ensure_topics(
+                brokers, {{o.inbound_topic, 1}, {o.events_topic, 1}, {o.deadletter_topic, 1}})
+                .has_value());
+    return o;
+}
+
 }  // namespace
 
 SCENARIO("a transaction stops taking records once it has been open max_txn_work",
          "[kafka][processor]") {
     GIVEN("40 inbound complaints and a processor whose transactions may work no time at all") {
-        const auto brokers = test::kafka_brokers();
-        const auto prefix = test::unique_topic("budget");
-        kafka_processor_options o;
-        o.client = {{"bootstrap.servers", brokers}};
-        o.inbound_topic = prefix + ".in";
-        o.events_topic = prefix + ".events";
-        o.deadletter_topic = prefix + ".dead";
-        o.group = prefix;
+        auto o = one_partition_topics("budget", {});
         o.instance_id = "i1";
         o.max_batch = 100;
         // As if every record took longer than the budget (a sanitizer build on a busy machine):
         // before the budget, the whole batch went into one transaction however long it took.
         o.max_txn_work = std::chrono::milliseconds(0);
-        REQUIRE(kafka::ensure_topics(
-                    brokers, {{o.inbound_topic, 1}, {o.events_topic, 1}, {o.deadletter_topic, 1}})
-                    .has_value());
         constexpr int count = 40;
         publish(o.client, o.inbound_topic, count);
 
@@ -130,20 +137,9 @@ SCENARIO("a transaction stops taking records once it has been open max_txn_work"
 SCENARIO("an owner whose partition moved on cannot commit the deadlines it still holds",
          "[kafka][processor][fencing]") {
     GIVEN("a VIP complaint owned by processor A, which stalls past max.poll.interval.ms") {
-        const auto brokers = test::kafka_brokers();
-        const auto prefix = test::unique_topic("zombie");
-        kafka_processor_options o;
         // The smallest poll interval the group allows (it may not be below session.timeout.ms).
-        o.client = {{"bootstrap.servers", brokers},
-                    {"session.timeout.ms", "6000"},
-                    {"max.poll.interval.ms", "6000"}};
-        o.inbound_topic = prefix + ".in";
-        o.events_topic = prefix + ".events";
-        o.deadletter_topic = prefix + ".dead";
-        o.group = prefix;
-        REQUIRE(kafka::ensure_topics(
-                    brokers, {{o.inbound_topic, 1}, {o.events_topic, 1}, {o.deadletter_topic, 1}})
-                    .has_value());
+        const auto o = one_partition_topics(
+            "zombie", {{"session.timeout.ms", "6000"}, {"max.poll.interval.ms", "6000"}});
         publish(o.client, o.inbound_topic, 1);  // c0, VIP: acknowledge within 15 minutes
 
         const auto book = test::book();

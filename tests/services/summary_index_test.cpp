@@ -45,6 +45,16 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
         s.replace(at, from.size(), to);
 }
 
+// A command side on `log` with its summary index, rebuilt and ready.
+struct indexed_commands {
+    metrics m;
+    command_service commands;
+    indexed_commands(sqlite_event_log& log, const policy_book& book, std::size_t cached = 16)
+        : commands(log, book, m, {cached}, &log) {
+        REQUIRE(commands.rebuild().has_value());
+    }
+};
+
 command_meta meta(const std::string& id, instant at) {
     return command_meta{id, "test", at};
 }
@@ -115,9 +125,8 @@ SCENARIO("a restart reads the summary index instead of folding the log", "[comma
     const auto book = test::book();
     sqlite_event_log log({(dir.path() / "events.db").string(), true, 64});
     {
-        metrics m;
-        command_service commands(log, book, m, {16}, &log);
-        REQUIRE(commands.rebuild().has_value());  // an empty log: its index covers it
+        indexed_commands side(log, book);
+        auto& commands = side.commands;
         random_day(commands, 7);
     }
     REQUIRE(log.head() > 100);
@@ -143,10 +152,8 @@ SCENARIO("the summary index equals a fold of the log after any history", "[comma
         test::temp_dir dir;
         sqlite_event_log log({(dir.path() / "events.db").string(), true, 64});
         {
-            metrics m;
-            command_service commands(log, book, m, {4}, &log);  // a small cache: misses fold
-            REQUIRE(commands.rebuild().has_value());
-            random_day(commands, seed);
+            indexed_commands side(log, book, 4);  // a small cache: misses fold
+            random_day(side.commands, seed);
         }
         const auto indexed = restart(log, book, &log);
         const auto folded = restart(log, book, nullptr);
@@ -165,11 +172,10 @@ SCENARIO("a log the index has not seen all of is folded once and indexed",
     const auto t0 = test::at("2026-11-20T10:00:00Z");
     {
         sqlite_event_log log({path, true, 64});
-        metrics m;
         // One complaint through the service (summarised), one appended raw as an import of
         // an export does: the log cannot know the second one's summary.
-        command_service commands(log, book, m, {16}, &log);
-        REQUIRE(commands.rebuild().has_value());
+        indexed_commands side(log, book);
+        auto& commands = side.commands;
         REQUIRE(
             commands
                 .handle(complaint_command{test::filing("c1", "cust-1", "vip", severity::high, t0)},
@@ -207,9 +213,8 @@ SCENARIO("after a restart from the index a customer's activity reaches all their
     sqlite_event_log log({(dir.path() / "events.db").string(), true, 64});
     const auto t0 = test::at("2026-11-20T10:00:00Z");
     {
-        metrics m;
-        command_service commands(log, book, m, {16}, &log);
-        REQUIRE(commands.rebuild().has_value());
+        indexed_commands side(log, book);
+        auto& commands = side.commands;
         for (const auto* id : {"c0", "c1", "c2"}) {
             REQUIRE(commands
                         .handle(complaint_command{test::filing(id, "cust-0", "vip", severity::high,
@@ -265,9 +270,8 @@ SCENARIO("a failed append leaves the summary index as it was", "[commands][summa
     const auto book = test::book();
     sqlite_event_log log({(dir.path() / "events.db").string(), true, 64});
     const auto t0 = test::at("2026-11-20T10:00:00Z");
-    metrics m;
-    command_service commands(log, book, m, {16}, &log);
-    REQUIRE(commands.rebuild().has_value());
+    indexed_commands side(log, book);
+    auto& commands = side.commands;
     const complaint_command file{test::filing("c1", "cust", "vip", severity::high, t0)};
     REQUIRE(commands.handle(file, meta("file", t0))->result == command_outcome::kind::applied);
     const complaint_command ack{
@@ -304,9 +308,8 @@ SCENARIO("an index whose table was dropped is rebuilt, not trusted", "[commands]
     const auto path = (dir.path() / "events.db").string();
     {
         sqlite_event_log log({path, true, 64});
-        metrics m;
-        command_service commands(log, book, m, {16}, &log);
-        REQUIRE(commands.rebuild().has_value());
+        indexed_commands side(log, book);
+        auto& commands = side.commands;
         random_day(commands, 3);
     }
     {
