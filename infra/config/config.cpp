@@ -175,6 +175,13 @@ sla_policy read_policy(const YAML::Node& n, const std::string& path, const polic
     p.resolve = dur(n["resolve"], path + ".resolve");
     p.bounce_back = dur(n["bounce_back"], path + ".bounce_back", std::chrono::days{14});
     p.reopen_within = dur(n["reopen_within"], path + ".reopen_within", std::chrono::days{30});
+    // Business time is counted over at most three years of the calendar's days: a target it
+    // cannot reach there has no due instant, and would be recorded as one that is no instant.
+    for (const auto& [name, amount] :
+         {std::pair{"acknowledge", p.acknowledge}, std::pair{"resolve", p.resolve}})
+        if (add_business_time(*book.calendar(p.calendar), instant{}, amount) == instant::max())
+            fail(path + "." + name,
+                 "is more business time than calendar \"" + p.calendar + "\" has in three years");
     p.warn_at = n["warn_at"] ? n["warn_at"].as<double>(-1) : 0.8;
     if (!(p.warn_at > 0 && p.warn_at <= 1)) fail(path + ".warn_at", "must be a fraction in (0, 1]");
     p.max_level = n["max_level"] ? n["max_level"].as<int>(-1) : 3;

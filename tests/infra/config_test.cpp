@@ -78,6 +78,17 @@ TEST_CASE("invalid configuration names the key", "[infra][config]") {
                  {{"policies",
                    "[{id: x, calendar: always, acknowledge: PT1H, resolve: PT1H, warn_at: 2}]"}}) ==
         "policies[0].warn_at: must be a fraction in (0, 1]");
+    // A target beyond the business-time horizon used to be recorded as a due instant in the
+    // year 14423 that the read side could not parse.
+    CHECK(error_of(
+              minimal,
+              {{"policies", "[{id: x, calendar: always, acknowledge: P2000D, resolve: PT1H}]"}}) ==
+          "policies[0].acknowledge: is more business time than calendar \"always\" has in three "
+          "years");
+    CHECK(error_of(
+              minimal,
+              {{"policies", "[{id: x, calendar: office, acknowledge: PT1H, resolve: PT9000H}]"}}) ==
+          "policies[0].resolve: is more business time than calendar \"office\" has in three years");
     auto bad_secret = minimal;
     bad_secret.replace(bad_secret.find("whsec_c2VjcmV0"), 14, "c2VjcmV0");
     CHECK(error_of(bad_secret) == "webhook_sources.helpdesk.secret: must start with whsec_");
