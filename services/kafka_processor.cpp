@@ -44,11 +44,11 @@ bool succeeded(RdKafka::Error* e) {
 }  // namespace
 
 // Cooperative rebalancing (KIP-429): a change assigns or revokes only the partitions that move,
-// so an instance whose partitions stay is not even called, and keeps processing. The group may
-// still use the eager protocol (a member of an older release in it): then every change revokes
-// the whole assignment and assigns the new one. Fetch positions come from the committed offsets
-// either way. The processor only consumes between transactions, so a revocation never finds
-// one open.
+// so an instance whose partitions stay is not even called, and keeps processing. The eager
+// branch is for a consumer configured otherwise (librdkafka reports the protocol in use): every
+// change then revokes the whole assignment and assigns the new one. Fetch positions come from
+// the committed offsets either way. The processor only consumes between transactions, so a
+// revocation never finds one open.
 class kafka_processor::rebalance_listener final : public RdKafka::RebalanceCb {
   public:
     bool changed = false;
