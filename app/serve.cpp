@@ -207,8 +207,12 @@ int serve_kafka(const config& cfg) {
         cfg.kafka.deadletter_topic,
         cfg.kafka.group,
         cfg.kafka.instance_id.empty() ? boost::asio::ip::host_name() : cfg.kafka.instance_id,
-        static_cast<std::size_t>(cfg.kafka.max_batch)};
-    o.cached_streams = cfg.cached_streams;
+        static_cast<std::size_t>(cfg.kafka.max_batch),
+        std::chrono::milliseconds{50},
+        std::chrono::milliseconds{kafka::transaction_timeout_ms / 4},
+        cfg.cached_streams,
+        // Each owned partition's local store (docs/kafka.md, "State and its cost").
+        (std::filesystem::path(cfg.data_dir) / "kafka").string()};
     // Every topic replicated as configured; the events topic, the audit log, kept for ever.
     if (auto t = kafka::ensure_topics(
             client,

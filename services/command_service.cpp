@@ -134,14 +134,14 @@ std::expected<rebuild_report, std::string> command_service::rebuild() {
 std::expected<rebuild_report, std::string> command_service::restore_summaries(
     const summary_snapshot& s) {
     {
+        // Added to what is there: the Kafka processor loads one partition after another.
         std::lock_guard counts(counts_mutex_);
-        by_status_.clear();
         for (const auto& [name, n] : s.by_status) {
             const auto status = parse_status(name);
             if (!status || n < 0)
                 return std::unexpected("the summary index holds an unknown state '" + name +
                                        "'; delete its tables to rebuild it from the log");
-            if (n > 0) by_status_[*status] = static_cast<std::size_t>(n);
+            if (n > 0) by_status_[*status] += static_cast<std::size_t>(n);
         }
     }
     rebuild_report report{0, 0, true};

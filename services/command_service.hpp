@@ -42,7 +42,8 @@ struct rebuild_report {
 //
 // With a log that keeps a summary index (SQLite), every complaint append carries its summary
 // (customer, state, next deadline) and a restart reads the index instead of folding the log.
-// Without one (the Kafka processor's partitions) a restart folds the log.
+// The Kafka processor's partitions hand it their stores' summaries (load_summaries), or, kept
+// in memory, fold their events (load).
 class command_service {
   public:
     using deadline_listener = std::function<void(const complaint_id&, std::optional<instant>)>;
@@ -58,6 +59,11 @@ class command_service {
     std::expected<void, std::string> load(const event_record& r);
     // Counts the loaded complaints, announces their deadlines and frees the folded states.
     void finish_loading();
+    // Adds stored summaries (a Kafka partition's local store) to what is loaded already:
+    // counts, customers and deadlines, without folding a stream.
+    std::expected<rebuild_report, std::string> load_summaries(const summary_snapshot& s) {
+        return restore_summaries(s);
+    }
     // Forgets every stream, as before the first load (the Kafka processor's partitions moved).
     void reset();
     void on_deadline_change(deadline_listener listener) { listener_ = std::move(listener); }

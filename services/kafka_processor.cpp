@@ -1,11 +1,14 @@
 #include "services/kafka_processor.hpp"
 
+#include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "handlers/ingress/kafka_record_decoder.hpp"
+#include "handlers/stream_fold.hpp"
 #include "infra/iso8601.hpp"
 #include "infra/standard_webhooks.hpp"
 
@@ -115,6 +118,9 @@ kafka_processor::kafka_processor(kafka_processor_options o, const policy_book& b
                       "Records sent to the dead-letter topic, by kind (invalid, rejected)");
     metrics_.describe("bounceback_kafka_rebuilds_total", "counter",
                       "Times the owned partitions' state was rebuilt from the event topic");
+    metrics_.describe("bounceback_kafka_replayed_events_total", "counter",
+                      "Events read from the event topic to load owned partitions (with local "
+                      "stores: only the tail each store had not seen)");
     metrics_.gauge("bounceback_kafka_owned_partitions", "Inbound partitions this instance owns",
                    [this] {
                        return std::vector<std::pair<metric_labels, double>>{
@@ -167,6 +173,12 @@ std::expected<void, std::string> kafka_processor::load(const std::vector<std::in
     const auto started = std::chrono::steady_clock::now();
     std::size_t events = 0;
     for (const auto p : owned) {
+        if (!o_.state_dir.empty()) {
+            const auto n = load_stored(p);
+            if (!n) return std::unexpected(n.error());
+            events += *n;
+            continue;
+        }
         auto part = kafka::partition_log::open(producer_.get(), o_.client, o_.events_topic, p);
         if (!part) return std::unexpected(part.error());
         for (std::int64_t next = 1;;) {
@@ -184,6 +196,7 @@ std::expected<void, std::string> kafka_processor::load(const std::vector<std::in
     commands_.finish_loading();
     owned_ += static_cast<int>(owned.size());
     metrics_.add("bounceback_kafka_rebuilds_total", {});
+    metrics_.add("bounceback_kafka_replayed_events_total", {}, static_cast<double>(events));
     std::string list;
     for (const auto& [p, _] : log_.partitions())
         list += (list.empty() ? "" : ",") + std::to_string(p);
@@ -197,6 +210,81 @@ std::expected<void, std::string> kafka_processor::load(const std::vector<std::in
          " ms; " + std::to_string(deadlines_.size()) + " complaints with deadlines");
     ready_ = true;
     return {};
+}
+
+std::string kafka_processor::store_path(std::int32_t partition) const {
+    return (std::filesystem::path(o_.state_dir) /
+            (o_.events_topic + "-" + std::to_string(partition) + ".db"))
+        .string();
+}
+
+// Adds the records after the store's offset, then brings the summaries of the complaints they
+// touched up to date (the topic's records carry no summary: each such complaint is folded from
+// the store once).
+std::expected<std::size_t, std::string> kafka_processor::replay_tail(kafka::partition_log& part) {
+    auto& store = *part.store();
+    std::string failure;
+    std::int64_t next = store.next_offset();
+    std::set<std::string> touched;
+    const auto n = kafka::read_tail(o_.client, o_.events_topic, part.partition(), next,
+                                    [&](kafka::record&& r) {
+                                        if (!failure.empty()) return;
+                                        std::string stream;
+                                        if (auto ok = part.load(r, &stream); !ok) {
+                                            failure = ok.error();
+                                            return;
+                                        }
+                                        next = r.offset + 1;
+                                        if (stream.starts_with("complaint-"))
+                                            touched.insert(std::move(stream));
+                                    });
+    if (!n) return std::unexpected(n.error());
+    if (!failure.empty()) return std::unexpected(failure);
+    for (const auto& stream : touched) {
+        const auto folded = fold_stream<complaint_state>(part, stream);
+        if (!folded) return std::unexpected(stream + ": " + folded.error().message());
+        const auto& st = folded->state;
+        if (st.status == complaint_status::unfiled) continue;
+        if (auto w = store.set_summary(
+                stream,
+                {st.customer.id.value(), std::string(to_string(st.status)), {}, next_deadline(st)});
+            !w)
+            return std::unexpected(w.error());
+    }
+    if (auto c = store.commit(next); !c) return std::unexpected(c.error());
+    return *n;
+}
+
+std::expected<std::size_t, std::string> kafka_processor::load_stored(std::int32_t p) {
+    std::filesystem::create_directories(o_.state_dir);
+    const auto path = store_path(p);
+    const auto discard = [&] {
+        for (const auto* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+    };
+    for (int attempt = 0;; ++attempt) {
+        auto store = kafka::partition_store::open(path, o_.events_topic, p);
+        std::expected<std::size_t, std::string> tail =
+            std::unexpected(store ? std::string{} : store.error());
+        std::unique_ptr<kafka::partition_log> part;
+        if (store) {
+            part = std::make_unique<kafka::partition_log>(producer_.get(), o_.events_topic, p,
+                                                          std::move(*store));
+            tail = replay_tail(*part);
+        }
+        if (tail) {
+            const auto snapshot = part->store()->summaries();
+            if (!snapshot) return std::unexpected(snapshot.error());
+            if (auto r = commands_.load_summaries(*snapshot); !r) return std::unexpected(r.error());
+            log_.add(std::move(part));
+            return *tail;
+        }
+        // A store that cannot be opened or does not continue into the topic is started again:
+        // the topic holds everything it had.
+        if (attempt > 0) return std::unexpected(tail.error());
+        say_("kafka: local store " + path + ": " + tail.error() + "; rebuilding it from the topic");
+        part.reset();
+        discard();
+    }
 }
 
 std::expected<void, kafka::txn_error> kafka_processor::dead_letter(const kafka::record& r,
@@ -323,6 +411,13 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
                          "commit_transaction")};
     if (auto c = producer_->commit(); !c) return {on_error(c.error(), "commit_transaction")};
     positions_ = std::move(positions);
+    // The local stores follow the committed transaction. One that fails to commit is behind the
+    // topic: state is restored from store and topic, which reads the tail it missed.
+    for (const auto& [p, part] : log_.partitions())
+        if (auto c = part->committed(producer_->delivered(o_.events_topic, p)); !c) {
+            say_("kafka: local store of partition " + std::to_string(p) + ": " + c.error());
+            return {batch_result::rewind};
+        }
     metrics_.add("bounceback_kafka_transactions_total", {{"outcome", "committed"}});
     metrics_.add("bounceback_kafka_records_total", {{"outcome", "processed"}},
                  static_cast<double>(taken - dead));

@@ -40,6 +40,9 @@ struct kafka_processor_options {
     // and the instance rebuilds and retries the same batch for ever.
     std::chrono::milliseconds max_txn_work{kafka::transaction_timeout_ms / 4};
     std::size_t cached_streams = 100'000;  // storage.cached_streams
+    // Where each owned partition's local store lives (<state_dir>/<events topic>-<p>.db); empty
+    // keeps the owned partitions in memory, read from the topic at every assignment.
+    std::string state_dir;
 };
 
 // Checks that the inbound and event topics exist with the same partition count (a customer's
@@ -74,6 +77,12 @@ class kafka_processor {
     std::expected<void, std::string> rebuild();
     std::expected<void, std::string> load(const std::vector<std::int32_t>& partitions,
                                           const char* verb);
+    // One partition through its local store: open it (or start it again when it is damaged or
+    // not this topic's), add the topic's tail, and hand its summaries to the command side.
+    // Returns the number of tail events read.
+    std::expected<std::size_t, std::string> load_stored(std::int32_t partition);
+    std::expected<std::size_t, std::string> replay_tail(kafka::partition_log& part);
+    std::string store_path(std::int32_t partition) const;
     bool extend(const std::vector<std::int32_t>& added, const std::atomic<bool>& stopping);
     processed process(const std::vector<kafka::record>& batch);
     batch_result on_error(const kafka::txn_error& e, const std::string& during);

@@ -212,11 +212,12 @@ record to_record(const RdKafka::Message& m) {
     return r;
 }
 
-std::expected<std::size_t, std::string> read_to_end(const settings& base, const std::string& topic,
-                                                    const std::vector<std::int32_t>& partitions,
-                                                    const std::function<void(record&&)>& f,
-                                                    int timeout_ms) {
-    if (partitions.empty()) return 0;
+namespace {
+std::expected<std::size_t, std::string> read_from(const settings& base, const std::string& topic,
+                                                  const std::map<std::int32_t, std::int64_t>& from,
+                                                  const std::function<void(record&&)>& f,
+                                                  int timeout_ms) {
+    if (from.empty()) return 0;
     auto s = base;
     s.insert(s.end(), {{"group.id", "bounceback-reader"},
                        {"enable.auto.commit", "false"},
@@ -237,20 +238,23 @@ std::expected<std::size_t, std::string> read_to_end(const settings& base, const 
     if (!watermarks) return std::unexpected(watermarks.error());
     std::map<std::int32_t, std::int64_t> end;
     std::vector<RdKafka::TopicPartition*> assignment;
-    for (const auto p : partitions)
-        assignment.push_back(
-            RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+    for (const auto& [p, start] : from)
+        assignment.push_back(RdKafka::TopicPartition::create(topic, p, start));
     const auto code = c.assign(assignment);
     RdKafka::TopicPartition::destroy(assignment);
     if (code != RdKafka::ERR_NO_ERROR)
         return std::unexpected("assigning " + topic + ": " + RdKafka::err2str(code));
-    for (const auto p : partitions) {
+    for (const auto& [p, start] : from) {
         std::int64_t low = 0, high = 0;
         const auto q = (*watermarks)->query_watermark_offsets(topic, p, &low, &high, 10000);
         if (q != RdKafka::ERR_NO_ERROR)
             return std::unexpected("offsets of " + topic + "/" + std::to_string(p) + ": " +
                                    RdKafka::err2str(q));
-        if (high > low) end[p] = high;
+        if (start >= 0 && (start > high || start < low))
+            return std::unexpected(topic + "/" + std::to_string(p) + " holds offsets " +
+                                   std::to_string(low) + ".." + std::to_string(high) + ", not " +
+                                   std::to_string(start));
+        if (high > std::max(low, start)) end[p] = high;
     }
     (*watermarks)->close();
     std::size_t count = 0;
@@ -279,6 +283,23 @@ std::expected<std::size_t, std::string> read_to_end(const settings& base, const 
     }
     c.close();
     return count;
+}
+}  // namespace
+
+std::expected<std::size_t, std::string> read_to_end(const settings& base, const std::string& topic,
+                                                    const std::vector<std::int32_t>& partitions,
+                                                    const std::function<void(record&&)>& f,
+                                                    int timeout_ms) {
+    std::map<std::int32_t, std::int64_t> from;
+    for (const auto p : partitions) from[p] = RdKafka::Topic::OFFSET_BEGINNING;
+    return read_from(base, topic, from, f, timeout_ms);
+}
+
+std::expected<std::size_t, std::string> read_tail(const settings& base, const std::string& topic,
+                                                  std::int32_t partition, std::int64_t from_offset,
+                                                  const std::function<void(record&&)>& f,
+                                                  int timeout_ms) {
+    return read_from(base, topic, {{partition, from_offset}}, f, timeout_ms);
 }
 
 }  // namespace bb::kafka

@@ -33,6 +33,31 @@ std::expected<void, txn_error> with_retries(F&& call) {
 }
 }  // namespace
 
+class txn_producer::delivery_tracker final : public RdKafka::DeliveryReportCb {
+  public:
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> last;
+    void dr_cb(RdKafka::Message& m) override {
+        if (m.err() != RdKafka::ERR_NO_ERROR || m.offset() < 0) return;
+        auto& o = last[{m.topic_name(), m.partition()}];
+        o = std::max(o, m.offset());
+    }
+};
+
+txn_producer::txn_producer(std::unique_ptr<delivery_tracker> t,
+                           std::unique_ptr<RdKafka::Producer> p, int timeout_ms)
+    : tracker_(std::move(t)), producer_(std::move(p)), timeout_ms_(timeout_ms) {}
+
+txn_producer::~txn_producer() {
+    producer_.reset();  // before the tracker it calls
+}
+
+std::optional<std::int64_t> txn_producer::delivered(const std::string& topic,
+                                                    std::int32_t partition) const {
+    const auto it = tracker_->last.find({topic, partition});
+    if (it == tracker_->last.end()) return std::nullopt;
+    return it->second;
+}
+
 std::expected<std::unique_ptr<txn_producer>, std::string> txn_producer::open(
     const settings& base, const std::string& transactional_id, int timeout_ms) {
     auto s = base;
@@ -43,9 +68,16 @@ std::expected<std::unique_ptr<txn_producer>, std::string> txn_producer::open(
                        // Short, so a killed instance's open transaction stops blocking readers
                        // soon; the broker then aborts it (see docs/kafka.md).
                        {"transaction.timeout.ms", std::to_string(transaction_timeout_ms)}});
-    auto p = make_producer(s);
-    if (!p) return std::unexpected(p.error());
-    auto out = std::make_unique<txn_producer>(std::move(*p), timeout_ms);
+    auto conf = make_conf(s);
+    if (!conf) return std::unexpected(conf.error());
+    auto tracker = std::make_unique<delivery_tracker>();
+    std::string err;
+    if ((*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(tracker.get()), err) !=
+        RdKafka::Conf::CONF_OK)
+        return std::unexpected("dr_cb: " + err);
+    std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
+    if (!producer) return std::unexpected("producer: " + err);
+    auto out = std::make_unique<txn_producer>(std::move(tracker), std::move(producer), timeout_ms);
     // Fences an earlier incarnation with the same id and aborts whatever it left open.
     const auto init = with_retries([&] { return out->producer_->init_transactions(timeout_ms); });
     if (!init) return std::unexpected("init_transactions: " + init.error().message);
@@ -54,6 +86,7 @@ std::expected<std::unique_ptr<txn_producer>, std::string> txn_producer::open(
 
 std::expected<void, txn_error> txn_producer::begin() {
     if (auto r = check(producer_->begin_transaction()); !r) return r;
+    tracker_->last.clear();
     in_txn_ = true;
     began_ = std::chrono::steady_clock::now();
     return {};

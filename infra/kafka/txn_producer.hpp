@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,11 +60,18 @@ class txn_producer {
     std::expected<void, txn_error> flush();
     // Aborts the open transaction, if any. Errors here leave the producer for recreation.
     std::expected<void, txn_error> abort();
+    // The offset of the last record of the current (or last committed) transaction delivered
+    // to this partition, from the delivery reports. commit() serves every report before it
+    // returns (it flushes), so after a commit this covers the whole transaction.
+    std::optional<std::int64_t> delivered(const std::string& topic, std::int32_t partition) const;
 
-    explicit txn_producer(std::unique_ptr<RdKafka::Producer> p, int timeout_ms)
-        : producer_(std::move(p)), timeout_ms_(timeout_ms) {}
+    class delivery_tracker;
+    txn_producer(std::unique_ptr<delivery_tracker> t, std::unique_ptr<RdKafka::Producer> p,
+                 int timeout_ms);
+    ~txn_producer();
 
   private:
+    std::unique_ptr<delivery_tracker> tracker_;  // outlives producer_, which calls it
     std::unique_ptr<RdKafka::Producer> producer_;
     int timeout_ms_;
     bool in_txn_ = false;

@@ -1,0 +1,193 @@
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "services/kafka_processor.hpp"
+#include "tests/domain/fixtures.hpp"
+#include "tests/infra/temp_dir.hpp"
+#include "tests/kafka/broker.hpp"
+
+using namespace bb;
+
+namespace {
+
+std::string filed(int i) {
+    const auto n = std::to_string(i);
+    return R"({"specversion":"1.0","id":"e)" + n +
+           R"(","source":"crm","type":"complaint.filed","time":"2026-11-20T10:00:00Z",
+      "data":{"complaint_id":"c)" +
+           n + R"(","customer":{"id":"cust-)" + n +
+           R"("},"severity":"high","channel":"email","category":"billing","team":"emea"}})";
+}
+
+std::string acknowledged(int i) {
+    const auto n = std::to_string(i);
+    return R"({"specversion":"1.0","id":"ack)" + n +
+           R"(","source":"crm","type":"complaint.acknowledged","time":"2026-11-20T10:05:00Z",
+      "data":{"complaint_id":"c)" +
+           n + R"(","employee":"emp-1"}})";
+}
+
+void publish(const kafka::settings& base, const std::string& topic,
+             const std::vector<std::string>& values) {
+    auto producer = kafka::make_producer(base);
+    REQUIRE(producer.has_value());
+    for (const auto& v : values) {
+        auto value = v;
+        const auto key = nlohmann::json::parse(v)["id"].get<std::string>();
+        REQUIRE((*producer)->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, value.data(),
+                                     value.size(), key.data(), key.size(), 0,
+                                     nullptr) == RdKafka::ERR_NO_ERROR);
+    }
+    REQUIRE((*producer)->flush(30000) == RdKafka::ERR_NO_ERROR);
+}
+
+std::vector<std::string> filings(int from, int to) {
+    std::vector<std::string> out;
+    for (int i = from; i < to; ++i) out.push_back(filed(i));
+    return out;
+}
+
+// How many events of each type the event topic holds.
+std::map<std::string, int> event_types(const kafka_processor_options& o) {
+    std::map<std::string, int> out;
+    const auto read = kafka::read_to_end(
+        o.client, o.events_topic, {0},
+        [&](kafka::record&& r) { ++out[nlohmann::json::parse(r.value)["type"]]; }, 60000);
+    REQUIRE(read.has_value());
+    return out;
+}
+
+bool wait_for(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!done() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return done();
+}
+
+// Runs a processor with `o` until `records` inbound records are processed (dead letters
+// included), then stops it. Returns its metrics' view of the run.
+struct run_result {
+    double replayed = 0;   // events read from the topic while loading
+    double processed = 0;  // inbound records processed
+    double rejected = 0;   // records dead-lettered as rejected
+};
+run_result run_until(const kafka_processor_options& o, double records) {
+    const auto book = test::book();
+    metrics m;
+    kafka_processor processor(
+        o, book, m, [] { return test::at("2026-11-20T10:10:00Z"); },
+        [](const std::string& line) { UNSCOPED_INFO(line); });
+    std::atomic<bool> stopping{false};
+    std::thread runner([&] { processor.run(stopping); });
+    const auto processed = [&] {
+        return m.value("bounceback_kafka_records_total", {{"outcome", "processed"}}) +
+               m.value("bounceback_kafka_records_total", {{"outcome", "deadlettered"}});
+    };
+    const bool done = wait_for([&] { return processor.ready() && processed() >= records; });
+    stopping = true;
+    runner.join();
+    REQUIRE(done);
+    return {m.value("bounceback_kafka_replayed_events_total", {}), processed(),
+            m.value("bounceback_deadletter_total", {{"kind", "rejected"}})};
+}
+
+}  // namespace
+
+SCENARIO("an owner keeps its partitions in a local store and reads only the topic's tail",
+         "[kafka][processor][store]") {
+    GIVEN("an owner with a data directory that processed 30 complaints and stopped") {
+        const auto brokers = test::kafka_brokers();
+        const auto prefix = test::unique_topic("store");
+        kafka_processor_options o;
+        o.client = {{"bootstrap.servers", brokers}};
+        o.inbound_topic = prefix + ".in";
+        o.events_topic = prefix + ".events";
+        o.deadletter_topic = prefix + ".dead";
+        o.group = prefix;
+        o.instance_id = "s";
+        REQUIRE(kafka::ensure_topics(
+                    brokers, {{o.inbound_topic, 1}, {o.events_topic, 1}, {o.deadletter_topic, 1}})
+                    .has_value());
+        const test::temp_dir dir;
+        o.state_dir = (dir.path() / "kafka").string();
+        const auto store = std::filesystem::path(o.state_dir) / (o.events_topic + "-0.db");
+
+        publish(o.client, o.inbound_topic, filings(0, 30));
+        const auto first = run_until(o, 30);
+        REQUIRE(first.replayed == 0);  // a new topic: nothing to read
+        REQUIRE(std::filesystem::exists(store));
+        REQUIRE(event_types(o)["ComplaintFiled"] == 30);
+
+        WHEN(
+            "it restarts on the same data directory and gets a redelivery and an acknowledgement") {
+            publish(o.client, o.inbound_topic, {filed(3), acknowledged(3)});
+            const auto second = run_until(o, 2);
+            THEN("it read nothing from the topic, and decided on what its store holds") {
+                CHECK(second.replayed == 0);
+                CHECK(second.rejected == 0);
+                const auto types = event_types(o);
+                CHECK(types.at("ComplaintFiled") == 30);  // the redelivery wrote nothing
+                CHECK(types.at("ComplaintAcknowledged") == 1);
+            }
+        }
+        WHEN("the topic moved on without it (another owner, no data directory) and it restarts") {
+            auto other = o;
+            other.state_dir.clear();
+            other.instance_id = "t";
+            publish(o.client, o.inbound_topic, filings(30, 35));
+            const auto elsewhere = run_until(other, 5);
+            REQUIRE(elsewhere.replayed == 30);  // kept in memory: read the whole partition
+            publish(o.client, o.inbound_topic, {filed(32), acknowledged(32)});
+            const auto back = run_until(o, 2);
+            THEN("it read just the 5 events it missed, and knows the complaints they filed") {
+                CHECK(back.replayed == 5);
+                CHECK(back.rejected == 0);
+                const auto types = event_types(o);
+                CHECK(types.at("ComplaintFiled") == 35);
+                CHECK(types.at("ComplaintAcknowledged") == 1);
+            }
+        }
+        WHEN("its store is damaged and it restarts") {
+            {
+                std::ofstream damage(store, std::ios::binary | std::ios::trunc);
+                damage << std::string(8192, 'x');
+            }
+            std::filesystem::remove(store.string() + "-wal");
+            std::filesystem::remove(store.string() + "-shm");
+            publish(o.client, o.inbound_topic, {filed(7), acknowledged(7)});
+            const auto rebuilt = run_until(o, 2);
+            THEN("it rebuilt the store from the whole partition and decided as before") {
+                CHECK(rebuilt.replayed == 30);
+                CHECK(rebuilt.rejected == 0);
+                const auto types = event_types(o);
+                CHECK(types.at("ComplaintFiled") == 30);
+                CHECK(types.at("ComplaintAcknowledged") == 1);
+            }
+            AND_WHEN("it restarts once more") {
+                publish(o.client, o.inbound_topic, {acknowledged(8)});
+                const auto again = run_until(o, 1);
+                THEN("the rebuilt store is used: only the acknowledgement's event is new") {
+                    CHECK(again.replayed == 0);
+                    CHECK(event_types(o).at("ComplaintAcknowledged") == 2);
+                }
+            }
+        }
+        WHEN("its store is lost and it restarts") {
+            std::filesystem::remove_all(o.state_dir);
+            publish(o.client, o.inbound_topic, {acknowledged(1)});
+            const auto rebuilt = run_until(o, 1);
+            THEN("it read the whole partition again") {
+                CHECK(rebuilt.replayed == 30);
+                CHECK(rebuilt.rejected == 0);
+                CHECK(event_types(o).at("ComplaintAcknowledged") == 1);
+            }
+        }
+    }
+}
