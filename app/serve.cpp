@@ -201,16 +201,11 @@ int serve_kafka(const config& cfg) {
     client.insert(client.end(), cfg.kafka.client_properties.begin(),
                   cfg.kafka.client_properties.end());
     kafka_processor_options o{
-        client,
-        cfg.kafka.inbound_topic,
-        cfg.kafka.events_topic,
-        cfg.kafka.deadletter_topic,
+        client, cfg.kafka.inbound_topic, cfg.kafka.events_topic, cfg.kafka.deadletter_topic,
         cfg.kafka.group,
         cfg.kafka.instance_id.empty() ? boost::asio::ip::host_name() : cfg.kafka.instance_id,
-        static_cast<std::size_t>(cfg.kafka.max_batch),
-        std::chrono::milliseconds{50},
-        std::chrono::milliseconds{kafka::transaction_timeout_ms / 4},
-        cfg.cached_streams,
+        static_cast<std::size_t>(cfg.kafka.max_batch), std::chrono::milliseconds{50},
+        std::chrono::milliseconds{kafka::transaction_timeout_ms / 4}, cfg.cached_streams,
         // Each owned partition's local store (docs/kafka.md, "State and its cost").
         (std::filesystem::path(cfg.data_dir) / "kafka").string()};
     // Every topic replicated as configured; the events topic, the audit log, kept for ever.
