@@ -239,11 +239,18 @@ int serve_kafka(const config& cfg) {
     std::filesystem::create_directories(cfg.data_dir);
     webhook_receipts receipts(receipts_path(cfg.data_dir));
     metrics m;
-    kafka::topic_view view(client, cfg.kafka.events_topic);
+    // The read side's copy of the event topic and its checkpoint live under the data directory:
+    // a restart reads only what the topic gained since (docs/kafka.md, "State and its cost").
+    const auto state_dir = std::filesystem::path(cfg.data_dir) / "kafka";
+    kafka::topic_view view(client, cfg.kafka.events_topic,
+                           (state_dir / (cfg.kafka.events_topic + ".view.db")).string());
     if (auto v = view.start(); !v) {
         std::cerr << "bounceback: " << v.error() << "\n";
         return 1;
     }
+    if (!view.replaced().empty())
+        log_line("read side: copy of " + cfg.kafka.events_topic + " started again (" +
+                 view.replaced() + ")");
     auto in = kafka_ingress::open(client, cfg.kafka.inbound_topic, view);
     if (!in) {
         std::cerr << "bounceback: " << in.error() << "\n";
@@ -254,7 +261,7 @@ int serve_kafka(const config& cfg) {
                  std::to_string(cfg.subscriptions.size()) +
                  " subscription(s) are not served in Kafka mode");
     kafka_processor processor(o, cfg.book, m, wall_clock, log_line);
-    read_side reads(view);
+    read_side reads(view, state_dir / "read_model.snapshot.json");
 
     boost::asio::io_context ioc{static_cast<int>(io_thread_count(cfg))};
     router api({cfg, **in, reads, view, receipts, m, [&] { return processor.ready(); }, wall_clock,
@@ -272,11 +279,17 @@ int serve_kafka(const config& cfg) {
     if (auto r = reads.start(); !r) {
         log_line("cannot start the read side: " + r.error());
         stopping = true;
+    } else {
+        log_line("read side at arrival " + std::to_string(reads.position()) +
+                 (reads.loaded_snapshot() ? " (from its checkpoint)" : " (folded from the start)"));
     }
     const auto why = processor.run(stopping);
     stopping = true;
     server.stop();
     drain(server, ioc, threads);
+    // A checkpoint on the way out makes the next start fold only what arrived after it.
+    if (reads.save_snapshot())
+        log_line("read model checkpoint at arrival " + std::to_string(reads.position()));
     switch (why) {
         case kafka_processor::stop_reason::requested:
             log_line("stopped");

@@ -172,13 +172,12 @@ std::expected<void, std::string> kafka_processor::load(const std::vector<std::in
     ready_ = false;
     const auto started = std::chrono::steady_clock::now();
     std::size_t events = 0;
-    for (const auto p : owned) {
-        if (!o_.state_dir.empty()) {
-            const auto n = load_stored(p);
-            if (!n) return std::unexpected(n.error());
-            events += *n;
-            continue;
-        }
+    if (!o_.state_dir.empty()) {
+        const auto n = load_stored(owned);
+        if (!n) return std::unexpected(n.error());
+        events += *n;
+    }
+    for (const auto p : o_.state_dir.empty() ? owned : std::vector<std::int32_t>{}) {
         auto part = kafka::partition_log::open(producer_.get(), o_.client, o_.events_topic, p);
         if (!part) return std::unexpected(part.error());
         for (std::int64_t next = 1;;) {
@@ -218,73 +217,147 @@ std::string kafka_processor::store_path(std::int32_t partition) const {
         .string();
 }
 
-// Adds the records after the store's offset, then brings the summaries of the complaints they
-// touched up to date (the topic's records carry no summary: each such complaint is folded from
-// the store once).
-std::expected<std::size_t, std::string> kafka_processor::replay_tail(kafka::partition_log& part) {
-    auto& store = *part.store();
-    std::string failure;
-    std::int64_t next = store.next_offset();
-    std::set<std::string> touched;
-    const auto n = kafka::read_tail(o_.client, o_.events_topic, part.partition(), next,
-                                    [&](kafka::record&& r) {
-                                        if (!failure.empty()) return;
-                                        std::string stream;
-                                        if (auto ok = part.load(r, &stream); !ok) {
-                                            failure = ok.error();
-                                            return;
-                                        }
-                                        next = r.offset + 1;
-                                        if (stream.starts_with("complaint-"))
-                                            touched.insert(std::move(stream));
-                                    });
-    if (!n) return std::unexpected(n.error());
-    if (!failure.empty()) return std::unexpected(failure);
-    for (const auto& stream : touched) {
-        const auto folded = fold_stream<complaint_state>(part, stream);
-        if (!folded) return std::unexpected(stream + ": " + folded.error().message());
-        const auto& st = folded->state;
-        if (st.status == complaint_status::unfiled) continue;
-        if (auto w = store.set_summary(
-                stream,
-                {st.customer.id.value(), std::string(to_string(st.status)), {}, next_deadline(st)});
-            !w)
-            return std::unexpected(w.error());
+// Adds the records after each store's offset to the stores of `parts`, in one read of the
+// topic, then brings the summaries of the complaints they touched up to date (the topic's
+// records carry no summary: each such complaint is folded from its store once). Per partition:
+// the events read, or why its store does not continue into the topic. An error: the read
+// failed (for example an offset the topic does not have).
+std::expected<std::map<std::int32_t, std::expected<std::size_t, std::string>>, std::string>
+kafka_processor::replay_tails(const std::vector<kafka::partition_log*>& parts) {
+    struct progress {
+        kafka::partition_log* part;
+        std::int64_t next;
+        std::size_t events = 0;
+        std::string failure;
+        std::set<std::string> touched;
+    };
+    std::map<std::int32_t, progress> by_partition;
+    std::map<std::int32_t, std::int64_t> from;
+    for (auto* part : parts) {
+        by_partition.emplace(part->partition(),
+                             progress{part, part->store()->next_offset(), 0, {}, {}});
+        from[part->partition()] = part->store()->next_offset();
     }
-    if (auto c = store.commit(next); !c) return std::unexpected(c.error());
-    return *n;
+    const auto read = kafka::read_tails(o_.client, o_.events_topic, from, [&](kafka::record&& r) {
+        auto& pr = by_partition.at(r.partition);
+        if (!pr.failure.empty()) return;
+        std::string stream;
+        if (auto ok = pr.part->load(r, &stream); !ok) {
+            pr.failure = ok.error();
+            return;
+        }
+        ++pr.events;
+        pr.next = r.offset + 1;
+        if (stream.starts_with("complaint-")) pr.touched.insert(std::move(stream));
+    });
+    if (!read) return std::unexpected(read.error());
+    std::map<std::int32_t, std::expected<std::size_t, std::string>> out;
+    for (auto& [p, pr] : by_partition) {
+        auto& store = *pr.part->store();
+        const auto fail = [&](std::string why) {
+            store.rollback();
+            out.emplace(p, std::unexpected(std::move(why)));
+        };
+        if (!pr.failure.empty()) {
+            fail(pr.failure);
+            continue;
+        }
+        bool ok = true;
+        for (const auto& stream : pr.touched) {
+            const auto folded = fold_stream<complaint_state>(*pr.part, stream);
+            if (!folded) {
+                fail(stream + ": " + folded.error().message());
+                ok = false;
+                break;
+            }
+            const auto& st = folded->state;
+            if (st.status == complaint_status::unfiled) continue;
+            if (auto w = store.set_summary(stream, {st.customer.id.value(),
+                                                    std::string(to_string(st.status)),
+                                                    {},
+                                                    next_deadline(st)});
+                !w) {
+                fail(w.error());
+                ok = false;
+                break;
+            }
+        }
+        if (!ok) continue;
+        if (auto c = store.commit(pr.next); !c) {
+            fail(c.error());
+            continue;
+        }
+        out.emplace(p, pr.events);
+    }
+    return out;
 }
 
-std::expected<std::size_t, std::string> kafka_processor::load_stored(std::int32_t p) {
+std::expected<std::size_t, std::string> kafka_processor::load_stored(
+    const std::vector<std::int32_t>& partitions) {
     std::filesystem::create_directories(o_.state_dir);
-    const auto path = store_path(p);
-    const auto discard = [&] {
-        for (const auto* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+    const auto discard = [&](std::int32_t p) {
+        for (const auto* suffix : {"", "-wal", "-shm"})
+            std::filesystem::remove(store_path(p) + suffix);
     };
-    for (int attempt = 0;; ++attempt) {
-        auto store = kafka::partition_store::open(path, o_.events_topic, p);
-        std::expected<std::size_t, std::string> tail =
-            std::unexpected(store ? std::string{} : store.error());
-        std::unique_ptr<kafka::partition_log> part;
-        if (store) {
-            part = std::make_unique<kafka::partition_log>(producer_.get(), o_.events_topic, p,
-                                                          std::move(*store));
-            tail = replay_tail(*part);
+    // A store that cannot be opened, or does not continue into the topic, is started again: the
+    // topic holds everything it had.
+    const auto open =
+        [&](std::int32_t p) -> std::expected<std::unique_ptr<kafka::partition_log>, std::string> {
+        auto store = kafka::partition_store::open(store_path(p), o_.events_topic, p);
+        if (!store) {
+            say_("kafka: local store " + store_path(p) + ": " + store.error() +
+                 "; rebuilding it from the topic");
+            discard(p);
+            store = kafka::partition_store::open(store_path(p), o_.events_topic, p);
+            if (!store) return std::unexpected(store.error());
         }
-        if (tail) {
-            const auto snapshot = part->store()->summaries();
-            if (!snapshot) return std::unexpected(snapshot.error());
-            if (auto r = commands_.load_summaries(*snapshot); !r) return std::unexpected(r.error());
-            log_.add(std::move(part));
-            return *tail;
-        }
-        // A store that cannot be opened or does not continue into the topic is started again:
-        // the topic holds everything it had.
-        if (attempt > 0) return std::unexpected(tail.error());
-        say_("kafka: local store " + path + ": " + tail.error() + "; rebuilding it from the topic");
-        part.reset();
-        discard();
+        return std::make_unique<kafka::partition_log>(producer_.get(), o_.events_topic, p,
+                                                      std::move(*store));
+    };
+    std::map<std::int32_t, std::unique_ptr<kafka::partition_log>> parts;
+    std::vector<kafka::partition_log*> all;
+    for (const auto p : partitions) {
+        auto part = open(p);
+        if (!part) return std::unexpected(part.error());
+        all.push_back(part->get());
+        parts[p] = std::move(*part);
     }
+    // All tails in one read; when that fails, one partition at a time, to find whose store it
+    // was.
+    auto results = replay_tails(all);
+    if (!results) {
+        results.emplace();
+        for (auto* part : all) {
+            auto one = replay_tails({part});
+            results->emplace(part->partition(), one ? std::move(one->at(part->partition()))
+                                                    : std::expected<std::size_t, std::string>(
+                                                          std::unexpected(one.error())));
+        }
+    }
+    std::size_t events = 0;
+    for (auto& [p, result] : *results) {
+        if (!result) {
+            say_("kafka: local store " + store_path(p) + ": " + result.error() +
+                 "; rebuilding it from the topic");
+            parts[p].reset();
+            discard(p);
+            auto part = open(p);
+            if (!part) return std::unexpected(part.error());
+            parts[p] = std::move(*part);
+            auto again = replay_tails({parts[p].get()});
+            if (!again) return std::unexpected(again.error());
+            result = std::move(again->at(p));
+            if (!result) return std::unexpected(result.error());
+        }
+        events += *result;
+    }
+    for (auto& [p, part] : parts) {
+        const auto snapshot = part->store()->summaries();
+        if (!snapshot) return std::unexpected(snapshot.error());
+        if (auto r = commands_.load_summaries(*snapshot); !r) return std::unexpected(r.error());
+        log_.add(std::move(part));
+    }
+    return events;
 }
 
 std::expected<void, kafka::txn_error> kafka_processor::dead_letter(const kafka::record& r,

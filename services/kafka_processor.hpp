@@ -77,11 +77,13 @@ class kafka_processor {
     std::expected<void, std::string> rebuild();
     std::expected<void, std::string> load(const std::vector<std::int32_t>& partitions,
                                           const char* verb);
-    // One partition through its local store: open it (or start it again when it is damaged or
-    // not this topic's), add the topic's tail, and hand its summaries to the command side.
+    // Partitions through their local stores: open each (or start it again when it is damaged or
+    // not this topic's), add the topic's tail, and hand the summaries to the command side.
     // Returns the number of tail events read.
-    std::expected<std::size_t, std::string> load_stored(std::int32_t partition);
-    std::expected<std::size_t, std::string> replay_tail(kafka::partition_log& part);
+    std::expected<std::size_t, std::string> load_stored(
+        const std::vector<std::int32_t>& partitions);
+    std::expected<std::map<std::int32_t, std::expected<std::size_t, std::string>>, std::string>
+    replay_tails(const std::vector<kafka::partition_log*>& parts);
     std::string store_path(std::int32_t partition) const;
     bool extend(const std::vector<std::int32_t>& added, const std::atomic<bool>& stopping);
     processed process(const std::vector<kafka::record>& batch);

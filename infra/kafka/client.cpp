@@ -295,11 +295,11 @@ std::expected<std::size_t, std::string> read_to_end(const settings& base, const 
     return read_from(base, topic, from, f, timeout_ms);
 }
 
-std::expected<std::size_t, std::string> read_tail(const settings& base, const std::string& topic,
-                                                  std::int32_t partition, std::int64_t from_offset,
-                                                  const std::function<void(record&&)>& f,
-                                                  int timeout_ms) {
-    return read_from(base, topic, {{partition, from_offset}}, f, timeout_ms);
+std::expected<std::size_t, std::string> read_tails(const settings& base, const std::string& topic,
+                                                   const std::map<std::int32_t, std::int64_t>& from,
+                                                   const std::function<void(record&&)>& f,
+                                                   int timeout_ms) {
+    return read_from(base, topic, from, f, timeout_ms);
 }
 
 }  // namespace bb::kafka

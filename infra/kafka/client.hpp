@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,12 +74,12 @@ std::expected<std::size_t, std::string> read_to_end(const settings& base, const 
                                                     const std::vector<std::int32_t>& partitions,
                                                     const std::function<void(record&&)>& f,
                                                     int timeout_ms = 120000);
-// The same for one partition from `from_offset` on (a store's tail). An offset past the end
+// The same for partitions from the given offsets on (stores' tails). An offset past the end
 // is an error (the topic is not the one the caller's offset came from), as is one before the
 // start (the records it needs were deleted).
-std::expected<std::size_t, std::string> read_tail(const settings& base, const std::string& topic,
-                                                  std::int32_t partition, std::int64_t from_offset,
-                                                  const std::function<void(record&&)>& f,
-                                                  int timeout_ms = 120000);
+std::expected<std::size_t, std::string> read_tails(const settings& base, const std::string& topic,
+                                                   const std::map<std::int32_t, std::int64_t>& from,
+                                                   const std::function<void(record&&)>& f,
+                                                   int timeout_ms = 120000);
 
 }  // namespace bb::kafka

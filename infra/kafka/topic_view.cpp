@@ -1,12 +1,211 @@
 #include "infra/kafka/topic_view.hpp"
 
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/kafka/partition_log.hpp"
+#include "infra/sqlite/sqlite_db.hpp"
 
 namespace bb::kafka {
 
-topic_view::topic_view(settings client, std::string topic)
-    : client_(std::move(client)), topic_(std::move(topic)) {}
+namespace {
+constexpr const char* view_schema = R"sql(
+CREATE TABLE IF NOT EXISTS view_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS view_offsets (
+  partition   INTEGER PRIMARY KEY,
+  next_offset INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS view_events (
+  seq     INTEGER PRIMARY KEY,
+  stream  TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS view_events_by_stream ON view_events (stream, version);
+)sql";
+}  // namespace
+
+// The SQLite copy of the topic (see topic_view). One writer (the view's consumer thread) and
+// readers on a connection of their own, which WAL lets read while the writer commits.
+class topic_view::store {
+  public:
+    struct incoming {
+        std::int32_t partition;
+        std::int64_t offset;
+        std::string stream;
+        std::int64_t version;
+        std::string body;
+    };
+
+    static std::expected<std::unique_ptr<store>, std::string> open(const std::string& path,
+                                                                   const std::string& topic) {
+        auto s = std::make_unique<store>();
+        try {
+            // synchronous=NORMAL: what a power cut takes from the copy, offsets included, is
+            // read from the topic again.
+            s->write_ = sqlite::open(path, false, sqlite::threading::caller);
+            sqlite::exec(s->write_.get(), view_schema);
+            {
+                auto q = sqlite::prepare(s->write_.get(),
+                                         "SELECT value FROM view_meta WHERE key = 'topic'");
+                sqlite::statement st(q.get());
+                if (st.step() == SQLITE_ROW && st.view(0) != topic)
+                    return std::unexpected(path + " is a copy of " + st.text(0) + ", not " + topic);
+            }
+            sqlite::exec(
+                s->write_.get(),
+                ("INSERT OR REPLACE INTO view_meta (key, value) VALUES ('topic', '" + topic + "')")
+                    .c_str());
+            s->read_ = sqlite::open(path, false, sqlite::threading::caller);
+            s->insert_ = sqlite::prepare(
+                s->write_.get(),
+                "INSERT INTO view_events (seq, stream, version, body) VALUES (?,?,?,?)");
+            s->set_offset_ = sqlite::prepare(
+                s->write_.get(),
+                "INSERT OR REPLACE INTO view_offsets (partition, next_offset) VALUES (?,?)");
+            s->begin_ = sqlite::prepare(s->write_.get(), "BEGIN IMMEDIATE");
+            s->commit_ = sqlite::prepare(s->write_.get(), "COMMIT");
+            s->rollback_ = sqlite::prepare(s->write_.get(), "ROLLBACK");
+            s->read_all_ = sqlite::prepare(
+                s->read_.get(),
+                "SELECT seq, body FROM view_events WHERE seq >= ? ORDER BY seq LIMIT ?");
+            s->read_stream_ = sqlite::prepare(
+                s->read_.get(),
+                "SELECT body FROM view_events WHERE stream = ? AND version >= ? ORDER BY version");
+            auto head = sqlite::prepare(s->write_.get(), "SELECT max(seq) FROM view_events");
+            sqlite::statement st(head.get());
+            if (st.step() == SQLITE_ROW) s->head_ = st.int64(0);
+            auto offsets =
+                sqlite::prepare(s->write_.get(), "SELECT partition, next_offset FROM view_offsets");
+            sqlite::statement o(offsets.get());
+            while (o.step() == SQLITE_ROW)
+                s->offsets_[static_cast<std::int32_t>(o.int64(0))] = o.int64(1);
+        } catch (const std::exception& e) {
+            return std::unexpected(e.what());
+        }
+        return s;
+    }
+
+    const std::map<std::int32_t, std::int64_t>& offsets() const { return offsets_; }
+    std::int64_t head() const { return head_.load(); }
+
+    std::expected<void, std::string> add(const std::vector<incoming>& batch) {
+        if (!sqlite::run(begin_.get())) return std::unexpected(error("begin"));
+        auto seq = head_.load();
+        auto offsets = offsets_;
+        const auto fail = [&](const char* what) {
+            const auto e = error(what);
+            sqlite::run(rollback_.get());
+            return std::unexpected(e);
+        };
+        for (const auto& r : batch) {
+            sqlite::statement st(insert_.get());
+            st.bind(1, ++seq).bind(2, r.stream).bind(3, r.version).bind_unowned(4, r.body);
+            if (st.step() != SQLITE_DONE) return fail("insert");
+            offsets[r.partition] = r.offset + 1;
+        }
+        for (const auto& [p, next] : offsets) {
+            sqlite::statement st(set_offset_.get());
+            st.bind(1, static_cast<std::int64_t>(p)).bind(2, next);
+            if (st.step() != SQLITE_DONE) return fail("offsets");
+        }
+        if (!sqlite::run(commit_.get())) return fail("commit");
+        offsets_ = std::move(offsets);
+        {
+            std::lock_guard lock(head_mutex_);
+            head_ = seq;
+        }
+        head_cv_.notify_all();
+        return {};
+    }
+
+    std::expected<std::vector<event_record>, std::error_code> read_all(std::int64_t from,
+                                                                       std::size_t max) {
+        std::lock_guard lock(read_mutex_);
+        sqlite::statement st(read_all_.get());
+        st.bind(1, from).bind(2, static_cast<std::int64_t>(max));
+        std::vector<event_record> out;
+        while (st.step() == SQLITE_ROW) {
+            auto r = reader_.read(st.view(1));
+            if (!r) return std::unexpected(make_error_code(log_errc::corrupt_record));
+            r->position = st.int64(0);
+            out.push_back(std::move(*r));
+        }
+        return out;
+    }
+
+    std::expected<std::vector<event_record>, std::error_code> read_stream(
+        const std::string& stream, std::int64_t from_version) {
+        std::lock_guard lock(read_mutex_);
+        sqlite::statement st(read_stream_.get());
+        st.bind(1, stream).bind(2, from_version);
+        std::vector<event_record> out;
+        while (st.step() == SQLITE_ROW) {
+            auto r = reader_.read(st.view(0));
+            if (!r) return std::unexpected(make_error_code(log_errc::corrupt_record));
+            out.push_back(std::move(*r));
+        }
+        return out;
+    }
+
+    void wait_for(std::int64_t seq, std::chrono::milliseconds timeout) {
+        std::unique_lock lock(head_mutex_);
+        head_cv_.wait_for(lock, timeout, [&] { return head_.load() >= seq; });
+    }
+
+  private:
+    std::string error(const char* what) const {
+        return std::string("view store ") + what + ": " + sqlite3_errmsg(write_.get());
+    }
+
+    sqlite::db_ptr write_, read_;
+    sqlite::stmt_ptr insert_, set_offset_, begin_, commit_, rollback_, read_all_, read_stream_;
+    std::map<std::int32_t, std::int64_t> offsets_;  // the writer's
+    std::mutex read_mutex_;
+    codec::cloudevent_reader reader_;  // the readers', under read_mutex_
+    std::mutex head_mutex_;
+    std::condition_variable head_cv_;
+    std::atomic<std::int64_t> head_{0};
+};
+
+// Delivers the stored records from a sequence number on, then follows (as the SQLite event
+// log's subscription does).
+class topic_view::store_subscription final : public subscription {
+  public:
+    store_subscription(store& s, std::int64_t from, std::function<void(const event_record&)> f)
+        : store_(s), next_(from < 1 ? 1 : from), f_(std::move(f)), thread_([this] { run(); }) {}
+    ~store_subscription() override {
+        stop_ = true;
+        thread_.join();
+    }
+
+  private:
+    void run() {
+        while (!stop_) {
+            const auto batch = store_.read_all(next_, 512);
+            if (!batch || batch->empty()) {
+                store_.wait_for(next_, std::chrono::milliseconds(100));
+                continue;
+            }
+            for (const auto& e : *batch) {
+                if (stop_) return;
+                f_(e);
+                next_ = e.position + 1;
+            }
+        }
+    }
+    store& store_;
+    std::int64_t next_;
+    std::function<void(const event_record&)> f_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+topic_view::topic_view(settings client, std::string topic, std::string store_path)
+    : client_(std::move(client)), topic_(std::move(topic)), store_path_(std::move(store_path)) {}
 
 topic_view::~topic_view() {
     stop_ = true;
@@ -25,16 +224,84 @@ std::expected<void, std::string> topic_view::start() {
     consumer_ = std::move(*c);
     const auto n = partition_count(*consumer_, topic_);
     if (!n) return std::unexpected(n.error());
+    if (!store_path_.empty()) {
+        if (auto opened = open_store(*n); !opened) return opened;
+    }
     std::vector<RdKafka::TopicPartition*> parts;
-    for (int p = 0; p < *n; ++p)
-        parts.push_back(
-            RdKafka::TopicPartition::create(topic_, p, RdKafka::Topic::OFFSET_BEGINNING));
+    for (int p = 0; p < *n; ++p) {
+        auto from = RdKafka::Topic::OFFSET_BEGINNING;
+        if (store_)
+            if (const auto it = store_->offsets().find(p); it != store_->offsets().end())
+                from = it->second;
+        parts.push_back(RdKafka::TopicPartition::create(topic_, p, from));
+    }
     const auto code = consumer_->assign(parts);
     RdKafka::TopicPartition::destroy(parts);
     if (code != RdKafka::ERR_NO_ERROR)
         return std::unexpected("assigning " + topic_ + ": " + RdKafka::err2str(code));
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] { store_ ? run_stored() : run(); });
     return {};
+}
+
+// A copy that cannot be opened, is of another topic, or is ahead of the topic (which was
+// recreated) is started again from the topic.
+std::expected<void, std::string> topic_view::open_store(int partitions) {
+    std::filesystem::create_directories(std::filesystem::path(store_path_).parent_path());
+    for (int attempt = 0;; ++attempt) {
+        auto s = store::open(store_path_, topic_);
+        std::string why = s ? std::string{} : s.error();
+        if (s)
+            for (const auto& [p, next] : (*s)->offsets()) {
+                std::int64_t low = 0, high = 0;
+                if (p >= partitions) {
+                    why = "the copy has partition " + std::to_string(p) + ", the topic " +
+                          std::to_string(partitions) + " partitions";
+                    break;
+                }
+                if (consumer_->query_watermark_offsets(topic_, p, &low, &high, 10000) ==
+                        RdKafka::ERR_NO_ERROR &&
+                    next > high) {
+                    why = "the copy is ahead of " + topic_ + "/" + std::to_string(p);
+                    break;
+                }
+            }
+        if (why.empty()) {
+            store_ = std::move(*s);
+            return {};
+        }
+        if (attempt > 0) return std::unexpected(store_path_ + ": " + why);
+        replaced_ = why;
+        s = std::unexpected(std::string{});
+        for (const auto* suffix : {"", "-wal", "-shm"})
+            std::filesystem::remove(store_path_ + suffix);
+    }
+}
+
+void topic_view::run_stored() {
+    codec::cloudevent_reader reader;
+    std::vector<store::incoming> batch;
+    while (!stop_) {
+        // What is there now, up to 4096 records, in one transaction; or wait up to 200 ms.
+        for (int wait = 200; batch.size() < 4096 && !stop_; wait = 0) {
+            std::unique_ptr<RdKafka::Message> m(consumer_->consume(wait));
+            if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF)
+                break;
+            if (m->err() != RdKafka::ERR_NO_ERROR) continue;  // transient errors
+            std::string body(static_cast<const char*>(m->payload()), m->len());
+            auto r = reader.read(body);
+            if (!r) continue;  // not an event: verify reports the partition's chain broken
+            batch.push_back(
+                {m->partition(), m->offset(), std::move(r->stream), r->version, std::move(body)});
+        }
+        if (batch.empty()) continue;
+        // A failed write (disk full) is retried: the records are in hand and nothing after them
+        // is stored before they are.
+        while (!stop_) {
+            if (store_->add(batch)) break;
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+        batch.clear();
+    }
 }
 
 void topic_view::run() {
@@ -49,7 +316,7 @@ void topic_view::run() {
 }
 
 std::size_t topic_view::size() const {
-    return records_.size();
+    return store_ ? static_cast<std::size_t>(store_->head()) : records_.size();
 }
 
 std::expected<append_result, std::error_code> topic_view::append(append_request) {
@@ -58,11 +325,13 @@ std::expected<append_result, std::error_code> topic_view::append(append_request)
 
 std::expected<std::vector<event_record>, std::error_code> topic_view::read_stream(
     const std::string& stream, std::int64_t from_version) {
+    if (store_) return store_->read_stream(stream, from_version);
     return records_.read_stream(stream, from_version);
 }
 
-std::expected<std::vector<event_record>, std::error_code> topic_view::read_all(std::int64_t,
-                                                                               std::size_t) {
+std::expected<std::vector<event_record>, std::error_code> topic_view::read_all(std::int64_t from,
+                                                                               std::size_t max) {
+    if (store_) return store_->read_all(from, max);
     return std::vector<event_record>{};
 }
 
@@ -70,8 +339,9 @@ std::int64_t topic_view::head() {
     return static_cast<std::int64_t>(size());
 }
 
-std::unique_ptr<subscription> topic_view::subscribe(std::int64_t,
+std::unique_ptr<subscription> topic_view::subscribe(std::int64_t from,
                                                     std::function<void(const event_record&)> f) {
+    if (store_) return std::make_unique<store_subscription>(*store_, from, std::move(f));
     return records_.follow(0, std::move(f));
 }
 

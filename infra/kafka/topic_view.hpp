@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,16 +16,26 @@ namespace bb::kafka {
 
 // Every partition of `complaints.events` as a read_committed follower sees it: what the read
 // side folds and the API reads (history, verification) on any instance, whoever owns the
-// partitions. Read-only. Records keep their stored (per-partition) positions; there is no order
-// across partitions, so read_all returns nothing and a subscription delivers every record in
-// arrival order (per-partition order kept) from the first one, then follows.
+// partitions. Read-only.
+//
+// With a store path (serve's <data-dir>/kafka/<topic>.view.db) the view is a SQLite copy of the
+// topic: each batch of consumed records is inserted with the offsets it reaches in one
+// transaction, so a restart resumes after the last stored offset of each partition instead of
+// reading the topic again, and RAM holds none of it. Records then get a local *arrival
+// sequence* (gapless, 1-based, per instance): read_all and subscribe deliver them in that order
+// with `position` set to it, which is what the read side checkpoints; read_stream returns them
+// as stored (their per-partition positions and hashes). Without a store (tools, tests) it keeps
+// the records in memory, read_all returns nothing and a subscription delivers every record in
+// arrival order from the first one (per-partition positions).
 class topic_view final : public event_log {
   public:
-    topic_view(settings client, std::string topic);
+    topic_view(settings client, std::string topic, std::string store_path = {});
     ~topic_view() override;
 
     std::expected<void, std::string> start();
     std::size_t size() const;
+    // Why start() replaced the stored copy with a new one (empty when it did not).
+    const std::string& replaced() const { return replaced_; }
 
     std::expected<append_result, std::error_code> append(append_request) override;
     std::expected<std::vector<event_record>, std::error_code> read_stream(
@@ -36,10 +47,17 @@ class topic_view final : public event_log {
         std::int64_t from_position, std::function<void(const event_record&)> handler) override;
 
   private:
+    class store;
+    class store_subscription;
     void run();
+    void run_stored();
+    std::expected<void, std::string> open_store(int partitions);
 
     settings client_;
     std::string topic_;
+    std::string store_path_;
+    std::unique_ptr<store> store_;
+    std::string replaced_;
     record_index records_;
     std::atomic<bool> stop_{false};
     std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
