@@ -27,7 +27,7 @@ INFRA = {
     "snapshot": {"core", "codec"},
     "sqlite": {"core"},
     "http": set(),
-    "kafka": {"core", "codec"},
+    "kafka": {"core", "codec", "sqlite"},
     "outbound": {"core", "sqlite"},
     "config": {"core"},
 }
