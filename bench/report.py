@@ -77,6 +77,19 @@ def render(r, scale):
                 f"{k['broker_cpu_us_per_event']:.1f} µs" if "broker_cpu_us_per_event" in k else ""),
             reference + " (ratio against the faster)",
             f"{k['ratio']:.2f}", "≥ 0.5×", k["ratio"] >= 0.5)
+    if "kafka_state" in r:
+        small, large = r["kafka_state"]["small"], r["kafka_state"]["large"]
+        added = max(1, large["events"] - small["events"])
+        per_event = (large["rss_serving_kib"] - small["rss_serving_kib"]) * 1024 / added
+        row(f"Kafka instance state, {small['events']:,} → {large['events']:,} events of history (1 instance, 6 partitions)",
+            f"RSS serving {small['rss_serving_kib']:,} → {large['rss_serving_kib']:,} KiB "
+            f"({per_event:,.0f} bytes per added event); restart to ready {small['ready_s']:.2f} → "
+            f"{large['ready_s']:.2f} s, to a current read side {small['read_side_current_s']:.2f} → "
+            f"{large['read_side_current_s']:.2f} s; data directory {small['state_dir_kib']:,} → "
+            f"{large['state_dir_kib']:,} KiB",
+            "the smaller history", f"{per_event:,.0f} B/event",
+            "≤ 100 B RSS per event; ready ≤ 3 s at both sizes",
+            per_event <= 100 and small["ready_s"] <= 3 and large["ready_s"] <= 3)
     head = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}; "
             f"`BENCH_SCALE={scale} bench/run.sh`; SQLite `synchronous=full` for ingest, `normal` for "
             "the replay and memory set-up; ingest group commits of up to 1,024 appends, queued from the HTTP I/O threads "

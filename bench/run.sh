@@ -214,13 +214,41 @@ until "$bin" lag --kafka "$brokers" --kafka-group bench --topic bench.inbound 2>
 t4=$(date +%s.%N)
 instance_cpu=$(cpu_s $s); broker_cpu=$(python3 -c "print($(cpu_s "$broker_pid") - $broker_cpu0)")
 kill -TERM $s; wait $s || true
-put kafka "$(python3 -c "
+kafka_json="$(python3 -c "
 n=$kafka_events; raw=$raw_n
 pub=$t1-$t0; rawt=$t2-$t1; eos=$t4-$t3
 perf='$perf_csv'.split(',')
 cp = {'consumed': int(perf[4]), 'per_s': float(perf[5]), 'fetch_per_s': float(perf[9])} if len(perf) >= 10 else None
 best = max(raw/rawt, cp['fetch_per_s'] if cp else 0)
 import json; print(json.dumps({'events': n, 'raw_consumed': raw, 'publish_per_s': n/pub, 'kcat_raw_consume_per_s': raw/rawt, 'consumer_performance': cp, 'eos_end_to_end_per_s': n/eos, 'ratio': (n/eos)/best, 'max_batch': $kafka_max_batch, 'instance_cpu_us_per_event': $instance_cpu*1e6/n, 'broker_cpu_us_per_event': $broker_cpu*1e6/n}))")"
+put kafka "$kafka_json"
+
+echo "== Kafka state at two sizes of history: RSS serving, restart to ready and to a current read side"
+# The instance above left kafka_events inbound events of history; then three times as many more
+# (other ids) make the second size. At each size the instance is started on its data directory,
+# caught up, measured serving, stopped, and the next start is measured.
+read_side_at() { curl -fs -H 'Authorization: Bearer bench-manager' "http://127.0.0.1:$1/v1/sla/summary" | python3 -c 'import json,sys; print(json.load(sys.stdin)["position"])'; }
+kafka_state_at() {  # prints the JSON of one size
+  "$bin" serve --config "$work/kafka.yaml" >> "$work/kafka.log" 2>&1 & local s=$!; wait_ready "$port"
+  until "$bin" lag --kafka "$brokers" --kafka-group bench --topic bench.inbound 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["lag"] == 0 else 1)'; do sleep 0.5; done
+  # The read side follows asynchronously: caught up once its position stops moving.
+  local at=-1 now; now=$(read_side_at "$port"); while [ "$now" != "$at" ]; do at=$now; sleep 3; now=$(read_side_at "$port"); done
+  local serving_rss; serving_rss=$(rss_kib $s)
+  kill -TERM $s; wait $s || true
+  local t0 t1 t2; t0=$(date +%s.%N)
+  "${server_cpu[@]}" "$bin" serve --config "$work/kafka.yaml" >> "$work/kafka.log" 2>&1 & s=$!; wait_ready "$port"; t1=$(date +%s.%N)
+  until [ "$(read_side_at "$port")" -ge "$at" ]; do sleep 0.05; done; t2=$(date +%s.%N)
+  local restarted_rss; restarted_rss=$(rss_kib $s)
+  kill -TERM $s; wait $s || true
+  local disk; disk=$(du -sk "$work/kafka/kafka" | cut -f1)
+  echo "{\"events\": $at, \"rss_serving_kib\": $serving_rss, \"ready_s\": $(python3 -c "print($t1 - $t0)"), \"read_side_current_s\": $(python3 -c "print($t2 - $t0)"), \"rss_restarted_kib\": $restarted_rss, \"state_dir_kib\": $disk}"
+}
+kafka_small=$(kafka_state_at)
+"$bin" simulate --events $((3 * kafka_events)) --seed 10 --start "$(date -u -d '-50 days' +%Y-%m-%dT%H:%M:%SZ)" | sed 's/"sim-/"simb-/g; s/"cust-/"custb-/g' > "$work/kafka.jsonl"
+"$bin" publish --kafka "$brokers" --topic bench.inbound --input "$work/kafka.jsonl" 2>/dev/null
+rm -f "$work/kafka.jsonl"
+kafka_large=$(kafka_state_at)
+put kafka_state "{\"small\": $kafka_small, \"large\": $kafka_large}"
 scripts/kafka-broker.sh stop >/dev/null
 
 fi

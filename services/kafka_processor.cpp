@@ -307,6 +307,10 @@ std::expected<std::size_t, std::string> kafka_processor::load_stored(
     const auto open =
         [&](std::int32_t p) -> std::expected<std::unique_ptr<kafka::partition_log>, std::string> {
         auto store = kafka::partition_store::open(store_path(p), o_.events_topic, p);
+        // Another process holds the file (two instances on one data directory): not ours to
+        // delete.
+        if (!store && store.error().find("locked") != std::string::npos)
+            return std::unexpected(store.error());
         if (!store) {
             say_("kafka: local store " + store_path(p) + ": " + store.error() +
                  "; rebuilding it from the topic");

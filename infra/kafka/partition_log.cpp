@@ -139,11 +139,14 @@ std::expected<append_result, std::error_code> partition_log::append(append_reque
     const header_list headers{{"content-type", "application/cloudevents+json"},
                               {request_key_header, req.request_key},
                               {request_digest_header, digest}};
-    for (const auto& r : batch)
-        if (auto p = producer_->produce(topic_, partition_, r.partition_key,
-                                        codec::cloudevent_text(r), headers);
+    std::vector<std::string> texts;  // the store keeps the same text
+    texts.reserve(batch.size());
+    for (const auto& r : batch) {
+        texts.push_back(codec::cloudevent_text(r));
+        if (auto p = producer_->produce(topic_, partition_, r.partition_key, texts.back(), headers);
             !p)
             return fail(p.error());
+    }
     if (own_transaction)
         if (auto c = producer_->commit(); !c) return fail(c.error());
 
@@ -157,8 +160,8 @@ std::expected<append_result, std::error_code> partition_log::append(append_reque
             return std::unexpected(make_error_code(log_errc::storage_failure));
         };
         if (auto b = store_->begin(); !b) return store_failure(b.error());
-        for (const auto& r : batch)
-            if (auto a = store_->add(r, req.request_key, digest); !a)
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            if (auto a = store_->add(batch[i], req.request_key, digest, texts[i]); !a)
                 return store_failure(a.error());
         if (const auto* s = std::get_if<stream_summary>(&req.summary))
             if (auto w = store_->set_summary(req.stream, *s); !w) return store_failure(w.error());

@@ -49,9 +49,10 @@ class partition_store {
     // Forgets what the open transaction added (the Kafka transaction was aborted).
     void rollback();
 
-    // Adds an event (in position order, head() + 1) with the request it belongs to.
+    // Adds an event (in position order, head() + 1) with the request it belongs to. `body` is
+    // its CloudEvent text when the caller has it already (the producer's), else it is made here.
     std::expected<void, std::string> add(const event_record& r, const std::string& request_key,
-                                         const std::string& digest);
+                                         const std::string& digest, std::string_view body = {});
     std::expected<void, std::string> set_summary(const std::string& stream,
                                                  const stream_summary& s);
 

@@ -1,9 +1,11 @@
 #include "infra/kafka/topic_view.hpp"
 
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/kafka/partition_log.hpp"
@@ -29,14 +31,13 @@ CREATE INDEX IF NOT EXISTS view_events_by_stream ON view_events (stream, version
 }  // namespace
 
 // The SQLite copy of the topic (see topic_view). One writer (the view's consumer thread) and
-// readers on a connection of their own, which WAL lets read while the writer commits.
+// readers (the read side, the API) share one connection in turns.
 class topic_view::store {
   public:
     struct incoming {
         std::int32_t partition;
         std::int64_t offset;
-        std::string stream;
-        std::int64_t version;
+        event_record record;  // as decoded from body; its position becomes the arrival number
         std::string body;
     };
 
@@ -59,7 +60,11 @@ class topic_view::store {
                 s->write_.get(),
                 ("INSERT OR REPLACE INTO view_meta (key, value) VALUES ('topic', '" + topic + "')")
                     .c_str());
-            s->read_ = sqlite::open(path, false, sqlite::threading::caller);
+            // One connection, held exclusively (see partition_store): readers take turns with
+            // the writer's batches under read_mutex_.
+            sqlite::exec(s->write_.get(), "PRAGMA locking_mode=EXCLUSIVE");
+            // Checkpoints every ~32 MB of WAL instead of 4 MB: each one writes the pages again.
+            sqlite::exec(s->write_.get(), "PRAGMA wal_autocheckpoint=8000");
             s->insert_ = sqlite::prepare(
                 s->write_.get(),
                 "INSERT INTO view_events (seq, stream, version, body) VALUES (?,?,?,?)");
@@ -70,10 +75,10 @@ class topic_view::store {
             s->commit_ = sqlite::prepare(s->write_.get(), "COMMIT");
             s->rollback_ = sqlite::prepare(s->write_.get(), "ROLLBACK");
             s->read_all_ = sqlite::prepare(
-                s->read_.get(),
+                s->write_.get(),
                 "SELECT seq, body FROM view_events WHERE seq >= ? ORDER BY seq LIMIT ?");
             s->read_stream_ = sqlite::prepare(
-                s->read_.get(),
+                s->write_.get(),
                 "SELECT body FROM view_events WHERE stream = ? AND version >= ? ORDER BY version");
             auto head = sqlite::prepare(s->write_.get(), "SELECT max(seq) FROM view_events");
             sqlite::statement st(head.get());
@@ -92,7 +97,8 @@ class topic_view::store {
     const std::map<std::int32_t, std::int64_t>& offsets() const { return offsets_; }
     std::int64_t head() const { return head_.load(); }
 
-    std::expected<void, std::string> add(const std::vector<incoming>& batch) {
+    std::expected<void, std::string> add(std::vector<incoming>& batch) {
+        std::lock_guard lock(read_mutex_);
         if (!sqlite::run(begin_.get())) return std::unexpected(error("begin"));
         auto seq = head_.load();
         auto offsets = offsets_;
@@ -103,7 +109,10 @@ class topic_view::store {
         };
         for (const auto& r : batch) {
             sqlite::statement st(insert_.get());
-            st.bind(1, ++seq).bind(2, r.stream).bind(3, r.version).bind_unowned(4, r.body);
+            st.bind(1, ++seq)
+                .bind(2, r.record.stream)
+                .bind(3, r.record.version)
+                .bind_unowned(4, r.body);
             if (st.step() != SQLITE_DONE) return fail("insert");
             offsets[r.partition] = r.offset + 1;
         }
@@ -116,6 +125,12 @@ class topic_view::store {
         offsets_ = std::move(offsets);
         {
             std::lock_guard lock(head_mutex_);
+            auto at = head_.load();
+            for (auto& r : batch) {
+                r.record.position = ++at;
+                recent_.push_back(std::move(r.record));
+            }
+            while (recent_.size() > recent_capacity) recent_.pop_front();
             head_ = seq;
         }
         head_cv_.notify_all();
@@ -124,6 +139,7 @@ class topic_view::store {
 
     std::expected<std::vector<event_record>, std::error_code> read_all(std::int64_t from,
                                                                        std::size_t max) {
+        if (auto recent = read_recent(from, max)) return std::move(*recent);
         std::lock_guard lock(read_mutex_);
         sqlite::statement st(read_all_.get());
         st.bind(1, from).bind(2, static_cast<std::int64_t>(max));
@@ -151,6 +167,19 @@ class topic_view::store {
         return out;
     }
 
+    // Followers read what was stored a moment ago: served from memory, not read back from
+    // SQLite and decoded a second time.
+    std::optional<std::vector<event_record>> read_recent(std::int64_t from, std::size_t max) {
+        std::lock_guard lock(head_mutex_);
+        if (recent_.empty() || from < recent_.front().position || max == 0) return std::nullopt;
+        std::vector<event_record> out;
+        if (from > recent_.back().position) return out;
+        const auto first = recent_.begin() + (from - recent_.front().position);
+        const auto n = std::min<std::size_t>(max, static_cast<std::size_t>(recent_.end() - first));
+        out.assign(first, first + static_cast<std::ptrdiff_t>(n));
+        return out;
+    }
+
     void wait_for(std::int64_t seq, std::chrono::milliseconds timeout) {
         std::unique_lock lock(head_mutex_);
         head_cv_.wait_for(lock, timeout, [&] { return head_.load() >= seq; });
@@ -161,14 +190,17 @@ class topic_view::store {
         return std::string("view store ") + what + ": " + sqlite3_errmsg(write_.get());
     }
 
-    sqlite::db_ptr write_, read_;
+    sqlite::db_ptr write_;
     sqlite::stmt_ptr insert_, set_offset_, begin_, commit_, rollback_, read_all_, read_stream_;
     std::map<std::int32_t, std::int64_t> offsets_;  // the writer's
-    std::mutex read_mutex_;
+    std::mutex read_mutex_;            // the connection's: the writer's batches and every read
     codec::cloudevent_reader reader_;  // the readers', under read_mutex_
     std::mutex head_mutex_;
     std::condition_variable head_cv_;
     std::atomic<std::int64_t> head_{0};
+    // The last stored records, gapless, with their arrival numbers (under head_mutex_).
+    static constexpr std::size_t recent_capacity = 8192;
+    std::deque<event_record> recent_;
 };
 
 // Delivers the stored records from a sequence number on, then follows (as the SQLite event
@@ -290,8 +322,7 @@ void topic_view::run_stored() {
             std::string body(static_cast<const char*>(m->payload()), m->len());
             auto r = reader.read(body);
             if (!r) continue;  // not an event: verify reports the partition's chain broken
-            batch.push_back(
-                {m->partition(), m->offset(), std::move(r->stream), r->version, std::move(body)});
+            batch.push_back({m->partition(), m->offset(), std::move(*r), std::move(body)});
         }
         if (batch.empty()) continue;
         // A failed write (disk full) is retried: the records are in hand and nothing after them
