@@ -251,6 +251,10 @@ int serve_kafka(const config& cfg) {
     if (!view.replaced().empty())
         log_line("read side: copy of " + cfg.kafka.events_topic + " started again (" +
                  view.replaced() + ")");
+    // A checkpoint counts arrivals in the copy it was taken on; a new copy numbers them anew
+    // (the partitions interleave differently), so an old checkpoint could match a position by
+    // its event and still cover other events before it.
+    if (view.started_empty()) std::filesystem::remove(state_dir / "read_model.snapshot.json");
     auto in = kafka_ingress::open(client, cfg.kafka.inbound_topic, view);
     if (!in) {
         std::cerr << "bounceback: " << in.error() << "\n";

@@ -299,6 +299,7 @@ std::expected<void, std::string> topic_view::open_store(int partitions) {
             }
         if (why.empty()) {
             store_ = std::move(*s);
+            started_empty_ = store_->head() == 0;
             return {};
         }
         if (attempt > 0) return std::unexpected(store_path_ + ": " + why);

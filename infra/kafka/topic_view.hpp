@@ -36,6 +36,9 @@ class topic_view final : public event_log {
     std::size_t size() const;
     // Why start() replaced the stored copy with a new one (empty when it did not).
     const std::string& replaced() const { return replaced_; }
+    // Whether start() found no stored copy to resume (new, or replaced): arrival numbers then
+    // start again at 1, and a checkpoint taken on an earlier copy means nothing.
+    bool started_empty() const { return started_empty_; }
 
     std::expected<append_result, std::error_code> append(append_request) override;
     std::expected<std::vector<event_record>, std::error_code> read_stream(
@@ -58,6 +61,7 @@ class topic_view final : public event_log {
     std::string store_path_;
     std::unique_ptr<store> store_;
     std::string replaced_;
+    bool started_empty_ = true;
     record_index records_;
     std::atomic<bool> stop_{false};
     std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
