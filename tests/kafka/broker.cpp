@@ -27,4 +27,13 @@ std::string unique_topic(const std::string& prefix) {
            "-" + std::to_string(++counter);
 }
 
+std::string filed_complaint(int i) {
+    const auto n = std::to_string(i);
+    return R"({"specversion":"1.0","id":"e)" + n +
+           R"(","source":"crm","type":"complaint.filed","time":"2026-11-20T10:00:00Z",
+      "data":{"complaint_id":"c)" +
+           n + R"(","customer":{"id":"cust-)" + n +
+           R"("},"severity":"high","channel":"email","category":"billing","team":"emea"}})";
+}
+
 }  // namespace bb::test

@@ -20,12 +20,7 @@ using namespace bb;
 namespace {
 
 std::string filed(int i) {
-    const auto n = std::to_string(i);
-    return R"({"specversion":"1.0","id":"e)" + n +
-           R"(","source":"crm","type":"complaint.filed","time":"2026-11-20T10:00:00Z",
-      "data":{"complaint_id":"c)" +
-           n + R"(","customer":{"id":"cust-)" + n +
-           R"("},"severity":"high","channel":"email","category":"billing","team":"emea"}})";
+    return test::filed_complaint(i);
 }
 
 void publish(const kafka::settings& base, const std::string& topic, int count) {
