@@ -270,7 +270,7 @@ int serve_kafka(const config& cfg) {
     boost::asio::io_context ioc{static_cast<int>(io_thread_count(cfg))};
     router api({cfg, **in, reads, view, receipts, m, [&] { return processor.ready(); }, wall_clock,
                 log_line, std::string(openapi_document()), &web_assets(),
-                [&] { return kafka::verify_topic(client, cfg.kafka.events_topic); }});
+                [&] { return view.verify(); }});
     http::server server(ioc, http_options(cfg), api);
     server.start();
     log_line("listening on http://" + cfg.listen + " kafka=" + cfg.kafka.brokers + " group=" +

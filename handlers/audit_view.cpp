@@ -32,7 +32,7 @@ json first_bad_json(const chain_report& r) {
 }  // namespace
 
 json chain_report_json(const chain_report& r) {
-    json body{{"intact", r.intact}, {"events", r.events}, {"head", r.head}};
+    json body{{"intact", r.intact}, {"events", r.events}, {"checked", r.checked}, {"head", r.head}};
     if (r.first_bad) body["first_bad"] = first_bad_json(r);
     return body;
 }
@@ -40,15 +40,17 @@ json chain_report_json(const chain_report& r) {
 json partition_reports_json(const std::vector<chain_report>& reports) {
     json partitions = json::array();
     bool intact = true;
-    std::int64_t events = 0;
+    std::int64_t events = 0, checked = 0;
     for (std::size_t p = 0; p < reports.size(); ++p) {
         auto one = chain_report_json(reports[p]);
         one["partition"] = p;
         intact = intact && reports[p].intact;
         events += reports[p].events;
+        checked += reports[p].checked;
         partitions.push_back(std::move(one));
     }
-    return {{"intact", intact}, {"events", events}, {"partitions", partitions}};
+    return {
+        {"intact", intact}, {"events", events}, {"checked", checked}, {"partitions", partitions}};
 }
 
 }  // namespace bb

@@ -55,9 +55,15 @@ std::string chain_hash(std::string_view prev_hash, const event_record& e) {
 }
 
 std::expected<chain_report, std::error_code> verify_chain(event_log& log) {
-    chain_report out;
-    out.head = std::string(genesis_hash);
-    for (std::int64_t next = 1;;) {
+    chain_report start;
+    start.head = std::string(genesis_hash);
+    return verify_chain(log, std::move(start));
+}
+
+std::expected<chain_report, std::error_code> verify_chain(event_log& log, chain_report from) {
+    auto out = std::move(from);
+    out.checked = 0;
+    for (std::int64_t next = out.events + 1;;) {
         const auto batch = log.read_all(next, 4096);
         if (!batch) return std::unexpected(batch.error());
         if (batch->empty()) return out;
@@ -75,6 +81,7 @@ std::expected<chain_report, std::error_code> verify_chain(event_log& log) {
             }
             out.head = e.hash;
             ++out.events;
+            ++out.checked;
         }
         next = batch->back().position + 1;
     }

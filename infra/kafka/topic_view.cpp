@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,12 +22,20 @@ CREATE TABLE IF NOT EXISTS view_offsets (
   next_offset INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS view_events (
-  seq     INTEGER PRIMARY KEY,
-  stream  TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  body    TEXT NOT NULL
+  seq       INTEGER PRIMARY KEY,
+  partition INTEGER NOT NULL,
+  position  INTEGER NOT NULL,
+  stream    TEXT NOT NULL,
+  version   INTEGER NOT NULL,
+  body      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS view_events_by_stream ON view_events (stream, version);
+CREATE INDEX IF NOT EXISTS view_events_by_partition ON view_events (partition, position);
+CREATE TABLE IF NOT EXISTS view_verified (
+  partition INTEGER PRIMARY KEY,
+  events    INTEGER NOT NULL,
+  head      TEXT NOT NULL
+);
 )sql";
 }  // namespace
 
@@ -67,7 +76,17 @@ class topic_view::store {
             sqlite::exec(s->write_.get(), "PRAGMA wal_autocheckpoint=8000");
             s->insert_ = sqlite::prepare(
                 s->write_.get(),
-                "INSERT INTO view_events (seq, stream, version, body) VALUES (?,?,?,?)");
+                "INSERT INTO view_events (seq, partition, position, stream, version, body) "
+                "VALUES (?,?,?,?,?,?)");
+            s->read_partition_ = sqlite::prepare(
+                s->write_.get(),
+                "SELECT body FROM view_events WHERE partition = ? AND position >= ? "
+                "ORDER BY position LIMIT ?");
+            s->verified_ = sqlite::prepare(
+                s->write_.get(), "SELECT events, head FROM view_verified WHERE partition = ?");
+            s->set_verified_ = sqlite::prepare(
+                s->write_.get(),
+                "INSERT OR REPLACE INTO view_verified (partition, events, head) VALUES (?,?,?)");
             s->set_offset_ = sqlite::prepare(
                 s->write_.get(),
                 "INSERT OR REPLACE INTO view_offsets (partition, next_offset) VALUES (?,?)");
@@ -110,9 +129,11 @@ class topic_view::store {
         for (const auto& r : batch) {
             sqlite::statement st(insert_.get());
             st.bind(1, ++seq)
-                .bind(2, r.record.stream)
-                .bind(3, r.record.version)
-                .bind_unowned(4, r.body);
+                .bind(2, static_cast<std::int64_t>(r.partition))
+                .bind(3, r.record.position)
+                .bind(4, r.record.stream)
+                .bind(5, r.record.version)
+                .bind_unowned(6, r.body);
             if (st.step() != SQLITE_DONE) return fail("insert");
             offsets[r.partition] = r.offset + 1;
         }
@@ -167,6 +188,44 @@ class topic_view::store {
         return out;
     }
 
+    // A partition's events in their per-partition order, as stored (verification).
+    std::expected<std::vector<event_record>, std::error_code> read_partition(std::int32_t partition,
+                                                                             std::int64_t from,
+                                                                             std::size_t max) {
+        std::lock_guard lock(read_mutex_);
+        sqlite::statement st(read_partition_.get());
+        st.bind(1, static_cast<std::int64_t>(partition))
+            .bind(2, from)
+            .bind(3, static_cast<std::int64_t>(max));
+        std::vector<event_record> out;
+        while (st.step() == SQLITE_ROW) {
+            auto r = reader_.read(st.view(0));
+            if (!r) return std::unexpected(make_error_code(log_errc::corrupt_record));
+            out.push_back(std::move(*r));
+        }
+        return out;
+    }
+
+    // Where the last intact walk of a partition ended (a fresh start when none did).
+    chain_report verified(std::int32_t partition) {
+        std::lock_guard lock(read_mutex_);
+        chain_report r;
+        r.head = std::string(genesis_hash);
+        sqlite::statement st(verified_.get());
+        st.bind(1, static_cast<std::int64_t>(partition));
+        if (st.step() == SQLITE_ROW) {
+            r.events = st.int64(0);
+            r.head = st.text(1);
+        }
+        return r;
+    }
+    void set_verified(std::int32_t partition, const chain_report& r) {
+        std::lock_guard lock(read_mutex_);
+        sqlite::statement st(set_verified_.get());
+        st.bind(1, static_cast<std::int64_t>(partition)).bind(2, r.events).bind(3, r.head);
+        st.step();
+    }
+
     // Followers read what was stored a moment ago: served from memory, not read back from
     // SQLite and decoded a second time.
     std::optional<std::vector<event_record>> read_recent(std::int64_t from, std::size_t max) {
@@ -191,7 +250,8 @@ class topic_view::store {
     }
 
     sqlite::db_ptr write_;
-    sqlite::stmt_ptr insert_, set_offset_, begin_, commit_, rollback_, read_all_, read_stream_;
+    sqlite::stmt_ptr insert_, set_offset_, begin_, commit_, rollback_, read_all_, read_stream_,
+        read_partition_, verified_, set_verified_;
     std::map<std::int32_t, std::int64_t> offsets_;  // the writer's
     std::mutex read_mutex_;            // the connection's: the writer's batches and every read
     codec::cloudevent_reader reader_;  // the readers', under read_mutex_
@@ -256,6 +316,7 @@ std::expected<void, std::string> topic_view::start() {
     consumer_ = std::move(*c);
     const auto n = partition_count(*consumer_, topic_);
     if (!n) return std::unexpected(n.error());
+    partitions_ = *n;
     if (!store_path_.empty()) {
         if (auto opened = open_store(*n); !opened) return opened;
     }
@@ -375,6 +436,53 @@ std::unique_ptr<subscription> topic_view::subscribe(std::int64_t from,
                                                     std::function<void(const event_record&)> f) {
     if (store_) return std::make_unique<store_subscription>(*store_, from, std::move(f));
     return records_.follow(0, std::move(f));
+}
+
+namespace {
+// One partition of the stored copy as a log, for verify_chain: read_all in per-partition
+// positions. Nothing else is used.
+class stored_partition final : public event_log {
+  public:
+    using reader = std::function<std::expected<std::vector<event_record>, std::error_code>(
+        std::int64_t, std::size_t)>;
+    explicit stored_partition(reader read) : read_(std::move(read)) {}
+    std::expected<append_result, std::error_code> append(append_request) override {
+        return std::unexpected(make_error_code(log_errc::closed));
+    }
+    std::expected<std::vector<event_record>, std::error_code> read_stream(const std::string&,
+                                                                          std::int64_t) override {
+        return std::vector<event_record>{};
+    }
+    std::expected<std::vector<event_record>, std::error_code> read_all(std::int64_t from,
+                                                                       std::size_t max) override {
+        return read_(from, max);
+    }
+    std::int64_t head() override { return 0; }
+    std::unique_ptr<subscription> subscribe(std::int64_t,
+                                            std::function<void(const event_record&)>) override {
+        return std::make_unique<subscription>();
+    }
+
+  private:
+    reader read_;
+};
+}  // namespace
+
+std::expected<std::vector<chain_report>, std::string> topic_view::verify() {
+    if (!store_) return verify_topic(client_, topic_);
+    std::vector<chain_report> out;
+    for (int p = 0; p < partitions_; ++p) {
+        stored_partition log([&](std::int64_t from, std::size_t max) {
+            return store_->read_partition(p, from, max);
+        });
+        auto report = verify_chain(log, store_->verified(p));
+        if (!report) return std::unexpected(report.error().message());
+        // Only an intact prefix is a place to continue from: a broken chain is walked (and
+        // reported) again next time.
+        if (report->intact) store_->set_verified(p, *report);
+        out.push_back(std::move(*report));
+    }
+    return out;
 }
 
 std::expected<std::vector<chain_report>, std::string> verify_topic(const settings& client,

@@ -34,6 +34,10 @@ class topic_view final : public event_log {
 
     std::expected<void, std::string> start();
     std::size_t size() const;
+    // Each partition's hash chain. With a store: the stored copy, each partition continued from
+    // where the previous intact walk ended (a checkpoint in the copy), so a request hashes only
+    // what arrived since; without one, the topic read from the beginning (verify_topic).
+    std::expected<std::vector<chain_report>, std::string> verify();
     // Why start() replaced the stored copy with a new one (empty when it did not).
     const std::string& replaced() const { return replaced_; }
     // Whether start() found no stored copy to resume (new, or replaced): arrival numbers then
@@ -62,6 +66,7 @@ class topic_view final : public event_log {
     std::unique_ptr<store> store_;
     std::string replaced_;
     bool started_empty_ = true;
+    int partitions_ = 0;
     record_index records_;
     std::atomic<bool> stop_{false};
     std::unique_ptr<RdKafka::KafkaConsumer> consumer_;

@@ -5,7 +5,8 @@ directory, its owner reads no event from the topic (its partitions' local stores
 its read side starts from its checkpoint at the last event (the view's SQLite copy of the topic
 is current) and the SLA summary is the same. Events published while it was down are read as the
 inbound records to process (the stores are still current). A damaged copy of the topic is
-started again from the topic and converges to the same summary."""
+started again from the topic and converges to the same summary. `/v1/audit/verify` hashes every
+event once: a second request, and one after the restart, continue from its checkpoints."""
 import http.client
 import json
 import os
@@ -75,12 +76,15 @@ def main():
                 if again == before:
                     break
                 before = again
+            first_verify = json.loads(get(port, "/v1/audit/verify")[1])
+            second_verify = json.loads(get(port, "/v1/audit/verify")[1])
             cluster.stop_all()
 
             proc, port = cluster.start("r1")
             harness.wait_ready(port, proc)
             replayed = metric(port, "bounceback_kafka_replayed_events_total")
             after = summary_when(port, lambda s: s == before, timeout=30)
+            restarted_verify = json.loads(get(port, "/v1/audit/verify")[1])
             cluster.stop_all()
             with open(log_path) as f:
                 log = f.read()
@@ -118,6 +122,16 @@ def main():
         harness.check(tail_replayed == 0,
                       f"inbound events published while it was down are processed, not replayed: {tail_replayed}")
         harness.check(grown["complaints"] > before["complaints"], "the tail's complaints are counted")
+        print("verify:", {k: v for k, v in first_verify.items() if k != "partitions"},
+              {k: v for k, v in second_verify.items() if k != "partitions"},
+              {k: v for k, v in restarted_verify.items() if k != "partitions"})
+        harness.check(first_verify["intact"] and first_verify["events"] == events and
+                      first_verify["checked"] == events, "the first verify hashed every event")
+        harness.check(second_verify["intact"] and second_verify["events"] == events and
+                      second_verify["checked"] == 0,
+                      "the second continued from the first's checkpoints: nothing new to hash")
+        harness.check(restarted_verify["intact"] and restarted_verify["events"] == events and
+                      restarted_verify["checked"] == 0, "the checkpoints survive a restart")
         harness.check("started again" in log, "the damaged copy of the topic was started again")
         harness.check(rebuilt == grown, "and the read side answers as before")
 
