@@ -199,6 +199,36 @@ void command_service::finish_loading() {
     }
 }
 
+void command_service::unload_summaries(const summary_snapshot& s) {
+    {
+        std::lock_guard counts(counts_mutex_);
+        for (const auto& [name, n] : s.by_status) {
+            const auto status = parse_status(name);
+            if (!status) continue;
+            const auto it = by_status_.find(*status);
+            if (it == by_status_.end()) continue;
+            it->second -=
+                std::min(it->second, static_cast<std::size_t>(std::max<std::int64_t>(n, 0)));
+            if (it->second == 0) by_status_.erase(it);
+        }
+    }
+    {
+        std::lock_guard customers(customers_mutex_);
+        for (const auto& row : s.rows) {
+            const auto it = by_customer_.find(row.partition_key);
+            if (it == by_customer_.end()) continue;
+            std::erase(it->second, complaint_of(row.stream));
+            if (it->second.empty()) by_customer_.erase(it);
+        }
+    }
+    if (listener_)
+        for (const auto& row : s.rows)
+            if (row.next_due) listener_(complaint_of(row.stream), std::nullopt);
+    complaints_.clear();
+    compliments_.clear();
+    preventions_.clear();
+}
+
 void command_service::reset() {
     complaints_.clear();
     compliments_.clear();

@@ -66,6 +66,11 @@ class command_service {
     }
     // Forgets every stream, as before the first load (the Kafka processor's partitions moved).
     void reset();
+    // Forgets the complaints of these summaries (a Kafka partition this instance no longer
+    // owns): counts, customers and deadlines (told to the listener as none). Every cached
+    // folded state is dropped too, since the cache does not know which partition a stream is
+    // in; the next command on a stream still owned folds it again.
+    void unload_summaries(const summary_snapshot& s);
     void on_deadline_change(deadline_listener listener) { listener_ = std::move(listener); }
 
     // Storage errors come back as the error; rejections are an outcome. Waits until the

@@ -55,9 +55,10 @@ bool succeeded(RdKafka::Error* e) {
 class kafka_processor::rebalance_listener final : public RdKafka::RebalanceCb {
   public:
     bool changed = false;
-    // Since the last take: partitions assigned incrementally, and whether any was revoked (or
-    // the whole assignment replaced, under the eager protocol).
+    // Since the last take: partitions assigned and revoked incrementally, and whether the whole
+    // assignment was replaced (the eager protocol, or partitions lost).
     std::vector<std::int32_t> added;
+    std::vector<std::int32_t> removed;
     bool replaced = false;
 
     void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
@@ -83,17 +84,31 @@ class kafka_processor::rebalance_listener final : public RdKafka::RebalanceCb {
     void forget() {
         changed = replaced = false;
         added.clear();
+        removed.clear();
     }
 
   private:
     void note(RdKafka::KafkaConsumer& consumer, bool assigning,
               const std::vector<RdKafka::TopicPartition*>& partitions) {
         if (partitions.empty() && cooperative(consumer)) return;
-        if (!assigning || !cooperative(consumer)) {
+        // Partitions lost (the member was kicked out) may have moved on already: everything
+        // is rebuilt.
+        if (!cooperative(consumer) || consumer.assignment_lost()) {
             replaced = true;
             return;
         }
-        for (const auto* p : partitions) added.push_back(p->partition());
+        for (const auto* p : partitions) {
+            if (assigning) {
+                // Revoked and given back before the change is handled: it is dropped and loaded
+                // again (another member may have written to it in between; the load reads that
+                // as its store's tail).
+                added.push_back(p->partition());
+            } else {
+                // Given and taken away before the change is handled: never loaded, not ours.
+                std::erase(added, p->partition());
+                removed.push_back(p->partition());
+            }
+        }
     }
 };
 
@@ -542,6 +557,43 @@ bool kafka_processor::extend(const std::vector<std::int32_t>& added,
     return true;
 }
 
+// With local stores, partitions revoked are closed alone (their complaints forgotten by the
+// command side, their stores kept on disk for a later return) and partitions gained are loaded
+// alone: the partitions that stay are not reloaded. Input goes back to the committed offsets
+// (the batch in hand was dropped). A failure falls back to a full restore.
+bool kafka_processor::move_incrementally(const std::vector<std::int32_t>& added,
+                                         const std::vector<std::int32_t>& removed,
+                                         const std::atomic<bool>& stopping) {
+    for (const auto p : removed) {
+        const auto it = log_.partitions().find(p);
+        if (it == log_.partitions().end()) continue;
+        const auto snapshot = it->second->store()->summaries();
+        if (!snapshot) {
+            say_("kafka: dropping partition " + std::to_string(p) + ": " + snapshot.error() +
+                 "; rebuilding all");
+            return restore(stopping);
+        }
+        commands_.unload_summaries(*snapshot);
+        log_.remove(p);
+        positions_.erase(p);
+        owned_ -= 1;
+    }
+    if (!removed.empty()) {
+        std::string kept, dropped;
+        for (const auto& [p, _] : log_.partitions())
+            kept += (kept.empty() ? "" : ",") + std::to_string(p);
+        for (const auto p : removed) dropped += (dropped.empty() ? "" : ",") + std::to_string(p);
+        say_("kafka: own partitions [" + kept + "]; dropped [" + dropped + "]; " +
+             std::to_string(deadlines_.size()) + " complaints with deadlines");
+    }
+    if (!added.empty()) return extend(added, stopping);
+    if (!rewind()) {
+        say_("kafka: rewind: cannot read the committed offsets");
+        return restore(stopping);
+    }
+    return true;
+}
+
 // A new transactional producer; init_transactions fences any earlier incarnation and aborts what
 // it left open. The coordinator may be busy (loading, aborting): keep trying until stopped.
 bool kafka_processor::open_producer(const std::string& txn_id, const std::atomic<bool>& stopping) {
@@ -623,10 +675,16 @@ kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopp
             // committed offsets. Partitions only gained are loaded alone; a revocation (or an
             // eager reassignment, or a state in doubt) rebuilds everything owned.
             batch.clear();
-            const bool only_gained = ready_ && !listener_->replaced && !listener_->added.empty();
+            const bool incremental = ready_ && !listener_->replaced && !o_.state_dir.empty();
+            const bool only_gained = ready_ && !listener_->replaced && !listener_->added.empty() &&
+                                     listener_->removed.empty();
             const auto added = listener_->added;
+            const auto removed = listener_->removed;
             listener_->forget();
-            if (!(only_gained ? extend(added, stopping) : restore(stopping))) break;
+            if (!(incremental   ? move_incrementally(added, removed, stopping)
+                  : only_gained ? extend(added, stopping)
+                                : restore(stopping)))
+                break;
             continue;
         }
         const auto outcome = process(batch);

@@ -86,6 +86,9 @@ class kafka_processor {
     replay_tails(const std::vector<kafka::partition_log*>& parts);
     std::string store_path(std::int32_t partition) const;
     bool extend(const std::vector<std::int32_t>& added, const std::atomic<bool>& stopping);
+    bool move_incrementally(const std::vector<std::int32_t>& added,
+                            const std::vector<std::int32_t>& removed,
+                            const std::atomic<bool>& stopping);
     processed process(const std::vector<kafka::record>& batch);
     batch_result on_error(const kafka::txn_error& e, const std::string& during);
     std::expected<void, kafka::txn_error> dead_letter(const kafka::record& r,

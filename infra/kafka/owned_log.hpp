@@ -18,6 +18,8 @@ namespace bb::kafka {
 class owned_log final : public event_log {
   public:
     void add(std::unique_ptr<partition_log> log);
+    // Closes one partition (revoked); nothing when it is not held.
+    void remove(std::int32_t partition) { logs_.erase(partition); }
     void clear() { logs_.clear(); }
     const std::map<std::int32_t, std::unique_ptr<partition_log>>& partitions() const {
         return logs_;

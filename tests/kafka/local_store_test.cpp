@@ -1,8 +1,13 @@
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <ranges>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -182,6 +187,112 @@ SCENARIO("an owner keeps its partitions in a local store and reads only the topi
                 CHECK(rebuilt.replayed == 30);
                 CHECK(rebuilt.rejected == 0);
                 CHECK(event_types(o).at("ComplaintAcknowledged") == 1);
+            }
+        }
+    }
+}
+
+SCENARIO("a rebalance closes only the partitions that move", "[kafka][processor][store]") {
+    GIVEN("owner A with local stores holding both partitions of a topic, 20 complaints filed") {
+        const auto brokers = test::kafka_brokers();
+        const auto prefix = test::unique_topic("moves");
+        kafka_processor_options o;
+        o.client = {{"bootstrap.servers", brokers}};
+        o.inbound_topic = prefix + ".in";
+        o.events_topic = prefix + ".events";
+        o.deadletter_topic = prefix + ".dead";
+        o.group = prefix;
+        REQUIRE(kafka::ensure_topics(
+                    brokers, {{o.inbound_topic, 2}, {o.events_topic, 2}, {o.deadletter_topic, 2}})
+                    .has_value());
+        const test::temp_dir dir;
+        // Complaint i's records go to partition i % 2.
+        const auto send = [&](const std::function<std::string(int)>& make) {
+            auto producer = kafka::make_producer(o.client);
+            REQUIRE(producer.has_value());
+            for (int i = 0; i < 20; ++i) {
+                auto value = make(i);
+                const auto key = "cust-" + std::to_string(i);
+                REQUIRE((*producer)->produce(o.inbound_topic, i % 2, RdKafka::Producer::RK_MSG_COPY,
+                                             value.data(), value.size(), key.data(), key.size(), 0,
+                                             nullptr) == RdKafka::ERR_NO_ERROR);
+            }
+            REQUIRE((*producer)->flush(30000) == RdKafka::ERR_NO_ERROR);
+        };
+        send(filed);
+
+        const auto book = test::book();
+        const auto clock = [] { return test::at("2026-11-20T10:10:00Z"); };
+        struct lines {
+            std::mutex mutex;
+            std::vector<std::string> all;
+            void add(const std::string& l) {
+                std::lock_guard lock(mutex);
+                all.push_back(l);
+            }
+            bool any(const std::string& part) {
+                std::lock_guard lock(mutex);
+                return std::ranges::any_of(
+                    all, [&](const auto& l) { return l.find(part) != std::string::npos; });
+            }
+            std::size_t count(const std::string& part) {
+                std::lock_guard lock(mutex);
+                return static_cast<std::size_t>(std::ranges::count_if(
+                    all, [&](const auto& l) { return l.find(part) != std::string::npos; }));
+            }
+        } said_a, said_b;
+        metrics ma, mb;
+        auto oa = o;
+        oa.instance_id = "a";
+        oa.state_dir = (dir.path() / "a").string();
+        auto ob = o;
+        ob.instance_id = "b";
+        ob.state_dir = (dir.path() / "b").string();
+        kafka_processor a(oa, book, ma, clock, [&](const std::string& l) {
+            UNSCOPED_INFO("A: " << l);
+            said_a.add(l);
+        });
+        std::atomic<bool> stopping{false};
+        std::thread run_a([&] { a.run(stopping); });
+        std::optional<kafka_processor> b;
+        std::thread run_b;
+        struct stop_all {
+            std::function<void()> f;
+            ~stop_all() { f(); }
+        } stopper{[&] {
+            stopping = true;
+            run_a.join();
+            if (run_b.joinable()) run_b.join();
+        }};
+        const auto processed = [](metrics& m) {
+            return m.value("bounceback_kafka_records_total", {{"outcome", "processed"}}) +
+                   m.value("bounceback_kafka_records_total", {{"outcome", "deadlettered"}});
+        };
+        REQUIRE(wait_for([&] { return a.ready() && processed(ma) >= 20; }));
+
+        WHEN("B joins the group and the acknowledgements arrive") {
+            const auto loads_before = said_a.count("rebuilt [") + said_a.count("loaded [");
+            b.emplace(ob, book, mb, clock, [&](const std::string& l) {
+                UNSCOPED_INFO("B: " << l);
+                said_b.add(l);
+            });
+            run_b = std::thread([&] { b->run(stopping); });
+            REQUIRE(wait_for([&] { return said_a.any("dropped [") && b->ready(); }));
+            send(acknowledged);
+            REQUIRE(wait_for([&] { return processed(ma) + processed(mb) >= 40; }));
+            THEN("A dropped the partition B took and did not reload the one it kept") {
+                CHECK(said_a.count("rebuilt [") + said_a.count("loaded [") == loads_before);
+                CHECK(processed(mb) >= 10);  // B decided its partition's acknowledgements
+                CHECK(ma.value("bounceback_deadletter_total", {{"kind", "rejected"}}) == 0);
+                CHECK(mb.value("bounceback_deadletter_total", {{"kind", "rejected"}}) == 0);
+                std::map<std::string, int> types;
+                const auto read = kafka::read_to_end(
+                    o.client, o.events_topic, {0, 1},
+                    [&](kafka::record&& r) { ++types[nlohmann::json::parse(r.value)["type"]]; },
+                    60000);
+                REQUIRE(read.has_value());
+                CHECK(types["ComplaintFiled"] == 20);
+                CHECK(types["ComplaintAcknowledged"] == 20);
             }
         }
     }
