@@ -125,6 +125,10 @@ kafka_processor::kafka_processor(kafka_processor_options o, const policy_book& b
     commands_.on_deadline_change([this](const complaint_id& id, std::optional<instant> next) {
         deadlines_.update(id, next);
     });
+    // The command side's counts cover the partitions this instance owns, not the cluster.
+    metrics_.describe("bounceback_complaints", "gauge",
+                      "Complaints by state, of the partitions this instance owns (Kafka mode: sum "
+                      "over the instances for the cluster)");
     metrics_.describe("bounceback_kafka_records_total", "counter",
                       "Inbound Kafka records, by outcome (processed, deadlettered)");
     metrics_.describe("bounceback_kafka_transactions_total", "counter",

@@ -85,6 +85,7 @@ def main():
             replayed = metric(port, "bounceback_kafka_replayed_events_total")
             after = summary_when(port, lambda s: s == before, timeout=30)
             restarted_verify = json.loads(get(port, "/v1/audit/verify")[1])
+            metrics_text = get(port, "/metrics")[1]
             cluster.stop_all()
             with open(log_path) as f:
                 log = f.read()
@@ -132,6 +133,8 @@ def main():
                       "the second continued from the first's checkpoints: nothing new to hash")
         harness.check(restarted_verify["intact"] and restarted_verify["events"] == events and
                       restarted_verify["checked"] == 0, "the checkpoints survive a restart")
+        harness.check("# HELP bounceback_complaints Complaints by state, of the partitions this instance owns"
+                      in metrics_text, "/metrics says the complaint counts are this instance's")
         harness.check("started again" in log, "the damaged copy of the topic was started again")
         harness.check(rebuilt == grown, "and the read side answers as before")
 
