@@ -172,11 +172,24 @@ SCENARIO("an owner whose partition moved on cannot commit the deadlines it still
             return n;
         };
 
+        // The processors' lines, collected on their threads (Catch2 is not thread-safe) and shown
+        // by the assertions below.
+        std::mutex said_mutex;
+        std::string said;
+        const auto say = [&](std::string who) {
+            return [&, who](const std::string& line) {
+                std::lock_guard lock(said_mutex);
+                said += who + line + "\n";
+            };
+        };
+        const auto lines = [&] {
+            std::lock_guard lock(said_mutex);
+            return said;
+        };
         metrics ma, mb;
         auto oa = o;
         oa.instance_id = "a";
-        kafka_processor a(oa, book, ma, clock_a,
-                          [](const std::string& line) { UNSCOPED_INFO("A: " << line); });
+        kafka_processor a(oa, book, ma, clock_a, say("A: "));
         std::atomic<bool> stopping{false};
         std::thread run_a([&] { a.run(stopping); });
         // However the test ends, A is woken and both processors stop before they are destroyed.
@@ -205,8 +218,7 @@ SCENARIO("an owner whose partition moved on cannot commit the deadlines it still
             auto ob = o;
             ob.instance_id = "b";
             kafka_processor b(
-                ob, book, mb, [&] { return next_day; },
-                [](const std::string& line) { UNSCOPED_INFO("B: " << line); });
+                ob, book, mb, [&] { return next_day; }, say("B: "));
             std::thread run_b([&] { b.run(stopping); });
             struct stop_b {
                 std::function<void()> f;
@@ -228,6 +240,7 @@ SCENARIO("an owner whose partition moved on cannot commit the deadlines it still
             changed.notify_all();
             REQUIRE(wait_for([&] { return a_done() > before; }));
             THEN("A's transaction with the same breach is aborted: the topic holds it once") {
+                INFO(lines());
                 CHECK(ma.value("bounceback_kafka_transactions_total", {{"outcome", "aborted"}}) >=
                       1);
                 CHECK(acknowledge_breaches() == 1);
