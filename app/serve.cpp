@@ -268,8 +268,14 @@ int serve_kafka(const config& cfg) {
     read_side reads(view, state_dir / "read_model.snapshot.json");
 
     boost::asio::io_context ioc{static_cast<int>(io_thread_count(cfg))};
-    router api({cfg, **in, reads, view, receipts, m, [&] { return processor.ready(); }, wall_clock,
-                log_line, std::string(openapi_document()), &web_assets(),
+    router api({cfg, **in, reads, view, receipts, m,
+                // Ready when the owned partitions are loaded and the read side has every event
+                // the topic held at start: any query is then answered for the whole cluster.
+                [&] {
+                    const auto caught_up = view.caught_up();
+                    return processor.ready() && caught_up && reads.position() >= *caught_up;
+                },
+                wall_clock, log_line, std::string(openapi_document()), &web_assets(),
                 [&] { return view.verify(); }});
     http::server server(ioc, http_options(cfg), api);
     server.start();

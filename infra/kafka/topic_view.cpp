@@ -327,6 +327,7 @@ std::expected<void, std::string> topic_view::start() {
             if (const auto it = store_->offsets().find(p); it != store_->offsets().end())
                 from = it->second;
         parts.push_back(RdKafka::TopicPartition::create(topic_, p, from));
+        from_[p] = from;
     }
     const auto code = consumer_->assign(parts);
     RdKafka::TopicPartition::destroy(parts);
@@ -386,7 +387,10 @@ void topic_view::run_stored() {
             if (!r) continue;  // not an event: verify reports the partition's chain broken
             batch.push_back({m->partition(), m->offset(), std::move(*r), std::move(body)});
         }
-        if (batch.empty()) continue;
+        if (batch.empty()) {
+            note_progress();
+            continue;
+        }
         // A failed write (disk full) is retried: the records are in hand and nothing after them
         // is stored before they are.
         while (!stop_) {
@@ -394,6 +398,7 @@ void topic_view::run_stored() {
             std::this_thread::sleep_for(std::chrono::seconds(1));
         }
         batch.clear();
+        note_progress();
     }
 }
 
@@ -401,11 +406,53 @@ void topic_view::run() {
     codec::cloudevent_reader reader;
     while (!stop_) {
         std::unique_ptr<RdKafka::Message> m(consumer_->consume(200));
-        if (m->err() != RdKafka::ERR_NO_ERROR) continue;  // timeouts, EOF, transient errors
+        if (m->err() != RdKafka::ERR_NO_ERROR) {  // timeouts, EOF, transient errors
+            note_progress();
+            continue;
+        }
         auto r = reader.read({static_cast<const char*>(m->payload()), m->len()});
-        if (!r) continue;
-        records_.add(std::move(*r));
+        if (r) records_.add(std::move(*r));
+        note_progress();
     }
+}
+
+// Called on the view's thread after what it consumed is held (and before start's thread runs
+// it, from start itself).
+void topic_view::note_progress() {
+    if (caught_up_at_.load() >= 0) return;
+    if (!from_.empty()) {
+        // The end of each partition to reach, asked once (again at the next call when the
+        // broker does not answer: the view keeps consuming meanwhile, and is not current yet).
+        // A partition already at its end needs nothing: its position stays unknown until a
+        // record arrives.
+        std::map<std::int32_t, std::int64_t> ends;
+        for (const auto& [p, from] : from_) {
+            std::int64_t low = 0, high = 0;
+            if (consumer_->query_watermark_offsets(topic_, p, &low, &high, 5000) !=
+                RdKafka::ERR_NO_ERROR)
+                return;
+            if (high > std::max<std::int64_t>(low, from)) ends[p] = high;
+        }
+        to_reach_ = std::move(ends);
+        from_.clear();
+    }
+    if (!to_reach_.empty()) {
+        std::vector<RdKafka::TopicPartition*> pos;
+        for (const auto& [p, _] : to_reach_)
+            pos.push_back(RdKafka::TopicPartition::create(topic_, p));
+        consumer_->position(pos);
+        for (const auto* tp : pos)
+            if (tp->offset() >= 0 && tp->offset() >= to_reach_[tp->partition()])
+                to_reach_.erase(tp->partition());
+        RdKafka::TopicPartition::destroy(pos);
+    }
+    if (to_reach_.empty()) caught_up_at_ = static_cast<std::int64_t>(size());
+}
+
+std::optional<std::int64_t> topic_view::caught_up() const {
+    const auto at = caught_up_at_.load();
+    if (at < 0) return std::nullopt;
+    return at;
 }
 
 std::size_t topic_view::size() const {

@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +36,10 @@ class topic_view final : public event_log {
 
     std::expected<void, std::string> start();
     std::size_t size() const;
+    // Once the view has every record that was in the topic when it started (its consumer's
+    // position reached each partition's end as of then): how many records it held at that
+    // moment; nothing before. A read side folded that far answers for the whole topic.
+    std::optional<std::int64_t> caught_up() const;
     // Each partition's hash chain. With a store: the stored copy, each partition continued from
     // where the previous intact walk ended (a checkpoint in the copy), so a request hashes only
     // what arrived since; without one, the topic read from the beginning (verify_topic).
@@ -67,6 +73,12 @@ class topic_view final : public event_log {
     std::string replaced_;
     bool started_empty_ = true;
     int partitions_ = 0;
+    // Where each partition's reading started, until its end is known; then the end of each
+    // partition (as first asked), still to be reached. The view's thread's.
+    std::map<std::int32_t, std::int64_t> from_;
+    std::map<std::int32_t, std::int64_t> to_reach_;
+    void note_progress();
+    std::atomic<std::int64_t> caught_up_at_{-1};
     record_index records_;
     std::atomic<bool> stop_{false};
     std::unique_ptr<RdKafka::KafkaConsumer> consumer_;

@@ -5,7 +5,8 @@ directory, its owner reads no event from the topic (its partitions' local stores
 its read side starts from its checkpoint at the last event (the view's SQLite copy of the topic
 is current) and the SLA summary is the same. Events published while it was down are read as the
 inbound records to process (the stores are still current). A damaged copy of the topic is
-started again from the topic and converges to the same summary. `/v1/audit/verify` hashes every
+started again from the topic; /readyz says 200 only once the read side has it all, and it then
+answers the same summary. `/v1/audit/verify` hashes every
 event once: a second request, and one after the restart, continue from its checkpoints."""
 import http.client
 import json
@@ -108,7 +109,9 @@ def main():
             with open(view, "wb") as f:
                 f.write(b"not a database" * 1000)
             proc, port = cluster.start("r1")
-            harness.wait_ready(port, proc)
+            harness.wait_ready(port, proc, timeout=120)
+            # Ready means the read side has every event the topic held: no waiting after it.
+            at_ready = summary_when(port, lambda s: True)
             rebuilt = summary_when(port, lambda s: s == grown, timeout=120)
             with open(log_path) as f:
                 log = f.read()
@@ -137,6 +140,7 @@ def main():
                       in metrics_text, "/metrics says the complaint counts are this instance's")
         harness.check("started again" in log, "the damaged copy of the topic was started again")
         harness.check(rebuilt == grown, "and the read side answers as before")
+        harness.check(at_ready == grown, "already when /readyz first said 200")
 
 
 if __name__ == "__main__":
