@@ -44,6 +44,18 @@ std::string key_of(const json& j) {
     return {};
 }
 
+// Counts what the broker refused: flush() returns once every record is either acknowledged or
+// failed, so without this a record for a missing topic would count as published.
+class delivery_failures final : public RdKafka::DeliveryReportCb {
+  public:
+    void dr_cb(RdKafka::Message& m) override {
+        if (m.err() == RdKafka::ERR_NO_ERROR) return;
+        if (count++ == 0) first = m.errstr();
+    }
+    std::size_t count = 0;
+    std::string first;
+};
+
 }  // namespace
 
 // Each line of --input as one record: structured mode (the line is the value) or, with
@@ -67,12 +79,30 @@ int publish(const cli_args& args) {
                        {"acks", "all"},
                        {"linger.ms", "20"},
                        {"partitioner", java_compatible_partitioner}});
-    auto producer = kafka::make_producer(s);
-    if (!producer) {
-        std::cerr << "bounceback publish: " << producer.error() << '\n';
+    auto conf = kafka::make_conf(s);
+    if (!conf) {
+        std::cerr << "bounceback publish: " << conf.error() << '\n';
         return 1;
     }
-    auto& p = **producer;
+    delivery_failures failures;
+    std::string err;
+    if ((*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&failures), err) !=
+        RdKafka::Conf::CONF_OK) {
+        std::cerr << "bounceback publish: dr_cb: " << err << '\n';
+        return 1;
+    }
+    const std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
+    if (!producer) {
+        std::cerr << "bounceback publish: kafka producer: " << err << '\n';
+        return 1;
+    }
+    auto& p = *producer;
+    // The broker may not create topics on demand (ours do not): say so before the first record.
+    if (const auto parts = kafka::partition_count(p, topic); !parts) {
+        std::cerr << "bounceback publish: " << parts.error()
+                  << " (serve --kafka creates its topics at start)\n";
+        return 1;
+    }
     std::size_t n = 0;
     for (std::string line; std::getline(in, line);) {
         if (line.empty()) continue;
@@ -106,6 +136,11 @@ int publish(const cli_args& args) {
     }
     if (p.flush(120000) != RdKafka::ERR_NO_ERROR || p.outq_len() > 0) {
         std::cerr << "bounceback publish: not every record was acknowledged\n";
+        return 1;
+    }
+    if (failures.count > 0) {
+        std::cerr << "bounceback publish: " << failures.count << " of " << n
+                  << " records were not delivered: " << failures.first << '\n';
         return 1;
     }
     std::cerr << "published " << n << " records to " << topic << '\n';
