@@ -77,6 +77,15 @@ def render(r, scale):
                 f"{k['broker_cpu_us_per_event']:.1f} µs" if "broker_cpu_us_per_event" in k else ""),
             reference + " (ratio against the faster)",
             f"{k['ratio']:.2f}", "≥ 0.5×", k["ratio"] >= 0.5)
+        if "streams" in k:
+            w, st = k["warm"], k["streams"]
+            row(f"Kafka exactly-once once warm, against a Kafka Streams application ({k['events']:,} events)",
+                f"{w['warm_per_s']:,.0f} events/s (warm after {w['warm_after_s']:.1f} s); instance CPU "
+                f"{k['instance_cpu_us_per_event']:.1f} µs per event, with its local state",
+                f"Kafka Streams 3.9.1 `exactly_once_v2`, RocksDB stores with changelogs "
+                f"(bench/streams): {st['warm_per_s']:,.0f} events/s (warm after {st['warm_after_s']:.1f} s), "
+                f"CPU {st['cpu_us_per_event']:.1f} µs per event",
+                f"{k['streams_ratio']:.2f}", "≥ 1.5×", k["streams_ratio"] >= 1.5)
     if "kafka_state" in r:
         small, large = r["kafka_state"]["small"], r["kafka_state"]["large"]
         added = max(1, large["events"] - small["events"])

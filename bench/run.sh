@@ -210,17 +210,30 @@ broker_pid=$(pgrep -f 'kafka\.Kafka' | head -1)
 broker_cpu0=$(cpu_s "$broker_pid")
 "${server_cpu[@]}" "$bin" serve --config "$work/kafka.yaml" >> "$work/kafka.log" 2>&1 & s=$!
 t3=$(date +%s.%N)
-until "$bin" lag --kafka "$brokers" --kafka-group bench --topic bench.inbound 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["lag"] == 0 else 1)'; do sleep 0.5; done
+ours_rate=$("${load_cpu[@]}" python3 bench/lag_rate.py "$bin" "$brokers" bench bench.inbound $s)
 t4=$(date +%s.%N)
 instance_cpu=$(cpu_s $s); broker_cpu=$(python3 -c "print($(cpu_s "$broker_pid") - $broker_cpu0)")
 kill -TERM $s; wait $s || true
+
+echo "== the same work as a Kafka Streams application (exactly_once_v2, RocksDB stores), same topic"
+# bench/streams/StreamsPeer.java: decode, keyed state (ids seen, complaint versions), produce, on
+# the same core as the instance above; both are compared by their rate once warm (lag_rate.py).
+streams_cp=$(bench/streams/build.sh)
+"${server_cpu[@]}" java -Xms512m -Xmx1g -cp "$streams_cp" StreamsPeer "$brokers" bench.inbound bench-streams "$work/streams" > "$work/streams.log" 2>&1 & j=$!
+streams_rate=$("${load_cpu[@]}" python3 bench/lag_rate.py "$bin" "$brokers" bench-streams bench.inbound $j)
+streams_cpu=$(cpu_s $j)
+kill -TERM $j; wait $j || true
+streams_out=$(kcat -C -b "$brokers" -t bench-streams.events -e -q -X isolation.level=read_committed -f '\n' | wc -l)
 kafka_json="$(python3 -c "
+import json
 n=$kafka_events; raw=$raw_n
 pub=$t1-$t0; rawt=$t2-$t1; eos=$t4-$t3
 perf='$perf_csv'.split(',')
 cp = {'consumed': int(perf[4]), 'per_s': float(perf[5]), 'fetch_per_s': float(perf[9])} if len(perf) >= 10 else None
 best = max(raw/rawt, cp['fetch_per_s'] if cp else 0)
-import json; print(json.dumps({'events': n, 'raw_consumed': raw, 'publish_per_s': n/pub, 'kcat_raw_consume_per_s': raw/rawt, 'consumer_performance': cp, 'eos_end_to_end_per_s': n/eos, 'ratio': (n/eos)/best, 'max_batch': $kafka_max_batch, 'instance_cpu_us_per_event': $instance_cpu*1e6/n, 'broker_cpu_us_per_event': $broker_cpu*1e6/n}))")"
+ours = json.loads('$ours_rate'); streams = json.loads('$streams_rate')
+streams.update({'cpu_us_per_event': $streams_cpu*1e6/n, 'produced': $streams_out})
+print(json.dumps({'events': n, 'raw_consumed': raw, 'publish_per_s': n/pub, 'kcat_raw_consume_per_s': raw/rawt, 'consumer_performance': cp, 'eos_end_to_end_per_s': n/eos, 'ratio': (n/eos)/best, 'max_batch': $kafka_max_batch, 'instance_cpu_us_per_event': $instance_cpu*1e6/n, 'broker_cpu_us_per_event': $broker_cpu*1e6/n, 'warm': ours, 'streams': streams, 'streams_ratio': ours['warm_per_s'] / streams['warm_per_s']}))")"
 put kafka "$kafka_json"
 
 echo "== Kafka state at two sizes of history: RSS serving, restart to ready and to a current read side"
