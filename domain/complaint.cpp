@@ -442,7 +442,7 @@ struct command_decider {
         if (c.category.empty())
             return std::unexpected(
                 reject(rejection_code::invalid_argument, "root_cause.category is empty"));
-        d.emit(root_cause_found{c.key, c.id, c.category, c.employee, c.at});
+        d.emit(root_cause_found{c.key, c.id, c.category, c.employee, c.at, c.detail});
         return {};
     }
     result<void> operator()(const offer_recovery& c) const {

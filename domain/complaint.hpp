@@ -72,6 +72,7 @@ struct record_root_cause {
     std::string category;
     std::optional<employee_id> employee;
     instant at;
+    std::optional<std::string> detail;  // finer than the category (CFPB's Sub-issue)
     bool operator==(const record_root_cause&) const = default;
 };
 struct offer_recovery {
@@ -192,6 +193,7 @@ struct root_cause_found {
     std::string category;
     std::optional<employee_id> employee;
     instant at;
+    std::optional<std::string> detail;
     bool operator==(const root_cause_found&) const = default;
 };
 struct recovery_offered {

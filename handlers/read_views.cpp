@@ -70,7 +70,8 @@ json to_json(const projection::pareto_row& r) {
     json j{{"category", r.category},
            {"count", r.count},
            {"share", r.share},
-           {"cumulative_share", r.cumulative_share}};
+           {"cumulative_share", r.cumulative_share},
+           {"from_filing_category", r.from_filing}};
     if (!r.product.empty()) j["product"] = r.product;
     if (!r.channel.empty()) j["channel"] = r.channel;
     return j;
@@ -91,6 +92,7 @@ json to_json(const projection::action_effect& e) {
             {"description", e.description},
             {"at", iso8601::format_instant(e.at)},
             {"weeks", e.weeks},
+            {"weeks_before_observed", e.weeks_before_observed},
             {"weeks_after_observed", e.weeks_after_observed},
             {"before", e.before},
             {"after", e.after},
@@ -100,7 +102,10 @@ json to_json(const projection::action_effect& e) {
 }
 
 json to_json(const projection::trend_point& t) {
-    return {{"week", t.week}, {"category", t.category}, {"count", t.count}};
+    return {{"week", t.week},
+            {"category", t.category},
+            {"count", t.count},
+            {"from_filing_category", t.from_filing}};
 }
 
 json to_json(const projection::employee_score& e) {
@@ -117,10 +122,11 @@ json prevention_report(const projection::read_model& m, const projection::report
          trend = json::array();
     for (const auto& r : projection::root_cause_pareto(m, f, g)) pareto.push_back(to_json(r));
     for (const auto& r : projection::repeat_complainers(m, f)) repeat.push_back(to_json(r));
-    for (const auto& r : projection::prevention_effects(m, f, weeks, now))
+    for (const auto& r : projection::prevention_effects(m, f, weeks, now, g.by))
         actions.push_back(to_json(r));
-    for (const auto& r : projection::weekly_trend(m, f)) trend.push_back(to_json(r));
-    return json{{"pareto", pareto},
+    for (const auto& r : projection::weekly_trend(m, f, g.by)) trend.push_back(to_json(r));
+    return json{{"group_by", projection::to_string(g.by)},
+                {"pareto", pareto},
                 {"repeat_complainers", repeat},
                 {"prevention_actions", actions},
                 {"weekly_trend", trend}};

@@ -6,20 +6,56 @@
 
 namespace bb::projection {
 
+std::optional<cause_basis> parse_cause_basis(std::string_view s) {
+    if (s == "root_cause") return cause_basis::root_cause;
+    if (s == "category") return cause_basis::category;
+    return std::nullopt;
+}
+
+std::string_view to_string(cause_basis b) {
+    return b == cause_basis::root_cause ? "root_cause" : "category";
+}
+
+cause cause_of(const complaint_row& row, cause_basis b) {
+    if (b == cause_basis::root_cause)
+        if (const auto& rc = row.progress.get().root_cause) return {*rc, false};
+    return {row.state.category, b == cause_basis::root_cause};
+}
+
+namespace {
+
+// How many complaints, and how many of them counted by their filing category.
+struct tally {
+    std::size_t count = 0, from_filing = 0;
+    void add(const cause& c) {
+        ++count;
+        if (c.from_filing) ++from_filing;
+    }
+};
+
+double weeks_between(instant from, instant to) {
+    return to > from ? std::chrono::duration<double>(to - from).count() / (7 * 86400.0) : 0.0;
+}
+
+}  // namespace
+
 std::vector<pareto_row> root_cause_pareto(const read_model& m, const report_filter& f,
                                           pareto_grouping g) {
-    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> counts;
+    std::map<std::tuple<std::string, std::string, std::string>, tally> counts;
     std::size_t total = 0;
     for (const auto& [id, row] : m.complaints) {
         const auto& s = row.state;
         if (s.status == complaint_status::unfiled || !f.matches(s)) continue;
-        ++counts[{s.category, g.product ? s.product : std::string{},
-                  g.channel ? s.channel : std::string{}}];
+        const auto c = cause_of(row, g.by);
+        counts[{std::string(c.name), g.product ? s.product : std::string{},
+                g.channel ? s.channel : std::string{}}]
+            .add(c);
         ++total;
     }
     std::vector<pareto_row> out;
     for (const auto& [k, n] : counts)
-        out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), n, 0, 0});
+        out.push_back(
+            {std::get<0>(k), std::get<1>(k), std::get<2>(k), n.count, 0, 0, n.from_filing});
     // Descending count; ties in name order so the report is stable.
     std::stable_sort(out.begin(), out.end(),
                      [](const pareto_row& a, const pareto_row& b) { return a.count > b.count; });
@@ -56,24 +92,34 @@ std::vector<repeat_complainer> repeat_complainers(const read_model& m, const rep
 }
 
 std::vector<action_effect> prevention_effects(const read_model& m, const report_filter& f,
-                                              int weeks, instant now) {
+                                              int weeks, instant now, cause_basis by) {
     const duration span = std::chrono::days{7} * weeks;
+    // The history starts at the first filing the service knows of: a window reaching further
+    // back saw nothing there, and counting those weeks would understate the rate before.
+    std::optional<instant> first_filed;
+    for (const auto& [id, row] : m.complaints)
+        if (row.state.status != complaint_status::unfiled &&
+            (!first_filed || row.state.filed_at < *first_filed))
+            first_filed = row.state.filed_at;
     std::vector<action_effect> out;
     for (const auto& a : m.actions) {
         action_effect e{
-            a.id.value(), a.category, a.owner, a.description, a.at, weeks, 0, 0, 0, 0, 0,
+            a.id.value(), a.category, a.owner, a.description, a.at, weeks, 0, 0, 0, 0, 0, 0,
             std::nullopt};
+        const auto before_start = std::max(a.at - span, std::min(first_filed.value_or(a.at), a.at));
         const auto after_end = std::min(a.at + span, std::max(now, a.at));
-        e.weeks_after_observed =
-            std::chrono::duration<double>(after_end - a.at).count() / (7 * 86400.0);
+        e.weeks_before_observed = weeks_between(before_start, a.at);
+        e.weeks_after_observed = weeks_between(a.at, after_end);
         for (const auto& [id, row] : m.complaints) {
             const auto& s = row.state;
-            if (s.status == complaint_status::unfiled || s.category != a.category || !f.matches(s))
+            if (s.status == complaint_status::unfiled || cause_of(row, by).name != a.category ||
+                !f.matches(s))
                 continue;
-            if (s.filed_at >= a.at - span && s.filed_at < a.at) ++e.before;
+            if (s.filed_at >= before_start && s.filed_at < a.at) ++e.before;
             if (s.filed_at >= a.at && s.filed_at < after_end) ++e.after;
         }
-        e.weekly_before = static_cast<double>(e.before) / weeks;
+        if (e.weeks_before_observed > 0)
+            e.weekly_before = static_cast<double>(e.before) / e.weeks_before_observed;
         if (e.weeks_after_observed > 0)
             e.weekly_after = static_cast<double>(e.after) / e.weeks_after_observed;
         if (e.weekly_before > 0 && e.weeks_after_observed > 0)
@@ -83,13 +129,15 @@ std::vector<action_effect> prevention_effects(const read_model& m, const report_
     return out;
 }
 
-std::vector<trend_point> weekly_trend(const read_model& m, const report_filter& f) {
-    std::map<std::pair<std::string, std::string>, std::size_t> counts;
+std::vector<trend_point> weekly_trend(const read_model& m, const report_filter& f, cause_basis by) {
+    std::map<std::pair<std::string, std::string>, tally> counts;
     for (const auto& [id, row] : m.complaints)
-        if (row.state.status != complaint_status::unfiled && f.matches(row.state))
-            ++counts[{period_key(row.state.filed_at, period::week), row.state.category}];
+        if (row.state.status != complaint_status::unfiled && f.matches(row.state)) {
+            const auto c = cause_of(row, by);
+            counts[{period_key(row.state.filed_at, period::week), std::string(c.name)}].add(c);
+        }
     std::vector<trend_point> out;
-    for (const auto& [k, n] : counts) out.push_back({k.first, k.second, n});
+    for (const auto& [k, n] : counts) out.push_back({k.first, k.second, n.count, n.from_filing});
     return out;
 }
 

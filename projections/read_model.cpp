@@ -28,6 +28,7 @@ void on_complaint(read_model& m, const complaint_event& e) {
             [&](const root_cause_found& v) {
                 auto& p = row.progress.edit();
                 p.root_cause = v.category;
+                p.root_cause_detail = v.detail;
                 if (v.employee) p.attributed_to = v.employee;
             },
             [&](const recovery_offered&) {},

@@ -31,6 +31,7 @@ struct complaint_progress {
     std::optional<instant> first_resolved_at;
     std::optional<employee_id> resolved_by;
     std::optional<std::string> root_cause;
+    std::optional<std::string> root_cause_detail;     // CFPB's Sub-issue, for one
     std::optional<employee_id> attributed_to;         // root cause employee
     std::vector<std::pair<instant, instant>> pauses;  // awaiting_customer intervals, closed
     bool operator==(const complaint_progress&) const = default;

@@ -105,16 +105,22 @@ http::response report_routes::prevention(const query& q, const http::request_con
     projection::pareto_grouping g;
     if (const auto it = q.find("group_by"); it != q.end()) {
         std::string_view rest = it->second;
+        bool first = true;
         while (!rest.empty()) {
             const auto comma = rest.find(',');
             const auto item = rest.substr(0, comma);
             rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-            if (item == "product")
+            if (item == "product") {
                 g.product = true;
-            else if (item == "channel")
+            } else if (item == "channel") {
                 g.channel = true;
-            else if (item != "category")
-                return bad_parameter({"group_by", "takes category, product, channel"}, ctx);
+            } else if (const auto b = projection::parse_cause_basis(item); b && first) {
+                g.by = *b;
+            } else {
+                return bad_parameter(
+                    {"group_by", "takes root_cause or category first, then product, channel"}, ctx);
+            }
+            first = false;
         }
     }
     int weeks = 8;

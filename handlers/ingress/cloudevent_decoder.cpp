@@ -121,7 +121,11 @@ complaint_command complaint_cmd(const cloud_event& e, const fields<V>& d) {
         const auto rc = d.obj("root_cause");
         std::optional<employee_id> emp;
         if (rc.has("employee")) emp = employee_id{rc.str("employee")};
-        return record_root_cause{k, id, rc.str("category"), emp, e.time};
+        std::optional<std::string> detail;
+        // An empty detail says nothing more than none.
+        if (rc.has("detail"))
+            if (auto text = rc.str("detail", true); !text.empty()) detail = std::move(text);
+        return record_root_cause{k, id, rc.str("category"), emp, e.time, detail};
     }
     if (t == "complaint.recovery_offered") {
         const auto v = d.num("value");

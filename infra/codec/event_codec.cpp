@@ -159,6 +159,7 @@ void write_complaint_event(data_writer& d, const complaint_event& ce,
                 auto& w = d.raw();
                 w.key("root_cause").begin_object();
                 d.str("category", e.category);
+                if (e.detail) d.str("detail", *e.detail);
                 if (e.employee) d.str("employee", e.employee->value());
                 w.end_object();
             },
@@ -407,7 +408,9 @@ any_event read_event(std::string_view type, const reader<V>& r, const idempotenc
         const auto rc = r.sub("root_cause");
         std::optional<employee_id> emp;
         if (rc.has("employee")) emp = employee_id{rc.str("employee")};
-        return complaint_event{root_cause_found{k, id, rc.str("category"), emp, at}};
+        std::optional<std::string> detail;
+        if (rc.has("detail")) detail = rc.str("detail");
+        return complaint_event{root_cause_found{k, id, rc.str("category"), emp, at, detail}};
     }
     if (type == "RecoveryOffered")
         return complaint_event{recovery_offered{k, id, r.str("action"), r.num("value"), at}};

@@ -112,6 +112,8 @@ std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     put_opt(w, progress.resolved_by);
     w.key("root_cause");
     put_opt(w, progress.root_cause);
+    w.key("root_cause_detail");
+    put_opt(w, progress.root_cause_detail);
     w.key("seen").begin_array();
     for (const auto& k : s.seen) w.value(k.value());
     w.end_array();
@@ -163,6 +165,9 @@ projection::complaint_row decode_row(const json& j, const std::vector<policy_ref
     if (!j.at("resolved_by").is_null())
         progress.resolved_by = employee_id{j.at("resolved_by").get<std::string>()};
     if (!j.at("root_cause").is_null()) progress.root_cause = j.at("root_cause").get<std::string>();
+    // Absent from checkpoints written before the detail was kept.
+    if (const auto d = j.find("root_cause_detail"); d != j.end() && !d->is_null())
+        progress.root_cause_detail = d->get<std::string>();
     if (!j.at("attributed_to").is_null())
         progress.attributed_to = employee_id{j.at("attributed_to").get<std::string>()};
     for (const auto& p : j.at("pauses"))

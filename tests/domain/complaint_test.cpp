@@ -279,14 +279,14 @@ SCENARIO("root cause and recovery offers", "[complaint]") {
         const auto h = vip_acknowledged();
         THEN("a root cause is recorded") {
             CHECK(when(h, record_root_cause{key("rc"), cid("c1"), "duplicate-charge", emp("ana"),
-                                            at("2026-11-20T10:30:00Z")}) ==
-                  std::vector<complaint_event>{root_cause_found{key("rc"), cid("c1"),
-                                                                "duplicate-charge", emp("ana"),
-                                                                at("2026-11-20T10:30:00Z")}});
+                                            at("2026-11-20T10:30:00Z"), "charged twice"}) ==
+                  std::vector<complaint_event>{
+                      root_cause_found{key("rc"), cid("c1"), "duplicate-charge", emp("ana"),
+                                       at("2026-11-20T10:30:00Z"), "charged twice"}});
         }
         THEN("a root cause without category is an invalid argument") {
             CHECK(rejected(h, record_root_cause{key("rc"), cid("c1"), "", std::nullopt,
-                                                at("2026-11-20T10:30:00Z")})
+                                                at("2026-11-20T10:30:00Z"), std::nullopt})
                       .code == rejection_code::invalid_argument);
         }
         THEN("a recovery offer is recorded") {
@@ -314,7 +314,7 @@ SCENARIO("root cause and recovery offers", "[complaint]") {
             complaint_withdrawn{key("w"), cid("c1"), "duplicate", at("2026-11-20T10:01:00Z")});
         THEN("a root cause is rejected") {
             CHECK(rejected(h, record_root_cause{key("rc"), cid("c1"), "x", std::nullopt,
-                                                at("2026-11-20T10:30:00Z")})
+                                                at("2026-11-20T10:30:00Z"), std::nullopt})
                       .code == rejection_code::invalid_transition);
         }
     }

@@ -32,8 +32,8 @@ std::optional<complaint_command> make_command(const step& st, int index, instant
         case 3:
             return record_customer_reply{k, id, now};
         case 4:
-            return record_root_cause{k, id, "cat-" + std::to_string(st.param % 3), std::nullopt,
-                                     now};
+            return record_root_cause{
+                k, id, "cat-" + std::to_string(st.param % 3), std::nullopt, now, std::nullopt};
         case 5:
             return offer_recovery{k, id, "voucher", static_cast<double>(st.param % 50), now};
         case 6:

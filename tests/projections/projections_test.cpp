@@ -72,25 +72,70 @@ TEST_CASE("prevention analytics", "[projections][prevention]") {
     const auto m = scenario();
     // billing: c1, c2, c4 = 3 of 4 = 0.75; delivery: 1 of 4 = 0.25 (cumulative 1.0)
     CHECK(root_cause_pareto(m, {}, {}) ==
-          std::vector<pareto_row>{{"billing", "", "", 3, 0.75, 0.75},
-                                  {"delivery", "", "", 1, 0.25, 1.0}});
+          std::vector<pareto_row>{{"billing", "", "", 3, 0.75, 0.75, 2},
+                                  {"delivery", "", "", 1, 0.25, 1.0, 1}});
     const auto by_channel = root_cause_pareto(m, {}, {.product = false, .channel = true});
     CHECK(by_channel.front().channel == "email");
     // cust-1 complained on 11-16 and 11-20: two within 90 days
     CHECK(repeat_complainers(m, {}) ==
           std::vector<repeat_complainer>{
               {"cust-1", 2, 2, at("2026-11-16T10:00:00Z"), at("2026-11-20T15:00:00Z")}});
-    // p1 (billing, 11-18): the week before holds c1, c2 (11-16) and c4 (11-17) = 3 per week; after,
-    // up to now (11-23 10:30) = 5.4375 days = 0.7768 weeks, none -> -100 %
+    // p1 (billing, 11-18 00:00): the week before holds c1, c2 (11-16) and c4 (11-17), but the
+    // history starts at the first filing, 11-16 10:00: 38 hours = 38/168 weeks observed, so
+    // 3 / (38/168) = 13.26 per week (not 3: the five days before the first filing saw nothing).
+    // After, up to now (11-23 10:30) = 5.4375 days = 0.7768 weeks, none -> -100 %
     const auto effects = prevention_effects(m, {}, 1, at("2026-11-23T10:30:00Z"));
     REQUIRE(effects.size() == 1);
     CHECK(effects[0].before == 3);
     CHECK(effects[0].after == 0);
-    CHECK(effects[0].weekly_before == Approx(3.0));
+    CHECK(effects[0].weeks_before_observed == Approx(38.0 / 168));
+    CHECK(effects[0].weekly_before == Approx(3 / (38.0 / 168)));
     CHECK(effects[0].weeks_after_observed == Approx(5.4375 / 7));
     CHECK(effects[0].change_percent.value() == Approx(-100.0));
+    // A window entirely after the first filing divides by its full length: 2 weeks from 11-30.
+    const auto later = prevention_effects(m, {}, 2, at("2026-12-20T00:00:00Z"));
+    CHECK(later[0].weeks_before_observed == Approx(38.0 / 168));
+    auto m2 = m;
+    apply_in_place(m2, {100, at("2026-12-14T00:00:00Z"),
+                        prevention_action_recorded{key("p2"), action_id{"p2"}, "billing", "x",
+                                                   "payments", at("2026-12-14T00:00:00Z")}});
+    const auto p2 = prevention_effects(m2, {}, 2, at("2026-12-20T00:00:00Z"))[1];
+    CHECK(p2.weeks_before_observed == Approx(2.0));
+    CHECK(p2.before == 0);
+    CHECK(p2.weekly_before == 0);
+    CHECK_FALSE(p2.change_percent.has_value());
+    // Only c4 has a root cause (billing, as filed): the others count by their filing category.
     CHECK(weekly_trend(m, {}) ==
-          std::vector<trend_point>{{"2026-W47", "billing", 3}, {"2026-W47", "delivery", 1}});
+          std::vector<trend_point>{{"2026-W47", "billing", 3, 2}, {"2026-W47", "delivery", 1, 1}});
+}
+
+TEST_CASE("prevention analytics group by the root cause found", "[projections][prevention]") {
+    // c2 was filed as billing; its root cause is the payment gateway (with a detail). Grouped by
+    // root cause: billing = c1 (filing category, no root cause yet) + c4 (root cause billing),
+    // delivery = c3 (filing), payment-gateway = c2. Ties in name order.
+    auto m = scenario();
+    apply_in_place(m, {100, at("2026-11-17T08:00:00Z"),
+                       root_cause_found{key("rc2"), cid("c2"), "payment-gateway", emp("bo"),
+                                        at("2026-11-17T08:00:00Z"), "timeouts at checkout"}});
+    CHECK(m.complaints.find("c2")->second.progress.get().root_cause_detail ==
+          std::optional<std::string>("timeouts at checkout"));
+    CHECK(root_cause_pareto(m, {}, {}) ==
+          std::vector<pareto_row>{{"billing", "", "", 2, 0.5, 0.5, 1},
+                                  {"delivery", "", "", 1, 0.25, 0.75, 1},
+                                  {"payment-gateway", "", "", 1, 0.25, 1.0, 0}});
+    // By the filing category, as before root causes were read.
+    CHECK(root_cause_pareto(m, {},
+                            {.product = false, .channel = false, .by = cause_basis::category}) ==
+          std::vector<pareto_row>{{"billing", "", "", 3, 0.75, 0.75, 0},
+                                  {"delivery", "", "", 1, 0.25, 1.0, 0}});
+    // The billing action is measured on the same field: c1 and c4 before it, not c2.
+    CHECK(prevention_effects(m, {}, 1, at("2026-11-23T10:30:00Z"))[0].before == 2);
+    CHECK(
+        prevention_effects(m, {}, 1, at("2026-11-23T10:30:00Z"), cause_basis::category)[0].before ==
+        3);
+    CHECK(weekly_trend(m, {}) == std::vector<trend_point>{{"2026-W47", "billing", 2, 1},
+                                                          {"2026-W47", "delivery", 1, 1},
+                                                          {"2026-W47", "payment-gateway", 1, 0}});
 }
 
 TEST_CASE("employee scores with Bayesian smoothing", "[projections][scores]") {

@@ -36,7 +36,8 @@ read_model scenario() {
          acknowledge_complaint{key("a4"), cid("c4"), emp("bo"), at("2026-11-17T10:00:00Z")},
          request_customer_info{key("i4"), cid("c4"), at("2026-11-17T11:00:00Z")},
          record_customer_reply{key("p4"), cid("c4"), at("2026-11-17T13:00:00Z")},
-         record_root_cause{key("rc4"), cid("c4"), "billing", emp("bo"), at("2026-11-17T13:30:00Z")},
+         record_root_cause{key("rc4"), cid("c4"), "billing", emp("bo"), at("2026-11-17T13:30:00Z"),
+                           std::nullopt},
          resolve_complaint{key("r4"), cid("c4"), emp("bo"), at("2026-11-17T14:00:00Z")}});
     read_model m;
     std::int64_t pos = 0;

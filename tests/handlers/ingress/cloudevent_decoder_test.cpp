@@ -164,6 +164,15 @@ TEST_CASE("a closed CFPB row with a Sub-issue but no Issue gets the Unknown root
     CHECK(r->events[2]["data"]["root_cause"]["category"] == "Unknown");
     for (const auto& e : r->events)
         CHECK(inbound::to_command(*inbound::parse_event(e)).has_value());
+    // The Sub-issue reaches the command as the root cause's detail (the decoder dropped it).
+    const auto rc = inbound::to_command(*inbound::parse_event(r->events[2]));
+    REQUIRE(rc.has_value());
+    const auto* cmd = std::get_if<complaint_command>(&*rc);
+    REQUIRE(cmd != nullptr);
+    const auto* found = std::get_if<record_root_cause>(cmd);
+    REQUIRE(found != nullptr);
+    CHECK(found->category == "Unknown");
+    CHECK(found->detail == std::optional<std::string>("Wrong amount"));
 }
 
 namespace {
