@@ -329,6 +329,24 @@ std::expected<void, std::string> topic_view::start() {
         parts.push_back(RdKafka::TopicPartition::create(topic_, p, from));
         from_[p] = from;
     }
+    // The ends to reach are asked now, before anything is fetched: once the consumer is
+    // assigned, each query waits behind a fetch that the broker holds open up to
+    // fetch.wait.max.ms at the end of the log (half a second per partition on a restart).
+    std::map<std::int32_t, std::int64_t> ends;
+    bool all_known = true;
+    for (const auto& [p, from] : from_) {
+        std::int64_t low = 0, high = 0;
+        if (consumer_->query_watermark_offsets(topic_, p, &low, &high, 5000) !=
+            RdKafka::ERR_NO_ERROR) {
+            all_known = false;  // asked again from the view's thread
+            break;
+        }
+        if (high > std::max<std::int64_t>(low, from)) ends[p] = high;
+    }
+    if (all_known) {
+        to_reach_ = std::move(ends);
+        from_.clear();
+    }
     const auto code = consumer_->assign(parts);
     RdKafka::TopicPartition::destroy(parts);
     if (code != RdKafka::ERR_NO_ERROR)
