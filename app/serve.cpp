@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "app/commands.hpp"
 #include "app/memory.hpp"
@@ -92,6 +93,25 @@ void drain(http::server& server, boost::asio::io_context& ioc, std::vector<std::
     for (auto& t : threads) t.join();
 }
 
+// A burst (catching up on a backlog, a rebuild, an import through the webhooks) frees what it
+// buffered, but the allocator keeps freed pages for reuse: they are given back every few
+// seconds, so that the RSS an operator sees (and sizes by) is what the service holds.
+class memory_releaser {
+  public:
+    explicit memory_releaser(boost::asio::io_context& ioc) : timer_(ioc) { schedule(); }
+
+  private:
+    void schedule() {
+        timer_.expires_after(std::chrono::seconds(10));
+        timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            release_free_memory();
+            schedule();
+        });
+    }
+    boost::asio::steady_timer timer_;
+};
+
 }  // namespace
 
 int serve(const cli_args& args) {
@@ -151,6 +171,7 @@ int serve(const cli_args& args) {
     });
 
     auto threads = start_io_threads(ioc, *cfg);
+    memory_releaser releaser(ioc);
 
     // Rebuild state from the log while /healthz already answers; /readyz says 503 until done.
     const auto rebuilt = commands.rebuild();
@@ -286,6 +307,7 @@ int serve_kafka(const config& cfg) {
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     stop_on_signal(signals, stopping, [&] { server.stop(); });
     auto threads = start_io_threads(ioc, cfg);
+    memory_releaser releaser(ioc);
     if (auto r = reads.start(); !r) {
         log_line("cannot start the read side: " + r.error());
         stopping = true;
