@@ -95,7 +95,10 @@ def render(r, scale):
             f"({per_event:,.0f} bytes per added event); restart to ready {small['ready_s']:.2f} → "
             f"{large['ready_s']:.2f} s, to a current read side {small['read_side_current_s']:.2f} → "
             f"{large['read_side_current_s']:.2f} s; data directory {small['state_dir_kib']:,} → "
-            f"{large['state_dir_kib']:,} KiB",
+            f"{large['state_dir_kib']:,} KiB; RSS after a restart {small['rss_restarted_kib']:,} → "
+            f"{large['rss_restarted_kib']:,} KiB" + (
+                f"; a second instance joining with an empty data directory serves after "
+                f"{small['join_ready_s']:.1f} → {large['join_ready_s']:.1f} s" if "join_ready_s" in large else ""),
             "the smaller history", f"{per_event:,.0f} B/event",
             "≤ 100 B RSS per event; ready ≤ 3 s at both sizes",
             per_event <= 100 and small["ready_s"] <= 3 and large["ready_s"] <= 3)

@@ -252,9 +252,17 @@ kafka_state_at() {  # prints the JSON of one size
   "${server_cpu[@]}" "$bin" serve --config "$work/kafka.yaml" >> "$work/kafka.log" 2>&1 & s=$!; wait_ready "$port"; t1=$(date +%s.%N)
   until [ "$(read_side_at "$port")" -ge "$at" ]; do sleep 0.05; done; t2=$(date +%s.%N)
   local restarted_rss; restarted_rss=$(rss_kib $s)
-  kill -TERM $s; wait $s || true
+  # A second instance joins with an empty data directory: until it is ready it copies the
+  # partitions it is given and the whole topic for the read side.
+  local port2; port2=$(free_port); rm -rf "$work/kafka-2"; config "$work/kafka-2.yaml" "$port2" "$work/kafka-2"
+  sed 's/instance_id: bench-1/instance_id: bench-2/' <(grep '^kafka:' "$work/kafka.yaml") >> "$work/kafka-2.yaml"
+  local j0 j1; j0=$(date +%s.%N)
+  "${server_cpu[@]}" "$bin" serve --config "$work/kafka-2.yaml" >> "$work/kafka.log" 2>&1 & local s2=$!
+  until curl -fs "http://127.0.0.1:$port2/readyz" >/dev/null; do kill -0 $s2 || exit 1; sleep 0.1; done; j1=$(date +%s.%N)
+  local joined_rss; joined_rss=$(rss_kib $s2)
+  kill -TERM $s2 $s; wait $s2 || true; wait $s || true
   local disk; disk=$(du -sk "$work/kafka/kafka" | cut -f1)
-  echo "{\"events\": $at, \"rss_serving_kib\": $serving_rss, \"ready_s\": $(python3 -c "print($t1 - $t0)"), \"read_side_current_s\": $(python3 -c "print($t2 - $t0)"), \"rss_restarted_kib\": $restarted_rss, \"state_dir_kib\": $disk}"
+  echo "{\"events\": $at, \"rss_serving_kib\": $serving_rss, \"ready_s\": $(python3 -c "print($t1 - $t0)"), \"read_side_current_s\": $(python3 -c "print($t2 - $t0)"), \"rss_restarted_kib\": $restarted_rss, \"state_dir_kib\": $disk, \"join_ready_s\": $(python3 -c "print($j1 - $j0)"), \"rss_joined_kib\": $joined_rss}"
 }
 kafka_small=$(kafka_state_at)
 "$bin" simulate --events $((3 * kafka_events)) --seed 10 --start "$(date -u -d '-50 days' +%Y-%m-%dT%H:%M:%SZ)" | sed 's/"sim-/"simb-/g; s/"cust-/"custb-/g' > "$work/kafka.jsonl"

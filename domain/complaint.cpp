@@ -497,7 +497,9 @@ struct command_decider {
     // Customer activity is a fact about the customer, routed to each of their complaints; it
     // only means something while a complaint waits for the customer to come back.
     result<void> operator()(const record_customer_activity& c) const {
-        if (s().status != resolved) return {};
+        // Activity from before the resolution (a purchase reported late) is not the customer
+        // coming back after we fixed things.
+        if (s().status != resolved || (s().resolved_at && c.at < *s().resolved_at)) return {};
         if (c.kind == activity_kind::account_closed) {
             d.emit(bounce_back_missed{c.key, c.id, "account_closed", std::nullopt, c.at});
             escalate(d, escalation_trigger::bounce_back_missed, std::nullopt, c.key, c.at);
@@ -510,7 +512,7 @@ struct command_decider {
     result<void> operator()(const record_survey& c) const {
         if (c.score < 0 || c.score > 10)
             return std::unexpected(reject(rejection_code::invalid_argument, "score must be 0..10"));
-        if (s().status != resolved) return {};
+        if (s().status != resolved || (s().resolved_at && c.at < *s().resolved_at)) return {};
         if (c.score >= 7) {
             d.emit(customer_bounced_back{c.key, c.id, "survey", c.score, c.at});
         } else if (c.score <= 4) {
@@ -544,6 +546,17 @@ result<events> decide(const policy_book& book, const complaint_state& s,
     if (s.status == complaint_status::unfiled)
         return std::unexpected(
             reject(rejection_code::unknown_complaint, "complaint was never filed"));
+    // Nothing happens to a complaint before it exists: an acknowledgement or resolution stamped
+    // earlier is a clock or mapping error upstream, and applying it would meet an SLA that was
+    // never met. Customer signals are facts about the customer, routed to every complaint:
+    // one from before this complaint is simply not about it.
+    if (command_time(c) < s.filed_at) {
+        if (std::holds_alternative<record_customer_activity>(c) ||
+            std::holds_alternative<record_survey>(c))
+            return events{};
+        return std::unexpected(
+            reject(rejection_code::invalid_argument, "time is before the complaint was filed"));
+    }
     // Deadlines that fell due before the command are decided first, each at its own instant.
     decision d{s, {}};
     fire_deadlines(d, command_time(c));

@@ -432,6 +432,37 @@ SCENARIO("withdrawing", "[complaint]") {
     }
 }
 
+SCENARIO("nothing happens to a complaint before it was filed", "[complaint][time]") {
+    GIVEN("a complaint filed on 2026-11-20 10:00") {
+        const auto h =
+            history_of({filing("c1", "cust-1", "vip", severity::high, at("2026-11-20T10:00:00Z"))});
+        THEN("an acknowledgement stamped an hour earlier is refused with the reason") {
+            const auto r = rejected(h, acknowledge_complaint{key("ack"), cid("c1"), emp("ana"),
+                                                             at("2026-11-20T09:00:00Z")});
+            CHECK(r.code == rejection_code::invalid_argument);
+            CHECK(r.detail == "time is before the complaint was filed");
+        }
+        THEN("so are a resolution and a withdrawal") {
+            CHECK(rejected(h, resolve_complaint{key("r"), cid("c1"), emp("ana"),
+                                                at("2026-11-19T10:00:00Z")})
+                      .code == rejection_code::invalid_argument);
+            CHECK(rejected(h,
+                           withdraw_complaint{key("w"), cid("c1"), "?", at("2026-11-20T09:59:59Z")})
+                      .code == rejection_code::invalid_argument);
+        }
+        THEN("at the filing instant itself it is accepted") {
+            CHECK(when(h, acknowledge_complaint{key("ack"), cid("c1"), emp("ana"),
+                                                at("2026-11-20T10:00:00Z")})
+                      .size() == 1);
+        }
+        THEN("a customer's earlier activity is not about this complaint: no effect, no refusal") {
+            CHECK(when(h, record_customer_activity{key("buy"), cid("c1"), activity_kind::purchase,
+                                                   std::nullopt, at("2026-11-19T10:00:00Z")})
+                      .empty());
+        }
+    }
+}
+
 SCENARIO("the customer bounces back, or does not", "[complaint][bounce-back]") {
     GIVEN("a complaint resolved on 2026-11-20 11:00 (window until 2026-12-04 11:00)") {
         const auto h = vip_resolved();
@@ -454,6 +485,13 @@ SCENARIO("the customer bounces back, or does not", "[complaint][bounce-back]") {
                                          at("2026-11-21T09:00:00Z")},
                       complaint_escalated{key("sv"), cid("c1"), 0, 1, "bounce_back_missed",
                                           at("2026-11-21T09:00:00Z")}});
+        }
+        THEN("activity or a survey from before the resolution, arriving late, is no bounce-back") {
+            CHECK(when(h, record_customer_activity{key("buy"), cid("c1"), activity_kind::purchase,
+                                                   30.0, at("2026-11-20T10:30:00Z")})
+                      .empty());
+            CHECK(when(h, record_survey{key("sv"), cid("c1"), 9, at("2026-11-20T10:59:00Z")})
+                      .empty());
         }
         THEN("a neutral survey changes nothing") {
             CHECK(when(h, record_survey{key("sv"), cid("c1"), 5, at("2026-11-21T09:00:00Z")})

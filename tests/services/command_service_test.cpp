@@ -140,6 +140,19 @@ SCENARIO("the command side keeps a bounded number of states and folds the rest f
             CHECK(commands.complaint(test::cid("c3"))->value().status ==
                   complaint_status::received);
         }
+        THEN("a survey from another customer naming c6 is refused and changes nothing") {
+            const auto before = commands.complaint(test::cid("c6"))->value();
+            const auto s = commands.handle(
+                inbound::customer_signal{test::key("survey/x"), customer_id{"cust-1"},
+                                         test::cid("c6"), std::nullopt, std::nullopt, 2,
+                                         t0 + std::chrono::hours{3}},
+                meta("survey/x"));
+            REQUIRE(s.has_value());
+            CHECK(s->result == command_outcome::kind::rejected);
+            REQUIRE(s->why.has_value());
+            CHECK(s->why->detail == "complaint c6 is not a complaint of customer cust-1");
+            CHECK(commands.complaint(test::cid("c6"))->value() == before);
+        }
     }
 }
 
