@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
+#include <map>
+#include <numbers>
 #include <optional>
 #include <queue>
 #include <random>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "infra/iso8601.hpp"
@@ -40,21 +44,39 @@ struct pending_event {
     }
 };
 
+// The draws are written here rather than taken from <random>'s distributions: the standard fixes
+// mt19937_64's output but not how a distribution turns it into numbers, so libstdc++ and libc++
+// would make different streams from the same seed. These use only the engine's 64-bit words
+// and IEEE arithmetic, so a seed means the same stream on any standard library.
 struct generator {
     std::mt19937_64 rng;
     std::priority_queue<pending_event, std::vector<pending_event>, std::greater<>> pending;
     std::size_t ids = 0;  // events generated
 
-    double uniform() { return std::uniform_real_distribution<double>(0, 1)(rng); }
+    // [0, 1) from the top 53 bits of one word.
+    double uniform() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
     bool chance(double p) { return uniform() < p; }
+    // [0, n) without modulo bias: words from the incomplete last block are drawn again.
+    std::size_t below(std::size_t n) {
+        const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+        for (;;)
+            if (const auto x = rng(); x < limit) return static_cast<std::size_t>(x % n);
+    }
     template <class T, std::size_t N>
     const T& pick(const std::array<T, N>& a) {
-        return a[std::uniform_int_distribution<std::size_t>(0, N - 1)(rng)];
+        return a[below(N)];
     }
     // Exponentially distributed delay with the given mean, in seconds (at least 1 s).
     std::chrono::seconds after(double mean_seconds) {
-        const auto d = std::exponential_distribution<double>(1.0 / mean_seconds)(rng);
+        const auto d = -mean_seconds * std::log1p(-uniform());
         return std::chrono::seconds{std::max<std::int64_t>(1, static_cast<std::int64_t>(d))};
+    }
+    // Log-normal (Box-Muller for the normal; the second normal of the pair is not kept, so each
+    // draw takes exactly two words).
+    double lognormal(double mu, double sigma) {
+        const double u1 = 1.0 - uniform(), u2 = uniform();
+        const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+        return std::exp(mu + sigma * z);
     }
     void emit(instant at, const std::string& source, const std::string& type,
               const std::string& partition, json data) {
@@ -101,26 +123,22 @@ void simulate(const simulation& s, const std::function<void(const json&)>& out) 
     for (std::size_t i = 0; i < customers; ++i) {
         const bool vip = g.chance(0.1);
         // Lifetime values are long-tailed; VIPs sit an order of magnitude higher.
-        const double value =
-            std::round(std::lognormal_distribution<double>(vip ? 9 : 6.5, 0.8)(g.rng));
+        const double value = std::round(g.lognormal(vip ? 9 : 6.5, 0.8));
         people.push_back({"cust-" + std::to_string(i + 1), vip ? "vip" : "standard", value});
     }
     const auto agents = std::max<std::size_t>(5, customers / 40);
-    const auto agent = [&] {
-        return "emp-" +
-               std::to_string(std::uniform_int_distribution<std::size_t>(1, agents)(g.rng));
-    };
+    const auto agent = [&] { return "emp-" + std::to_string(1 + g.below(agents)); };
 
     instant t = s.start;
     std::size_t complaint_no = 0;
+    std::map<std::string, std::size_t> found;  // root causes found so far
     // Complaints are generated until their events (and what follows them) exceed the target.
     // Every event of a complaint falls at or after its filing, and filings come in time order:
     // whatever is pending before the next filing can go out.
     while (g.ids < s.events) {
         t += g.after(s.minutes_between_complaints * 60);
         give_before(t);
-        const auto& c =
-            people[std::uniform_int_distribution<std::size_t>(0, people.size() - 1)(g.rng)];
+        const auto& c = people[g.below(people.size())];
         const auto id = "sim-c" + std::to_string(++complaint_no);
         const double sev = g.uniform();
         const char* severity = sev < 0.4    ? "low"
@@ -128,12 +146,13 @@ void simulate(const simulation& s, const std::function<void(const json&)>& out) 
                                : sev < 0.95 ? "high"
                                             : "critical";
         const auto team = g.pick(teams);
+        const auto* filed_as = category(g);
         g.emit(t, "helpdesk", "complaint.filed", c.id,
                {{"complaint_id", id},
                 {"customer", {{"id", c.id}, {"segment", c.segment}, {"value", c.value}}},
                 {"severity", severity},
                 {"channel", g.pick(channels)},
-                {"category", category(g)},
+                {"category", filed_as},
                 {"product", g.pick(products)},
                 {"team", team},
                 {"summary", "simulated complaint " + std::to_string(complaint_no)}});
@@ -162,8 +181,11 @@ void simulate(const simulation& s, const std::function<void(const json&)>& out) 
             g.emit(at, "helpdesk", "complaint.escalation_requested", c.id,
                    {{"complaint_id", id}, {"reason", "customer asked for a manager"}});
         }
-        const auto cat = category(g);
+        // The root cause is mostly what the customer complained about; a third of complaints
+        // were filed under a category that turns out not to be the cause.
+        const auto* cat = g.chance(0.65) ? filed_as : category(g);
         if (g.chance(0.7)) {
+            ++found[cat];
             at += g.after(8 * 3600);
             g.emit(
                 at, "helpdesk", "complaint.root_cause_found", c.id,
@@ -202,7 +224,7 @@ void simulate(const simulation& s, const std::function<void(const json&)>& out) 
             g.emit(at + g.after(2 * 86400), "survey", "survey.responded", c.id,
                    {{"customer_id", c.id},
                     {"complaint_id", id},
-                    {"score", std::uniform_int_distribution<int>(0, 10)(g.rng)}});
+                    {"score", static_cast<int>(g.below(11))}});
         if (g.chance(0.08))
             g.emit(at + g.after(3 * 86400), "helpdesk", "compliment.received", c.id,
                    {{"compliment_id", "sim-k" + std::to_string(complaint_no)},
@@ -211,10 +233,15 @@ void simulate(const simulation& s, const std::function<void(const json&)>& out) 
                     {"channel", "email"},
                     {"text", "thank you for sorting it out"},
                     {"complaint_id", id}});
-        if (complaint_no % 500 == 0)
+        // Every 500 complaints the team acts on the root cause found most often so far.
+        if (complaint_no % 500 == 0 && !found.empty())
             g.emit(t + g.after(3600), "ops", "prevention.action_recorded", "prevention",
                    {{"action_id", "sim-p" + std::to_string(complaint_no / 500)},
-                    {"category", cat},
+                    {"category", std::max_element(found.begin(), found.end(),
+                                                  [](const auto& a, const auto& b) {
+                                                      return a.second < b.second;
+                                                  })
+                                     ->first},
                     {"description", "fix the top root cause"},
                     {"owner", "ops-lead"}});
     }
