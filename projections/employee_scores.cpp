@@ -41,18 +41,31 @@ std::vector<employee_score> employee_scores(const read_model& m, const report_fi
             count(get(progress.attributed_to->value()).praise, false);
             count(org.praise, false);
         }
-        if (!s.owner) continue;
-        auto& e = get(s.owner->value());
-        ++e.owned;
-        for (auto* r : {&e, &org}) {
-            if (s.acknowledged_at || row.acknowledge_ever_breached)
-                count(r->acknowledge, !row.acknowledge_ever_breached);
-            if (progress.first_resolved_at || row.resolve_ever_breached)
-                count(r->resolve, !row.resolve_ever_breached);
-            if (s.status == complaint_status::recovered || s.status == complaint_status::lost)
-                count(r->bounce_back, s.status == complaint_status::recovered);
-            if (progress.first_resolved_at) count(r->no_reopen, s.reopen_count == 0);
-        }
+        // Each outcome goes to whoever owned the complaint when it was decided (the owner at an
+        // acknowledgement or resolution in time, or at the breach); the customer's return and
+        // the resolution staying resolved to whoever resolved it. Where nobody owned it then
+        // (or a row from before these were kept), the owner at the end. Always to the org.
+        const auto* last = s.owner ? &*s.owner : nullptr;
+        auto credit = [&](const std::optional<employee_id>& at_the_time) -> employee_score* {
+            const auto* who = at_the_time ? &*at_the_time : last;
+            return who ? &get(who->value()) : nullptr;
+        };
+        if (last) ++get(last->value()).owned;
+        auto tally = [&](rate employee_score::*which, employee_score* e, bool hit) {
+            count(org.*which, hit);
+            if (e) count(e->*which, hit);
+        };
+        if (s.acknowledged_at || row.acknowledge_ever_breached)
+            tally(&employee_score::acknowledge, credit(progress.acknowledge_credit),
+                  !row.acknowledge_ever_breached);
+        if (progress.first_resolved_at || row.resolve_ever_breached)
+            tally(&employee_score::resolve, credit(progress.resolve_credit),
+                  !row.resolve_ever_breached);
+        if (s.status == complaint_status::recovered || s.status == complaint_status::lost)
+            tally(&employee_score::bounce_back, credit(progress.resolved_by),
+                  s.status == complaint_status::recovered);
+        if (progress.first_resolved_at)
+            tally(&employee_score::no_reopen, credit(progress.resolved_by), s.reopen_count == 0);
     }
     for (const auto& c : m.compliments) {
         if ((f.from && c.at < *f.from) || (f.to && c.at >= *f.to)) continue;

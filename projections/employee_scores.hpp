@@ -33,7 +33,8 @@ struct employee_score {
     bool operator==(const employee_score&) const = default;
 };
 
-// Complaints count for the employee who owns them (assigned, else first acknowledger) and the
+// Each SLA outcome counts for the owner when it was decided (docs/scores.md); `owned` for the
+// employee who owns the complaint now (assigned, else first acknowledger). The
 // period filter applies to filing (complaints) and receipt (compliments). Sorted by score.
 std::vector<employee_score> employee_scores(const read_model& m, const report_filter& f,
                                             const score_weights& w);

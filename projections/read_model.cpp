@@ -12,6 +12,10 @@ void on_complaint(read_model& m, const complaint_event& e) {
     const auto& id = std::visit([](const auto& ev) -> const complaint_id& { return ev.id; }, e);
     auto& row = m.complaints[id.value()];
     const auto before = row.state.status;
+    // Who owned it until a reassignment: copied only for those (a copy per event would cost
+    // every replay).
+    std::optional<employee_id> owner_before;
+    if (std::holds_alternative<complaint_assigned>(e)) owner_before = row.state.owner;
     // Idempotency keys are the command side's business: the read model never decides, and a set
     // node per command that took effect was ~100 bytes of every complaint's memory.
     evolve_facts(row.state, e);
@@ -20,7 +24,19 @@ void on_complaint(read_model& m, const complaint_event& e) {
             // One policy object per distinct policy, not a copy per complaint.
             [&](const complaint_filed&) { row.state.policy = m.policies.intern(row.state.policy); },
             [&](const complaint_acknowledged&) {},
-            [&](const complaint_assigned&) {},
+            // An SLA outcome already decided (acknowledged or resolved in time, or breached) stays
+            // with the owner of that moment: kept here, when the complaint moves on to someone
+            // else. Without a reassignment the last owner is that owner, and no box is needed.
+            [&](const complaint_assigned&) {
+                if (!owner_before || owner_before == row.state.owner) return;
+                const auto& p = row.progress.get();
+                const bool ack_decided = row.state.acknowledged_at || row.acknowledge_ever_breached;
+                const bool resolve_decided = p.first_resolved_at || row.resolve_ever_breached;
+                if (ack_decided && !p.acknowledge_credit)
+                    row.progress.edit().acknowledge_credit = owner_before;
+                if (resolve_decided && !p.resolve_credit)
+                    row.progress.edit().resolve_credit = owner_before;
+            },
             [&](const customer_info_requested& v) {
                 row.progress.edit().pauses.emplace_back(v.at, instant::max());
             },

@@ -31,8 +31,12 @@ struct complaint_progress {
     std::optional<instant> first_resolved_at;
     std::optional<employee_id> resolved_by;
     std::optional<std::string> root_cause;
-    std::optional<std::string> root_cause_detail;     // CFPB's Sub-issue, for one
-    std::optional<employee_id> attributed_to;         // root cause employee
+    std::optional<std::string> root_cause_detail;  // CFPB's Sub-issue, for one
+    std::optional<employee_id> attributed_to;      // root cause employee
+    // Who owned the complaint when each SLA outcome was decided (an acknowledgement or
+    // resolution in time, or the breach), kept when it was reassigned after that: scores credit
+    // them, not whoever owns it last. Empty: the owner now (no reassignment since).
+    std::optional<employee_id> acknowledge_credit, resolve_credit;
     std::vector<std::pair<instant, instant>> pauses;  // awaiting_customer intervals, closed
     bool operator==(const complaint_progress&) const = default;
 };

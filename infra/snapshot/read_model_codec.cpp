@@ -71,6 +71,8 @@ std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     const auto& progress = r.progress.get();
     json_writer w;
     w.begin_object().key("c").begin_object();
+    w.key("acknowledge_credit");
+    put_opt(w, progress.acknowledge_credit);
     w.key("acknowledged_at");
     put_t(w, s.acknowledged_at);
     w.key("attributed_to");
@@ -106,6 +108,8 @@ std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     w.end_array();
     w.key("policy").value(static_cast<std::int64_t>(policy));
     w.key("reopen_count").value(std::int64_t{s.reopen_count});
+    w.key("resolve_credit");
+    put_opt(w, progress.resolve_credit);
     w.key("resolved_at");
     put_t(w, s.resolved_at);
     w.key("resolved_by");
@@ -168,6 +172,11 @@ projection::complaint_row decode_row(const json& j, const std::vector<policy_ref
     // Absent from checkpoints written before the detail was kept.
     if (const auto d = j.find("root_cause_detail"); d != j.end() && !d->is_null())
         progress.root_cause_detail = d->get<std::string>();
+    // Absent from checkpoints written before outcomes were credited at their moment.
+    for (auto [name, slot] : {std::pair{"acknowledge_credit", &progress.acknowledge_credit},
+                              std::pair{"resolve_credit", &progress.resolve_credit}})
+        if (const auto c = j.find(name); c != j.end() && !c->is_null())
+            *slot = employee_id{c->get<std::string>()};
     if (!j.at("attributed_to").is_null())
         progress.attributed_to = employee_id{j.at("attributed_to").get<std::string>()};
     for (const auto& p : j.at("pauses"))

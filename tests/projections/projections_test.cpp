@@ -1,6 +1,8 @@
 // Each projection against a fixed scenario whose expected numbers are computed by hand below.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "projections/employee_scores.hpp"
 #include "projections/prevention.hpp"
 #include "projections/sla.hpp"
@@ -231,4 +233,40 @@ TEST_CASE("read-model rows share one object per applied policy", "[projections]"
         ++shared;
     }
     CHECK(shared > 0);
+}
+
+TEST_CASE("each SLA outcome is credited to whoever owned the complaint when it was decided",
+          "[projections][scores]") {
+    // c5 (vip, high) filed Mon 11-16 10:00Z, owned by cy: acknowledged in time by cy, its
+    // resolve target breached at 14:00 while cy owned it; then reassigned to dee, who resolves
+    // it at 15:30; the customer buys again the next day (recovered).
+    read_model m;
+    std::int64_t pos = 0;
+    for (const auto& e : history_of(
+             {filing("c5", "cust-5", "vip", severity::high, at("2026-11-16T10:00:00Z"), 5000),
+              assign_complaint{key("as1"), cid("c5"), emp("cy"), at("2026-11-16T10:01:00Z")},
+              acknowledge_complaint{key("a5"), cid("c5"), emp("cy"), at("2026-11-16T10:05:00Z")},
+              tick{at("2026-11-16T14:30:00Z")},
+              assign_complaint{key("as2"), cid("c5"), emp("dee"), at("2026-11-16T15:00:00Z")},
+              resolve_complaint{key("r5"), cid("c5"), emp("dee"), at("2026-11-16T15:30:00Z")},
+              record_customer_activity{key("b5"), cid("c5"), activity_kind::purchase, std::nullopt,
+                                       at("2026-11-17T09:00:00Z")}}))
+        apply_in_place(m, {++pos, event_time(e), e});
+    const auto& progress = m.complaints.find("c5")->second.progress.get();
+    CHECK(progress.acknowledge_credit == std::optional<employee_id>(emp("cy")));
+    CHECK(progress.resolve_credit == std::optional<employee_id>(emp("cy")));
+    const auto scores = employee_scores(m, {}, score_weights{});
+    std::map<std::string, employee_score> by;
+    for (const auto& s : scores) by[s.employee_id] = s;
+    // cy: the acknowledgement in time and the breach; dee: owns it now, resolved it, and the
+    // customer came back to dee, with nothing reopened.
+    CHECK(by["cy"].owned == 0);
+    CHECK(by["cy"].acknowledge == rate{1, 1, by["cy"].acknowledge.smoothed});
+    CHECK(by["cy"].resolve == rate{0, 1, by["cy"].resolve.smoothed});
+    CHECK(by["cy"].bounce_back.total == 0);
+    CHECK(by["dee"].owned == 1);
+    CHECK(by["dee"].acknowledge.total == 0);
+    CHECK(by["dee"].resolve.total == 0);
+    CHECK(by["dee"].bounce_back == rate{1, 1, by["dee"].bounce_back.smoothed});
+    CHECK(by["dee"].no_reopen == rate{1, 1, by["dee"].no_reopen.smoothed});
 }

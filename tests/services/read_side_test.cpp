@@ -16,7 +16,13 @@
 using namespace bb;
 
 TEST_CASE("a read-model snapshot decodes to the same model", "[read_side][snapshot]") {
-    const auto m = test::scenario();
+    auto m = test::scenario();
+    // What the scenario does not reach: a root cause's detail, outcomes credited to an owner
+    // before a reassignment.
+    auto& c4 = m.complaints.find("c4")->second.progress.edit();
+    c4.root_cause_detail = "charged twice";
+    c4.acknowledge_credit = employee_id{"cy"};
+    c4.resolve_credit = employee_id{"dee"};
     std::stringstream text;
     codec::write_read_model(text, m, {{"hash", "h"}});
     const auto file = codec::read_read_model(text);
