@@ -1,6 +1,9 @@
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -63,6 +66,31 @@ struct batch_engine {
     }
 };
 
+// With --kafka HOSTS the inputs go to the cluster's inbound topic (--topic, else the config's
+// kafka.inbound_topic) instead of into a data directory, and the command returns once the group
+// (kafka.group) has decided every one of them: the same events then stand in the events topic as
+// the embedded command writes to events.db (replay and audit read either).
+int through_kafka(const char* cmd, const config& cfg, const cli_args& args,
+                  const std::function<bool(std::string&)>& next) {
+    const auto brokers = *args.flag("kafka");
+    const auto topic = args.flag("topic").value_or(cfg.kafka.inbound_topic);
+    const auto n = publish_lines(brokers, topic, false, next);
+    if (!n) {
+        std::cerr << "bounceback " << cmd << ": " << n.error() << '\n';
+        return 1;
+    }
+    std::cerr << "bounceback " << cmd << ": published " << *n << " records to " << topic
+              << "; waiting for group " << cfg.kafka.group << " to decide them\n";
+    if (const auto w = wait_processed(brokers, cfg.kafka.group, topic, std::chrono::minutes{30});
+        !w) {
+        std::cerr << "bounceback " << cmd << ": " << w.error() << '\n';
+        return 1;
+    }
+    std::cerr << "bounceback " << cmd << ": decided; rejected and invalid records are in "
+              << cfg.kafka.deadletter_topic << '\n';
+    return 0;
+}
+
 }  // namespace
 
 int process(const cli_args& args) {
@@ -85,6 +113,15 @@ int process(const cli_args& args) {
     if (!in) {
         std::cerr << "bounceback process: cannot read " << *input << '\n';
         return 2;
+    }
+    if (args.flag("kafka")) {
+        if (until) {
+            std::cerr << "bounceback process: --until is for a data directory; the cluster's "
+                         "deadlines fall due by its clock\n";
+            return 2;
+        }
+        return through_kafka("process", *cfg, args,
+                             [&](std::string& line) { return !!std::getline(in, line); });
     }
     batch_engine engine(*cfg, data_dir(args, &*cfg));
     if (!engine.start()) return 1;
@@ -216,7 +253,8 @@ int import_jsonl(const cli_args& args) {
 int import_events(const cli_args& args) {
     const auto format = args.flag("format").value_or("");
     if ((format != "cfpb" && format != "jsonl") || args.positional.size() != 1) {
-        std::cerr << "usage: bounceback import --format cfpb FILE --config F --data DIR\n"
+        std::cerr << "usage: bounceback import --format cfpb FILE --config F (--data DIR | --kafka "
+                     "HOSTS [--topic T])\n"
                      "       bounceback import --format jsonl EXPORT.jsonl --data EMPTY_DIR\n";
         return 2;
     }
@@ -234,6 +272,15 @@ int import_events(const cli_args& args) {
         return 2;
     }
     for (const auto& e : imported->errors) std::cerr << "bounceback import: " << e << '\n';
+    if (args.flag("kafka")) {
+        std::size_t i = 0;
+        const auto r = through_kafka("import", *cfg, args, [&](std::string& line) {
+            if (i == imported->events.size()) return false;
+            line = imported->events[i++].dump();
+            return true;
+        });
+        return r != 0 ? r : imported->errors.empty() ? 0 : 1;
+    }
     batch_engine engine(*cfg, data_dir(args, &*cfg));
     if (!engine.start()) return 1;
     {

@@ -1,5 +1,11 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <expected>
+#include <functional>
+#include <string>
+
 #include "app/cli.hpp"
 
 namespace bb::app {
@@ -19,5 +25,17 @@ int publish(const cli_args& args);
 int export_topic(const cli_args& args);
 int verify_topic(const cli_args& args);
 int lag(const cli_args& args);
+
+// What publish, and import/process with --kafka, share. Each line from `next` (false: no more)
+// is one inbound record, keyed by its customer; returns how many the broker acknowledged, or
+// why not all of them were.
+std::expected<std::size_t, std::string> publish_lines(
+    const std::string& brokers, const std::string& topic, bool binary,
+    const std::function<bool(std::string&)>& next);
+// Waits until `group` has committed every record `topic` held when this was called: the
+// cluster has decided them (rejections are in the dead-letter topic).
+std::expected<void, std::string> wait_processed(const std::string& brokers,
+                                                const std::string& group, const std::string& topic,
+                                                std::chrono::seconds timeout);
 
 }  // namespace bb::app

@@ -1,7 +1,10 @@
 // CLI tools for the distributed shape: publish inbound events, export a topic, verify the
 // per-partition hash chains.
+#include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -58,53 +61,29 @@ class delivery_failures final : public RdKafka::DeliveryReportCb {
 
 }  // namespace
 
-// Each line of --input as one record: structured mode (the line is the value) or, with
-// --mode binary, the attributes as ce_ headers and the data as the value.
-int publish(const cli_args& args) {
-    const auto brokers = brokers_of(args, "publish");
-    const auto input = args.flag("input");
-    if (!brokers || !input) {
-        if (!input) std::cerr << "bounceback publish: --input FILE is required\n";
-        return 2;
-    }
-    const auto topic = args.flag("topic").value_or("feedback.inbound");
-    const bool binary = args.flag("mode").value_or("structured") == "binary";
-    std::ifstream in(*input);
-    if (!in) {
-        std::cerr << "bounceback publish: cannot read " << *input << '\n';
-        return 2;
-    }
-    auto s = client_of(*brokers);
+std::expected<std::size_t, std::string> publish_lines(
+    const std::string& brokers, const std::string& topic, bool binary,
+    const std::function<bool(std::string&)>& next) {
+    auto s = client_of(brokers);
     s.insert(s.end(), {{"enable.idempotence", "true"},
                        {"acks", "all"},
                        {"linger.ms", "20"},
                        {"partitioner", java_compatible_partitioner}});
     auto conf = kafka::make_conf(s);
-    if (!conf) {
-        std::cerr << "bounceback publish: " << conf.error() << '\n';
-        return 1;
-    }
+    if (!conf) return std::unexpected(conf.error());
     delivery_failures failures;
     std::string err;
     if ((*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&failures), err) !=
-        RdKafka::Conf::CONF_OK) {
-        std::cerr << "bounceback publish: dr_cb: " << err << '\n';
-        return 1;
-    }
+        RdKafka::Conf::CONF_OK)
+        return std::unexpected("dr_cb: " + err);
     const std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
-    if (!producer) {
-        std::cerr << "bounceback publish: kafka producer: " << err << '\n';
-        return 1;
-    }
+    if (!producer) return std::unexpected("kafka producer: " + err);
+    // A topic that does not exist yet is waited for (serve --kafka may be creating it), up to
+    // librdkafka's topic.metadata.propagation.max.ms (30 s); then its records fail, and are
+    // counted below.
     auto& p = *producer;
-    // The broker may not create topics on demand (ours do not): say so before the first record.
-    if (const auto parts = kafka::partition_count(p, topic); !parts) {
-        std::cerr << "bounceback publish: " << parts.error()
-                  << " (serve --kafka creates its topics at start)\n";
-        return 1;
-    }
     std::size_t n = 0;
-    for (std::string line; std::getline(in, line);) {
+    for (std::string line; next(line);) {
         if (line.empty()) continue;
         const auto j = json::parse(line, nullptr, false);
         const auto key = key_of(j);
@@ -126,24 +105,86 @@ int publish(const cli_args& args) {
             if (code == RdKafka::ERR_NO_ERROR) break;
             if (code != RdKafka::ERR__QUEUE_FULL) {
                 delete headers;
-                std::cerr << "bounceback publish: " << RdKafka::err2str(code) << '\n';
-                return 1;
+                return std::unexpected(RdKafka::err2str(code));
             }
             p.poll(100);
         }
         p.poll(0);
         ++n;
     }
-    if (p.flush(120000) != RdKafka::ERR_NO_ERROR || p.outq_len() > 0) {
-        std::cerr << "bounceback publish: not every record was acknowledged\n";
+    if (p.flush(120000) != RdKafka::ERR_NO_ERROR || p.outq_len() > 0)
+        return std::unexpected("not every record was acknowledged");
+    if (failures.count > 0)
+        return std::unexpected(std::to_string(failures.count) + " of " + std::to_string(n) +
+                               " records were not delivered: " + failures.first +
+                               " (serve --kafka creates its topics at start)");
+    return n;
+}
+
+std::expected<void, std::string> wait_processed(const std::string& brokers,
+                                                const std::string& group, const std::string& topic,
+                                                std::chrono::seconds timeout) {
+    auto s = client_of(brokers);
+    s.insert(s.end(), {{"group.id", group},
+                       {"enable.auto.commit", "false"},
+                       {"isolation.level", "read_committed"}});
+    auto consumer = kafka::make_consumer(s);
+    if (!consumer) return std::unexpected(consumer.error());
+    auto& c = **consumer;
+    const auto n = kafka::partition_count(c, topic);
+    if (!n) return std::unexpected(n.error());
+    std::map<std::int32_t, std::int64_t> ends;
+    for (int p = 0; p < *n; ++p) {
+        std::int64_t low = 0, high = 0;
+        if (const auto code = c.query_watermark_offsets(topic, p, &low, &high, 10000);
+            code != RdKafka::ERR_NO_ERROR)
+            return std::unexpected("the end of " + topic + ": " + RdKafka::err2str(code));
+        if (high > low) ends[p] = high;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // Committed offsets are only learnt by asking: once a second, as `lag` would be run.
+    while (!ends.empty()) {
+        std::vector<RdKafka::TopicPartition*> parts;
+        for (const auto& [p, _] : ends) parts.push_back(RdKafka::TopicPartition::create(topic, p));
+        if (c.committed(parts, 10000) == RdKafka::ERR_NO_ERROR)
+            for (const auto* tp : parts)
+                if (tp->offset() >= ends[tp->partition()]) ends.erase(tp->partition());
+        RdKafka::TopicPartition::destroy(parts);
+        if (ends.empty()) break;
+        if (std::chrono::steady_clock::now() > deadline) {
+            c.close();
+            return std::unexpected("group " + group + " has not processed " + topic +
+                                   " to its end (is serve --kafka running?)");
+        }
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    c.close();
+    return {};
+}
+
+// Each line of --input as one record: structured mode (the line is the value) or, with
+// --mode binary, the attributes as ce_ headers and the data as the value.
+int publish(const cli_args& args) {
+    const auto brokers = brokers_of(args, "publish");
+    const auto input = args.flag("input");
+    if (!brokers || !input) {
+        if (!input) std::cerr << "bounceback publish: --input FILE is required\n";
+        return 2;
+    }
+    const auto topic = args.flag("topic").value_or("feedback.inbound");
+    std::ifstream in(*input);
+    if (!in) {
+        std::cerr << "bounceback publish: cannot read " << *input << '\n';
+        return 2;
+    }
+    const auto n =
+        publish_lines(*brokers, topic, args.flag("mode").value_or("structured") == "binary",
+                      [&](std::string& line) { return !!std::getline(in, line); });
+    if (!n) {
+        std::cerr << "bounceback publish: " << n.error() << '\n';
         return 1;
     }
-    if (failures.count > 0) {
-        std::cerr << "bounceback publish: " << failures.count << " of " << n
-                  << " records were not delivered: " << failures.first << '\n';
-        return 1;
-    }
-    std::cerr << "published " << n << " records to " << topic << '\n';
+    std::cerr << "published " << *n << " records to " << topic << '\n';
     return 0;
 }
 

@@ -1,6 +1,11 @@
 // bounceback replay and bounceback audit: the read side from the log alone.
+#include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <thread>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +15,7 @@
 #include "handlers/stream_fold.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/iso8601.hpp"
+#include "infra/kafka/topic_view.hpp"
 #include "infra/sqlite/sqlite_event_log.hpp"
 #include "services/read_side.hpp"
 
@@ -29,6 +35,77 @@ std::optional<std::string> store_of(const cli_args& args, const config* cfg) {
         return std::nullopt;
     }
     return db;
+}
+
+// A copy of the topic in a temporary directory, removed with it: the view reads the log
+// through its SQLite copy (as a serving instance's read side does).
+class scratch_view final {
+  public:
+    explicit scratch_view(const std::string& topic)
+        : dir_(std::filesystem::temp_directory_path() /
+               ("bounceback-" + topic + "-" + std::to_string(::getpid()))) {
+        std::filesystem::create_directories(dir_);
+    }
+    ~scratch_view() {
+        view.reset();
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    std::string path() const { return (dir_ / "view.db").string(); }
+    std::unique_ptr<kafka::topic_view> view;
+
+  private:
+    std::filesystem::path dir_;
+};
+
+// The log a report reads: the embedded store under --data, or with --kafka HOSTS the events
+// topic (--topic, else the config's kafka.events_topic), read to its end as of now. Positions
+// then count events in the order they were read, partition by partition; hashes, versions and
+// the events themselves are the topic's.
+struct opened_log {
+    std::unique_ptr<scratch_view> scratch;
+    std::unique_ptr<event_log> embedded;
+    event_log* operator->() const { return scratch ? scratch->view.get() : embedded.get(); }
+    event_log& operator*() const { return *operator->(); }
+    explicit operator bool() const { return scratch || embedded; }
+};
+
+opened_log open_log(const cli_args& args, const config* cfg, const char* cmd) {
+    if (const auto brokers = args.flag("kafka")) {
+        const auto topic = args.flag("topic").value_or(cfg && !cfg->kafka.events_topic.empty()
+                                                           ? cfg->kafka.events_topic
+                                                           : std::string("complaints.events"));
+        auto scratch = std::make_unique<scratch_view>(topic);
+        scratch->view =
+            std::make_unique<kafka::topic_view>(kafka::settings{{"bootstrap.servers", *brokers},
+                                                                {"client.id", "bounceback-cli"},
+                                                                {"log_level", "4"}},
+                                                topic, scratch->path());
+        auto& view = *scratch->view;
+        if (const auto r = view.start(); !r) {
+            std::cerr << "bounceback " << cmd << ": " << r.error() << '\n';
+            return {};
+        }
+        // caught_up() is set by the view's thread once it holds every partition's end as of
+        // its start; nothing else to wait on.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes{10};
+        while (!view.caught_up()) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                std::cerr << "bounceback " << cmd << ": " << topic
+                          << " was not read to its end within 10 minutes\n";
+                return {};
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        opened_log out;
+        out.scratch = std::move(scratch);
+        return out;
+    }
+    const auto db = store_of(args, cfg);
+    if (!db) return {};
+    opened_log out;
+    out.embedded = std::make_unique<sqlite_event_log>(sqlite_event_log::options{*db, true, 16});
+    return out;
 }
 }  // namespace
 
@@ -60,10 +137,9 @@ int replay(const cli_args& args) {
                      "prevention, employees)\n";
         return 2;
     }
-    const auto db = store_of(args, &*cfg);
-    if (!db) return 2;
-    sqlite_event_log log({*db, true, 16});
-    read_side reads(log);
+    const auto log = open_log(args, &*cfg, "replay");
+    if (!log) return 2;
+    read_side reads(*log);
     if (const auto r = reads.replay(until); !r) {
         std::cerr << "bounceback replay: " << r.error() << '\n';
         return 1;
@@ -157,13 +233,14 @@ int replay(const cli_args& args) {
 
 int audit(const cli_args& args) {
     if (args.positional.size() != 1) {
-        std::cerr << "usage: bounceback audit COMPLAINT_ID --data DIR [--format json]\n";
+        std::cerr
+            << "usage: bounceback audit COMPLAINT_ID (--data DIR | --kafka HOSTS [--topic T]) "
+               "[--format json]\n";
         return 2;
     }
-    const auto db = store_of(args, nullptr);
-    if (!db) return 2;
-    sqlite_event_log log({*db, true, 16});
-    const auto events = log.read_stream(complaint_stream(complaint_id{args.positional[0]}), 1);
+    const auto log = open_log(args, nullptr, "audit");
+    if (!log) return 2;
+    const auto events = log->read_stream(complaint_stream(complaint_id{args.positional[0]}), 1);
     if (!events) {
         std::cerr << "bounceback audit: " << events.error().message() << '\n';
         return 1;

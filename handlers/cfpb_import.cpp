@@ -71,13 +71,18 @@ std::string slug(std::string s) {
     return out.empty() ? "unknown" : out;
 }
 
-json event(const std::string& id, const std::string& type, instant t, json data) {
+// Every event of a row carries its customer as `partitionkey`: through Kafka, a complaint's
+// acknowledgement and resolution must reach the partition its filing went to (they name only the
+// complaint), or its owner answers "unknown complaint".
+json event(const std::string& id, const std::string& type, instant t, const std::string& customer,
+           json data) {
     return json{{"specversion", "1.0"},
                 {"id", id},
                 {"source", "cfpb-import"},
                 {"type", type},
                 {"time", iso8601::format_instant(t)},
                 {"datacontenttype", "application/json"},
+                {"partitionkey", customer},
                 {"data", std::move(data)}};
 }
 
@@ -128,8 +133,8 @@ std::expected<import_result, std::string> import_csv(std::istream& in) {
                          {"product", get("Product")},
                          {"team", get("Company").empty() ? "unknown" : get("Company")},
                          {"summary", get("Consumer complaint narrative")}};
-        timed.emplace_back(*received,
-                           event("cfpb-" + id + "-filed", "complaint.filed", *received, filed));
+        timed.emplace_back(*received, event("cfpb-" + id + "-filed", "complaint.filed", *received,
+                                            customer, filed));
 
         const auto response = get("Company response to consumer");
         if (!response.starts_with("Closed")) continue;  // "In progress" stays open
@@ -139,19 +144,20 @@ std::expected<import_result, std::string> import_csv(std::istream& in) {
         // that answer as acknowledgement, root cause (when a sub-issue names it) and resolution.
         const auto team = get("Company").empty() ? std::string("unknown") : get("Company");
         const json who{{"complaint_id", id}, {"employee", team}};
-        timed.emplace_back(
-            sent, event("cfpb-" + id + "-acknowledged", "complaint.acknowledged", sent, who));
+        timed.emplace_back(sent, event("cfpb-" + id + "-acknowledged", "complaint.acknowledged",
+                                       sent, customer, who));
         if (const auto sub = get("Sub-issue"); !sub.empty())
             timed.emplace_back(
-                sent, event("cfpb-" + id + "-root-cause", "complaint.root_cause_found", sent,
-                            {{"complaint_id", id},
-                             {"root_cause", {{"category", issue}, {"detail", sub}}}}));
-        timed.emplace_back(sent,
-                           event("cfpb-" + id + "-resolved", "complaint.resolved", sent, who));
+                sent,
+                event("cfpb-" + id + "-root-cause", "complaint.root_cause_found", sent, customer,
+                      {{"complaint_id", id},
+                       {"root_cause", {{"category", issue}, {"detail", sub}}}}));
+        timed.emplace_back(
+            sent, event("cfpb-" + id + "-resolved", "complaint.resolved", sent, customer, who));
         if (get("Consumer disputed?") == "Yes") {
             const auto later = sent + std::chrono::hours{24};
             timed.emplace_back(
-                later, event("cfpb-" + id + "-disputed", "survey.responded", later,
+                later, event("cfpb-" + id + "-disputed", "survey.responded", later, customer,
                              {{"customer_id", customer}, {"complaint_id", id}, {"score", 0}}));
         }
     }

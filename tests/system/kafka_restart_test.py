@@ -7,7 +7,9 @@ is current) and the SLA summary is the same. Events published while it was down 
 inbound records to process (the stores are still current). A damaged copy of the topic is
 started again from the topic; /readyz says 200 only once the read side has it all, and it then
 answers the same summary. `/v1/audit/verify` hashes every
-event once: a second request, and one after the restart, continue from its checkpoints."""
+event once: a second request, and one after the restart, continue from its checkpoints.
+`replay --kafka` and `audit --kafka` read the topic and answer as they do over an embedded data
+directory that processed the same inputs."""
 import http.client
 import json
 import os
@@ -115,6 +117,31 @@ def main():
             rebuilt = summary_when(port, lambda s: s == grown, timeout=120)
             with open(log_path) as f:
                 log = f.read()
+            # replay and audit read the events topic as they read an embedded data directory:
+            # the same inputs processed embedded give the same reports and the same trail.
+            kafka_harness.expected_content(binary, tmp, first + later)
+            reference = os.path.join(tmp, "reference")
+            config_path = os.path.join(tmp, "r1.yaml")
+
+            def replay(*where):
+                out = harness.run(binary, "replay", "--config", config_path, *where, timeout=180)
+                harness.check(out.returncode == 0, f"replay {where}: {out.stderr}")
+                j = json.loads(out.stdout)
+                return {"sla": j["sla"], "employees": j["employees"],
+                        "pareto": j["prevention"]["pareto"], "trend": j["prevention"]["weekly_trend"]}
+
+            def audit(*where):
+                out = harness.run(binary, "audit", "c-5", *where, "--format", "json", timeout=180)
+                harness.check(out.returncode == 0, f"audit {where}: {out.stderr}")
+                j = json.loads(out.stdout)
+                harness.check(j["intact"] and all(e["hash_ok"] for e in j["events"]),
+                              f"audit {where}: every hash matches")
+                return [(e["type"], e["data"]) for e in j["events"]]
+
+            from_topic = replay("--kafka", cluster.brokers, "--topic", cluster.events)
+            embedded = replay("--data", reference)
+            trail_topic = audit("--kafka", cluster.brokers, "--topic", cluster.events)
+            trail_embedded = audit("--data", reference)
         finally:
             cluster.stop_all()
             kafka_harness.keep_logs(binary, tmp, "kafka-restart", ["r1"])
@@ -141,6 +168,12 @@ def main():
         harness.check("started again" in log, "the damaged copy of the topic was started again")
         harness.check(rebuilt == grown, "and the read side answers as before")
         harness.check(at_ready == grown, "already when /readyz first said 200")
+        harness.check(from_topic["sla"]["complaints"] == grown["complaints"],
+                      "replay --kafka counts every complaint of the topic")
+        harness.check(from_topic == embedded,
+                      f"replay --kafka gives the embedded replay's reports: {from_topic} != {embedded}")
+        harness.check(len(trail_topic) >= 3 and trail_topic == trail_embedded,
+                      f"audit --kafka gives the embedded trail: {trail_topic} != {trail_embedded}")
 
 
 if __name__ == "__main__":
