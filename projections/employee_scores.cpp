@@ -23,6 +23,33 @@ void smooth(rate& r, const rate& org, double k) {
 
 }  // namespace
 
+std::vector<outcome> outcomes_of(const complaint_row& row) {
+    const auto& s = row.state;
+    const auto& progress = row.progress.get();
+    // Each outcome goes to whoever owned the complaint when it was decided (the owner at an
+    // acknowledgement or resolution in time, or at the breach); the customer's return and the
+    // resolution staying resolved to whoever resolved it. Where nobody owned it then (or a row
+    // from before these were kept), the owner at the end.
+    const auto* last = s.owner ? &*s.owner : nullptr;
+    auto to = [&](const std::optional<employee_id>& at_the_time) {
+        return at_the_time ? &*at_the_time : last;
+    };
+    std::vector<outcome> out;
+    if (s.acknowledged_at || row.acknowledge_ever_breached)
+        out.push_back({&employee_score::acknowledge, "acknowledge", to(progress.acknowledge_credit),
+                       !row.acknowledge_ever_breached});
+    if (progress.first_resolved_at || row.resolve_ever_breached)
+        out.push_back({&employee_score::resolve, "resolve", to(progress.resolve_credit),
+                       !row.resolve_ever_breached});
+    if (s.status == complaint_status::recovered || s.status == complaint_status::lost)
+        out.push_back({&employee_score::bounce_back, "bounce_back", to(progress.resolved_by),
+                       s.status == complaint_status::recovered});
+    if (progress.first_resolved_at)
+        out.push_back({&employee_score::no_reopen, "no_reopen", to(progress.resolved_by),
+                       s.reopen_count == 0});
+    return out;
+}
+
 std::vector<employee_score> employee_scores(const read_model& m, const report_filter& f,
                                             const score_weights& w) {
     std::map<std::string, employee_score> by_id;
@@ -41,31 +68,11 @@ std::vector<employee_score> employee_scores(const read_model& m, const report_fi
             count(get(progress.attributed_to->value()).praise, false);
             count(org.praise, false);
         }
-        // Each outcome goes to whoever owned the complaint when it was decided (the owner at an
-        // acknowledgement or resolution in time, or at the breach); the customer's return and
-        // the resolution staying resolved to whoever resolved it. Where nobody owned it then
-        // (or a row from before these were kept), the owner at the end. Always to the org.
-        const auto* last = s.owner ? &*s.owner : nullptr;
-        auto credit = [&](const std::optional<employee_id>& at_the_time) -> employee_score* {
-            const auto* who = at_the_time ? &*at_the_time : last;
-            return who ? &get(who->value()) : nullptr;
-        };
-        if (last) ++get(last->value()).owned;
-        auto tally = [&](rate employee_score::*which, employee_score* e, bool hit) {
-            count(org.*which, hit);
-            if (e) count(e->*which, hit);
-        };
-        if (s.acknowledged_at || row.acknowledge_ever_breached)
-            tally(&employee_score::acknowledge, credit(progress.acknowledge_credit),
-                  !row.acknowledge_ever_breached);
-        if (progress.first_resolved_at || row.resolve_ever_breached)
-            tally(&employee_score::resolve, credit(progress.resolve_credit),
-                  !row.resolve_ever_breached);
-        if (s.status == complaint_status::recovered || s.status == complaint_status::lost)
-            tally(&employee_score::bounce_back, credit(progress.resolved_by),
-                  s.status == complaint_status::recovered);
-        if (progress.first_resolved_at)
-            tally(&employee_score::no_reopen, credit(progress.resolved_by), s.reopen_count == 0);
+        if (s.owner) ++get(s.owner->value()).owned;
+        for (const auto& o : outcomes_of(row)) {
+            count(org.*o.which, o.hit);  // every outcome counts for the organisation
+            if (o.to) count(get(o.to->value()).*o.which, o.hit);
+        }
     }
     for (const auto& c : m.compliments) {
         if ((f.from && c.at < *f.from) || (f.to && c.at >= *f.to)) continue;
@@ -93,6 +100,30 @@ std::vector<employee_score> employee_scores(const read_model& m, const report_fi
     }
     std::stable_sort(out.begin(), out.end(),
                      [](const auto& a, const auto& b) { return a.score > b.score; });
+    return out;
+}
+
+employee_basis basis_of(const read_model& m, const report_filter& f, const std::string& employee) {
+    employee_basis out;
+    for (const auto& [id, row] : m.complaints) {
+        const auto& s = row.state;
+        if (s.status == complaint_status::unfiled || !f.matches(s)) continue;
+        employee_complaint c{id,
+                             s.owner && s.owner->value() == employee,
+                             row.progress.get().attributed_to &&
+                                 row.progress.get().attributed_to->value() == employee,
+                             {}};
+        for (const auto& o : outcomes_of(row))
+            if (o.to && o.to->value() == employee) c.outcomes.emplace_back(o.name, o.hit);
+        if (c.owned || c.attributed || !c.outcomes.empty()) out.complaints.push_back(std::move(c));
+    }
+    std::sort(out.complaints.begin(), out.complaints.end(),
+              [](const auto& a, const auto& b) { return a.complaint_id < b.complaint_id; });
+    for (const auto& c : m.compliments) {
+        if ((f.from && c.at < *f.from) || (f.to && c.at >= *f.to)) continue;
+        for (const auto& emp : c.employees)
+            if (emp.value() == employee) out.compliments.push_back({c.id.value(), c.at});
+    }
     return out;
 }
 

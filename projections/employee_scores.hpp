@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "projections/read_model.hpp"
@@ -38,5 +39,34 @@ struct employee_score {
 // period filter applies to filing (complaints) and receipt (compliments). Sorted by score.
 std::vector<employee_score> employee_scores(const read_model& m, const report_filter& f,
                                             const score_weights& w);
+
+// One SLA outcome of a complaint: which rate it counts in, hit or miss, and whom it is credited
+// to (nullptr: nobody owned the complaint; the organisation's rate still counts it).
+struct outcome {
+    rate employee_score::*which;
+    const char* name;  // acknowledge, resolve, bounce_back, no_reopen
+    const employee_id* to;
+    bool hit;
+};
+std::vector<outcome> outcomes_of(const complaint_row& row);
+
+// What makes one employee's score: each complaint they own, are attributed, or are credited an
+// outcome of (complaint id order), and the compliments naming them.
+struct employee_complaint {
+    std::string complaint_id;
+    bool owned = false, attributed = false;
+    std::vector<std::pair<std::string, bool>> outcomes;  // rate name, hit
+    bool operator==(const employee_complaint&) const = default;
+};
+struct employee_compliment {
+    std::string compliment_id;
+    instant at;
+    bool operator==(const employee_compliment&) const = default;
+};
+struct employee_basis {
+    std::vector<employee_complaint> complaints;
+    std::vector<employee_compliment> compliments;
+};
+employee_basis basis_of(const read_model& m, const report_filter& f, const std::string& employee);
 
 }  // namespace bb::projection

@@ -152,7 +152,26 @@ http::response report_routes::employee_scores(const query& q, const std::string&
         return json_response(bh::status::ok, body);
     }
     for (const auto& s : scores)
-        if (s.employee_id == employee) return json_response(bh::status::ok, to_json(s));
+        if (s.employee_id == employee) {
+            // What the score is made of: each complaint and outcome credited to them.
+            auto body = to_json(s);
+            const auto basis =
+                d_.reads.read([&](const auto& m) { return projection::basis_of(m, *f, employee); });
+            json complaints = json::array(), compliments = json::array();
+            for (const auto& c : basis.complaints) {
+                json outcomes = json::object();
+                for (const auto& [name, hit] : c.outcomes) outcomes[name] = hit ? "met" : "missed";
+                complaints.push_back({{"complaint_id", c.complaint_id},
+                                      {"owned", c.owned},
+                                      {"attributed", c.attributed},
+                                      {"outcomes", outcomes}});
+            }
+            for (const auto& c : basis.compliments)
+                compliments.push_back(
+                    {{"compliment_id", c.compliment_id}, {"at", iso8601::format_instant(c.at)}});
+            body["basis"] = {{"complaints", complaints}, {"compliments", compliments}};
+            return json_response(bh::status::ok, body);
+        }
     return problem(problem_kind::unknown_employee, "no activity for employee " + employee, ctx);
 }
 

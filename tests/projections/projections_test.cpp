@@ -270,3 +270,32 @@ TEST_CASE("each SLA outcome is credited to whoever owned the complaint when it w
     CHECK(by["dee"].bounce_back == rate{1, 1, by["dee"].bounce_back.smoothed});
     CHECK(by["dee"].no_reopen == rate{1, 1, by["dee"].no_reopen.smoothed});
 }
+
+TEST_CASE("an employee's score lists the complaints and outcomes it is made of",
+          "[projections][scores]") {
+    const auto m = scenario();
+    // bo owns c2 and c4; c2's acknowledgement and resolution both breached, c2 lost; c4 met
+    // both, its root cause names bo, nothing reopened. bo is also named by compliment k2.
+    const auto bo = basis_of(m, {}, "bo");
+    REQUIRE(bo.complaints.size() == 2);
+    CHECK(bo.complaints[0] == employee_complaint{"c2",
+                                                 true,
+                                                 false,
+                                                 {{"acknowledge", false},
+                                                  {"resolve", false},
+                                                  {"bounce_back", false},
+                                                  {"no_reopen", true}}});
+    CHECK(bo.complaints[1] ==
+          employee_complaint{
+              "c4", true, true, {{"acknowledge", true}, {"resolve", true}, {"no_reopen", true}}});
+    REQUIRE(bo.compliments.size() == 1);
+    CHECK(bo.compliments[0].compliment_id == "k2");
+    // The same outcomes as the score's rates.
+    for (const auto& s : employee_scores(m, {}, score_weights{}))
+        if (s.employee_id == "bo") {
+            CHECK(s.acknowledge.total == 2);
+            CHECK(s.acknowledge.hits == 1);
+            CHECK(s.no_reopen.total == 2);
+        }
+    CHECK(basis_of(m, {}, "nobody").complaints.empty());
+}

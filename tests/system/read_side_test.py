@@ -79,6 +79,17 @@ def replay_matches_live(work):
                 break
             time.sleep(0.05)
         harness.check(get(port, "/v1/sla/summary")[1]["complaints"] == 17, "the live view moved on")
+        # One employee's score comes with what it is made of: each credited outcome is there.
+        first = get(port, "/v1/employees/scores")[1]["items"][0]
+        status, detail = get(port, "/v1/employees/" + first["employee_id"])
+        harness.check(status == 200, f"employee detail {status}")
+        basis = detail["basis"]["complaints"]
+        for rate in ("acknowledge", "resolve", "bounce_back", "no_reopen"):
+            credited = [c["outcomes"][rate] for c in basis if rate in c["outcomes"]]
+            want = detail[rate + "_met" if rate in ("acknowledge", "resolve") else rate]
+            harness.check(len(credited) == want["total"] and credited.count("met") == want["hits"],
+                          f"{rate}: the basis {credited} makes the rate {want}")
+        harness.check(sum(c["owned"] for c in basis) == detail["owned"], "owned complaints listed")
         status, _ = get(port, "/v1/sla/summary", token="sys-nobody")
         harness.check(status == 401, "reports need a token")
     finally:
