@@ -29,26 +29,10 @@ need() {
 }
 
 fetch() {
-  # .complete-tools: the jars include kafka-tools (ConsumerPerformance for bench/run.sh).
-  [ -f "$lib/.complete-tools" ] && return
-  mkdir -p "$cache"
-  cat > "$cache/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>dev.bounceback</groupId><artifactId>kafka-broker</artifactId><version>1</version>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$version</version></dependency>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$version</version></dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
-    <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>
-  </dependencies>
-</project>
-POM
-  echo "fetching Kafka $version from Maven Central (once; cached in $cache)" >&2
-  mvn -q -B -f "$cache/pom.xml" -Dmaven.repo.local="$cache/m2" \
-    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$lib" >&2
-  touch "$lib/.complete-tools"
+  # The jars include kafka-tools (ConsumerPerformance for bench/run.sh).
+  "$root/scripts/maven-jars.sh" "$lib" org.apache.kafka:kafka_2.13:$version \
+    org.apache.kafka:kafka-tools:$version org.slf4j:slf4j-reload4j:1.7.36 \
+    ch.qos.reload4j:reload4j:1.2.25
 }
 
 jvm=(-Xms256m -Xmx768m -Dlog4j.configuration="file:$run/log4j.properties")
