@@ -505,7 +505,7 @@ struct command_decider {
             escalate(d, escalation_trigger::bounce_back_missed, std::nullopt, c.key, c.at);
         } else {
             d.emit(customer_bounced_back{c.key, c.id, std::string(to_string(c.kind)), std::nullopt,
-                                         c.at});
+                                         c.at, c.value});
         }
         return {};
     }
@@ -514,7 +514,7 @@ struct command_decider {
             return std::unexpected(reject(rejection_code::invalid_argument, "score must be 0..10"));
         if (s().status != resolved || (s().resolved_at && c.at < *s().resolved_at)) return {};
         if (c.score >= 7) {
-            d.emit(customer_bounced_back{c.key, c.id, "survey", c.score, c.at});
+            d.emit(customer_bounced_back{c.key, c.id, "survey", c.score, c.at, std::nullopt});
         } else if (c.score <= 4) {
             d.emit(bounce_back_missed{c.key, c.id, "negative_survey", c.score, c.at});
             escalate(d, escalation_trigger::bounce_back_missed, std::nullopt, c.key, c.at);

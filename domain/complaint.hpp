@@ -263,6 +263,7 @@ struct customer_bounced_back {
     std::string signal;  // purchase|visit|renewal|survey
     std::optional<int> score;
     instant at;
+    std::optional<double> value;  // what the customer spent coming back (the activity's value)
     bool operator==(const customer_bounced_back&) const = default;
 };
 struct bounce_back_missed {

@@ -50,6 +50,7 @@ json to_json(const projection::sla_summary& s) {
         {"escalations_by_level", levels},
         {"bounce_back_rate", opt(s.bounce_back_rate)},
         {"revenue_at_risk", s.revenue_at_risk},
+        {"recovered_revenue", s.recovered_revenue},
         {"buckets", buckets}};
 }
 

@@ -66,7 +66,9 @@ void on_complaint(read_model& m, const complaint_event& e) {
             [&](const complaint_escalated& v) {
                 m.escalations.push_back({v.id, v.to_level, v.at});
             },
-            [&](const customer_bounced_back&) {},
+            [&](const customer_bounced_back& v) {
+                if (v.value) row.progress.edit().recovered_value = v.value;
+            },
             [&](const bounce_back_missed&) {},
         },
         e);

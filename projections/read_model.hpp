@@ -37,6 +37,7 @@ struct complaint_progress {
     // resolution in time, or the breach), kept when it was reassigned after that: scores credit
     // them, not whoever owns it last. Empty: the owner now (no reassignment since).
     std::optional<employee_id> acknowledge_credit, resolve_credit;
+    std::optional<double> recovered_value;            // what the customer spent coming back
     std::vector<std::pair<instant, instant>> pauses;  // awaiting_customer intervals, closed
     bool operator==(const complaint_progress&) const = default;
 };

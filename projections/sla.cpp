@@ -139,6 +139,8 @@ sla_summary summarize(const read_model& m, const policy_book& book, const report
             resolve_times.push_back(business_elapsed(row, book, *resolved, true).count());
         const bool open_breached =
             is_open(s.status) && (s.acknowledge.breached || s.resolve.breached);
+        if (s.status == complaint_status::recovered)
+            out.recovered_revenue += row.progress.get().recovered_value.value_or(0);
         if (open_breached || s.status == complaint_status::lost) {
             auto& v = at_risk_customers[s.customer.id.value()];
             v = std::max(v, s.customer.value);

@@ -45,6 +45,7 @@ struct sla_summary {
     std::optional<double> bounce_back_rate;           // recovered / (recovered + lost)
     double revenue_at_risk =
         0;  // lifetime value of customers with an open breached or lost complaint
+    double recovered_revenue = 0;  // spent by customers coming back after a resolution
 };
 
 // What a report knows "as of" an instant: complaints filed and events recorded up to it.

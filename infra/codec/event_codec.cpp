@@ -197,6 +197,7 @@ void write_complaint_event(data_writer& d, const complaint_event& ce,
                 head(e.id);
                 if (e.score) d.integer("score", *e.score);
                 d.str("signal", e.signal);
+                if (e.value) d.number("value", *e.value);
             },
             [&](const bounce_back_missed& e) {
                 head(e.id).str("reason", e.reason);
@@ -434,8 +435,9 @@ any_event read_event(std::string_view type, const reader<V>& r, const idempotenc
         return complaint_event{complaint_escalated{k, id, r.integer("from_level"),
                                                    r.integer("to_level"), r.str("reason"), at}};
     if (type == "CustomerBouncedBack")
-        return complaint_event{
-            customer_bounced_back{k, id, r.str("signal"), opt_int(r, "score"), at}};
+        return complaint_event{customer_bounced_back{
+            k, id, r.str("signal"), opt_int(r, "score"), at,
+            r.has("value") ? std::optional<double>(r.num("value")) : std::nullopt}};
     if (type == "BounceBackMissed")
         return complaint_event{bounce_back_missed{k, id, r.str("reason"), opt_int(r, "score"), at}};
     throw decode_error{"unknown event type " + std::string(type)};

@@ -107,6 +107,11 @@ std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     }
     w.end_array();
     w.key("policy").value(static_cast<std::int64_t>(policy));
+    w.key("recovered_value");
+    if (progress.recovered_value)
+        w.value(*progress.recovered_value);
+    else
+        w.null();
     w.key("reopen_count").value(std::int64_t{s.reopen_count});
     w.key("resolve_credit");
     put_opt(w, progress.resolve_credit);
@@ -172,6 +177,8 @@ projection::complaint_row decode_row(const json& j, const std::vector<policy_ref
     // Absent from checkpoints written before the detail was kept.
     if (const auto d = j.find("root_cause_detail"); d != j.end() && !d->is_null())
         progress.root_cause_detail = d->get<std::string>();
+    if (const auto v = j.find("recovered_value"); v != j.end() && !v->is_null())
+        progress.recovered_value = v->get<double>();
     // Absent from checkpoints written before outcomes were credited at their moment.
     for (auto [name, slot] : {std::pair{"acknowledge_credit", &progress.acknowledge_credit},
                               std::pair{"resolve_credit", &progress.resolve_credit}})

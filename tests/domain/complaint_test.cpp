@@ -466,17 +466,18 @@ SCENARIO("nothing happens to a complaint before it was filed", "[complaint][time
 SCENARIO("the customer bounces back, or does not", "[complaint][bounce-back]") {
     GIVEN("a complaint resolved on 2026-11-20 11:00 (window until 2026-12-04 11:00)") {
         const auto h = vip_resolved();
-        THEN("a purchase within the window is a bounce-back") {
-            CHECK(
-                when(h, record_customer_activity{key("buy"), cid("c1"), activity_kind::purchase,
-                                                 30.0, at("2026-11-25T09:00:00Z")}) ==
-                std::vector<complaint_event>{customer_bounced_back{
-                    key("buy"), cid("c1"), "purchase", std::nullopt, at("2026-11-25T09:00:00Z")}});
+        THEN("a purchase within the window is a bounce-back, with what was spent") {
+            CHECK(when(h, record_customer_activity{key("buy"), cid("c1"), activity_kind::purchase,
+                                                   30.0, at("2026-11-25T09:00:00Z")}) ==
+                  std::vector<complaint_event>{
+                      customer_bounced_back{key("buy"), cid("c1"), "purchase", std::nullopt,
+                                            at("2026-11-25T09:00:00Z"), 30.0}});
         }
         THEN("a survey of 7 or more is a bounce-back") {
-            CHECK(when(h, record_survey{key("sv"), cid("c1"), 9, at("2026-11-21T09:00:00Z")}) ==
-                  std::vector<complaint_event>{customer_bounced_back{
-                      key("sv"), cid("c1"), "survey", 9, at("2026-11-21T09:00:00Z")}});
+            CHECK(
+                when(h, record_survey{key("sv"), cid("c1"), 9, at("2026-11-21T09:00:00Z")}) ==
+                std::vector<complaint_event>{customer_bounced_back{
+                    key("sv"), cid("c1"), "survey", 9, at("2026-11-21T09:00:00Z"), std::nullopt}});
         }
         THEN("a survey of 4 or less is lost and escalates to win-back") {
             CHECK(when(h, record_survey{key("sv"), cid("c1"), 2, at("2026-11-21T09:00:00Z")}) ==
@@ -540,7 +541,7 @@ SCENARIO("the customer bounces back, or does not", "[complaint][bounce-back]") {
     GIVEN("a recovered complaint") {
         auto h = vip_resolved();
         h.push_back(customer_bounced_back{key("buy"), cid("c1"), "purchase", std::nullopt,
-                                          at("2026-11-25T09:00:00Z")});
+                                          at("2026-11-25T09:00:00Z"), std::nullopt});
         THEN("it cannot be reopened") {
             CHECK(
                 rejected(h, reopen_complaint{key("re"), cid("c1"), "?", at("2026-11-26T09:00:00Z")})

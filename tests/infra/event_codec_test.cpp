@@ -104,9 +104,11 @@ TEST_CASE("event data is written as the text a nlohmann document of it dumps", "
         events.emplace_back(e);
     }
     events.emplace_back(customer_bounced_back{key("bb"), cid("c1"), "purchase", std::nullopt,
-                                              at("2026-11-22T13:00:00Z")});
-    events.emplace_back(
-        customer_bounced_back{key("bs"), cid("c1"), "survey", 10, at("2026-11-22T13:00:00Z")});
+                                              at("2026-11-22T13:00:00Z"), std::nullopt});
+    events.emplace_back(customer_bounced_back{key("bv"), cid("c1"), "purchase", std::nullopt,
+                                              at("2026-11-22T13:00:00Z"), 80.25});
+    events.emplace_back(customer_bounced_back{key("bs"), cid("c1"), "survey", 10,
+                                              at("2026-11-22T13:00:00Z"), std::nullopt});
     compliment_received k{
         key("k"), compliment_id{"k1"}, customer_id{"cust-1"},     {emp("ana"), emp("bo")}, "survey",
         "great",  cid("c1"),           at("2026-11-20T10:00:00Z")};

@@ -299,3 +299,25 @@ TEST_CASE("an employee's score lists the complaints and outcomes it is made of",
         }
     CHECK(basis_of(m, {}, "nobody").complaints.empty());
 }
+
+TEST_CASE("the SLA summary sums what recovered customers spent coming back", "[projections][sla]") {
+    // c1 was recovered by a purchase without a value: nothing to add until its row says 80.25.
+    auto m = scenario();
+    CHECK(summarize(m, book(), {}, period::week).recovered_revenue == 0);
+    m.complaints.find("c1")->second.progress.edit().recovered_value = 80.25;
+    CHECK(summarize(m, book(), {}, period::week).recovered_revenue == Approx(80.25));
+    report_filter other_team;
+    other_team.team = "nobody";
+    CHECK(summarize(m, book(), other_team, period::week).recovered_revenue == 0);
+    // Folded from the event: the value reaches the row.
+    read_model folded;
+    std::int64_t pos = 0;
+    for (const auto& e : history_of(
+             {filing("c9", "cust-9", "vip", severity::high, at("2026-11-16T10:00:00Z"), 100),
+              acknowledge_complaint{key("a9"), cid("c9"), emp("ana"), at("2026-11-16T10:05:00Z")},
+              resolve_complaint{key("r9"), cid("c9"), emp("ana"), at("2026-11-16T11:00:00Z")},
+              record_customer_activity{key("b9"), cid("c9"), activity_kind::purchase, 19.75,
+                                       at("2026-11-17T09:00:00Z")}}))
+        apply_in_place(folded, {++pos, event_time(e), e});
+    CHECK(summarize(folded, book(), {}, period::week).recovered_revenue == Approx(19.75));
+}
