@@ -13,6 +13,18 @@ using namespace bb;
 using namespace bb::test;
 using namespace bb::projection;
 
+namespace {
+
+// The read model of one complaint's script, folded as the log would deliver it.
+read_model fold_script(const std::vector<script_step>& script) {
+    read_model m;
+    std::int64_t pos = 0;
+    for (const auto& e : history_of(script)) apply_in_place(m, {++pos, event_time(e), e});
+    return m;
+}
+
+}  // namespace
+
 TEST_CASE("SLA summary of the scenario", "[projections][sla]") {
     const auto s = summarize(scenario(), book(), {}, period::week);
     CHECK(s.complaints == 4);
@@ -240,18 +252,15 @@ TEST_CASE("each SLA outcome is credited to whoever owned the complaint when it w
     // c5 (vip, high) filed Mon 11-16 10:00Z, owned by cy: acknowledged in time by cy, its
     // resolve target breached at 14:00 while cy owned it; then reassigned to dee, who resolves
     // it at 15:30; the customer buys again the next day (recovered).
-    read_model m;
-    std::int64_t pos = 0;
-    for (const auto& e : history_of(
-             {filing("c5", "cust-5", "vip", severity::high, at("2026-11-16T10:00:00Z"), 5000),
-              assign_complaint{key("as1"), cid("c5"), emp("cy"), at("2026-11-16T10:01:00Z")},
-              acknowledge_complaint{key("a5"), cid("c5"), emp("cy"), at("2026-11-16T10:05:00Z")},
-              tick{at("2026-11-16T14:30:00Z")},
-              assign_complaint{key("as2"), cid("c5"), emp("dee"), at("2026-11-16T15:00:00Z")},
-              resolve_complaint{key("r5"), cid("c5"), emp("dee"), at("2026-11-16T15:30:00Z")},
-              record_customer_activity{key("b5"), cid("c5"), activity_kind::purchase, std::nullopt,
-                                       at("2026-11-17T09:00:00Z")}}))
-        apply_in_place(m, {++pos, event_time(e), e});
+    const auto m = fold_script(
+        {filing("c5", "cust-5", "vip", severity::high, at("2026-11-16T10:00:00Z"), 5000),
+         assign_complaint{key("as1"), cid("c5"), emp("cy"), at("2026-11-16T10:01:00Z")},
+         acknowledge_complaint{key("a5"), cid("c5"), emp("cy"), at("2026-11-16T10:05:00Z")},
+         tick{at("2026-11-16T14:30:00Z")},
+         assign_complaint{key("as2"), cid("c5"), emp("dee"), at("2026-11-16T15:00:00Z")},
+         resolve_complaint{key("r5"), cid("c5"), emp("dee"), at("2026-11-16T15:30:00Z")},
+         record_customer_activity{key("b5"), cid("c5"), activity_kind::purchase, std::nullopt,
+                                  at("2026-11-17T09:00:00Z")}});
     const auto& progress = m.complaints.find("c5")->second.progress.get();
     CHECK(progress.acknowledge_credit == std::optional<employee_id>(emp("cy")));
     CHECK(progress.resolve_credit == std::optional<employee_id>(emp("cy")));
@@ -310,14 +319,11 @@ TEST_CASE("the SLA summary sums what recovered customers spent coming back", "[p
     other_team.team = "nobody";
     CHECK(summarize(m, book(), other_team, period::week).recovered_revenue == 0);
     // Folded from the event: the value reaches the row.
-    read_model folded;
-    std::int64_t pos = 0;
-    for (const auto& e : history_of(
-             {filing("c9", "cust-9", "vip", severity::high, at("2026-11-16T10:00:00Z"), 100),
-              acknowledge_complaint{key("a9"), cid("c9"), emp("ana"), at("2026-11-16T10:05:00Z")},
-              resolve_complaint{key("r9"), cid("c9"), emp("ana"), at("2026-11-16T11:00:00Z")},
-              record_customer_activity{key("b9"), cid("c9"), activity_kind::purchase, 19.75,
-                                       at("2026-11-17T09:00:00Z")}}))
-        apply_in_place(folded, {++pos, event_time(e), e});
+    const auto folded = fold_script(
+        {filing("c9", "cust-9", "vip", severity::high, at("2026-11-16T10:00:00Z"), 100),
+         acknowledge_complaint{key("a9"), cid("c9"), emp("ana"), at("2026-11-16T10:05:00Z")},
+         resolve_complaint{key("r9"), cid("c9"), emp("ana"), at("2026-11-16T11:00:00Z")},
+         record_customer_activity{key("b9"), cid("c9"), activity_kind::purchase, 19.75,
+                                  at("2026-11-17T09:00:00Z")}});
     CHECK(summarize(folded, book(), {}, period::week).recovered_revenue == Approx(19.75));
 }
