@@ -94,13 +94,25 @@ std::vector<repeat_complainer> repeat_complainers(const read_model& m, const rep
 std::vector<action_effect> prevention_effects(const read_model& m, const report_filter& f,
                                               int weeks, instant now, cause_basis by) {
     const duration span = std::chrono::days{7} * weeks;
-    // The history starts at the first filing the service knows of: a window reaching further
-    // back saw nothing there, and counting those weeks would understate the rate before.
+    // One pass over the complaints: each cause's filing instants, sorted, so that every action
+    // counts its windows by binary search (a pass per action read every row once per action).
     std::optional<instant> first_filed;
-    for (const auto& [id, row] : m.complaints)
-        if (row.state.status != complaint_status::unfiled &&
-            (!first_filed || row.state.filed_at < *first_filed))
-            first_filed = row.state.filed_at;
+    std::map<std::string, std::vector<instant>, std::less<>> filed_by_cause;
+    for (const auto& [id, row] : m.complaints) {
+        const auto& s = row.state;
+        if (s.status == complaint_status::unfiled) continue;
+        // The history starts at the first filing the service knows of: a window reaching
+        // further back saw nothing there, and counting those weeks would understate the rate
+        // before.
+        if (!first_filed || s.filed_at < *first_filed) first_filed = s.filed_at;
+        if (f.matches(s)) filed_by_cause[std::string(cause_of(row, by).name)].push_back(s.filed_at);
+    }
+    for (auto& [c, times] : filed_by_cause) std::sort(times.begin(), times.end());
+    auto filed_in = [](const std::vector<instant>& times, instant from, instant to) {
+        if (to <= from) return std::size_t{0};
+        return static_cast<std::size_t>(std::lower_bound(times.begin(), times.end(), to) -
+                                        std::lower_bound(times.begin(), times.end(), from));
+    };
     std::vector<action_effect> out;
     for (const auto& a : m.actions) {
         action_effect e{
@@ -110,13 +122,9 @@ std::vector<action_effect> prevention_effects(const read_model& m, const report_
         const auto after_end = std::min(a.at + span, std::max(now, a.at));
         e.weeks_before_observed = weeks_between(before_start, a.at);
         e.weeks_after_observed = weeks_between(a.at, after_end);
-        for (const auto& [id, row] : m.complaints) {
-            const auto& s = row.state;
-            if (s.status == complaint_status::unfiled || cause_of(row, by).name != a.category ||
-                !f.matches(s))
-                continue;
-            if (s.filed_at >= before_start && s.filed_at < a.at) ++e.before;
-            if (s.filed_at >= a.at && s.filed_at < after_end) ++e.after;
+        if (const auto it = filed_by_cause.find(a.category); it != filed_by_cause.end()) {
+            e.before = filed_in(it->second, before_start, a.at);
+            e.after = filed_in(it->second, a.at, after_end);
         }
         if (e.weeks_before_observed > 0)
             e.weekly_before = static_cast<double>(e.before) / e.weeks_before_observed;

@@ -10,7 +10,7 @@ void close_pause(complaint_row& row, instant at) {
 
 void on_complaint(read_model& m, const complaint_event& e) {
     const auto& id = std::visit([](const auto& ev) -> const complaint_id& { return ev.id; }, e);
-    auto& row = m.complaints[id.value()];
+    auto& row = m.complaints.edit(id.value());
     const auto before = row.state.status;
     // Who owned it until a reassignment: copied only for those (a copy per event would cost
     // every replay).
@@ -72,6 +72,8 @@ void on_complaint(read_model& m, const complaint_event& e) {
             [&](const bounce_back_missed&) {},
         },
         e);
+    // `row` is not to be used after this: a settled row is frozen.
+    if (complaint_rows::settled(row)) m.complaints.settle(id.value());
 }
 
 }  // namespace

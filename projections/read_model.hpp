@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "domain/event.hpp"
-#include "projections/boxed.hpp"
-#include "projections/string_table.hpp"
+#include "projections/complaint_rows.hpp"
 
 namespace bb::projection {
 
@@ -21,35 +20,6 @@ struct projected_event {
     std::int64_t position = 0;
     instant recorded_at{};
     any_event event;
-};
-
-// What a complaint's row learns after its filing besides the folded state: pauses, a root
-// cause, a resolution. A complaint that has none of these yet (most open ones) keeps them empty
-// in a box of a pointer's size instead of a quarter of the row's bytes: open complaints are
-// what the memory budget is counted in.
-struct complaint_progress {
-    std::optional<instant> first_resolved_at;
-    std::optional<employee_id> resolved_by;
-    std::optional<std::string> root_cause;
-    std::optional<std::string> root_cause_detail;  // CFPB's Sub-issue, for one
-    std::optional<employee_id> attributed_to;      // root cause employee
-    // Who owned the complaint when each SLA outcome was decided (an acknowledgement or
-    // resolution in time, or the breach), kept when it was reassigned after that: scores credit
-    // them, not whoever owns it last. Empty: the owner now (no reassignment since).
-    std::optional<employee_id> acknowledge_credit, resolve_credit;
-    std::optional<double> recovered_value;            // what the customer spent coming back
-    std::vector<std::pair<instant, instant>> pauses;  // awaiting_customer intervals, closed
-    bool operator==(const complaint_progress&) const = default;
-};
-
-// Everything the read side knows about one complaint: the domain's own folded state, plus the
-// facts reports need that the decider does not keep.
-struct complaint_row {
-    complaint_state state;
-    boxed<complaint_progress> progress;
-    bool resolve_ever_breached = false;
-    bool acknowledge_ever_breached = false;
-    bool operator==(const complaint_row&) const = default;
 };
 
 struct escalation_fact {
@@ -64,8 +34,8 @@ struct read_model {
     std::int64_t position = 0;
     // By complaint id. Hashed: replay looks a row up per event, and a tree's string compares
     // and cache misses would cost more than the fold. Every report sorts or aggregates, so none
-    // depends on this order.
-    string_table<complaint_row> complaints;
+    // depends on this order. Settled complaints' rows are frozen (see complaint_rows).
+    complaint_rows complaints;
     std::vector<compliment_received> compliments;
     std::vector<prevention_action_recorded> actions;
     std::vector<escalation_fact> escalations;

@@ -162,9 +162,10 @@ sla_summary summarize(const read_model& m, const policy_book& book, const report
 
 std::vector<at_risk_item> at_risk(const read_model& m, const report_filter& f, instant now) {
     std::vector<at_risk_item> out;
-    for (const auto& [id, row] : m.complaints) {
+    // Only live rows: a frozen one is settled, and a settled complaint has no clock at risk.
+    m.complaints.for_each_live([&](const std::string& id, const complaint_row& row) {
         const auto& s = row.state;
-        if (!f.matches(s)) continue;
+        if (!f.matches(s)) return;
         auto add = [&](sla_target t, const sla_clock& c) {
             if (!c.warned && !c.breached) return;
             out.push_back(
@@ -175,7 +176,7 @@ std::vector<at_risk_item> at_risk(const read_model& m, const report_filter& f, i
         if (s.status == complaint_status::received) add(sla_target::acknowledge, s.acknowledge);
         if (is_open(s.status)) add(sla_target::resolve, s.resolve);
         if (s.status == complaint_status::resolved) add(sla_target::bounce_back, s.bounce_back);
-    }
+    });
     std::stable_sort(out.begin(), out.end(), [](const at_risk_item& a, const at_risk_item& b) {
         return std::tie(a.seconds_left, a.complaint_id) < std::tie(b.seconds_left, b.complaint_id);
     });

@@ -32,6 +32,8 @@ class string_table {
     const_iterator end() const { return rows_.end(); }
     std::size_t size() const { return rows_.size(); }
     bool empty() const { return rows_.empty(); }
+    // The row inserted n-th (from 0): rows keep their insertion order.
+    const value_type& nth(std::size_t n) const { return rows_[n]; }
 
     iterator find(std::string_view key) { return at(locate(key, hash(key)).row); }
     const_iterator find(std::string_view key) const {

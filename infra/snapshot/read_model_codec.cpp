@@ -263,7 +263,7 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
             if (const auto c = j.find("c"); c != j.end()) {
                 auto row = decode_row(*c, policies);
                 auto id = row.state.id.value();
-                if (!m.complaints.emplace(std::move(id), std::move(row)).second)
+                if (!m.complaints.emplace(std::move(id), std::move(row)))
                     throw std::runtime_error("a complaint appears twice");
             } else if (const auto p = j.find("p"); p != j.end()) {
                 auto policy = decode_policy(*p);

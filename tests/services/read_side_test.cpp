@@ -19,7 +19,7 @@ TEST_CASE("a read-model snapshot decodes to the same model", "[read_side][snapsh
     auto m = test::scenario();
     // What the scenario does not reach: a root cause's detail, outcomes credited to an owner
     // before a reassignment.
-    auto& c4 = m.complaints.find("c4")->second.progress.edit();
+    auto& c4 = m.complaints.edit("c4").progress.edit();
     c4.root_cause_detail = "charged twice";
     c4.acknowledge_credit = employee_id{"cy"};
     c4.resolve_credit = employee_id{"dee"};

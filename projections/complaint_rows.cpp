@@ -1,0 +1,268 @@
+#include "projections/complaint_rows.hpp"
+
+#include <iterator>
+#include <limits>
+
+namespace bb::projection {
+
+namespace {
+
+// frozen_row::flags
+enum : std::uint16_t {
+    ack_warned = 1 << 0,
+    ack_breached = 1 << 1,
+    resolve_warned = 1 << 2,
+    resolve_breached = 1 << 3,
+    bounce_warned = 1 << 4,
+    bounce_breached = 1 << 5,
+    ack_ever_breached = 1 << 6,
+    resolve_ever_breached = 1 << 7,
+    has_acknowledged_at = 1 << 8,
+    has_resolved_at = 1 << 9,
+    has_paused_at = 1 << 10,
+    has_first_resolved_at = 1 << 11,
+    has_recovered_value = 1 << 12,
+    progress_filled = 1 << 13,
+    has_id = 1 << 14,
+};
+
+std::int64_t count(instant t) {
+    return t.time_since_epoch().count();
+}
+instant at(std::int64_t n) {
+    return instant{duration{n}};
+}
+
+void put(std::int64_t& n, std::uint16_t& flags, std::uint16_t bit,
+         const std::optional<instant>& t) {
+    if (!t) return;
+    n = count(*t);
+    flags |= bit;
+}
+void get_opt(std::optional<instant>& t, std::uint16_t flags, std::uint16_t bit, std::int64_t n) {
+    if (flags & bit)
+        t = at(n);
+    else
+        t.reset();
+}
+
+void put_clock(frozen_row& f, int i, const sla_clock& c, std::uint16_t warned,
+               std::uint16_t breached) {
+    f.warn_at[i] = count(c.warn_at);
+    f.due[i] = count(c.due);
+    if (c.warned) f.flags |= warned;
+    if (c.breached) f.flags |= breached;
+}
+void get_clock(sla_clock& c, const frozen_row& f, int i, std::uint16_t warned,
+               std::uint16_t breached) {
+    c.warn_at = at(f.warn_at[i]);
+    c.due = at(f.due[i]);
+    c.warned = (f.flags & warned) != 0;
+    c.breached = (f.flags & breached) != 0;
+}
+
+template <class T>
+bool fits(int v) {
+    return v >= std::numeric_limits<T>::min() && v <= std::numeric_limits<T>::max();
+}
+
+}  // namespace
+
+complaint_rows::row_ref complaint_rows::const_iterator::operator*() const {
+    const auto& [id, e] = *it_;
+    if (e.live.filled()) return {id, e.live.get()};
+    owner_->thaw(id, e.frozen, scratch_);
+    return {id, scratch_};
+}
+
+std::optional<complaint_row> complaint_rows::get(std::string_view id) const {
+    const auto it = find(id);
+    if (it == end()) return std::nullopt;
+    return it->second;
+}
+
+bool complaint_rows::settled(const complaint_row& row) {
+    const auto s = row.state.status;
+    return s == complaint_status::recovered || s == complaint_status::lost ||
+           s == complaint_status::withdrawn;
+}
+
+complaint_row& complaint_rows::edit(std::string_view id) {
+    auto& e = rows_[id];
+    if (!e.live.filled()) {
+        // A new entry is empty and live; only a frozen one has a row to thaw.
+        const bool was_frozen = e.frozen.status != 0;
+        auto& row = e.live.edit();
+        if (was_frozen) {
+            thaw(std::string(id), e.frozen, row);
+            e.frozen = {};
+            --frozen_;
+        }
+    }
+    return e.live.edit();
+}
+
+bool complaint_rows::emplace(std::string id, complaint_row row) {
+    if (rows_.contains(id)) return false;
+    const std::string key = id;
+    auto& e = rows_[key];
+    e.live.edit() = std::move(row);
+    settle(key);
+    return true;
+}
+
+void complaint_rows::settle(std::string_view id) {
+    const auto it = rows_.find(id);
+    if (it == rows_.end()) return;
+    auto& e = it->second;
+    if (!e.live.filled() || !settled(e.live.get()) || !freezable(it->first, e.live.get())) return;
+    e.frozen = freeze(e.live.get());
+    e.live = {};
+    ++frozen_;
+}
+
+bool complaint_rows::freezable(const std::string& id, const complaint_row& row) const {
+    // What the frozen form cannot say keeps the row live: the read model never records
+    // idempotency keys, an id is its key (or not yet set), and the counters are small.
+    const auto& s = row.state;
+    return s.seen.empty() && (s.id.value().empty() || s.id.value() == id) &&
+           s.status != complaint_status::unfiled && fits<std::int16_t>(s.escalation_level) &&
+           fits<std::int16_t>(s.reopen_count);
+}
+
+frozen_row::sym complaint_rows::intern(std::string_view s) {
+    const auto [it, added] = names_.emplace(std::string(s), nothing{});
+    (void)added;
+    return static_cast<frozen_row::sym>(std::distance(names_.begin(), it) + 1);
+}
+
+const std::string& complaint_rows::name(frozen_row::sym s) const {
+    return names_.nth(s - 1).first;
+}
+
+frozen_row complaint_rows::freeze(const complaint_row& row) {
+    frozen_row f;
+    const auto& s = row.state;
+    const auto& p = row.progress.get();
+    auto opt = [&](const auto& o) -> frozen_row::sym { return o ? intern(o->value()) : 0; };
+    auto opt_text = [&](const std::optional<std::string>& o) -> frozen_row::sym {
+        return o ? intern(*o) : 0;
+    };
+    f.status = static_cast<std::uint8_t>(s.status);
+    f.sev = static_cast<std::uint8_t>(s.sev);
+    if (!s.id.value().empty()) f.flags |= has_id;
+    f.customer = intern(s.customer.id.value());
+    f.segment = intern(s.customer.segment);
+    f.customer_value = s.customer.value;
+    f.channel = intern(s.channel);
+    f.category = intern(s.category);
+    f.product = intern(s.product);
+    f.team = intern(s.team);
+    f.policy = static_cast<std::uint32_t>(policies_.size());
+    for (std::size_t i = 0; i < policies_.size(); ++i)
+        if (policies_[i].shares(s.policy) || policies_[i] == s.policy) {
+            f.policy = static_cast<std::uint32_t>(i);
+            break;
+        }
+    if (f.policy == policies_.size()) policies_.push_back(s.policy);
+    f.owner = opt(s.owner);
+    f.filed_at = count(s.filed_at);
+    put(f.acknowledged_at, f.flags, has_acknowledged_at, s.acknowledged_at);
+    put(f.resolved_at, f.flags, has_resolved_at, s.resolved_at);
+    put(f.paused_at, f.flags, has_paused_at, s.paused_at);
+    put_clock(f, 0, s.acknowledge, ack_warned, ack_breached);
+    put_clock(f, 1, s.resolve, resolve_warned, resolve_breached);
+    put_clock(f, 2, s.bounce_back, bounce_warned, bounce_breached);
+    f.escalation_level = static_cast<std::int16_t>(s.escalation_level);
+    f.reopen_count = static_cast<std::int16_t>(s.reopen_count);
+    if (row.acknowledge_ever_breached) f.flags |= ack_ever_breached;
+    if (row.resolve_ever_breached) f.flags |= resolve_ever_breached;
+    if (row.progress.filled()) f.flags |= progress_filled;
+    put(f.first_resolved_at, f.flags, has_first_resolved_at, p.first_resolved_at);
+    f.resolved_by = opt(p.resolved_by);
+    f.root_cause = opt_text(p.root_cause);
+    f.root_cause_detail = opt_text(p.root_cause_detail);
+    f.attributed_to = opt(p.attributed_to);
+    f.acknowledge_credit = opt(p.acknowledge_credit);
+    f.resolve_credit = opt(p.resolve_credit);
+    if (p.recovered_value) {
+        f.recovered_value = *p.recovered_value;
+        f.flags |= has_recovered_value;
+    }
+    if (!p.pauses.empty()) f.pauses.edit() = p.pauses;
+    return f;
+}
+
+void complaint_rows::thaw(const std::string& id, const frozen_row& f, complaint_row& out) const {
+    auto& s = out.state;
+    auto text = [&](std::string& to, frozen_row::sym from) { to.assign(name(from)); };
+    auto opt_text = [&](std::optional<std::string>& to, frozen_row::sym from) {
+        if (from == 0)
+            to.reset();
+        else if (to)
+            to->assign(name(from));
+        else
+            to.emplace(name(from));
+    };
+    auto opt = [&]<class T>(std::optional<T>& to, frozen_row::sym from) {
+        if (from == 0)
+            to.reset();
+        else if (!to || to->value() != name(from))
+            to = T{name(from)};
+    };
+    s.status = static_cast<complaint_status>(f.status);
+    s.sev = static_cast<severity>(f.sev);
+    if ((f.flags & has_id) == 0)
+        s.id = {};
+    else if (s.id.value() != id)
+        s.id = complaint_id{id};
+    if (s.customer.id.value() != name(f.customer)) s.customer.id = customer_id{name(f.customer)};
+    text(s.customer.segment, f.segment);
+    s.customer.value = f.customer_value;
+    text(s.channel, f.channel);
+    text(s.category, f.category);
+    text(s.product, f.product);
+    text(s.team, f.team);
+    s.policy = policies_[f.policy];
+    opt(s.owner, f.owner);
+    s.filed_at = at(f.filed_at);
+    get_opt(s.acknowledged_at, f.flags, has_acknowledged_at, f.acknowledged_at);
+    get_opt(s.resolved_at, f.flags, has_resolved_at, f.resolved_at);
+    get_opt(s.paused_at, f.flags, has_paused_at, f.paused_at);
+    get_clock(s.acknowledge, f, 0, ack_warned, ack_breached);
+    get_clock(s.resolve, f, 1, resolve_warned, resolve_breached);
+    get_clock(s.bounce_back, f, 2, bounce_warned, bounce_breached);
+    s.escalation_level = f.escalation_level;
+    s.reopen_count = f.reopen_count;
+    s.seen.clear();
+    out.acknowledge_ever_breached = (f.flags & ack_ever_breached) != 0;
+    out.resolve_ever_breached = (f.flags & resolve_ever_breached) != 0;
+    if ((f.flags & progress_filled) == 0) {
+        out.progress = {};
+        return;
+    }
+    auto& p = out.progress.edit();
+    get_opt(p.first_resolved_at, f.flags, has_first_resolved_at, f.first_resolved_at);
+    opt(p.resolved_by, f.resolved_by);
+    opt_text(p.root_cause, f.root_cause);
+    opt_text(p.root_cause_detail, f.root_cause_detail);
+    opt(p.attributed_to, f.attributed_to);
+    opt(p.acknowledge_credit, f.acknowledge_credit);
+    opt(p.resolve_credit, f.resolve_credit);
+    if (f.flags & has_recovered_value)
+        p.recovered_value = f.recovered_value;
+    else
+        p.recovered_value.reset();
+    p.pauses = f.pauses.get();
+}
+
+bool operator==(const complaint_rows& a, const complaint_rows& b) {
+    if (a.size() != b.size()) return false;
+    for (const auto& [id, row] : a) {
+        const auto it = b.find(id);
+        if (it == b.end() || !(it->second == row)) return false;
+    }
+    return true;
+}
+
+}  // namespace bb::projection
