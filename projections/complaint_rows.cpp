@@ -1,5 +1,6 @@
 #include "projections/complaint_rows.hpp"
 
+#include <cstring>
 #include <iterator>
 #include <limits>
 
@@ -60,6 +61,49 @@ void get_clock(sla_clock& c, const frozen_row& f, int i, std::uint16_t warned,
     c.warned = (f.flags & warned) != 0;
     c.breached = (f.flags & breached) != 0;
 }
+
+// Fixed-width fields in native byte order; the reader runs out instead of reading past the end.
+struct byte_writer {
+    std::string out;
+    template <class T>
+    void put(T v) {
+        char b[sizeof v];
+        std::memcpy(b, &v, sizeof v);
+        out.append(b, sizeof v);
+    }
+    void text(std::string_view s) {
+        put(static_cast<std::uint32_t>(s.size()));
+        out.append(s);
+    }
+};
+struct byte_reader {
+    std::string_view in;
+    bool ok = true;
+    template <class T>
+    T get() {
+        T v{};
+        if (in.size() < sizeof v) {
+            ok = false;
+            return v;
+        }
+        std::memcpy(&v, in.data(), sizeof v);
+        in.remove_prefix(sizeof v);
+        return v;
+    }
+    std::string_view text() {
+        const auto n = get<std::uint32_t>();
+        if (!ok || in.size() < n) {
+            ok = false;
+            return {};
+        }
+        const auto s = in.substr(0, n);
+        in.remove_prefix(n);
+        return s;
+    }
+};
+constexpr std::uint32_t byte_order_mark = 0x01020304;
+constexpr char names_chunk = 'N', rows_chunk = 'R';
+constexpr std::size_t chunk_bytes = 1 << 20;
 
 template <class T>
 bool fits(int v) {
@@ -254,6 +298,130 @@ void complaint_rows::thaw(const std::string& id, const frozen_row& f, complaint_
     else
         p.recovered_value.reset();
     p.pauses = f.pauses.get();
+}
+
+void complaint_rows::save_frozen(const std::function<void(std::string_view)>& chunk) const {
+    byte_writer w;
+    auto start = [&](char kind) {
+        w.out.clear();
+        w.put(byte_order_mark);
+        w.put(kind);
+    };
+    start(names_chunk);
+    for (const auto& [name, unused] : names_) {
+        w.text(name);
+        if (w.out.size() >= chunk_bytes) {
+            chunk(w.out);
+            start(names_chunk);
+        }
+    }
+    if (w.out.size() > sizeof byte_order_mark + 1) chunk(w.out);
+    start(rows_chunk);
+    for (const auto& [id, e] : rows_) {
+        if (e.live.filled()) continue;
+        const auto& f = e.frozen;
+        w.text(id);
+        for (auto n :
+             {f.filed_at, f.acknowledged_at, f.resolved_at, f.paused_at, f.first_resolved_at,
+              f.warn_at[0], f.warn_at[1], f.warn_at[2], f.due[0], f.due[1], f.due[2]})
+            w.put(n);
+        w.put(f.customer_value);
+        w.put(f.recovered_value);
+        for (auto sym : {f.customer, f.segment, f.channel, f.category, f.product, f.team, f.owner,
+                         f.resolved_by, f.root_cause, f.root_cause_detail, f.attributed_to,
+                         f.acknowledge_credit, f.resolve_credit})
+            w.put(sym);
+        w.put(f.policy);
+        w.put(f.escalation_level);
+        w.put(f.reopen_count);
+        w.put(f.status);
+        w.put(f.sev);
+        w.put(f.flags);
+        const auto& pauses = f.pauses.get();
+        w.put(static_cast<std::uint32_t>(pauses.size()));
+        for (const auto& [from, to] : pauses) {
+            w.put(count(from));
+            w.put(count(to));
+        }
+        if (w.out.size() >= chunk_bytes) {
+            chunk(w.out);
+            start(rows_chunk);
+        }
+    }
+    if (w.out.size() > sizeof byte_order_mark + 1) chunk(w.out);
+}
+
+std::expected<void, std::string> complaint_rows::load_policies(std::vector<policy_ref> policies) {
+    if (!rows_.empty() || !names_.empty() || !policies_.empty())
+        return std::unexpected("frozen rows load into empty rows only");
+    policies_ = std::move(policies);
+    return {};
+}
+
+std::expected<void, std::string> complaint_rows::load_frozen(std::string_view chunk) {
+    byte_reader r{chunk};
+    if (r.get<std::uint32_t>() != byte_order_mark)
+        return std::unexpected("frozen rows of another byte order");
+    const auto kind = r.get<char>();
+    if (kind == names_chunk) {
+        while (r.ok && !r.in.empty()) {
+            const auto name = r.text();
+            if (r.ok && !names_.emplace(std::string(name), nothing{}).second)
+                return std::unexpected("a frozen name appears twice");
+        }
+        if (!r.ok) return std::unexpected("a frozen name is cut off");
+        return {};
+    }
+    if (kind != rows_chunk) return std::unexpected("unknown frozen chunk");
+    const auto names = names_.size();
+    while (r.ok && !r.in.empty()) {
+        const auto id = r.text();
+        frozen_row f;
+        for (auto* n :
+             {&f.filed_at, &f.acknowledged_at, &f.resolved_at, &f.paused_at, &f.first_resolved_at,
+              &f.warn_at[0], &f.warn_at[1], &f.warn_at[2], &f.due[0], &f.due[1], &f.due[2]})
+            *n = r.get<std::int64_t>();
+        f.customer_value = r.get<double>();
+        f.recovered_value = r.get<double>();
+        bool syms_ok = true;
+        for (auto* sym : {&f.customer, &f.segment, &f.channel, &f.category, &f.product, &f.team,
+                          &f.owner, &f.resolved_by, &f.root_cause, &f.root_cause_detail,
+                          &f.attributed_to, &f.acknowledge_credit, &f.resolve_credit}) {
+            *sym = r.get<frozen_row::sym>();
+            syms_ok = syms_ok && *sym <= names;
+        }
+        f.policy = r.get<std::uint32_t>();
+        f.escalation_level = r.get<std::int16_t>();
+        f.reopen_count = r.get<std::int16_t>();
+        f.status = r.get<std::uint8_t>();
+        f.sev = r.get<std::uint8_t>();
+        f.flags = r.get<std::uint16_t>();
+        const auto pauses = r.get<std::uint32_t>();
+        if (!r.ok || r.in.size() < pauses * 16) return std::unexpected("a frozen row is cut off");
+        if (pauses > 0) {
+            auto& p = f.pauses.edit();
+            p.reserve(pauses);
+            for (std::uint32_t i = 0; i < pauses; ++i) {
+                const auto from = r.get<std::int64_t>();
+                p.emplace_back(at(from), at(r.get<std::int64_t>()));
+            }
+        }
+        // Every symbol a name, the customer present, the policy known, and a status frozen
+        // rows can have: anything else is damage.
+        complaint_row probe;
+        probe.state.status = static_cast<complaint_status>(f.status);
+        if (!syms_ok || f.customer == 0 || f.segment == 0 || f.channel == 0 || f.category == 0 ||
+            f.product == 0 || f.team == 0 || f.policy >= policies_.size() ||
+            f.status > static_cast<int>(complaint_status::withdrawn) || !settled(probe) ||
+            f.sev > static_cast<int>(severity::critical))
+            return std::unexpected("a frozen row does not hold together");
+        auto [it, added] = rows_.emplace(std::string(id), entry{});
+        if (!added) return std::unexpected("a complaint appears twice");
+        it->second.frozen = std::move(f);
+        ++frozen_;
+    }
+    if (!r.ok) return std::unexpected("a frozen row is cut off");
+    return {};
 }
 
 bool operator==(const complaint_rows& a, const complaint_rows& b) {

@@ -214,23 +214,46 @@ Event get_fact(const json& j) {
 }  // namespace
 
 void write_read_model(std::ostream& out, const projection::read_model& m, json header) {
-    header["format"] = 3;
+    header["format"] = 4;
     header["position"] = m.position;
     out << header.dump() << '\n';
-    // A policy's line comes before the first row that names it.
+    // A policy's line comes before the first row that names it: the frozen rows' policies
+    // first, in the order their bytes number them.
     std::map<const sla_policy*, std::size_t> numbers;  // one line each
-    for (const auto& [id, row] : m.complaints) {
-        const auto [at, added] = numbers.emplace(&*row.state.policy, numbers.size());
-        if (added) out << json{{"p", encode_policy(*row.state.policy)}}.dump() << '\n';
-        out << encode_row(row, at->second) << '\n';
-    }
+    auto policy_line = [&](const policy_ref& p) {
+        const auto [at, added] = numbers.emplace(&*p, numbers.size());
+        if (added) out << json{{"p", encode_policy(*p)}}.dump() << '\n';
+        return at->second;
+    };
+    for (const auto& p : m.complaints.policies()) policy_line(p);
+    // Settled complaints' frozen rows as length-prefixed chunks of bytes, ended by an empty one.
+    out << json{{"frozen",
+                 {{"names", m.complaints.names()},
+                  {"rows", m.complaints.frozen()},
+                  {"policies", m.complaints.policies().size()}}}}
+               .dump()
+        << '\n';
+    auto put_length = [&](std::uint32_t n) {
+        out.write(reinterpret_cast<const char*>(&n), sizeof n);
+    };
+    m.complaints.save_frozen([&](std::string_view chunk) {
+        put_length(static_cast<std::uint32_t>(chunk.size()));
+        out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    });
+    put_length(0);
+    std::size_t live = 0;
+    m.complaints.for_each_live([&](const std::string&, const projection::complaint_row& row) {
+        const auto number = policy_line(row.state.policy);
+        out << encode_row(row, number) << '\n';
+        ++live;
+    });
     for (const auto& c : m.compliments) out << json{{"k", fact(c)}}.dump() << '\n';
     for (const auto& a : m.actions) out << json{{"a", fact(a)}}.dump() << '\n';
     for (const auto& e : m.escalations)
         out << json{{"e", {e.id.value(), e.to_level, t(e.at)}}}.dump() << '\n';
     // A file cut off at a line boundary would otherwise read as a smaller, valid model.
-    const auto lines = numbers.size() + m.complaints.size() + m.compliments.size() +
-                       m.actions.size() + m.escalations.size();
+    const auto lines =
+        numbers.size() + 1 + live + m.compliments.size() + m.actions.size() + m.escalations.size();
     out << json{{"end", lines}}.dump() << '\n';
 }
 
@@ -244,8 +267,10 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
         line.resize(static_cast<std::size_t>(in.gcount() - 1));
         read_model_file out;
         out.header = json::parse(line);
-        if (out.header.at("format").get<int>() != 3)
-            return std::unexpected("unknown snapshot format");
+        // Format 3 (before rows froze) has every row as a line; format 4 the settled ones in a
+        // block of bytes after the policies.
+        const auto format = out.header.at("format").get<int>();
+        if (format != 3 && format != 4) return std::unexpected("unknown snapshot format");
         auto& m = out.model;
         std::vector<policy_ref> policies;
         m.position = out.header.at("position").get<std::int64_t>();
@@ -260,7 +285,26 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
                 continue;
             }
             ++lines;
-            if (const auto c = j.find("c"); c != j.end()) {
+            if (const auto fr = j.find("frozen"); fr != j.end() && format == 4) {
+                if (fr->at("policies").get<std::size_t>() != policies.size())
+                    throw std::runtime_error("frozen rows name policies not read");
+                if (auto r = m.complaints.load_policies(policies); !r)
+                    throw std::runtime_error(r.error());
+                std::string chunk;
+                for (;;) {
+                    std::uint32_t n = 0;
+                    if (!in.read(reinterpret_cast<char*>(&n), sizeof n))
+                        throw std::runtime_error("frozen rows cut off");
+                    if (n == 0) break;
+                    chunk.resize(n);
+                    if (!in.read(chunk.data(), n)) throw std::runtime_error("frozen rows cut off");
+                    if (auto r = m.complaints.load_frozen(chunk); !r)
+                        throw std::runtime_error(r.error());
+                }
+                if (m.complaints.frozen() != fr->at("rows").get<std::size_t>() ||
+                    m.complaints.names() != fr->at("names").get<std::size_t>())
+                    throw std::runtime_error("frozen rows missing");
+            } else if (const auto c = j.find("c"); c != j.end()) {
                 auto row = decode_row(*c, policies);
                 auto id = row.state.id.value();
                 if (!m.complaints.emplace(std::move(id), std::move(row)))

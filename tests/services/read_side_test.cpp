@@ -42,16 +42,51 @@ TEST_CASE("a read-model snapshot decodes to the same model", "[read_side][snapsh
     for (const auto& [id, row] : back->complaints)
         CHECK(row.progress.filled() == m.complaints.find(id)->second.progress.filled());
     // Each of them written once, before the rows that name it.
-    std::size_t policy_lines = 0;
+    std::size_t policy_lines = 0, row_lines = 0, frozen_bytes = 0;
+    std::size_t frozen_starts = 0, frozen_ends = 0;  // where the block of bytes lies
     {
         std::stringstream lines(text.str());
         for (std::string line; std::getline(lines, line);) {
             if (line.starts_with(R"({"p":)")) ++policy_lines;
             // Rows are written directly, as nlohmann would dump the same document.
-            if (line.starts_with(R"({"c":)")) CHECK(nlohmann::json::parse(line).dump() == line);
+            if (line.starts_with(R"({"c":)")) {
+                CHECK(nlohmann::json::parse(line).dump() == line);
+                ++row_lines;
+            }
+            if (line.starts_with(R"({"frozen":)")) {
+                CHECK(row_lines == 0);  // before any row line
+                frozen_starts = static_cast<std::size_t>(lines.tellg());
+                for (std::uint32_t n = 1; n != 0;) {
+                    REQUIRE(lines.read(reinterpret_cast<char*>(&n), sizeof n));
+                    std::string chunk(n, '\0');
+                    REQUIRE(lines.read(chunk.data(), n));
+                    frozen_bytes += n;
+                }
+                frozen_ends = static_cast<std::size_t>(lines.tellg());
+            }
         }
     }
     CHECK(policy_lines == first.size());
+    // The settled complaints (c1 recovered, c2 lost) are the block; the rest are lines.
+    CHECK(m.complaints.frozen() == 2);
+    CHECK(back->complaints.frozen() == 2);
+    CHECK(row_lines == m.complaints.size() - 2);
+    CHECK(frozen_bytes > 0);
+    // Damage inside the block is refused: cut off there, or a row naming a name not in the pool.
+    {
+        std::stringstream cut_in_block(text.str().substr(0, frozen_ends - 10));
+        CHECK_FALSE(codec::read_read_model(cut_in_block).has_value());
+        auto bad = text.str();
+        const auto c1 = bad.find("c1", frozen_starts);
+        REQUIRE(c1 < frozen_ends);
+        // The customer's name number: after the id and the row's 11 instants and 2 amounts.
+        const auto customer = c1 + 2 + 11 * 8 + 2 * 8;
+        const std::uint32_t unknown = 1000000;
+        bad.replace(customer, sizeof unknown, reinterpret_cast<const char*>(&unknown),
+                    sizeof unknown);
+        std::stringstream unnamed_in_block(bad);
+        CHECK_FALSE(codec::read_read_model(unnamed_in_block).has_value());
+    }
     auto unknown_policy = text.str();
     const auto named = unknown_policy.find(R"("policy":)");
     REQUIRE(named != std::string::npos);

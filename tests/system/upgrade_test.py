@@ -2,17 +2,28 @@
 tests/fixtures/release-2026-12-06/embedded from first.jsonl (before the summary index existed).
 Processing second.jsonl on a copy of it must give, byte for byte, the export of processing both
 files with this build; the first start folds the old log once and builds the index, the next
-start reads the index."""
+start reads the index.
+
+The read side's checkpoint of a previous release (release-2026-12-07/embedded-snapshot, format 3)
+is used, not thrown away: the service starts from it and answers what a rebuild from the log
+answers, and writes the current format at shutdown, which the next start reads."""
+import json
 import os
 import shutil
+import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
+import urllib.request
 
 import harness
 
 BINARY = sys.argv[1]
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "release-2026-12-06")
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+FIXTURE = os.path.join(FIXTURES, "release-2026-12-06")
+SNAPSHOT_FIXTURE = os.path.join(FIXTURES, "release-2026-12-07", "embedded-snapshot")
+REPORTS = ["/v1/sla/summary", "/v1/employees/scores", "/v1/sla/at-risk"]
 
 
 def process(cfg, data, name):
@@ -58,7 +69,53 @@ def main():
         counted = db.execute("SELECT sum(n) FROM summary_counts").fetchone()[0]
     harness.check(complete == (1,), "the index covers the upgraded log")
     harness.check(rows == streams == counted, f"one summary per complaint: {rows} {streams} {counted}")
+    check_old_checkpoint(work, cfg)
     print("ok")
+
+
+def serve_reports(cfg, data, log):
+    """Starts serve on DATA, fetches the reports, stops it; returns them without `as_of`."""
+    port = harness.free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen([BINARY, "serve", "--config", cfg, "--set", f"data_dir={data}",
+                                 "--set", f"listen=127.0.0.1:{port}"], stdout=out, stderr=out)
+    try:
+        harness.wait_ready(port, proc)
+        reports = {}
+        for path in REPORTS:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                         headers={"Authorization": "Bearer demo-manager-token"})
+            body = json.loads(urllib.request.urlopen(req, timeout=30).read())
+            body.pop("as_of", None)
+            reports[path] = body
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    return reports, open(log).read()
+
+
+def snapshot_format(data):
+    with open(os.path.join(data, "read_model.snapshot.json"), "rb") as f:
+        return json.loads(f.readline())["format"]
+
+
+def check_old_checkpoint(work, cfg):
+    kept = os.path.join(work, "checkpoint-kept")
+    rebuilt = os.path.join(work, "checkpoint-rebuilt")
+    shutil.copytree(SNAPSHOT_FIXTURE, kept)
+    shutil.copytree(SNAPSHOT_FIXTURE, rebuilt)
+    harness.check(snapshot_format(kept) == 3, "the fixture's checkpoint is the old format")
+    os.remove(os.path.join(rebuilt, "read_model.snapshot.json"))
+    from_old, log = serve_reports(cfg, kept, os.path.join(work, "kept.log"))
+    harness.check("(from its checkpoint)" in log, "the old checkpoint was used: " + log[-2000:])
+    from_log, log = serve_reports(cfg, rebuilt, os.path.join(work, "rebuilt.log"))
+    harness.check("(from its checkpoint)" not in log, "the other directory rebuilt from the log")
+    harness.check(from_log["/v1/sla/summary"]["complaints"] > 0, "the reports cover complaints")
+    harness.check(from_old == from_log, "the old checkpoint answers as a rebuild from the log")
+    harness.check(snapshot_format(kept) == 4, "shutdown wrote the current format")
+    again, log = serve_reports(cfg, kept, os.path.join(work, "again.log"))
+    harness.check("(from its checkpoint)" in log, "the new checkpoint was used: " + log[-2000:])
+    harness.check(again == from_log, "the new checkpoint answers the same")
 
 
 if __name__ == "__main__":
