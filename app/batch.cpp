@@ -74,14 +74,15 @@ int through_kafka(const char* cmd, const config& cfg, const cli_args& args,
                   const std::function<bool(std::string&)>& next) {
     const auto brokers = *args.flag("kafka");
     const auto topic = args.flag("topic").value_or(cfg.kafka.inbound_topic);
-    const auto n = publish_lines(brokers, topic, false, next);
+    const auto client = cli_client(brokers, &cfg);
+    const auto n = publish_lines(client, topic, false, next);
     if (!n) {
         std::cerr << "bounceback " << cmd << ": " << n.error() << '\n';
         return 1;
     }
     std::cerr << "bounceback " << cmd << ": published " << *n << " records to " << topic
               << "; waiting for group " << cfg.kafka.group << " to decide them\n";
-    if (const auto w = wait_processed(brokers, cfg.kafka.group, topic, std::chrono::minutes{30});
+    if (const auto w = wait_processed(client, cfg.kafka.group, topic, std::chrono::minutes{30});
         !w) {
         std::cerr << "bounceback " << cmd << ": " << w.error() << '\n';
         return 1;

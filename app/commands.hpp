@@ -5,6 +5,8 @@
 #include <expected>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/cli.hpp"
 
@@ -26,15 +28,21 @@ int export_topic(const cli_args& args);
 int verify_topic(const cli_args& args);
 int lag(const cli_args& args);
 
+// The settings every CLI Kafka client starts from: the brokers and, with a configuration, its
+// kafka.client properties (security, timeouts), as serve uses them. librdkafka's name/value
+// pairs (kafka::settings).
+using kafka_client = std::vector<std::pair<std::string, std::string>>;
+kafka_client cli_client(const std::string& brokers, const config* cfg);
+
 // What publish, and import/process with --kafka, share. Each line from `next` (false: no more)
 // is one inbound record, keyed by its customer; returns how many the broker acknowledged, or
 // why not all of them were.
 std::expected<std::size_t, std::string> publish_lines(
-    const std::string& brokers, const std::string& topic, bool binary,
+    const kafka_client& client, const std::string& topic, bool binary,
     const std::function<bool(std::string&)>& next);
 // Waits until `group` has committed every record `topic` held when this was called: the
 // cluster has decided them (rejections are in the dead-letter topic).
-std::expected<void, std::string> wait_processed(const std::string& brokers,
+std::expected<void, std::string> wait_processed(const kafka_client& client,
                                                 const std::string& group, const std::string& topic,
                                                 std::chrono::seconds timeout);
 

@@ -19,8 +19,13 @@ namespace {
 
 using nlohmann::json;
 
-kafka::settings client_of(const std::string& brokers) {
-    return {{"bootstrap.servers", brokers}, {"client.id", "bounceback-cli"}, {"log_level", "4"}};
+// A tool's client: --config, when given, brings the cluster's kafka.client properties (a
+// cluster that needs TLS or SASL needs them for every client).
+std::optional<kafka::settings> tool_client(const cli_args& args, const std::string& brokers) {
+    if (!args.flag("config")) return cli_client(brokers, nullptr);
+    const auto cfg = load(args);
+    if (!cfg) return std::nullopt;
+    return cli_client(brokers, &*cfg);
 }
 
 std::optional<std::string> brokers_of(const cli_args& args, const char* cmd) {
@@ -61,10 +66,18 @@ class delivery_failures final : public RdKafka::DeliveryReportCb {
 
 }  // namespace
 
+kafka_client cli_client(const std::string& brokers, const config* cfg) {
+    kafka::settings s{
+        {"bootstrap.servers", brokers}, {"client.id", "bounceback-cli"}, {"log_level", "4"}};
+    if (cfg)
+        s.insert(s.end(), cfg->kafka.client_properties.begin(), cfg->kafka.client_properties.end());
+    return s;
+}
+
 std::expected<std::size_t, std::string> publish_lines(
-    const std::string& brokers, const std::string& topic, bool binary,
+    const kafka_client& client, const std::string& topic, bool binary,
     const std::function<bool(std::string&)>& next) {
-    auto s = client_of(brokers);
+    auto s = client;
     s.insert(s.end(), {{"enable.idempotence", "true"},
                        {"acks", "all"},
                        {"linger.ms", "20"},
@@ -121,10 +134,10 @@ std::expected<std::size_t, std::string> publish_lines(
     return n;
 }
 
-std::expected<void, std::string> wait_processed(const std::string& brokers,
+std::expected<void, std::string> wait_processed(const kafka_client& client,
                                                 const std::string& group, const std::string& topic,
                                                 std::chrono::seconds timeout) {
-    auto s = client_of(brokers);
+    auto s = client;
     s.insert(s.end(), {{"group.id", group},
                        {"enable.auto.commit", "false"},
                        {"isolation.level", "read_committed"}});
@@ -171,6 +184,8 @@ int publish(const cli_args& args) {
         if (!input) std::cerr << "bounceback publish: --input FILE is required\n";
         return 2;
     }
+    const auto client = tool_client(args, *brokers);
+    if (!client) return 2;
     const auto topic = args.flag("topic").value_or("feedback.inbound");
     std::ifstream in(*input);
     if (!in) {
@@ -178,7 +193,7 @@ int publish(const cli_args& args) {
         return 2;
     }
     const auto n =
-        publish_lines(*brokers, topic, args.flag("mode").value_or("structured") == "binary",
+        publish_lines(*client, topic, args.flag("mode").value_or("structured") == "binary",
                       [&](std::string& line) { return !!std::getline(in, line); });
     if (!n) {
         std::cerr << "bounceback publish: " << n.error() << '\n';
@@ -193,7 +208,9 @@ int export_topic(const cli_args& args) {
     const auto brokers = brokers_of(args, "export");
     if (!brokers) return 2;
     const auto topic = args.flag("topic").value_or("complaints.events");
-    const auto client = client_of(*brokers);
+    const auto tool = tool_client(args, *brokers);
+    if (!tool) return 2;
+    const auto& client = *tool;
     auto probe = kafka::make_producer(client);
     if (!probe) {
         std::cerr << "bounceback export: " << probe.error() << '\n';
@@ -219,7 +236,9 @@ int verify_topic(const cli_args& args) {
     const auto brokers = brokers_of(args, "verify");
     if (!brokers) return 2;
     const auto topic = args.flag("topic").value_or("complaints.events");
-    const auto reports = kafka::verify_topic(client_of(*brokers), topic);
+    const auto client = tool_client(args, *brokers);
+    if (!client) return 2;
+    const auto reports = kafka::verify_topic(*client, topic);
     if (!reports) {
         std::cerr << "bounceback verify: " << reports.error() << '\n';
         return 1;
@@ -247,7 +266,9 @@ int lag(const cli_args& args) {
     const auto brokers = brokers_of(args, "lag");
     if (!brokers) return 2;
     const auto topic = args.flag("topic").value_or("feedback.inbound");
-    auto s = client_of(*brokers);
+    const auto client = tool_client(args, *brokers);
+    if (!client) return 2;
+    auto s = *client;
     s.insert(s.end(), {{"group.id", args.flag("kafka-group").value_or("bounceback")},
                        {"enable.auto.commit", "false"},
                        {"isolation.level", "read_committed"}});

@@ -77,10 +77,7 @@ opened_log open_log(const cli_args& args, const config* cfg, const char* cmd) {
                                                            : std::string("complaints.events"));
         auto scratch = std::make_unique<scratch_view>(topic);
         scratch->view =
-            std::make_unique<kafka::topic_view>(kafka::settings{{"bootstrap.servers", *brokers},
-                                                                {"client.id", "bounceback-cli"},
-                                                                {"log_level", "4"}},
-                                                topic, scratch->path());
+            std::make_unique<kafka::topic_view>(cli_client(*brokers, cfg), topic, scratch->path());
         auto& view = *scratch->view;
         if (const auto r = view.start(); !r) {
             std::cerr << "bounceback " << cmd << ": " << r.error() << '\n';

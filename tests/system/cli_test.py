@@ -35,6 +35,18 @@ def main():
     harness.check(out.returncode == 0 and "serve" in out.stdout, "help goes to stdout")
     out = harness.run(BINARY, "export", "--data", os.path.join(work, "nothing-here"))
     harness.check(out.returncode == 2 and "no event store" in out.stderr, out.stderr)
+    # The Kafka tools take the cluster's client properties from --config (kafka.client): a value
+    # librdkafka refuses is reported by name before anything connects, so it reached the client.
+    tls = os.path.join(work, "kafka-client.yaml")
+    with open(tls, "w") as f:
+        f.write(text + '\nkafka: { client: { "socket.timeout.ms": "not-a-number" } }\n')
+    for tool in (["publish", "--input", cfg], ["export"], ["verify"], ["lag"]):
+        out = harness.run(BINARY, *tool, "--kafka", "127.0.0.1:1", "--config", tls, timeout=60)
+        harness.check(out.returncode != 0 and "socket.timeout.ms" in out.stderr,
+                      f"{tool[0]} applies kafka.client: {out.returncode} {out.stderr}")
+    out = harness.run(BINARY, "export", "--kafka", "127.0.0.1:1", "--config", bad, timeout=60)
+    harness.check(out.returncode == 2 and "policies[0].acknowledge" in out.stderr,
+                  "a tool's --config is validated: " + out.stderr)
     print("1 passed, 0 failed")
 
 
