@@ -31,6 +31,7 @@ json to_json(const projection::sla_summary& s) {
                            {"team", b.team},
                            {"segment", b.segment},
                            {"policy", b.policy},
+                           {"policy_version", b.policy_version},
                            {"severity", b.severity},
                            {"acknowledge", to_json(b.acknowledge)},
                            {"resolve", to_json(b.resolve)},

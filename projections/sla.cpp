@@ -14,6 +14,7 @@ bool report_filter::matches(const complaint_state& s) const {
     if (team && s.team != *team) return false;
     if (segment && s.customer.segment != *segment) return false;
     if (policy && s.policy->id != *policy) return false;
+    if (policy_version && s.policy->version != *policy_version) return false;
     if (product && s.product != *product) return false;
     if (channel && s.channel != *channel) return false;
     if (sev && s.sev != *sev) return false;
@@ -111,7 +112,7 @@ duration business_elapsed(const complaint_row& row, const policy_book& book, ins
 sla_summary summarize(const read_model& m, const policy_book& book, const report_filter& f,
                       period p) {
     sla_summary out;
-    std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>,
+    std::map<std::tuple<std::string, std::string, std::string, std::string, int, std::string>,
              compliance_bucket>
         buckets;
     std::vector<std::int64_t> ack_times, resolve_times;
@@ -126,10 +127,11 @@ sla_summary summarize(const read_model& m, const policy_book& book, const report
         count_acknowledge(out.acknowledge, row);
         count_resolve(out.resolve, row);
         count_bounce_back(out.bounce_back, row);
-        const auto key = std::make_tuple(period_key(s.filed_at, p), s.team, s.customer.segment,
-                                         s.policy->id, std::string(to_string(s.sev)));
+        const auto key =
+            std::make_tuple(period_key(s.filed_at, p), s.team, s.customer.segment, s.policy->id,
+                            s.policy->version, std::string(to_string(s.sev)));
         auto& b = buckets[key];
-        std::tie(b.period, b.team, b.segment, b.policy, b.severity) = key;
+        std::tie(b.period, b.team, b.segment, b.policy, b.policy_version, b.severity) = key;
         count_acknowledge(b.acknowledge, row);
         count_resolve(b.resolve, row);
         count_bounce_back(b.bounce_back, row);

@@ -14,6 +14,7 @@ namespace bb::projection {
 struct report_filter {
     std::optional<std::string> team, segment, policy, product, channel;
     std::optional<severity> sev;
+    std::optional<int> policy_version;  // with or without `policy`
     std::optional<instant> from, to;
     bool matches(const complaint_state& s) const;
 };
@@ -28,8 +29,11 @@ struct compliance {
     bool operator==(const compliance&) const = default;
 };
 
+// Policies change: each version applied (a filing event carries the policy as applied) is a
+// bucket of its own, so a report shows what a change did.
 struct compliance_bucket {
     std::string period, team, segment, policy, severity;
+    int policy_version = 1;
     compliance acknowledge, resolve, bounce_back;
     bool operator==(const compliance_bucket&) const = default;
 };
@@ -38,7 +42,8 @@ struct sla_summary {
     std::size_t complaints = 0;
     std::map<std::string, std::size_t> open_by_state;
     compliance acknowledge, resolve, bounce_back;
-    std::vector<compliance_bucket> buckets;  // period x team x segment x policy x severity
+    std::vector<compliance_bucket>
+        buckets;  // period x team x segment x policy x version x severity
     // Business seconds from filing, nearest-rank percentiles; pauses excluded from resolve.
     std::optional<std::int64_t> acknowledge_median, acknowledge_p90, resolve_median, resolve_p90;
     std::map<int, std::size_t> escalations_by_level;  // escalations that reached each level

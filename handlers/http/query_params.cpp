@@ -57,6 +57,14 @@ std::expected<projection::report_filter, bad_param> parse_filter(
     text("policy", f.policy);
     text("product", f.product);
     text("channel", f.channel);
+    if (const auto it = q.find("policy_version"); it != q.end()) {
+        int v = 0;
+        const auto* end = it->second.data() + it->second.size();
+        if (const auto [ptr, ec] = std::from_chars(it->second.data(), end, v);
+            ec != std::errc{} || ptr != end || v < 1)
+            return std::unexpected(bad_param{"policy_version", "must be a positive integer"});
+        f.policy_version = v;
+    }
     if (const auto it = q.find("severity"); it != q.end()) {
         f.sev = parse_severity(it->second);
         if (!f.sev)

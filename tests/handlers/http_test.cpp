@@ -530,6 +530,17 @@ SCENARIO("every endpoint x every role: 401 without a valid token, 403 for the wr
     }
 }
 
+TEST_CASE("a report's policy_version must be a positive integer", "[http][reports]") {
+    service svc;
+    for (const auto* bad : {"0", "two", "2x", "-1"}) {
+        const auto r = svc.get(std::string("/v1/sla/summary?policy_version=") + bad, "tok-manager");
+        INFO(bad);
+        CHECK(r.status == 400);
+        CHECK(r.body.find("policy_version") != std::string::npos);
+    }
+    CHECK(svc.get("/v1/sla/summary?policy_version=2", "tok-manager").status == 200);
+}
+
 SCENARIO("the SLA summary is cached only until the read model changes", "[http][reports]") {
     service svc;
     REQUIRE(svc.webhook(filing_event("e-1", "c1").dump(), "m1", wall()).status == 202);

@@ -447,3 +447,32 @@ TEST_CASE("the scenario's settled complaints are frozen", "[projections][memory]
     CHECK(m.complaints.get("c1")->state.status == complaint_status::recovered);
     CHECK(m.complaints.get("c2")->state.status == complaint_status::lost);
 }
+
+// A policy changed between filings: each version applied is a bucket of its own, and a report
+// can be limited to one version.
+TEST_CASE("the SLA summary buckets complaints by the policy version applied at filing",
+          "[projections][sla]") {
+    auto m = scenario();
+    const auto c3 = m.complaints.get("c3");
+    REQUIRE(c3);
+    auto changed = *c3->state.policy;
+    REQUIRE(changed.version == 1);
+    changed.version = 2;
+    m.complaints.edit("c3").state.policy = policy_ref{changed};
+    const auto s = summarize(m, book(), {}, period::week);
+    std::map<std::pair<std::string, int>, std::size_t> versions;  // policy, version -> buckets
+    for (const auto& b : s.buckets) ++versions[{b.policy, b.policy_version}];
+    CHECK(versions.contains({changed.id, 2}));
+    CHECK(s.buckets.size() == 3);  // c3 had a bucket of its own already (test above)
+    report_filter v2;
+    v2.policy_version = 2;
+    CHECK(summarize(m, book(), v2, period::week).complaints == 1);
+    // The rest: c1 and c2 under vip-urgent version 3, c4 under version 1.
+    report_filter v1, v3;
+    v1.policy_version = 1;
+    v3.policy_version = 3;
+    CHECK(summarize(m, book(), v1, period::week).complaints == 1);
+    CHECK(summarize(m, book(), v3, period::week).complaints == 2);
+    v2.policy = "no-such-policy";
+    CHECK(summarize(m, book(), v2, period::week).complaints == 0);
+}
