@@ -144,34 +144,40 @@ http::response report_routes::employee_scores(const query& q, const std::string&
     if (!f) return bad_parameter(f.error(), ctx);
     const auto p = parse_page(q);
     if (!p) return bad_parameter(p.error(), ctx);
-    const auto scores = d_.reads.read(
-        [&](const auto& m) { return projection::employee_scores(m, *f, d_.cfg.scores); });
     if (employee.empty()) {
+        const auto scores = d_.reads.read(
+            [&](const auto& m) { return projection::employee_scores(m, *f, d_.cfg.scores); });
         auto body = paged(scores, *p);
         body["weights"] = weights_json(d_.cfg.scores);
         return json_response(bh::status::ok, body);
     }
-    for (const auto& s : scores)
-        if (s.employee_id == employee) {
-            // What the score is made of: each complaint and outcome credited to them.
-            auto body = to_json(s);
-            const auto basis =
-                d_.reads.read([&](const auto& m) { return projection::basis_of(m, *f, employee); });
-            json complaints = json::array(), compliments = json::array();
-            for (const auto& c : basis.complaints) {
-                json outcomes = json::object();
-                for (const auto& [name, hit] : c.outcomes) outcomes[name] = hit ? "met" : "missed";
-                complaints.push_back({{"complaint_id", c.complaint_id},
-                                      {"owned", c.owned},
-                                      {"attributed", c.attributed},
-                                      {"outcomes", outcomes}});
-            }
-            for (const auto& c : basis.compliments)
-                compliments.push_back(
-                    {{"compliment_id", c.compliment_id}, {"at", iso8601::format_instant(c.at)}});
-            body["basis"] = {{"complaints", complaints}, {"compliments", compliments}};
-            return json_response(bh::status::ok, body);
+    // The score and what it is made of, from one state of the model (two reads could straddle
+    // an event and disagree).
+    const auto [score, basis] = d_.reads.read([&](const auto& m) {
+        std::optional<projection::employee_score> found;
+        for (auto& s : projection::employee_scores(m, *f, d_.cfg.scores))
+            if (s.employee_id == employee) found = std::move(s);
+        auto b = found ? projection::basis_of(m, *f, employee) : projection::employee_basis{};
+        return std::pair{std::move(found), std::move(b)};
+    });
+    if (score) {
+        // What the score is made of: each complaint and outcome credited to them.
+        auto body = to_json(*score);
+        json complaints = json::array(), compliments = json::array();
+        for (const auto& c : basis.complaints) {
+            json outcomes = json::object();
+            for (const auto& [name, hit] : c.outcomes) outcomes[name] = hit ? "met" : "missed";
+            complaints.push_back({{"complaint_id", c.complaint_id},
+                                  {"owned", c.owned},
+                                  {"attributed", c.attributed},
+                                  {"outcomes", outcomes}});
         }
+        for (const auto& c : basis.compliments)
+            compliments.push_back(
+                {{"compliment_id", c.compliment_id}, {"at", iso8601::format_instant(c.at)}});
+        body["basis"] = {{"complaints", complaints}, {"compliments", compliments}};
+        return json_response(bh::status::ok, body);
+    }
     return problem(problem_kind::unknown_employee, "no activity for employee " + employee, ctx);
 }
 
