@@ -267,7 +267,8 @@ void complaint_rows::thaw(const std::string& id, const frozen_row& f, complaint_
     text(s.category, f.category);
     text(s.product, f.product);
     text(s.team, f.team);
-    s.policy = policies_[f.policy];
+    // Rows of a policy share one object: a copy per row would cost two atomic counts.
+    if (!s.policy.shares(policies_[f.policy])) s.policy = policies_[f.policy];
     opt(s.owner, f.owner);
     s.filed_at = at(f.filed_at);
     get_opt(s.acknowledged_at, f.flags, has_acknowledged_at, f.acknowledged_at);
