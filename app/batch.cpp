@@ -40,7 +40,7 @@ struct batch_engine {
 
     batch_engine(const config& cfg, const std::string& dir)
         : log(make_log(cfg, dir)),
-          commands(log, cfg.book, m, {cfg.cached_streams}, &log),
+          commands(log, cfg.book, m, {cfg.cached_streams, cfg.future_tolerance}, &log),
           runner(commands) {}
 
     static sqlite_event_log::options make_log(const config& cfg, const std::string& dir) {

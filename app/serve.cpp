@@ -125,7 +125,7 @@ int serve(const cli_args& args) {
     sqlite_event_log log({db, cfg->synchronous_full, 1024});
     webhook_receipts receipts(receipts_path(cfg->data_dir));
     metrics m;
-    command_service commands(log, cfg->book, m, {cfg->cached_streams}, &log);
+    command_service commands(log, cfg->book, m, {cfg->cached_streams, cfg->future_tolerance}, &log);
 
     boost::asio::io_context ioc{static_cast<int>(io_thread_count(*cfg))};
     deadline_scheduler scheduler(ioc, wall_clock, [&](const complaint_id& id, instant now) {
@@ -228,7 +228,7 @@ int serve_kafka(const config& cfg) {
         static_cast<std::size_t>(cfg.kafka.max_batch), std::chrono::milliseconds{50},
         std::chrono::milliseconds{kafka::transaction_timeout_ms / 4}, cfg.cached_streams,
         // Each owned partition's local store (docs/kafka.md, "State and its cost").
-        (std::filesystem::path(cfg.data_dir) / "kafka").string()};
+        (std::filesystem::path(cfg.data_dir) / "kafka").string(), cfg.future_tolerance};
     // Every topic replicated as configured; the events topic, the audit log, kept for ever.
     if (auto t = kafka::ensure_topics(
             client,

@@ -17,6 +17,7 @@ stamp=cpu$(date +%s)
 cat > "$work/cfg.yaml" <<YAML
 listen: 127.0.0.1:$port
 data_dir: $work/data
+future_tolerance: P3650D  # the simulated history runs on past today
 calendars: { always: { time_zone: UTC, hours: all } }
 policies:
   - { id: vip, match: { segment: [vip] }, calendar: always, acknowledge: P30D, resolve: P60D, bounce_back: P90D }

@@ -7,6 +7,7 @@
 
 #include "handlers/stream_fold.hpp"
 #include "infra/codec/event_codec.hpp"
+#include "infra/iso8601.hpp"
 
 namespace bb {
 
@@ -73,6 +74,7 @@ command_service::command_service(event_log& log, const policy_book& book, metric
       summaries_(summaries),
       book_(book),
       metrics_(m),
+      options_(o),
       complaints_(o.cached_streams),
       compliments_(o.cached_streams),
       preventions_(o.cached_streams) {
@@ -286,8 +288,30 @@ std::expected<command_outcome, std::error_code> command_service::handle(const in
     return wait_for([&](outcome_callback done) { handle_async(c, meta, std::move(done)); });
 }
 
+namespace {
+
+instant time_of(const inbound::command& c) {
+    return std::visit(overloaded{[](const complaint_command& cc) { return command_time(cc); },
+                                 [](const auto& other) { return other.at; }},
+                      c);
+}
+
+}  // namespace
+
 void command_service::handle_async(const inbound::command& c, const command_meta& meta,
                                    outcome_callback done) {
+    // Time is checked before anything is loaded: a command from the future would meet (or
+    // breach) an SLA at an instant that has not happened.
+    if (options_.future_tolerance) {
+        if (const auto t = time_of(c); t > meta.recorded_at + *options_.future_tolerance) {
+            rejection why{rejection_code::invalid_argument,
+                          "time " + iso8601::format_instant(t) + " is later than now (" +
+                              iso8601::format_instant(meta.recorded_at) + ") by more than " +
+                              iso8601::format_duration(*options_.future_tolerance)};
+            count_rejection(why);
+            return done(command_outcome{command_outcome::kind::rejected, std::move(why), 0});
+        }
+    }
     std::visit([&](const auto& cmd) { execute(cmd, meta, std::move(done)); }, c);
 }
 

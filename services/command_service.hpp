@@ -25,6 +25,13 @@ namespace bb {
 
 struct command_service_options {
     std::size_t cached_streams = 100'000;  // storage.cached_streams
+    // Commands stamped later than the meta's recorded_at by more than this are rejected
+    // (future_tolerance); none: not checked.
+    std::optional<duration> future_tolerance;
+
+    command_service_options() = default;
+    command_service_options(std::size_t cached, std::optional<duration> tolerance = std::nullopt)
+        : cached_streams(cached), future_tolerance(tolerance) {}
 };
 
 // What rebuild() did: read the log's summary index, or folded the log (and, with an index,
@@ -144,6 +151,7 @@ class command_service {
     summary_index* summaries_;
     const policy_book& book_;
     metrics& metrics_;
+    command_service_options options_;
     deadline_listener listener_;
 
     std::array<std::mutex, 1024> stripes_;

@@ -121,7 +121,7 @@ kafka_processor::kafka_processor(kafka_processor_options o, const policy_book& b
       clock_(std::move(clock)),
       say_(std::move(log)),
       listener_(std::make_unique<rebalance_listener>()),
-      commands_(log_, book_, metrics_, {o_.cached_streams}) {
+      commands_(log_, book_, metrics_, {o_.cached_streams, o_.future_tolerance}) {
     commands_.on_deadline_change([this](const complaint_id& id, std::optional<instant> next) {
         deadlines_.update(id, next);
     });

@@ -43,6 +43,7 @@ struct kafka_processor_options {
     // Where each owned partition's local store lives (<state_dir>/<events topic>-<p>.db); empty
     // keeps the owned partitions in memory, read from the topic at every assignment.
     std::string state_dir;
+    std::optional<duration> future_tolerance;  // see command_service_options
 };
 
 // Checks that the inbound and event topics exist with the same partition count (a customer's

@@ -239,10 +239,12 @@ config read_config(YAML::Node root) {
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     only_keys(root, "",
               {"listen", "data_dir", "http", "storage", "kafka", "webhook_sources", "tokens",
-               "calendars", "policies", "subscriptions", "outbound"});
+               "calendars", "policies", "subscriptions", "outbound", "scores", "future_tolerance"});
     if (root["listen"]) c.listen = scalar(root["listen"], "listen");
     if (c.listen.rfind(':') == std::string::npos) fail("listen", "must be host:port");
     if (root["data_dir"]) c.data_dir = scalar(root["data_dir"], "data_dir");
+    if (root["future_tolerance"])
+        c.future_tolerance = dur(root["future_tolerance"], "future_tolerance");
     if (const auto h = root["http"]; h && !h.IsNull()) {
         only_keys(h, "http", {"workers", "io_threads"});
         if (h["workers"]) {

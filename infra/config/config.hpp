@@ -82,6 +82,10 @@ struct config {
     std::vector<subscription_config> subscriptions;
     outbound_config outbound;
     projection::score_weights scores;
+    // How far in the future an inbound command's time may lie (clock skew between the sender
+    // and this service); later ones are rejected: applying them would meet or breach SLAs at
+    // instants that have not happened.
+    duration future_tolerance = std::chrono::minutes{5};
 };
 
 // `key.path=value` overrides, applied to the YAML before it is read; value is YAML.

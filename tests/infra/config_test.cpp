@@ -208,3 +208,22 @@ TEST_CASE("an instant is formatted as date::format would", "[config][iso8601]") 
     CHECK(iso8601::format_instant(instant{std::chrono::seconds{951868800}}) ==
           "2000-03-01T00:00:00Z");
 }
+
+TEST_CASE("scores and the future tolerance are read as documented", "[infra][config]") {
+    const auto defaults = load_config(minimal);
+    REQUIRE(defaults.has_value());
+    CHECK(defaults->future_tolerance == std::chrono::minutes{5});
+    const auto c = load_config(minimal + R"(
+future_tolerance: PT2M
+scores:
+  weights: { acknowledge: 0.1, resolve: 0.4, bounce_back: 0.3, no_reopen: 0.1, praise: 0.1 }
+  prior_strength: 2
+)");
+    REQUIRE(c.has_value());
+    CHECK(c->future_tolerance == std::chrono::minutes{2});
+    CHECK(c->scores.resolve == Approx(0.4));
+    CHECK(c->scores.prior_strength == Approx(2));
+    CHECK(error_of(minimal + "future_tolerance: 5 minutes\n").starts_with("future_tolerance:"));
+    CHECK(error_of(minimal + "scores: { weights: { speed: 1 } }\n")
+              .starts_with("scores.weights.speed:"));
+}

@@ -349,3 +349,50 @@ SCENARIO("an append that fails takes back the state decided on it", "[commands][
         }
     }
 }
+
+// A command from the future would meet (or breach) an SLA at an instant that has not happened:
+// beyond the configured tolerance (clock skew) it is refused, with the reason, and nothing is
+// written. Every kind of inbound command is checked, not only complaints'.
+TEST_CASE("commands stamped beyond the future tolerance are rejected with the reason",
+          "[commands][time]") {
+    test::temp_dir dir;
+    const auto book = test::book();
+    sqlite_event_log log({(dir.path() / "events.db").string(), true, 64});
+    metrics m;
+    command_service commands(log, book, m, {16, std::chrono::minutes{5}});
+    REQUIRE(commands.rebuild().has_value());
+    const auto now = test::at("2026-11-20T10:00:00Z");
+    const command_meta meta{"test", "test", now};
+    const auto soon =
+        commands.handle(complaint_command{test::filing("c1", "cust-1", "vip", severity::high,
+                                                       now + std::chrono::minutes{5})},
+                        meta);
+    REQUIRE(soon.has_value());
+    CHECK(soon->result == command_outcome::kind::applied);  // within the tolerance
+
+    const auto later = commands.handle(
+        complaint_command{test::filing("c2", "cust-2", "vip", severity::high,
+                                       now + std::chrono::minutes{5} + std::chrono::seconds{1})},
+        meta);
+    REQUIRE(later.has_value());
+    CHECK(later->result == command_outcome::kind::rejected);
+    REQUIRE(later->why);
+    CHECK(later->why->code == rejection_code::invalid_argument);
+    CHECK(later->why->detail ==
+          "time 2026-11-20T10:05:01Z is later than now (2026-11-20T10:00:00Z) by more than PT5M");
+    CHECK(log.read_stream("complaint-c2", 1)->empty());
+
+    const auto compliment = commands.handle(receive_compliment{test::key("k1"),
+                                                               compliment_id{"k1"},
+                                                               customer_id{"cust-1"},
+                                                               {test::emp("bo")},
+                                                               "email",
+                                                               "thanks",
+                                                               std::nullopt,
+                                                               now + std::chrono::hours{1}},
+                                            meta);
+    REQUIRE(compliment.has_value());
+    CHECK(compliment->result == command_outcome::kind::rejected);
+    CHECK(m.render().find("bounceback_rejections_total{reason=\"invalid_argument\"} 2") !=
+          std::string::npos);
+}
