@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include <date/date.h>
 #include <date/iso_week.h>
@@ -117,7 +118,9 @@ sla_summary summarize(const read_model& m, const policy_book& book, const report
         buckets;
     std::vector<std::int64_t> ack_times, resolve_times;
     std::map<std::string, double> at_risk_customers;
-    std::set<std::string> included;
+    // Views of the model's own keys (stable while the caller holds the model): a copy of every
+    // id was a string per complaint of history for each summary.
+    std::unordered_set<std::string_view> included;
     for (const auto& [id, row] : m.complaints) {
         const auto& s = row.state;
         if (s.status == complaint_status::unfiled || !f.matches(s)) continue;
