@@ -539,6 +539,17 @@ instant command_time(const complaint_command& c) {
     return std::visit([](const auto& cmd) { return cmd.at; }, c);
 }
 
+namespace {
+
+const customer_id* signal_customer(const complaint_command& c) {
+    if (const auto* a = std::get_if<record_customer_activity>(&c); a && a->customer)
+        return &*a->customer;
+    if (const auto* v = std::get_if<record_survey>(&c); v && v->customer) return &*v->customer;
+    return nullptr;
+}
+
+}  // namespace
+
 result<events> decide(const policy_book& book, const complaint_state& s,
                       const complaint_command& c) {
     if (s.seen.contains(command_key(c))) return events{};  // redelivery: it already took effect
@@ -546,6 +557,12 @@ result<events> decide(const policy_book& book, const complaint_state& s,
     if (s.status == complaint_status::unfiled)
         return std::unexpected(
             reject(rejection_code::unknown_complaint, "complaint was never filed"));
+    // A customer's signal (activity, survey) naming another customer's complaint would count for
+    // someone who never gave it.
+    if (const auto* who = signal_customer(c); who && *who != s.customer.id)
+        return std::unexpected(reject(
+            rejection_code::invalid_argument,
+            "complaint " + s.id.value() + " is not a complaint of customer " + who->value()));
     // Nothing happens to a complaint before it exists: an acknowledgement or resolution stamped
     // earlier is a clock or mapping error upstream, and applying it would meet an SLA that was
     // never met. Customer signals are facts about the customer, routed to every complaint:

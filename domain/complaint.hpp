@@ -117,6 +117,9 @@ struct record_customer_activity {
     activity_kind kind = activity_kind::purchase;
     std::optional<double> value;
     instant at;
+    // The customer whose signal it is, when known: a signal is about that customer's complaints
+    // only (see decide).
+    std::optional<customer_id> customer{};
     bool operator==(const record_customer_activity&) const = default;
 };
 struct record_survey {
@@ -124,6 +127,7 @@ struct record_survey {
     complaint_id id;
     int score = 0;
     instant at;
+    std::optional<customer_id> customer{};  // as for record_customer_activity
     bool operator==(const record_survey&) const = default;
 };
 // What someone asks of a complaint. Every command names its complaint, carries its idempotency

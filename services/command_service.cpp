@@ -463,22 +463,12 @@ void command_service::execute(const inbound::customer_signal& s, const command_m
     all->left = targets.size();
     all->done = std::move(done);
     for (const auto& id : targets) {
-        // Only complaints that exist; a survey naming an unknown complaint is ignored. One that
-        // names another customer's complaint is refused: its score would count for a customer
-        // who never gave it.
+        // Only complaints that exist; a survey naming an unknown complaint is ignored. The
+        // domain refuses one that names another customer's complaint.
         const auto c = s.for_complaint(id);
         execute_on(
-            id,
-            [&](const complaint_state& st) -> result<std::vector<complaint_event>> {
-                if (s.complaint && st.status != complaint_status::unfiled &&
-                    st.customer.id != s.customer)
-                    return std::unexpected(rejection{rejection_code::invalid_argument,
-                                                     "complaint " + id.value() +
-                                                         " is not a complaint of customer " +
-                                                         s.customer.value()});
-                return decide(book_, st, c);
-            },
-            meta, on_unfiled::skip,
+            id, [&](const complaint_state& st) { return decide(book_, st, c); }, meta,
+            on_unfiled::skip,
             [all](auto r) {
                 std::unique_lock lock(all->mutex);
                 auto& total = all->total;

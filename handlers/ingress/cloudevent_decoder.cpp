@@ -30,8 +30,8 @@ const std::vector<std::string_view>& known_types() {
 }
 
 complaint_command customer_signal::for_complaint(const complaint_id& id) const {
-    if (activity) return record_customer_activity{key, id, *activity, value, at};
-    return record_survey{key, id, score.value_or(5), at};
+    if (activity) return record_customer_activity{key, id, *activity, value, at, customer};
+    return record_survey{key, id, score.value_or(5), at, customer};
 }
 
 namespace {

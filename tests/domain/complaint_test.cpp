@@ -494,6 +494,19 @@ SCENARIO("the customer bounces back, or does not", "[complaint][bounce-back]") {
             CHECK(when(h, record_survey{key("sv"), cid("c1"), 9, at("2026-11-20T10:59:00Z")})
                       .empty());
         }
+        THEN("a signal of another customer naming this complaint is refused, the owner's taken") {
+            record_survey theirs{key("sv"), cid("c1"), 9, at("2026-11-21T09:00:00Z")};
+            theirs.customer = customer_id{"cust-2"};
+            CHECK(rejected(h, theirs) ==
+                  rejection{rejection_code::invalid_argument,
+                            "complaint c1 is not a complaint of customer cust-2"});
+            record_customer_activity bought{key("buy"), cid("c1"), activity_kind::purchase, 30.0,
+                                            at("2026-11-25T09:00:00Z")};
+            bought.customer = customer_id{"cust-2"};
+            CHECK(rejected(h, bought).code == rejection_code::invalid_argument);
+            bought.customer = customer_id{"cust-1"};
+            CHECK(when(h, bought).size() == 1);
+        }
         THEN("a neutral survey changes nothing") {
             CHECK(when(h, record_survey{key("sv"), cid("c1"), 5, at("2026-11-21T09:00:00Z")})
                       .empty());
