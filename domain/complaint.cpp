@@ -98,6 +98,11 @@ bool is_open(complaint_status s) {
     return false;
 }
 
+bool is_settled(complaint_status s) {
+    return s == complaint_status::recovered || s == complaint_status::lost ||
+           s == complaint_status::withdrawn;
+}
+
 complaint_state initial_complaint_state() {
     return {};
 }

@@ -355,6 +355,9 @@ struct complaint_state {
 
 complaint_state initial_complaint_state();
 bool is_open(complaint_status s);  // still owes the customer a resolution
+// Recovered, lost or withdrawn: the story is told; no deadline is left and no customer signal
+// changes it (only a reopen of a lost complaint does). Most of history is settled.
+bool is_settled(complaint_status s);
 
 // A deadline the complaint still has to meet: a warning or a breach of one clock.
 struct deadline {

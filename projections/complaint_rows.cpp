@@ -126,9 +126,7 @@ std::optional<complaint_row> complaint_rows::get(std::string_view id) const {
 }
 
 bool complaint_rows::settled(const complaint_row& row) {
-    const auto s = row.state.status;
-    return s == complaint_status::recovered || s == complaint_status::lost ||
-           s == complaint_status::withdrawn;
+    return is_settled(row.state.status);
 }
 
 complaint_row& complaint_rows::edit(std::string_view id) {

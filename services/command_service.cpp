@@ -146,7 +146,7 @@ std::expected<rebuild_report, std::string> command_service::restore_summaries(
             if (n > 0) by_status_[*status] += static_cast<std::size_t>(n);
         }
     }
-    rebuild_report report{0, 0, true};
+    rebuild_report report{0, 0, true, s.rows.size()};
     {
         std::lock_guard customers(customers_mutex_);
         for (const auto& row : s.rows)
@@ -348,7 +348,10 @@ void command_service::execute_on(const complaint_id& id, Decide decide_on, const
             return summary_of(before, after);
         },
         [this, id](const complaint_state& before, const complaint_state& after) {
-            if (before.status == complaint_status::unfiled) {
+            // Filed, or unsettled again (a lost complaint reopened): a restart from the summary
+            // index leaves settled complaints out of the customers' lists.
+            if (before.status == complaint_status::unfiled ||
+                (is_settled(before.status) && !is_settled(after.status))) {
                 std::lock_guard customers(customers_mutex_);
                 remember_customer(after.customer.id.value(), id);
             }
@@ -496,11 +499,10 @@ void command_service::execute(const inbound::customer_signal& s, const command_m
 // gives the same log.
 void command_service::remember_customer(const std::string& customer, const complaint_id& id) {
     auto& ids = by_customer_[customer];
-    ids.insert(std::upper_bound(ids.begin(), ids.end(), id,
-                                [](const complaint_id& a, const complaint_id& b) {
-                                    return a.value() < b.value();
-                                }),
-               id);
+    const auto at = std::lower_bound(
+        ids.begin(), ids.end(), id,
+        [](const complaint_id& a, const complaint_id& b) { return a.value() < b.value(); });
+    if (at == ids.end() || *at != id) ids.insert(at, id);
 }
 
 std::vector<complaint_id> command_service::complaints_of(const customer_id& customer) const {

@@ -40,6 +40,7 @@ struct rebuild_report {
     std::size_t events_folded = 0;
     std::size_t deadlines = 0;
     bool from_summaries = false;
+    std::size_t summaries = 0;  // summary rows read (unsettled complaints' and other streams')
 };
 
 // The one place commands are executed: load the stream's state, decide, append with the

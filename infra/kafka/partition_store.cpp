@@ -122,7 +122,11 @@ std::expected<void, std::string> partition_store::prepare_all() {
         "INSERT INTO summaries (stream, customer, status, next_due) VALUES (?,?,?,?) "
         "ON CONFLICT (stream) DO UPDATE SET customer = excluded.customer, status = "
         "excluded.status, next_due = excluded.next_due");
-    summaries_ = sqlite::prepare(db, "SELECT stream, customer, next_due FROM summaries");
+    // As the embedded log's summary index: settled complaints' rows are not read (no deadline,
+    // no customer signal changes them); the counts cover every row.
+    summaries_ = sqlite::prepare(db,
+                                 "SELECT stream, customer, next_due FROM summaries WHERE status "
+                                 "NOT IN ('recovered', 'lost', 'withdrawn')");
     counts_ = sqlite::prepare(db, "SELECT status, count(*) FROM summaries GROUP BY status");
     last_ = sqlite::prepare(db, "SELECT position, body FROM events ORDER BY position DESC LIMIT 1");
     return {};

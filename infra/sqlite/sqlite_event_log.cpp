@@ -178,8 +178,12 @@ sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
                                 "INSERT INTO log_meta (key, value) VALUES (?, ?) "
                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     counts_ = sqlite::prepare(read_db_.get(), "SELECT status, n FROM summary_counts WHERE n != 0");
+    // Settled complaints (recovered, lost, withdrawn; most of history) have no deadline and no
+    // customer signal changes them: a restart reads the others' rows only (the counts cover
+    // all). The scan still passes every row, but builds nothing for the settled ones.
     summary_rows_ = sqlite::prepare(read_db_.get(),
-                                    "SELECT stream, partition_key, next_due FROM stream_summaries");
+                                    "SELECT stream, partition_key, next_due FROM stream_summaries "
+                                    "WHERE status NOT IN ('recovered', 'lost', 'withdrawn')");
     meta_ = sqlite::prepare(read_db_.get(), "SELECT value FROM log_meta WHERE key = ?");
     {
         sqlite::statement st{meta_.get()};

@@ -328,3 +328,62 @@ SCENARIO("an index whose table was dropped is rebuilt, not trusted", "[commands]
     CHECK(second.deadlines == folded.deadlines);
     CHECK(second.counts == folded.counts);
 }
+
+// History is mostly settled complaints, which no deadline and no customer signal changes: a
+// restart reads only the others' summary rows, so it costs what is open. A settled complaint
+// that is reopened is a complaint of its customer again.
+SCENARIO("a restart reads the summaries of unsettled complaints only, and a reopened one returns",
+         "[commands][summaries]") {
+    test::temp_dir dir;
+    const auto book = test::book();
+    sqlite_event_log log({(dir.path() / "events.db").string(), true, 64});
+    const auto t0 = test::at("2026-11-20T10:00:00Z");
+    auto at = [&](int minutes) { return t0 + std::chrono::minutes{minutes}; };
+    {
+        indexed_commands side(log, book);
+        auto& c = side.commands;
+        const std::vector<complaint_command> script{
+            test::filing("c1", "cust-7", "vip", severity::high, at(0)),
+            acknowledge_complaint{test::key("a1"), test::cid("c1"), test::emp("e1"), at(1)},
+            resolve_complaint{test::key("r1"), test::cid("c1"), test::emp("e1"), at(2)},
+            test::filing("c2", "cust-7", "vip", severity::high, at(3))};
+        for (const auto& cmd : script)
+            REQUIRE(c.handle(cmd, meta("s", at(3)))->result == command_outcome::kind::applied);
+        const auto closed =
+            c.handle(inbound::customer_signal{test::key("closed"), customer_id{"cust-7"},
+                                              test::cid("c1"), activity_kind::account_closed,
+                                              std::nullopt, std::nullopt, at(4)},
+                     meta("closed", at(4)));
+        REQUIRE(closed->result == command_outcome::kind::applied);
+        REQUIRE(c.complaint(test::cid("c1"))->value().status == complaint_status::lost);
+    }
+    metrics m;
+    command_service restarted(log, book, m, {16}, &log);
+    const auto r = restarted.rebuild();
+    REQUIRE(r.has_value());
+    REQUIRE(r->from_summaries);
+    CHECK(r->summaries == 1);  // c2's; c1 is lost
+    CHECK(restarted.complaints_by_status() ==
+          std::map<complaint_status, std::size_t>{{complaint_status::received, 1},
+                                                  {complaint_status::lost, 1}});
+    WHEN("the lost complaint is reopened and resolved, and the customer buys something") {
+        const std::vector<complaint_command> again{
+            reopen_complaint{test::key("o1"), test::cid("c1"), "still broken", at(10)},
+            resolve_complaint{test::key("r1b"), test::cid("c1"), test::emp("e1"), at(11)}};
+        for (const auto& cmd : again)
+            REQUIRE(restarted.handle(cmd, meta("s", at(11)))->result ==
+                    command_outcome::kind::applied);
+        const auto bought = restarted.handle(
+            inbound::customer_signal{test::key("buy"), customer_id{"cust-7"}, std::nullopt,
+                                     activity_kind::purchase, std::nullopt, std::nullopt, at(12)},
+            meta("buy", at(12)));
+        THEN("the purchase reaches it as the customer's complaint") {
+            REQUIRE(bought.has_value());
+            CHECK(bought->result == command_outcome::kind::applied);
+            CHECK(restarted.complaint(test::cid("c1"))->value().status ==
+                  complaint_status::recovered);
+            CHECK(restarted.complaint(test::cid("c2"))->value().status ==
+                  complaint_status::received);
+        }
+    }
+}
