@@ -28,6 +28,7 @@
 #include "services/command_service.hpp"
 #include "services/deadline_scheduler.hpp"
 #include "services/kafka_processor.hpp"
+#include "services/kafka_webhook_dispatcher.hpp"
 #include "services/read_side.hpp"
 #include "services/webhook_dispatcher.hpp"
 
@@ -281,10 +282,12 @@ int serve_kafka(const config& cfg) {
         std::cerr << "bounceback: " << in.error() << "\n";
         return 1;
     }
-    if (!cfg.subscriptions.empty())
-        log_line("outbound webhooks are delivered by the embedded shape only (yet); the " +
-                 std::to_string(cfg.subscriptions.size()) +
-                 " subscription(s) are not served in Kafka mode");
+    // Outbound webhooks: each subscription a consumer group on the events topic (docs/outbound.md).
+    outbound::delivery_store deliveries(
+        (std::filesystem::path(cfg.data_dir) / "outbound.db").string(), cfg.synchronous_full);
+    kafka_webhook_dispatcher dispatcher({cfg.subscriptions, cfg.outbound, client,
+                                         cfg.kafka.events_topic, o.group, o.instance_id, deliveries,
+                                         m, wall_clock, log_line});
     kafka_processor processor(o, cfg.book, m, wall_clock, log_line);
     read_side reads(view, state_dir / "read_model.snapshot.json");
 
@@ -297,7 +300,8 @@ int serve_kafka(const config& cfg) {
                     return processor.ready() && caught_up && reads.position() >= *caught_up;
                 },
                 wall_clock, log_line, std::string(openapi_document()), &web_assets(),
-                [&] { return view.verify(); }});
+                [&] { return view.verify(); }, &deliveries, [&] { dispatcher.notify(); },
+                [&](const std::string& id) { return dispatcher.partitions(id); }});
     http::server server(ioc, http_options(cfg), api);
     server.start();
     log_line("listening on http://" + cfg.listen + " kafka=" + cfg.kafka.brokers + " group=" +
@@ -315,8 +319,13 @@ int serve_kafka(const config& cfg) {
         log_line("read side at arrival " + std::to_string(reads.position()) +
                  (reads.loaded_snapshot() ? " (from its checkpoint)" : " (folded from the start)"));
     }
+    dispatcher.start();
+    if (!cfg.subscriptions.empty())
+        log_line("outbound webhooks: " + std::to_string(cfg.subscriptions.size()) +
+                 " subscription(s), each a consumer group on " + cfg.kafka.events_topic);
     const auto why = processor.run(stopping);
     stopping = true;
+    dispatcher.stop();  // a delivery cut short is neither recorded nor committed: it goes again
     server.stop();
     drain(server, ioc, threads);
     // A checkpoint on the way out makes the next start fold only what arrived after it.

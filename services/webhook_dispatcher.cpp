@@ -81,10 +81,7 @@ struct webhook_dispatcher::worker {
 };
 
 webhook_dispatcher::webhook_dispatcher(deps d) : d_(std::move(d)) {
-    d_.m.describe("bounceback_webhook_deliveries_total", "counter",
-                  "Outbound webhook attempts and outcomes, by subscription and outcome");
-    d_.m.describe("bounceback_webhook_delivery_seconds", "histogram",
-                  "Latency of one outbound delivery attempt");
+    describe_outbound_metrics(d_.m);
     for (const auto& s : d_.subscriptions) {
         auto w = std::make_unique<worker>();
         w->cfg = s;
@@ -136,43 +133,54 @@ bool webhook_dispatcher::wait_for(std::chrono::milliseconds d) {
     return !wake_.wait_for(lock, d, [&] { return stopping_.load(); });
 }
 
-void webhook_dispatcher::deliver(worker& w, outbound::delivery_record& r, const event_record& e) {
+void describe_outbound_metrics(metrics& m) {
+    m.describe("bounceback_webhook_deliveries_total", "counter",
+               "Outbound webhook attempts and outcomes, by subscription and outcome");
+    m.describe("bounceback_webhook_delivery_seconds", "histogram",
+               "Latency of one outbound delivery attempt");
+}
+
+bool deliver_event(const delivery_target& t, outbound::delivery_record& r, const event_record& e,
+                   const std::function<bool(std::chrono::milliseconds)>& wait) {
     const auto body = codec::to_cloudevent(e).dump();
-    const metric_labels labels{{"subscription", w.cfg.id}};
+    const auto& id = t.cfg.id;
+    const metric_labels labels{{"subscription", id}};
+    const auto count = [&](const char* outcome) {
+        t.m.add("bounceback_webhook_deliveries_total",
+                {{"subscription", id}, {"outcome", outcome}});
+    };
     // The receiver's Retry-After, when it gave one, replaces the schedule's wait (no jitter).
     // (A plain count, not an optional: GCC 12 misreports an optional duration as uninitialised.)
     std::int64_t retry_after_s = -1;
-    const auto& schedule = d_.schedule.retry_schedule;
+    const auto& schedule = t.schedule.retry_schedule;
     for (std::size_t i = 0; i < schedule.size(); ++i) {
-        double wait = static_cast<double>(retry_after_s >= 0 ? retry_after_s : schedule[i].count());
-        if (retry_after_s < 0 && d_.schedule.jitter > 0) {
-            std::uniform_real_distribution<double> jitter(-d_.schedule.jitter, d_.schedule.jitter);
-            wait *= 1 + jitter(w.rng);
+        double pause =
+            static_cast<double>(retry_after_s >= 0 ? retry_after_s : schedule[i].count());
+        if (retry_after_s < 0 && t.schedule.jitter > 0) {
+            std::uniform_real_distribution<double> jitter(-t.schedule.jitter, t.schedule.jitter);
+            pause *= 1 + jitter(t.rng);
         }
-        if (!wait_for(std::chrono::milliseconds{static_cast<std::int64_t>(wait * 1000)})) return;
+        if (!wait(std::chrono::milliseconds{static_cast<std::int64_t>(pause * 1000)})) return false;
         retry_after_s = -1;
         ++r.attempts;
-        r.updated_at = d_.clock();
+        r.updated_at = t.clock();
 
-        const auto target = outbound::parse_url(w.cfg.url);
-        auto endpoints = target ? outbound::resolve_checked(*target, w.cfg.allow_private)
+        const auto target = outbound::parse_url(t.cfg.url);
+        auto endpoints = target ? outbound::resolve_checked(*target, t.cfg.allow_private)
                                 : std::unexpected(target.error());
         if (!endpoints) {
             // Not a network hiccup but a target we must not call: no retries.
             r.status = outbound::delivery_status::failed;
             r.last_status = 0;
             r.last_error = "refused: " + endpoints.error();
-            d_.m.add("bounceback_webhook_deliveries_total",
-                     {{"subscription", w.cfg.id}, {"outcome", "refused"}});
-            d_.log_line("webhook " + w.cfg.id + " " + r.webhook_id +
-                        " refused: " + endpoints.error());
-            return;
+            count("refused");
+            t.log_line("webhook " + id + " " + r.webhook_id + " refused: " + endpoints.error());
+            return false;
         }
         const auto ts = std::to_string(
-            std::chrono::duration_cast<std::chrono::seconds>(d_.clock().time_since_epoch())
-                .count());
+            std::chrono::duration_cast<std::chrono::seconds>(t.clock().time_since_epoch()).count());
         std::string signature;
-        for (const auto& secret : w.cfg.secrets)
+        for (const auto& secret : t.cfg.secrets)
             signature +=
                 (signature.empty() ? "" : " ") + webhooks::sign(secret, r.webhook_id, ts, body);
         outbound::post_request req{*target,
@@ -182,47 +190,49 @@ void webhook_dispatcher::deliver(worker& w, outbound::delivery_record& r, const 
                                     {"webhook-timestamp", ts},
                                     {"webhook-signature", signature}},
                                    body,
-                                   d_.schedule.timeout};
+                                   t.schedule.timeout};
         const auto started = std::chrono::steady_clock::now();
         const auto res = outbound::post(req);
-        d_.m.observe(
+        t.m.observe(
             "bounceback_webhook_delivery_seconds", labels,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        const auto outcome = res ? classify(*res, d_.clock())
+        const auto outcome = res ? classify(*res, t.clock())
                                  : attempt_result{attempt_result::kind::retry, 0, res.error(), {}};
         r.last_status = outcome.status;
         r.last_error = outcome.error;
         switch (outcome.next) {
             case attempt_result::kind::delivered:
                 r.status = outbound::delivery_status::delivered;
-                d_.m.add("bounceback_webhook_deliveries_total",
-                         {{"subscription", w.cfg.id}, {"outcome", "delivered"}});
-                return;
+                count("delivered");
+                return false;
             case attempt_result::kind::give_up:
                 r.status = outbound::delivery_status::failed;
-                d_.m.add("bounceback_webhook_deliveries_total",
-                         {{"subscription", w.cfg.id}, {"outcome", "failed"}});
-                return;
+                count("failed");
+                return false;
             case attempt_result::kind::disable:
                 r.status = outbound::delivery_status::failed;
-                w.disabled = true;
-                d_.store.disable(w.cfg.id, outcome.error);
-                d_.m.add("bounceback_webhook_deliveries_total",
-                         {{"subscription", w.cfg.id}, {"outcome", "disabled"}});
-                d_.log_line("webhook subscription " + w.cfg.id + " disabled: " + outcome.error);
-                return;
+                count("disabled");
+                t.log_line("webhook subscription " + id + " disabled: " + outcome.error);
+                return true;
             case attempt_result::kind::retry:
                 if (outcome.retry_after) retry_after_s = outcome.retry_after->count();
-                d_.m.add("bounceback_webhook_deliveries_total",
-                         {{"subscription", w.cfg.id}, {"outcome", "retry"}});
+                count("retry");
                 break;
         }
     }
     r.status = outbound::delivery_status::failed;
     r.last_error += " (all " + std::to_string(schedule.size()) + " attempts failed)";
-    d_.m.add("bounceback_webhook_deliveries_total",
-             {{"subscription", w.cfg.id}, {"outcome", "failed"}});
-    d_.log_line("webhook " + w.cfg.id + " " + r.webhook_id + " failed: " + r.last_error);
+    count("failed");
+    t.log_line("webhook " + id + " " + r.webhook_id + " failed: " + r.last_error);
+    return false;
+}
+
+void webhook_dispatcher::deliver(worker& w, outbound::delivery_record& r, const event_record& e) {
+    const delivery_target t{w.cfg, d_.schedule, d_.m, d_.clock, d_.log_line, w.rng};
+    if (deliver_event(t, r, e, [this](std::chrono::milliseconds d) { return wait_for(d); })) {
+        w.disabled = true;
+        d_.store.disable(w.cfg.id, r.last_error);
+    }
 }
 
 void webhook_dispatcher::run(worker& w) {

@@ -31,6 +31,26 @@ struct attempt_result {
 attempt_result classify(const outbound::post_response& r, instant now);
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view v, instant now);
 
+// Registers the outbound metrics' help texts (both shapes' dispatchers).
+void describe_outbound_metrics(metrics& m);
+
+// One event's delivery to one subscription, shared by both shapes' dispatchers: attempts on the
+// schedule until it is delivered, given up, refused (SSRF guard) or the receiver answers 410.
+// `wait` sleeps before each attempt and returns false to abandon the delivery (stopping, or the
+// event's partition moved to another instance): `r` then stays pending and is not recorded, so
+// the event goes out again (at-least-once). Returns true when the receiver asked for the
+// subscription to stop (410 Gone); the caller disables it.
+struct delivery_target {
+    const subscription_config& cfg;
+    const outbound_config& schedule;
+    metrics& m;
+    const std::function<instant()>& clock;
+    const std::function<void(const std::string&)>& log_line;
+    std::mt19937_64& rng;
+};
+bool deliver_event(const delivery_target& t, outbound::delivery_record& r, const event_record& e,
+                   const std::function<bool(std::chrono::milliseconds)>& wait);
+
 // Outbound webhooks: one worker per subscription follows the event log from its durable
 // checkpoint and delivers each wanted event, in log order, with Standard Webhooks signatures,
 // retrying on the configured schedule. A slow or dead endpoint holds up only its own

@@ -42,6 +42,9 @@ struct api_deps {
     // Outbound webhooks: the delivery records, and a nudge for the dispatcher.
     outbound::delivery_store* deliveries = nullptr;
     std::function<void()> on_redeliver{};
+    // Kafka mode: per subscription, the partitions of the events topic this instance delivers
+    // and the next offset of each (the subscription's consumer group checkpoints).
+    std::function<std::map<std::int32_t, std::int64_t>(const std::string&)> outbound_partitions{};
 };
 
 }  // namespace bb

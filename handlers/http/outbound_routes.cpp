@@ -14,18 +14,20 @@ namespace bh = http::beast_http;
 
 namespace {
 json delivery_json(const outbound::delivery_record& r) {
-    return {{"id", r.id},
-            {"subscription", r.subscription},
-            {"webhook_id", r.webhook_id},
-            {"position", r.position},
-            {"stream", r.stream},
-            {"event_type", r.event_type},
-            {"status", std::string(outbound::to_string(r.status))},
-            {"attempts", r.attempts},
-            {"last_status", r.last_status},
-            {"last_error", r.last_error},
-            {"created_at", iso8601::format_instant(r.created_at)},
-            {"updated_at", iso8601::format_instant(r.updated_at)}};
+    json out{{"id", r.id},
+             {"subscription", r.subscription},
+             {"webhook_id", r.webhook_id},
+             {"position", r.position},
+             {"stream", r.stream},
+             {"event_type", r.event_type},
+             {"status", std::string(outbound::to_string(r.status))},
+             {"attempts", r.attempts},
+             {"last_status", r.last_status},
+             {"last_error", r.last_error},
+             {"created_at", iso8601::format_instant(r.created_at)},
+             {"updated_at", iso8601::format_instant(r.updated_at)}};
+    if (r.partition >= 0) out["partition"] = r.partition;
+    return out;
 }
 }  // namespace
 
@@ -83,10 +85,18 @@ http::response outbound_routes::redeliver(const std::string& id, const http::req
 namespace {
 // A configured subscription and where its worker stands. The URL is left out: it may carry
 // credentials, and the config file is where operators read it.
-json subscription_json(const subscription_config& c, const outbound::subscription_state& s) {
+json subscription_json(const subscription_config& c, const outbound::subscription_state& s,
+                       const api_deps& d) {
     json out{
         {"id", c.id}, {"types", c.types}, {"checkpoint", s.checkpoint}, {"disabled", s.disabled}};
     if (s.disabled) out["disabled_reason"] = s.disabled_reason;
+    // Kafka mode: positions are per partition of the events topic; `checkpoint` stays 0.
+    if (d.outbound_partitions) {
+        json parts = json::array();
+        for (const auto& [p, next] : d.outbound_partitions(c.id))
+            parts.push_back({{"partition", p}, {"next_offset", next}});
+        out["partitions"] = parts;
+    }
     return out;
 }
 }  // namespace
@@ -95,7 +105,7 @@ http::response outbound_routes::subscriptions() {
     json items = json::array();
     for (const auto& c : d_.cfg.subscriptions)
         items.push_back(subscription_json(
-            c, d_.deliveries ? d_.deliveries->state(c.id) : outbound::subscription_state{}));
+            c, d_.deliveries ? d_.deliveries->state(c.id) : outbound::subscription_state{}, d_));
     return json_response(bh::status::ok, json{{"subscriptions", items}});
 }
 
@@ -105,7 +115,7 @@ http::response outbound_routes::enable(const std::string& id, const http::reques
     if (it == subs.end() || !d_.deliveries)
         return problem(problem_kind::unknown_subscription, "no subscription " + id, ctx);
     // A disabled worker looks at its state every second; no nudge needed.
-    return json_response(bh::status::ok, subscription_json(*it, d_.deliveries->enable(id)));
+    return json_response(bh::status::ok, subscription_json(*it, d_.deliveries->enable(id), d_));
 }
 
 }  // namespace bb

@@ -302,4 +302,44 @@ std::expected<std::size_t, std::string> read_tails(const settings& base, const s
     return read_from(base, topic, from, f, timeout_ms);
 }
 
+std::expected<record, std::string> read_at(const settings& base, const std::string& topic,
+                                           std::int32_t partition, std::int64_t offset,
+                                           int timeout_ms) {
+    auto s = base;
+    s.insert(s.end(), {{"group.id", "bounceback-reader"},
+                       {"enable.auto.commit", "false"},
+                       {"enable.auto.offset.store", "false"},
+                       {"isolation.level", "read_committed"},
+                       {"enable.partition.eof", "true"}});
+    auto consumer = make_consumer(s);
+    if (!consumer) return std::unexpected(consumer.error());
+    auto& c = **consumer;
+    const auto where = topic + "/" + std::to_string(partition) + "@" + std::to_string(offset);
+    std::vector<RdKafka::TopicPartition*> assignment{
+        RdKafka::TopicPartition::create(topic, partition, offset)};
+    const auto code = c.assign(assignment);
+    RdKafka::TopicPartition::destroy(assignment);
+    if (code != RdKafka::ERR_NO_ERROR)
+        return std::unexpected("assigning " + where + ": " + RdKafka::err2str(code));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::unique_ptr<RdKafka::Message> m(c.consume(200));
+        if (m->err() == RdKafka::ERR_NO_ERROR) {
+            // The offset may hold a transaction marker or an aborted record: then the next
+            // committed record comes back, which is not the one asked for.
+            auto r = to_record(*m);
+            c.close();
+            if (r.offset != offset) return std::unexpected("no committed record at " + where);
+            return r;
+        }
+        if (m->err() == RdKafka::ERR__PARTITION_EOF) break;
+        if (m->err() != RdKafka::ERR__TIMED_OUT) {
+            c.close();
+            return std::unexpected("reading " + where + ": " + m->errstr());
+        }
+    }
+    c.close();
+    return std::unexpected("no committed record at " + where);
+}
+
 }  // namespace bb::kafka

@@ -82,4 +82,10 @@ std::expected<std::size_t, std::string> read_tails(const settings& base, const s
                                                    const std::function<void(record&&)>& f,
                                                    int timeout_ms = 120000);
 
+// The committed record at one offset (a redelivery's event), or an error when that offset holds
+// none (a transaction marker, an aborted record, past the end).
+std::expected<record, std::string> read_at(const settings& base, const std::string& topic,
+                                           std::int32_t partition, std::int64_t offset,
+                                           int timeout_ms = 10000);
+
 }  // namespace bb::kafka

@@ -27,7 +27,7 @@ namespace {
 
 constexpr const char* columns =
     "id, subscription, position, webhook_id, event_type, stream, status, attempts, last_status, "
-    "last_error, created_at, updated_at";
+    "last_error, created_at, updated_at, partition";
 
 delivery_record read_row(sqlite::statement& st) {
     delivery_record r;
@@ -43,6 +43,7 @@ delivery_record read_row(sqlite::statement& st) {
     r.last_error = st.text(9);
     r.created_at = iso8601::parse_instant(st.text(10)).value_or(instant{});
     r.updated_at = iso8601::parse_instant(st.text(11)).value_or(instant{});
+    r.partition = static_cast<std::int32_t>(st.int64(12));
     return r;
 }
 
@@ -75,6 +76,18 @@ delivery_store::delivery_store(const std::string& path, bool synchronous_full)
     sqlite::exec(db_.get(),
                  "CREATE INDEX IF NOT EXISTS deliveries_by_subscription ON deliveries "
                  "(subscription, status, id)");
+    // Stores written before Kafka mode delivered have no partition column: their records are
+    // the embedded log's (-1).
+    bool has_partition = false;
+    {
+        auto s = prep(db_.get(), "SELECT name FROM pragma_table_info('deliveries')");
+        sqlite::statement st{s.get()};
+        while (st.step() == SQLITE_ROW)
+            if (st.view(0) == "partition") has_partition = true;
+    }
+    if (!has_partition)
+        sqlite::exec(db_.get(),
+                     "ALTER TABLE deliveries ADD COLUMN partition INTEGER NOT NULL DEFAULT -1");
 }
 
 subscription_state delivery_store::state(const std::string& subscription) {
@@ -98,7 +111,7 @@ void delivery_store::record(const delivery_record& r) {
     sqlite::exec(db_.get(), "BEGIN IMMEDIATE");
     {
         auto s = prep(db_.get(), std::string("INSERT INTO deliveries (") + columns +
-                                     ") VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?)");
+                                     ") VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)");
         sqlite::statement st{s.get()};
         st.bind(1, r.subscription)
             .bind(2, r.position)
@@ -110,10 +123,12 @@ void delivery_store::record(const delivery_record& r) {
             .bind(8, std::int64_t{r.last_status})
             .bind(9, r.last_error)
             .bind(10, iso8601::format_instant(r.created_at))
-            .bind(11, iso8601::format_instant(r.updated_at));
+            .bind(11, iso8601::format_instant(r.updated_at))
+            .bind(12, static_cast<std::int64_t>(r.partition));
         st.step();
     }
-    {
+    // Kafka mode keeps its checkpoints as the subscription's consumer group offsets instead.
+    if (r.partition < 0) {
         auto s = prep(db_.get(),
                       "UPDATE subscriptions SET checkpoint = max(checkpoint, ?) WHERE id = ?");
         sqlite::statement st{s.get()};

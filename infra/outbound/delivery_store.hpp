@@ -18,7 +18,7 @@ std::optional<delivery_status> parse_delivery_status(std::string_view s);
 struct delivery_record {
     std::int64_t id = 0;
     std::string subscription;
-    std::int64_t position = 0;  // the event's position in the log
+    std::int64_t position = 0;  // the event's position in the log (Kafka mode: its offset)
     std::string webhook_id;     // stable across attempts and redeliveries
     std::string event_type;
     std::string stream;
@@ -28,6 +28,7 @@ struct delivery_record {
     std::string last_error;
     instant created_at{};
     instant updated_at{};
+    std::int32_t partition = -1;  // Kafka mode: the event's partition of the events topic
 };
 
 struct subscription_state {
