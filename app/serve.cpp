@@ -17,6 +17,7 @@
 #include "handlers/http/router.hpp"
 #include "handlers/ingress/kafka_ingress.hpp"
 #include "handlers/ingress/local_ingress.hpp"
+#include "handlers/ingress/outcome_index.hpp"
 #include "infra/http/server.hpp"
 #include "infra/iso8601.hpp"
 #include "infra/kafka/topic_policy.hpp"
@@ -229,13 +230,17 @@ int serve_kafka(const config& cfg) {
         static_cast<std::size_t>(cfg.kafka.max_batch), std::chrono::milliseconds{50},
         std::chrono::milliseconds{kafka::transaction_timeout_ms / 4}, cfg.cached_streams,
         // Each owned partition's local store (docs/kafka.md, "State and its cost").
-        (std::filesystem::path(cfg.data_dir) / "kafka").string(), cfg.future_tolerance};
+        (std::filesystem::path(cfg.data_dir) / "kafka").string(), cfg.future_tolerance,
+        cfg.kafka.outcomes_topic.empty() ? cfg.kafka.inbound_topic + ".outcomes"
+                                         : cfg.kafka.outcomes_topic};
     // Every topic replicated as configured; the events topic, the audit log, kept for ever.
     if (auto t = kafka::ensure_topics(
             client,
             {{cfg.kafka.inbound_topic, cfg.kafka.partitions},
              {cfg.kafka.events_topic, cfg.kafka.partitions, kafka::kept_for_ever()},
-             {cfg.kafka.deadletter_topic, cfg.kafka.partitions}},
+             {cfg.kafka.deadletter_topic, cfg.kafka.partitions},
+             // Outcomes matter to senders for minutes; a day is kept (docs/kafka.md).
+             {o.outcomes_topic, cfg.kafka.partitions, {{"retention.ms", "86400000"}}}},
             {cfg.kafka.replication_factor, cfg.kafka.min_insync_replicas});
         !t) {
         std::cerr << "bounceback: " << t.error() << "\n";
@@ -289,19 +294,29 @@ int serve_kafka(const config& cfg) {
                                          cfg.kafka.events_topic, o.group, o.instance_id, deliveries,
                                          m, wall_clock, log_line});
     kafka_processor processor(o, cfg.book, m, wall_clock, log_line);
+    // What the owners decided for webhook deliveries, from every instance (docs/kafka.md).
+    outcome_index outcomes(client, o.outcomes_topic, std::chrono::hours{1}, log_line);
+    if (auto r = outcomes.start(); !r) {
+        std::cerr << "bounceback: " << r.error() << "\n";
+        return 1;
+    }
     read_side reads(view, state_dir / "read_model.snapshot.json");
 
     boost::asio::io_context ioc{static_cast<int>(io_thread_count(cfg))};
-    router api({cfg, **in, reads, view, receipts, m,
-                // Ready when the owned partitions are loaded and the read side has every event
-                // the topic held at start: any query is then answered for the whole cluster.
-                [&] {
-                    const auto caught_up = view.caught_up();
-                    return processor.ready() && caught_up && reads.position() >= *caught_up;
-                },
-                wall_clock, log_line, std::string(openapi_document()), &web_assets(),
-                [&] { return view.verify(); }, &deliveries, [&] { dispatcher.notify(); },
-                [&](const std::string& id) { return dispatcher.partitions(id); }});
+    router api(
+        {cfg, **in, reads, view, receipts, m,
+         // Ready when the owned partitions are loaded and the read side has every event
+         // the topic held at start: any query is then answered for the whole cluster.
+         [&] {
+             const auto caught_up = view.caught_up();
+             return processor.ready() && caught_up && reads.position() >= *caught_up;
+         },
+         wall_clock, log_line, std::string(openapi_document()), &web_assets(),
+         [&] { return view.verify(); }, &deliveries, [&] { dispatcher.notify(); },
+         [&](const std::string& id) { return dispatcher.partitions(id); },
+         [&](const std::string& correlation, std::size_t count, std::chrono::milliseconds wait) {
+             return outcomes.find(correlation, count, wait);
+         }});
     http::server server(ioc, http_options(cfg), api);
     server.start();
     log_line("listening on http://" + cfg.listen + " kafka=" + cfg.kafka.brokers + " group=" +

@@ -408,6 +408,26 @@ std::expected<void, kafka::txn_error> kafka_processor::dead_letter(const kafka::
                               headers);
 }
 
+std::expected<void, kafka::txn_error> kafka_processor::report(
+    const kafka::record& r, const std::string& id, const std::string& type, std::string_view result,
+    const std::string& reason, const std::string& detail) {
+    if (o_.outcomes_topic.empty()) return {};
+    const auto correlation = r.header("bb_correlation");
+    const auto batch = r.header("bb_batch");
+    if (!correlation || !batch) return {};  // not from a webhook: nobody asks
+    nlohmann::json body{{"correlation", *correlation},
+                        {"batch", *batch},
+                        {"id", id},
+                        {"type", type},
+                        {"result", result}};
+    if (!reason.empty()) body["reason"] = reason;
+    if (!detail.empty()) body["detail"] = detail;
+    // Keyed by the delivery: its events' outcomes share a partition, in order.
+    return producer_->produce(o_.outcomes_topic, RdKafka::Topic::PARTITION_UA, *correlation,
+                              body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                              {});
+}
+
 kafka_processor::batch_result kafka_processor::on_error(const kafka::txn_error& e,
                                                         const std::string& during) {
     say_("kafka: " + during + " failed: " + e.message);
@@ -451,10 +471,11 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
         if (!ev) {
             const auto& e = ev.error();
             ++dead;
-            if (auto d = dead_letter(r, "invalid",
-                                     e.field.empty() ? e.detail : e.field + " " + e.detail);
-                !d)
+            const auto why = e.field.empty() ? e.detail : e.field + " " + e.detail;
+            if (auto d = dead_letter(r, "invalid", why); !d)
                 return {on_error(d.error(), "dead-letter produce")};
+            if (auto o = report(r, "", "", "rejected", "invalid_argument", why); !o)
+                return {on_error(o.error(), "outcome produce")};
             continue;
         }
         const command_meta meta{ev->event.source + "/" + ev->event.id,
@@ -472,6 +493,14 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
                 !d)
                 return {on_error(d.error(), "dead-letter produce")};
         }
+        const auto result = outcome->result == command_outcome::kind::applied     ? "accepted"
+                            : outcome->result == command_outcome::kind::unchanged ? "unchanged"
+                                                                                  : "rejected";
+        if (auto o = report(r, ev->event.id, ev->event.type, result,
+                            outcome->why ? std::string(to_string(outcome->why->code)) : "",
+                            outcome->why ? outcome->why->detail : "");
+            !o)
+            return {on_error(o.error(), "outcome produce")};
     }
     // Due deadlines share the budget; those left over stay queued for the next transaction.
     // Every transaction does at least one piece of work, so the budget never stalls progress.

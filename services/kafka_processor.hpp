@@ -44,6 +44,9 @@ struct kafka_processor_options {
     // keeps the owned partitions in memory, read from the topic at every assignment.
     std::string state_dir;
     std::optional<duration> future_tolerance;  // see command_service_options
+    // Where the outcome of each event that came in a webhook delivery is written, in the same
+    // transaction as its effects (empty: not written).
+    std::string outcomes_topic{};
 };
 
 // Checks that the inbound and event topics exist with the same partition count (a customer's
@@ -92,6 +95,11 @@ class kafka_processor {
                             const std::atomic<bool>& stopping);
     processed process(const std::vector<kafka::record>& batch);
     batch_result on_error(const kafka::txn_error& e, const std::string& during);
+    // The outcome of a record that came in a webhook delivery, for its sender (outcomes topic).
+    std::expected<void, kafka::txn_error> report(const kafka::record& r, const std::string& id,
+                                                 const std::string& type, std::string_view result,
+                                                 const std::string& reason,
+                                                 const std::string& detail);
     std::expected<void, kafka::txn_error> dead_letter(const kafka::record& r,
                                                       const std::string& kind,
                                                       const std::string& reason);

@@ -45,6 +45,11 @@ struct api_deps {
     // Kafka mode: per subscription, the partitions of the events topic this instance delivers
     // and the next offset of each (the subscription's consumer group checkpoints).
     std::function<std::map<std::int32_t, std::int64_t>(const std::string&)> outbound_partitions{};
+    // Kafka mode: the owners' decisions on a webhook delivery's events ("<source>/<webhook-id>"),
+    // waiting up to the given time until that many are known (handlers/ingress/outcome_index).
+    std::function<std::vector<decided_outcome>(const std::string&, std::size_t,
+                                               std::chrono::milliseconds)>
+        outcomes{};
 };
 
 }  // namespace bb

@@ -41,6 +41,8 @@ problem_info info(problem_kind k) {
             return {404, "unknown-delivery", "Not Found"};
         case unknown_subscription:
             return {404, "unknown-subscription", "Not Found"};
+        case unknown_outcome:
+            return {404, "unknown-outcome", "Not Found"};
         case not_ready:
             return {503, "not-ready", "Service Unavailable"};
         case storage_unavailable:

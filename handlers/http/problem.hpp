@@ -28,6 +28,7 @@ enum class problem_kind {
     unknown_employee,
     unknown_delivery,
     unknown_subscription,
+    unknown_outcome,
     not_ready,
     storage_unavailable,
 };

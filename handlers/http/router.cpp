@@ -34,6 +34,7 @@ enum class route_id {
     redeliver,
     webhook_subscriptions,
     enable_subscription,
+    webhook_outcome,
 };
 
 std::vector<std::string> split_path(std::string_view target) {
@@ -93,6 +94,8 @@ const std::vector<router::route>& router::route_table() {
         using roles = std::optional<std::vector<role>>;
         const std::vector<std::tuple<route_id, std::string, bh::verb, roles>> defs = {
             {webhook, "/v1/webhooks/{source}", bh::verb::post, std::nullopt},
+            {webhook_outcome, "/v1/webhooks/{source}/outcomes/{webhook_id}", bh::verb::get,
+             std::vector{role::agent, role::manager, role::auditor}},
             {healthz, "/healthz", bh::verb::get, std::nullopt},
             {readyz, "/readyz", bh::verb::get, std::nullopt},
             {openapi, "/openapi.yaml", bh::verb::get, std::nullopt},
@@ -250,6 +253,7 @@ router::placement router::place(const matched& m) const {
         case route_id::redeliver:
         case route_id::webhook_subscriptions:
         case route_id::enable_subscription:
+        case route_id::webhook_outcome:
             return placement::workers;
     }
     return placement::workers;
@@ -353,6 +357,10 @@ http::answer router::plan(const matched& m, std::shared_ptr<const http::request>
             // The synchronous webhook is the asynchronous one and a wait.
             return http::blocking_work{[start = std::move(start)] { return wait_for(start); }};
         }
+        case route_id::webhook_outcome:
+            return run([this, ctx, source = arg, id = m.bound.at(1)] {
+                return webhooks_.outcome(source, id, ctx);
+            });
         case route_id::healthz:
             return assets_.healthz();
         case route_id::readyz:

@@ -1,6 +1,8 @@
 #include "handlers/http/webhook_route.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <charconv>
 
 #include "handlers/http/responses.hpp"
 #include "infra/codec/json_writer.hpp"
@@ -9,6 +11,60 @@ namespace bb {
 
 using nlohmann::json;
 namespace bh = http::beast_http;
+
+namespace {
+
+// `?wait=5s`: how long a Kafka-mode webhook waits for the owners' decisions (0..30 s).
+std::expected<std::chrono::milliseconds, std::string> wait_param(std::string_view target) {
+    const auto q = target.find('?');
+    if (q == std::string_view::npos) return std::chrono::milliseconds{0};
+    auto rest = target.substr(q + 1);
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const auto pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        if (!pair.starts_with("wait=")) continue;
+        auto v = pair.substr(5);
+        if (v.ends_with('s')) v.remove_suffix(1);
+        int secs = -1;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
+        if (v.empty() || ec != std::errc{} || end != v.data() + v.size() || secs < 0 || secs > 30)
+            return std::unexpected("must be whole seconds from 0s to 30s, like 5s");
+        return std::chrono::milliseconds{secs * 1000};
+    }
+    return std::chrono::milliseconds{0};
+}
+
+// The answer listing each event's outcome, written straight to text with keys in the order
+// nlohmann's dump gives them (the receipts of earlier answers hold that text). Events without
+// a decision yet (Kafka mode) are listed as `pending`, with where to ask again.
+std::string decided_body(const std::string& webhook_id,
+                         const std::vector<std::optional<decided_outcome>>& events,
+                         const std::string& poll = {}) {
+    const auto ids = [&](codec::json_writer& w, command_outcome::kind k) {
+        w.begin_array();
+        for (const auto& e : events)
+            if (e && e->result == k) w.value(e->id);
+        w.end_array();
+    };
+    codec::json_writer w;
+    w.begin_object().key("accepted");
+    ids(w, command_outcome::kind::applied);
+    if (!poll.empty()) w.key("outcome").value(poll);
+    w.key("rejected").begin_array();
+    for (const auto& e : events) {
+        if (!e || e->result != command_outcome::kind::rejected) continue;
+        w.begin_object().key("detail").value(e->detail);
+        w.key("id").value(e->id).key("reason").value(e->reason);
+        w.key("type").value(e->type).end_object();
+    }
+    w.end_array().key("unchanged");
+    ids(w, command_outcome::kind::unchanged);
+    w.key("webhook_id").value(webhook_id).end_object();
+    return w.take();
+}
+
+}  // namespace
 
 webhook_route::webhook_route(const api_deps& d) : d_(d) {
     for (const auto& [source, s] : d_.cfg.webhook_sources)
@@ -20,6 +76,8 @@ webhook_route::webhook_route(const api_deps& d) : d_(d) {
 command_meta webhook_route::delivery::meta_for(std::size_t i) const {
     auto m = meta;
     m.causation_id = events[i].event.source + "/" + events[i].event.id;
+    m.batch_index = i;
+    m.batch_size = events.size();
     return m;
 }
 
@@ -54,6 +112,19 @@ std::variant<http::response, webhook_route::delivery> webhook_route::check(
         return problem(e.status == 400 ? problem_kind::malformed_body : problem_kind::invalid_event,
                        e.field.empty() ? e.detail : e.field + " " + e.detail, ctx, e.field);
     }
+    const auto wait = wait_param(sv(req.target()));
+    if (!wait) return problem(problem_kind::invalid_parameter, "wait " + wait.error(), ctx, "wait");
+    const auto correlation = source + "/" + h.id;
+    // Kafka mode: a webhook-id any instance's delivery was decided for gets that answer.
+    if (d_.outcomes) {
+        const auto known = d_.outcomes(correlation, events->size(), std::chrono::milliseconds{0});
+        if (!known.empty() && known.size() == events->size() && known.back().of == known.size()) {
+            d_.m.add("bounceback_webhook_events_total", {{"outcome", "redelivered"}});
+            std::vector<std::optional<decided_outcome>> all(known.begin(), known.end());
+            auto res = json_response(bh::status::accepted, json::parse(decided_body(h.id, all)));
+            return res;
+        }
+    }
     // A repeated webhook-id gets the stored answer, but only for a body that is valid on its own:
     // an invalid request is refused as such, whatever id it reuses (found by schemathesis).
     if (const auto seen = d_.receipts.find(source, h.id)) {
@@ -62,10 +133,26 @@ std::variant<http::response, webhook_route::delivery> webhook_route::check(
     }
     const auto n = events->size();
     return delivery{
-        source, h.id, std::move(*events), command_meta{{}, source + "/" + h.id, d_.clock()},
+        source, h.id, std::move(*events), command_meta{{}, correlation, d_.clock()},
         // Until an event's outcome is in, it reads as not written: an answer stops
         // at the first event that was not (a synchronous submit stops there too).
-        std::vector<submit_result>(n, std::unexpected(make_error_code(log_errc::closed)))};
+        std::vector<submit_result>(n, std::unexpected(make_error_code(log_errc::closed))), *wait};
+}
+
+std::vector<std::optional<decided_outcome>> webhook_route::decisions(const delivery& d) const {
+    std::vector<std::optional<decided_outcome>> out(d.events.size());
+    for (std::size_t i = 0; i < d.events.size(); ++i)
+        if (d.outcomes[i] && d.outcomes[i]->result == command_outcome::kind::rejected)
+            out[i] = decided_outcome{i,
+                                     d.events.size(),
+                                     d.events[i].event.id,
+                                     d.events[i].event.type,
+                                     command_outcome::kind::rejected,
+                                     std::string(to_string(d.outcomes[i]->why->code)),
+                                     d.outcomes[i]->why->detail};
+    for (const auto& o : d.decided)
+        if (o.index < out.size() && !out[o.index]) out[o.index] = o;
+    return out;
 }
 
 http::response webhook_route::answer(const delivery& d, const http::request_context& ctx) {
@@ -85,33 +172,62 @@ http::response webhook_route::answer(const delivery& d, const http::request_cont
                               : outcome->result == command_outcome::kind::unchanged ? "unchanged"
                                                                                     : "rejected"}});
     }
-    // Written straight to text, keys in the order nlohmann's dump gives them (the receipts of
-    // earlier answers hold that text).
-    const auto ids = [&](codec::json_writer& w, command_outcome::kind k) {
-        w.begin_array();
-        for (std::size_t i = 0; i < d.events.size(); ++i)
-            if (d.outcomes[i]->result == k) w.value(d.events[i].event.id);
-        w.end_array();
-    };
-    codec::json_writer w;
-    w.begin_object().key("accepted");
-    ids(w, command_outcome::kind::applied);
-    w.key("rejected").begin_array();
-    for (std::size_t i = 0; i < d.events.size(); ++i) {
-        const auto& outcome = *d.outcomes[i];
-        if (outcome.result != command_outcome::kind::rejected) continue;
-        w.begin_object().key("detail").value(outcome.why->detail);
-        w.key("id").value(d.events[i].event.id).key("reason").value(to_string(outcome.why->code));
-        w.key("type").value(d.events[i].event.type).end_object();
-    }
-    w.end_array().key("unchanged");
-    ids(w, command_outcome::kind::unchanged);
-    w.key("webhook_id").value(d.webhook_id).end_object();
     http::response res{bh::status::accepted, 11};
     res.set(bh::field::content_type, "application/json");
-    res.body() = w.take();
-    d_.receipts.remember(d.source, d.webhook_id, res.body(), d_.clock());
+    if (!d_.outcomes) {
+        // Embedded: decided and durable, each event's outcome is the ingress's.
+        std::vector<std::optional<decided_outcome>> all;
+        for (std::size_t i = 0; i < d.events.size(); ++i) {
+            const auto& o = *d.outcomes[i];
+            all.push_back(decided_outcome{
+                i, d.events.size(), d.events[i].event.id, d.events[i].event.type, o.result,
+                o.why ? std::string(to_string(o.why->code)) : "", o.why ? o.why->detail : ""});
+        }
+        res.body() = decided_body(d.webhook_id, all);
+        d_.receipts.remember(d.source, d.webhook_id, res.body(), d_.clock());
+        return res;
+    }
+    // Kafka mode: durable in the inbound topic; decided by the partitions' owners. What they
+    // decided by now is in the answer; the rest is `pending`, to be asked for at `outcome`.
+    const auto all = decisions(d);
+    const bool complete = std::ranges::all_of(all, [](const auto& o) { return o.has_value(); });
+    if (complete) {
+        res.body() = decided_body(d.webhook_id, all);
+        d_.receipts.remember(d.source, d.webhook_id, res.body(), d_.clock());
+        return res;
+    }
+    const auto poll = "/v1/webhooks/" + d.source + "/outcomes/" + d.webhook_id;
+    auto body = json::parse(decided_body(d.webhook_id, all, poll));
+    json pending = json::array();
+    for (std::size_t i = 0; i < all.size(); ++i)
+        if (!all[i]) pending.push_back(d.events[i].event.id);
+    body["pending"] = pending;
+    res.body() = body.dump();
+    res.set(bh::field::location, poll);
     return res;
+}
+
+http::response webhook_route::outcome(const std::string& source, const std::string& webhook_id,
+                                      const http::request_context& ctx) {
+    if (!d_.cfg.webhook_sources.contains(source))
+        return problem(problem_kind::unknown_source, "no webhook source named " + source, ctx);
+    if (!d_.outcomes)
+        return problem(problem_kind::unknown_outcome,
+                       "outcomes are answered with the webhook itself in the embedded shape", ctx);
+    const auto known = d_.outcomes(source + "/" + webhook_id, 0, std::chrono::milliseconds{0});
+    if (known.empty())
+        return problem(problem_kind::unknown_outcome,
+                       "no decision known for webhook-id " + webhook_id +
+                           " (not decided yet, or older than the outcome window)",
+                       ctx);
+    std::vector<std::optional<decided_outcome>> all(known.front().of);
+    for (const auto& o : known)
+        if (o.index < all.size()) all[o.index] = o;
+    auto body = json::parse(decided_body(webhook_id, all));
+    // Events the owners have not decided yet are counted, not named: only the delivery's
+    // receiver knew their ids.
+    body["pending_count"] = std::ranges::count_if(all, [](const auto& o) { return !o; });
+    return json_response(bh::status::ok, body);
 }
 
 struct webhook_route::in_flight {
@@ -154,6 +270,14 @@ void webhook_route::start(const std::string& source, const http::request& req,
 // connection's executor), not on the thread that completed the append.
 void webhook_route::finish_one(const std::shared_ptr<in_flight>& f) {
     if (f->left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    // Kafka mode: the ingress blocks, so this is a worker thread; it may wait for the owners'
+    // decisions as the sender asked (`?wait=`), never longer.
+    if (d_.outcomes && !f->failed.load(std::memory_order_acquire)) {
+        std::size_t produced = 0;
+        for (const auto& o : f->d.outcomes)
+            if (o && o->result != command_outcome::kind::rejected) ++produced;
+        if (produced > 0) f->d.decided = d_.outcomes(f->d.meta.correlation_id, produced, f->d.wait);
+    }
     f->reply([this, f] { return answer(f->d, f->ctx); });
 }
 

@@ -22,6 +22,9 @@ class webhook_route {
     // is durable. Does not block unless the ingress does (ingress::submit_blocks).
     void start(const std::string& source, const http::request& req,
                const http::request_context& ctx, http::responder reply);
+    // Kafka mode: GET /v1/webhooks/{source}/outcomes/{webhook_id}, what the owners decided.
+    http::response outcome(const std::string& source, const std::string& webhook_id,
+                           const http::request_context& ctx);
 
   private:
     // A webhook delivery whose signature and events are valid, and the outcome of each event.
@@ -32,6 +35,10 @@ class webhook_route {
         command_meta meta;  // per event: meta_for()
         std::vector<submit_result> outcomes;
         command_meta meta_for(std::size_t i) const;
+        // Kafka mode: how long the sender asked to wait for the decisions (`?wait=5s`), and
+        // what was decided by the time the answer is built.
+        std::chrono::milliseconds wait{0};
+        std::vector<decided_outcome> decided{};
     };
     struct in_flight;
     // The delivery to submit, or the answer it gets without submitting anything (a refusal, or
@@ -44,6 +51,9 @@ class webhook_route {
     // The 202 that lists each event's outcome (and is remembered for redeliveries), or the 503
     // when an event could not be written.
     http::response answer(const delivery& d, const http::request_context& ctx);
+    // Kafka mode: each event's decision where one is known (a rejection by the ingress itself,
+    // or the owner's from the outcomes topic), in the delivery's order; nothing for the others.
+    std::vector<std::optional<decided_outcome>> decisions(const delivery& d) const;
 
     const api_deps& d_;
     // The configured webhook secrets, ready to verify with.

@@ -82,7 +82,7 @@ std::string kafka_ingress::key_for(const inbound::cloud_event& e, const inbound:
 }
 
 submit_result kafka_ingress::produce(const inbound::cloud_event& e, const inbound::command& c,
-                                     const command_meta&) {
+                                     const command_meta& meta) {
     const auto key = key_for(e, c);
     if (key.empty())
         return command_outcome{command_outcome::kind::rejected,
@@ -95,6 +95,12 @@ submit_result kafka_ingress::produce(const inbound::cloud_event& e, const inboun
     delivery d;
     auto* headers = RdKafka::Headers::create();
     headers->add("content-type", "application/cloudevents+json");
+    // A webhook delivery's events: the processor reports each one's outcome under the delivery.
+    if (meta.batch_size > 0) {
+        headers->add("bb_correlation", meta.correlation_id);
+        headers->add("bb_batch",
+                     std::to_string(meta.batch_index) + "/" + std::to_string(meta.batch_size));
+    }
     auto code = RdKafka::ERR__QUEUE_FULL;
     for (int attempt = 0; attempt < 100 && code == RdKafka::ERR__QUEUE_FULL; ++attempt) {
         code = producer_->produce(topic_, RdKafka::Topic::PARTITION_UA,

@@ -17,6 +17,10 @@ struct command_meta {
     std::string causation_id;    // "<source>/<id>" of the inbound event, or "scheduler"
     std::string correlation_id;  // the webhook delivery / Kafka record that carried it
     instant recorded_at{};       // the log's clock: wall time when serving, virtual in `process`
+    // A webhook delivery's events: this one's place in it (Kafka mode reports each outcome
+    // under the delivery's correlation id, so a sender can learn them; docs/kafka.md).
+    std::size_t batch_index = 0;
+    std::size_t batch_size = 0;  // 0: not part of a webhook delivery
 };
 
 struct command_outcome {
@@ -24,6 +28,18 @@ struct command_outcome {
     kind result = kind::unchanged;  // unchanged: a redelivery, or a fact with no effect
     std::optional<rejection> why;
     std::size_t events = 0;
+};
+
+// What the Kafka processor decided for one event of a webhook delivery, as every instance reads
+// it back from the outcomes topic.
+struct decided_outcome {
+    std::size_t index = 0;  // the event's place in its delivery
+    std::size_t of = 0;     // the delivery's number of events
+    std::string id;         // the CloudEvent id
+    std::string type;
+    command_outcome::kind result = command_outcome::kind::unchanged;
+    std::string reason;  // rejected: the rejection code
+    std::string detail;
 };
 
 // Storage errors come back as the error; rejections are an outcome.

@@ -273,10 +273,10 @@ config read_config(YAML::Node root) {
         }
     }
     if (const auto k = root["kafka"]; k && !k.IsNull()) {
-        only_keys(
-            k, "kafka",
-            {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "group", "instance_id",
-             "partitions", "replication_factor", "min_insync_replicas", "max_batch", "client"});
+        only_keys(k, "kafka",
+                  {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "outcomes_topic",
+                   "group", "instance_id", "partitions", "replication_factor",
+                   "min_insync_replicas", "max_batch", "client"});
         if (k["brokers"] && !k["brokers"].IsNull())
             c.kafka.brokers = scalar(k["brokers"], "kafka.brokers");
         if (k["inbound_topic"])
@@ -285,6 +285,8 @@ config read_config(YAML::Node root) {
             c.kafka.events_topic = scalar(k["events_topic"], "kafka.events_topic");
         if (k["deadletter_topic"])
             c.kafka.deadletter_topic = scalar(k["deadletter_topic"], "kafka.deadletter_topic");
+        if (k["outcomes_topic"])
+            c.kafka.outcomes_topic = scalar(k["outcomes_topic"], "kafka.outcomes_topic");
         if (k["group"]) c.kafka.group = scalar(k["group"], "kafka.group");
         if (k["instance_id"]) c.kafka.instance_id = scalar(k["instance_id"], "kafka.instance_id");
         if (k["partitions"]) {

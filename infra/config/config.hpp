@@ -23,6 +23,8 @@ struct kafka_config {
     std::string inbound_topic = "feedback.inbound";
     std::string events_topic = "complaints.events";
     std::string deadletter_topic = "feedback.deadletter";
+    // Each webhook-delivered event's outcome, for its sender (empty: <inbound_topic>.outcomes).
+    std::string outcomes_topic;
     std::string group = "bounceback";
     // Stable per instance (its transactional id is <group>-<instance_id>): a restarted instance
     // with the same id fences its previous incarnation at once. Default: the host name.

@@ -213,17 +213,24 @@ record to_record(const RdKafka::Message& m) {
 }
 
 namespace {
-std::expected<std::size_t, std::string> read_from(const settings& base, const std::string& topic,
-                                                  const std::map<std::int32_t, std::int64_t>& from,
-                                                  const std::function<void(record&&)>& f,
-                                                  int timeout_ms) {
-    if (from.empty()) return 0;
+// A consumer that reads assigned partitions as a read_committed reader sees them, joins no group
+// and commits nothing.
+settings reader_settings(const settings& base) {
     auto s = base;
     s.insert(s.end(), {{"group.id", "bounceback-reader"},
                        {"enable.auto.commit", "false"},
                        {"enable.auto.offset.store", "false"},
                        {"isolation.level", "read_committed"},
                        {"enable.partition.eof", "true"}});
+    return s;
+}
+
+std::expected<std::size_t, std::string> read_from(const settings& base, const std::string& topic,
+                                                  const std::map<std::int32_t, std::int64_t>& from,
+                                                  const std::function<void(record&&)>& f,
+                                                  int timeout_ms) {
+    if (from.empty()) return 0;
+    const auto s = reader_settings(base);
     auto consumer = make_consumer(s);
     if (!consumer) return std::unexpected(consumer.error());
     auto& c = **consumer;
@@ -305,13 +312,7 @@ std::expected<std::size_t, std::string> read_tails(const settings& base, const s
 std::expected<record, std::string> read_at(const settings& base, const std::string& topic,
                                            std::int32_t partition, std::int64_t offset,
                                            int timeout_ms) {
-    auto s = base;
-    s.insert(s.end(), {{"group.id", "bounceback-reader"},
-                       {"enable.auto.commit", "false"},
-                       {"enable.auto.offset.store", "false"},
-                       {"isolation.level", "read_committed"},
-                       {"enable.partition.eof", "true"}});
-    auto consumer = make_consumer(s);
+    auto consumer = make_consumer(reader_settings(base));
     if (!consumer) return std::unexpected(consumer.error());
     auto& c = **consumer;
     const auto where = topic + "/" + std::to_string(partition) + "@" + std::to_string(offset);

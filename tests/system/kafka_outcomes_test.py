@@ -1,0 +1,119 @@
+"""Kafka mode: a webhook sender learns what the partitions' owners decided, from any instance.
+
+Two instances. A delivery of two events to `a` with `?wait=20s` comes back decided: the filing
+accepted, an acknowledgement of a complaint nobody filed rejected by the owner (reason
+`unknown_complaint`) — the same answer the embedded shape gives at once. A delivery without
+`wait` comes back `pending` with the place to ask (`Location`); asked at `b`, the answer becomes
+decided. The same webhook-ids sent again to `b` get the decided answers, not new submissions
+(cluster-wide receipts). An unknown webhook-id is a 404 problem+json; a bad `wait` a 400 naming
+it."""
+import http.client
+import json
+import sys
+import tempfile
+import time
+
+import harness
+import kafka_harness
+
+
+def post(port, webhook_id, events, query=""):
+    body = json.dumps(events).encode()
+    ts = str(int(time.time()))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("POST", "/v1/webhooks/helpdesk" + query, body=body, headers={
+            "webhook-id": webhook_id, "webhook-timestamp": ts,
+            "webhook-signature": harness.sign(webhook_id, ts, body),
+            "content-type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), json.loads(resp.read() or b"null")
+    finally:
+        conn.close()
+
+
+def get(port, path, token="sys-agent"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers={"authorization": f"Bearer {token}"})
+    resp = conn.getresponse()
+    return resp.status, dict(resp.getheaders()), json.loads(resp.read() or b"null")
+
+
+def event(id_, type_, data, key):
+    return {"specversion": "1.0", "id": id_, "source": "crm", "type": type_,
+            "time": kafka_harness.harness_iso(int(time.time()) - 60), "partitionkey": key, "data": data}
+
+
+def filed(cid, cust):
+    return event(f"{cid}-filed", "complaint.filed", {
+        "complaint_id": cid, "customer": {"id": cust, "segment": "standard", "value": 10},
+        "severity": "low", "channel": "email", "category": "billing", "team": "emea"}, cust)
+
+
+def main():
+    binary = sys.argv[1]
+    passed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = kafka_harness.Cluster(binary, tmp, "outcomes")
+        try:
+            _, pa = cluster.start("a")
+            harness.wait_ready(pa, cluster.procs["a"][0], timeout=120)
+            _, pb = cluster.start("b")
+            harness.wait_ready(pb, cluster.procs["b"][0], timeout=120)
+
+            ack_unknown = event("ack-nobody", "complaint.acknowledged",
+                                {"complaint_id": "c-nobody", "employee": "emp-1"}, "cust-o1")
+            status, _, first = post(pa, "w1", [filed("c-o1", "cust-o1"), ack_unknown], "?wait=20s")
+            harness.check(status == 202, f"the delivery is accepted for processing ({status})")
+            harness.check(first.get("accepted") == ["c-o1-filed"] and "pending" not in first,
+                          f"waiting, the answer is decided: the filing accepted ({first})")
+            harness.check(len(first["rejected"]) == 1 and first["rejected"][0]["id"] == "ack-nobody" and
+                          first["rejected"][0]["reason"] == "unknown_complaint",
+                          "the owner's rejection reaches the sender, with its reason")
+            passed += 3
+
+            status, headers, second = post(pa, "w2", [filed("c-o2", "cust-o2")])
+            harness.check(status == 202, "a delivery without wait is accepted")
+            location = headers.get("Location") or headers.get("location")
+            if second.get("pending"):
+                harness.check(second["pending"] == ["c-o2-filed"] and location ==
+                              "/v1/webhooks/helpdesk/outcomes/w2" and second["outcome"] == location,
+                              f"not decided yet: pending, with where to ask ({second}, {location})")
+            deadline = time.time() + 60
+            while True:
+                code, _, polled = get(pb, "/v1/webhooks/helpdesk/outcomes/w2")
+                if code == 200 and polled["pending_count"] == 0:
+                    break
+                harness.check(time.time() < deadline, f"the decision reaches the other instance ({code} {polled})")
+                time.sleep(0.2)
+            harness.check(polled["accepted"] == ["c-o2-filed"] and polled["rejected"] == [] and
+                          polled["webhook_id"] == "w2", f"asked at the other instance: decided ({polled})")
+            passed += 2
+
+            status, _, again = post(pb, "w1", [filed("c-o1", "cust-o1"), ack_unknown])
+            harness.check(status == 202 and again == first,
+                          f"the same webhook-id at the other instance gets the same answer ({again})")
+            status, _, again2 = post(pb, "w2", [filed("c-o2", "cust-o2")])
+            harness.check(again2.get("accepted") == ["c-o2-filed"] and "pending" not in again2,
+                          f"a webhook-id decided elsewhere is answered decided ({again2})")
+            passed += 2
+
+            code, headers, missing = get(pa, "/v1/webhooks/helpdesk/outcomes/never-sent")
+            harness.check(code == 404 and missing["type"].endswith("/unknown-outcome") and
+                          "problem+json" in (headers.get("Content-Type") or headers.get("content-type", "")),
+                          f"an unknown webhook-id is a 404 problem ({code} {missing})")
+            status, _, bad = post(pa, "w3", [filed("c-o3", "cust-o3")], "?wait=soon")
+            harness.check(status == 400 and bad.get("field") == "wait", f"a bad wait is named ({status} {bad})")
+            code, _, _ = get(pa, "/v1/webhooks/helpdesk/outcomes/w2", token="nobody")
+            harness.check(code == 401, "asking needs a token")
+            passed += 3
+        except BaseException:  # harness.check exits
+            kafka_harness.keep_logs(binary, tmp, "kafka_outcomes", ["a", "b"])
+            raise
+        finally:
+            cluster.stop_all()
+    print(f"kafka outcomes: {passed} checks passed")
+
+
+if __name__ == "__main__":
+    main()
