@@ -1,6 +1,7 @@
 #include "services/kafka_webhook_dispatcher.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <random>
 #include <set>
@@ -49,6 +50,11 @@ struct kafka_webhook_dispatcher::worker final : RdKafka::RebalanceCb {
     bool retrying = false;       // a delivery waits for its next attempt
     bool paused = false;         // the assignment is paused (retrying, or enough fetched ahead)
     std::string commit_refused;  // the last commit's refusal, said once
+
+    // Events of the owned partitions not handled yet, for bounceback_webhook_queue_depth;
+    // refreshed about once a second from the consumer's cached high watermarks.
+    std::atomic<std::int64_t> behind{0};
+    std::chrono::steady_clock::time_point measured{};
 
     mutable std::mutex positions_mutex;
     std::map<std::int32_t, std::int64_t> positions;  // committed next offsets, for the API
@@ -187,6 +193,32 @@ struct kafka_webhook_dispatcher::worker final : RdKafka::RebalanceCb {
         }
     }
 
+    void measure() {
+        const auto now = std::chrono::steady_clock::now();
+        if (!consumer || now - measured < std::chrono::seconds{1}) return;
+        measured = now;
+        auto parts = assignment();
+        std::int64_t total = 0;
+        for (const auto* tp : parts) {
+            std::int64_t low = 0, high = 0;
+            if (consumer->get_watermark_offsets(topic, tp->partition(), &low, &high) !=
+                    RdKafka::ERR_NO_ERROR ||
+                high < 0)
+                continue;
+            auto next = low;
+            if (const auto it = done.find(tp->partition()); it != done.end()) {
+                next = it->second;
+            } else {
+                std::lock_guard lock(positions_mutex);
+                if (const auto p = positions.find(tp->partition()); p != positions.end())
+                    next = std::max(next, p->second);
+            }
+            total += std::max<std::int64_t>(0, high - next);
+        }
+        RdKafka::TopicPartition::destroy(parts);
+        behind = total;
+    }
+
     // Every partition assigned now, to pause or resume.
     std::vector<RdKafka::TopicPartition*> assignment() {
         std::vector<RdKafka::TopicPartition*> parts;
@@ -204,6 +236,16 @@ kafka_webhook_dispatcher::kafka_webhook_dispatcher(deps d) : d_(std::move(d)) {
         w->say = d_.log_line;
         workers_.push_back(std::move(w));
     }
+    d_.m.gauge("bounceback_webhook_queue_depth",
+               "Events not yet handled by a subscription (Kafka mode: of the partitions this "
+               "instance delivers; sum over the instances for the cluster)",
+               [this] {
+                   std::vector<std::pair<metric_labels, double>> out;
+                   for (const auto& w : workers_)
+                       out.push_back(
+                           {{{"subscription", w->cfg.id}}, static_cast<double>(w->behind.load())});
+                   return out;
+               });
 }
 
 kafka_webhook_dispatcher::~kafka_webhook_dispatcher() {
@@ -295,6 +337,7 @@ void kafka_webhook_dispatcher::leave(worker& w) {
     w.done.clear();
     w.dirty.clear();
     w.paused = w.retrying = false;
+    w.behind = 0;  // delivers no partition now
     std::lock_guard lock(w.positions_mutex);
     w.positions.clear();
 }
@@ -434,6 +477,7 @@ void kafka_webhook_dispatcher::run(worker& w) {
                     // The events filtered out since the last delivery, and transaction markers.
                     w.note_positions();
                     w.commit();
+                    w.measure();
                     continue;
                 }
             }
@@ -443,6 +487,7 @@ void kafka_webhook_dispatcher::run(worker& w) {
             w.fetched.pop_front();
             handle(w, rec);
             w.pump();
+            w.measure();
         } catch (const std::exception& ex) {
             d_.log_line("webhook " + id + ": " + ex.what() + "; retrying in 1 s");
             idle_wait(std::chrono::seconds{1});

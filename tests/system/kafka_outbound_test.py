@@ -188,7 +188,13 @@ def main():
             harness.check(resent == 0, f"the restarted instance resent nothing old ({resent})")
             _, mine = api(ports["a"], "GET", "/v1/webhook-deliveries?subscription=main&limit=1")
             harness.check(len(mine["deliveries"]) == 1, "the restarted instance delivered some of the second batch")
-            passed += 2
+            conn = http.client.HTTPConnection("127.0.0.1", ports["b"], timeout=10)
+            conn.request("GET", "/metrics", headers={"authorization": "Bearer sys-admin"})
+            text = conn.getresponse().read().decode()
+            harness.check(all(f'bounceback_webhook_queue_depth{{subscription="{s}"}}' in text
+                              for s in ("main", "flaky", "broken")),
+                          "the queue depth gauge has a series per subscription in Kafka mode")
+            passed += 3
         except BaseException:  # harness.check exits
             kafka_harness.keep_logs(binary, tmp, "kafka_outbound", ["a", "b"])
             raise
