@@ -287,6 +287,7 @@ int serve_kafka(const config& cfg) {
         std::cerr << "bounceback: " << in.error() << "\n";
         return 1;
     }
+    (*in)->report_rejections_to(o.outcomes_topic);
     // Outbound webhooks: each subscription a consumer group on the events topic (docs/outbound.md).
     outbound::delivery_store deliveries(
         (std::filesystem::path(cfg.data_dir) / "outbound.db").string(), cfg.synchronous_full);

@@ -273,10 +273,9 @@ void webhook_route::finish_one(const std::shared_ptr<in_flight>& f) {
     // Kafka mode: the ingress blocks, so this is a worker thread; it may wait for the owners'
     // decisions as the sender asked (`?wait=`), never longer.
     if (d_.outcomes && !f->failed.load(std::memory_order_acquire)) {
-        std::size_t produced = 0;
-        for (const auto& o : f->d.outcomes)
-            if (o && o->result != command_outcome::kind::rejected) ++produced;
-        if (produced > 0) f->d.decided = d_.outcomes(f->d.meta.correlation_id, produced, f->d.wait);
+        // Every event's decision reaches the outcomes topic: the owners', and the ingress's own
+        // refusals (kafka_ingress::report_rejections_to).
+        f->d.decided = d_.outcomes(f->d.meta.correlation_id, f->d.events.size(), f->d.wait);
     }
     f->reply([this, f] { return answer(f->d, f->ctx); });
 }

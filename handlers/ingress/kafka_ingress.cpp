@@ -2,6 +2,8 @@
 
 #include <condition_variable>
 
+#include <nlohmann/json.hpp>
+
 namespace bb {
 
 namespace {
@@ -84,13 +86,32 @@ std::string kafka_ingress::key_for(const inbound::cloud_event& e, const inbound:
 submit_result kafka_ingress::produce(const inbound::cloud_event& e, const inbound::command& c,
                                      const command_meta& meta) {
     const auto key = key_for(e, c);
-    if (key.empty())
-        return command_outcome{command_outcome::kind::rejected,
-                               rejection{rejection_code::unknown_complaint,
-                                         "the complaint is not known yet, so its customer's "
-                                         "partition is not either; add the CloudEvents "
-                                         "partitionkey attribute (the customer id)"},
-                               0};
+    if (key.empty()) {
+        command_outcome refused{command_outcome::kind::rejected,
+                                rejection{rejection_code::unknown_complaint,
+                                          "the complaint is not known yet, so its customer's "
+                                          "partition is not either; add the CloudEvents "
+                                          "partitionkey attribute (the customer id)"},
+                                0};
+        if (!outcomes_topic_.empty() && meta.batch_size > 0) {
+            // Best effort, not waited for: the sender has this answer already; the record lets
+            // another instance give it too (the same shape the owners write).
+            const auto body = nlohmann::json{{"correlation", meta.correlation_id},
+                                             {"batch", std::to_string(meta.batch_index) + "/" +
+                                                           std::to_string(meta.batch_size)},
+                                             {"id", e.id},
+                                             {"type", e.type},
+                                             {"result", "rejected"},
+                                             {"reason", std::string(to_string(refused.why->code))},
+                                             {"detail", refused.why->detail}}
+                                  .dump();
+            producer_->produce(outcomes_topic_, RdKafka::Topic::PARTITION_UA,
+                               RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(body.data()),
+                               body.size(), meta.correlation_id.data(), meta.correlation_id.size(),
+                               0, nullptr);
+        }
+        return refused;
+    }
     const auto value = inbound::to_json(e).dump();
     delivery d;
     auto* headers = RdKafka::Headers::create();

@@ -28,6 +28,11 @@ class kafka_ingress final : public ingress {
         done(produce(e, c, meta));
     }
     bool submit_blocks() const override { return true; }
+    // An event of a webhook delivery this ingress refuses itself never reaches an owner: its
+    // rejection is written to the outcomes topic here, so other instances can answer it too.
+    void report_rejections_to(std::string outcomes_topic) {
+        outcomes_topic_ = std::move(outcomes_topic);
+    }
     bool reads_event_data() const override { return true; }
     complaint_lookup complaint(const complaint_id& id) const override;
     // The instance follows the whole events topic in memory.
@@ -41,6 +46,7 @@ class kafka_ingress final : public ingress {
     std::unique_ptr<RdKafka::DeliveryReportCb> reports_;
     std::unique_ptr<RdKafka::Producer> producer_;
     std::string topic_;
+    std::string outcomes_topic_;
     event_log& view_;
     std::mutex customers_mutex_;
     // Complaints filed through this ingress that the view may not have seen yet.

@@ -4,7 +4,8 @@ Two instances. A delivery of two events to `a` with `?wait=20s` comes back decid
 accepted, an acknowledgement of a complaint nobody filed rejected by the owner (reason
 `unknown_complaint`) — the same answer the embedded shape gives at once. A delivery without
 `wait` comes back `pending` with the place to ask (`Location`); asked at `b`, the answer becomes
-decided. The same webhook-ids sent again to `b` get the decided answers, not new submissions
+decided. An event the ingress refuses itself (no partition key for an unknown complaint) is
+answered by `b` as well. The same webhook-ids sent again to `b` get the decided answers, not new submissions
 (cluster-wide receipts). An unknown webhook-id is a 404 problem+json; a bad `wait` a 400 naming
 it."""
 import http.client
@@ -96,6 +97,26 @@ def main():
             status, _, again2 = post(pb, "w2", [filed("c-o2", "cust-o2")])
             harness.check(again2.get("accepted") == ["c-o2-filed"] and "pending" not in again2,
                           f"a webhook-id decided elsewhere is answered decided ({again2})")
+            passed += 2
+
+            # An event the ingress refuses itself (no partition to send it to) is answered from
+            # the other instance too.
+            nowhere = {k: v for k, v in event("ack-nowhere", "complaint.acknowledged",
+                                              {"complaint_id": "c-nowhere", "employee": "emp-1"},
+                                              "x").items() if k != "partitionkey"}
+            status, _, third = post(pa, "w4", [filed("c-o4", "cust-o4"), nowhere], "?wait=20s")
+            harness.check(status == 202 and third["accepted"] == ["c-o4-filed"] and
+                          [r["id"] for r in third["rejected"]] == ["ack-nowhere"] and "pending" not in third,
+                          f"the ingress's own refusal is in the decided answer ({third})")
+            deadline = time.time() + 60
+            while True:
+                code, _, polled4 = get(pb, "/v1/webhooks/helpdesk/outcomes/w4")
+                if code == 200 and polled4["pending_count"] == 0:
+                    break
+                harness.check(time.time() < deadline, f"the refusal reaches the other instance ({code} {polled4})")
+                time.sleep(0.2)
+            harness.check(polled4["rejected"][0]["reason"] == "unknown_complaint",
+                          "the other instance names the ingress's reason")
             passed += 2
 
             code, headers, missing = get(pa, "/v1/webhooks/helpdesk/outcomes/never-sent")
