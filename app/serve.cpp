@@ -296,7 +296,9 @@ int serve_kafka(const config& cfg) {
                                          m, wall_clock, log_line});
     kafka_processor processor(o, cfg.book, m, wall_clock, log_line);
     // What the owners decided for webhook deliveries, from every instance (docs/kafka.md).
-    outcome_index outcomes(client, o.outcomes_topic, std::chrono::hours{1}, log_line);
+    outcome_index outcomes(
+        client, o.outcomes_topic,
+        std::chrono::duration_cast<std::chrono::seconds>(cfg.kafka.outcome_window), log_line);
     if (auto r = outcomes.start(); !r) {
         std::cerr << "bounceback: " << r.error() << "\n";
         return 1;

@@ -38,10 +38,12 @@ class outcome_index {
     std::vector<decided_outcome> find(const std::string& correlation, std::size_t count,
                                       std::chrono::milliseconds wait);
     std::size_t size() const;
+    // Applies one record of the outcomes topic (the reader thread's step; public for the
+    // benchmark, bench/bench_outcomes.cpp).
+    void add(const kafka::record& r);
 
   private:
     void run();
-    void add(const kafka::record& r);
 
     struct entry {
         std::chrono::steady_clock::time_point seen;

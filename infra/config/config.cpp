@@ -275,7 +275,7 @@ config read_config(YAML::Node root) {
     if (const auto k = root["kafka"]; k && !k.IsNull()) {
         only_keys(k, "kafka",
                   {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "outcomes_topic",
-                   "group", "instance_id", "partitions", "replication_factor",
+                   "outcome_window", "group", "instance_id", "partitions", "replication_factor",
                    "min_insync_replicas", "max_batch", "client"});
         if (k["brokers"] && !k["brokers"].IsNull())
             c.kafka.brokers = scalar(k["brokers"], "kafka.brokers");
@@ -287,6 +287,13 @@ config read_config(YAML::Node root) {
             c.kafka.deadletter_topic = scalar(k["deadletter_topic"], "kafka.deadletter_topic");
         if (k["outcomes_topic"])
             c.kafka.outcomes_topic = scalar(k["outcomes_topic"], "kafka.outcomes_topic");
+        if (k["outcome_window"]) {
+            c.kafka.outcome_window = dur(k["outcome_window"], "kafka.outcome_window");
+            if (c.kafka.outcome_window < std::chrono::minutes{1} ||
+                c.kafka.outcome_window > std::chrono::hours{24})
+                fail("kafka.outcome_window",
+                     "must be from PT1M to PT24H (the outcomes topic keeps a day)");
+        }
         if (k["group"]) c.kafka.group = scalar(k["group"], "kafka.group");
         if (k["instance_id"]) c.kafka.instance_id = scalar(k["instance_id"], "kafka.instance_id");
         if (k["partitions"]) {

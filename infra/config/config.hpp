@@ -25,6 +25,9 @@ struct kafka_config {
     std::string deadletter_topic = "feedback.deadletter";
     // Each webhook-delivered event's outcome, for its sender (empty: <inbound_topic>.outcomes).
     std::string outcomes_topic;
+    // How long every instance keeps the decisions it read from the outcomes topic in memory
+    // (~400 bytes per event; docs/benchmarks.md, "Outcome window").
+    duration outcome_window = std::chrono::hours{1};
     std::string group = "bounceback";
     // Stable per instance (its transactional id is <group>-<instance_id>): a restarted instance
     // with the same id fences its previous incarnation at once. Default: the host name.

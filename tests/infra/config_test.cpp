@@ -120,6 +120,20 @@ TEST_CASE("librdkafka client properties pass through, but not the ones exactly-o
           "kafka.client: must be a map of librdkafka properties");
 }
 
+TEST_CASE("the Kafka outcome window and topic are read and bounded", "[infra][config]") {
+    const auto d = load_config(minimal);
+    REQUIRE(d.has_value());
+    CHECK(d->kafka.outcome_window == std::chrono::hours{1});
+    CHECK(d->kafka.outcomes_topic.empty());  // serve derives <inbound_topic>.outcomes
+    const auto c = load_config(
+        minimal, {{"kafka.outcome_window", "PT10M"}, {"kafka.outcomes_topic", "hd.outcomes"}});
+    REQUIRE(c.has_value());
+    CHECK(c->kafka.outcome_window == std::chrono::minutes{10});
+    CHECK(c->kafka.outcomes_topic == "hd.outcomes");
+    CHECK(error_of(minimal, {{"kafka.outcome_window", "P2D"}}) ==
+          "kafka.outcome_window: must be from PT1M to PT24H (the outcomes topic keeps a day)");
+}
+
 TEST_CASE("every key can be overridden", "[infra][config]") {
     const auto c = load_config(minimal, {{"listen", "127.0.0.1:9999"},
                                          {"kafka.brokers", "127.0.0.1:9092"},
