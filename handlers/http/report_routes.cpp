@@ -29,7 +29,7 @@ json paged(const std::vector<T>& all, const page& p) {
 }  // namespace
 
 report_routes::report_routes(const api_deps& d) : d_(d) {
-    d_.m.describe("bounceback_sla_summary_computations_total", "counter",
+    d_.m.describe("bounceback_sla_report_computations_total", "counter",
                   "SLA summaries computed from the read model (the rest are served cached)");
 }
 
@@ -49,7 +49,7 @@ http::response report_routes::sla_summary(const query& q, bool gzip_accepted,
     }
     const auto cached =
         summaries_.get(summary_cache::key(q), d_.reads.generation(), [&, filter = *f] {
-            d_.m.add("bounceback_sla_summary_computations_total", {});
+            d_.m.add("bounceback_sla_report_computations_total", {});
             auto [generation, computed] = d_.reads.read_with_generation([&](const auto& m) {
                 return std::pair{projection::summarize(m, d_.cfg.book, filter, per), m.position};
             });

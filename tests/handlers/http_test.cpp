@@ -573,7 +573,7 @@ SCENARIO("concurrent requests for a summary the model moved past compute it once
     service svc;
     svc.file_complaints(200);
     const auto computations = [&] {
-        return svc.m.value("bounceback_sla_summary_computations_total", {});
+        return svc.m.value("bounceback_sla_report_computations_total", {});
     };
     const auto before = computations();
     WHEN("16 clients ask at once") {
