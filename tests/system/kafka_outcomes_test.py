@@ -40,6 +40,18 @@ def get(port, path, token="sys-agent"):
     return resp.status, dict(resp.getheaders()), json.loads(resp.read() or b"null")
 
 
+def decided_at(port, webhook_id, what, timeout=60):
+    """Asks an instance for a delivery's decisions until none is pending (polling the API: the
+    decisions arrive through Kafka, nothing here can be waited on)."""
+    deadline = time.time() + timeout
+    while True:
+        code, _, polled = get(port, f"/v1/webhooks/helpdesk/outcomes/{webhook_id}")
+        if code == 200 and polled["pending_count"] == 0:
+            return polled
+        harness.check(time.time() < deadline, f"{what} ({code} {polled})")
+        time.sleep(0.2)
+
+
 def event(id_, type_, data, key):
     return {"specversion": "1.0", "id": id_, "source": "crm", "type": type_,
             "time": kafka_harness.harness_iso(int(time.time()) - 60), "partitionkey": key, "data": data}
@@ -80,13 +92,7 @@ def main():
                 harness.check(second["pending"] == ["c-o2-filed"] and location ==
                               "/v1/webhooks/helpdesk/outcomes/w2" and second["outcome"] == location,
                               f"not decided yet: pending, with where to ask ({second}, {location})")
-            deadline = time.time() + 60
-            while True:
-                code, _, polled = get(pb, "/v1/webhooks/helpdesk/outcomes/w2")
-                if code == 200 and polled["pending_count"] == 0:
-                    break
-                harness.check(time.time() < deadline, f"the decision reaches the other instance ({code} {polled})")
-                time.sleep(0.2)
+            polled = decided_at(pb, "w2", "the decision reaches the other instance")
             harness.check(polled["accepted"] == ["c-o2-filed"] and polled["rejected"] == [] and
                           polled["webhook_id"] == "w2", f"asked at the other instance: decided ({polled})")
             passed += 2
@@ -108,13 +114,7 @@ def main():
             harness.check(status == 202 and third["accepted"] == ["c-o4-filed"] and
                           [r["id"] for r in third["rejected"]] == ["ack-nowhere"] and "pending" not in third,
                           f"the ingress's own refusal is in the decided answer ({third})")
-            deadline = time.time() + 60
-            while True:
-                code, _, polled4 = get(pb, "/v1/webhooks/helpdesk/outcomes/w4")
-                if code == 200 and polled4["pending_count"] == 0:
-                    break
-                harness.check(time.time() < deadline, f"the refusal reaches the other instance ({code} {polled4})")
-                time.sleep(0.2)
+            polled4 = decided_at(pb, "w4", "the refusal reaches the other instance")
             harness.check(polled4["rejected"][0]["reason"] == "unknown_complaint",
                           "the other instance names the ingress's reason")
             passed += 2
