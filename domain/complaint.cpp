@@ -25,6 +25,27 @@ std::optional<activity_kind> parse_activity_kind(std::string_view s) {
     return std::nullopt;
 }
 
+std::string_view to_string(ticket_status s) {
+    switch (s) {
+        case ticket_status::open:
+            return "open";
+        case ticket_status::pending:
+            return "pending";
+        case ticket_status::solved:
+            return "solved";
+        case ticket_status::withdrawn:
+            return "withdrawn";
+    }
+    return "unknown";
+}
+
+std::optional<ticket_status> parse_ticket_status(std::string_view s) {
+    for (auto t : {ticket_status::open, ticket_status::pending, ticket_status::solved,
+                   ticket_status::withdrawn})
+        if (to_string(t) == s) return t;
+    return std::nullopt;
+}
+
 std::string_view to_string(complaint_status s) {
     switch (s) {
         case complaint_status::unfiled:
@@ -148,8 +169,10 @@ std::optional<instant> next_deadline(const complaint_state& s) {
 
 namespace {
 
-void remember(complaint_state& s, const idempotency_key& key) {
-    if (!key.value().empty()) s.seen.insert(key);
+void remember(complaint_state& s, const idempotency_key& key, instant at) {
+    if (key.value().empty()) return;
+    s.seen.insert(key);
+    s.last_command_at = std::max(s.last_command_at, at);
 }
 
 sla_clock fresh_clock(instant warn_at, instant due) {
@@ -256,7 +279,7 @@ void apply(complaint_state& s, const bounce_back_missed&) {
 }  // namespace
 
 complaint_state evolve(complaint_state s, const complaint_event& e) {
-    std::visit([&s](const auto& ev) { remember(s, ev.key); }, e);
+    std::visit([&s](const auto& ev) { remember(s, ev.key, ev.at); }, e);
     evolve_facts(s, e);
     return s;
 }
@@ -405,6 +428,7 @@ struct command_decider {
     const complaint_state& s() const { return d.state; }
 
     result<void> operator()(const file_complaint&) const { return {}; }  // handled apart
+    result<void> operator()(const sync_ticket&) const { return {}; }     // handled apart
 
     result<void> operator()(const acknowledge_complaint& c) const {
         if (s().status != received) return std::unexpected(invalid_in(s(), "acknowledge"));
@@ -528,6 +552,82 @@ struct command_decider {
     }
 };
 
+// The steps a ticket snapshot implies, each decided as if the helpdesk had sent it, in the order
+// an agent takes them. An owner acknowledges a complaint still waiting for one (or takes it over
+// from another); a snapshot that skips steps (solved before anyone was assigned) issues them with
+// `unassigned_agent()`. A complaint that can no longer move where the ticket is (recovered or
+// withdrawn, and reopened in the helpdesk) stays as it is.
+result<void> sync_steps(const command_decider& run, const sync_ticket& c) {
+    const auto& s = run.s();
+    const auto& agent = c.owner ? *c.owner : unassigned_agent();
+    result<void> r;
+    const auto step = [&](const complaint_command& cmd) {
+        r = std::visit(run, cmd);
+        return r.has_value();
+    };
+    if (c.owner) {
+        if (s.status == received) {
+            if (!step(acknowledge_complaint{c.key, c.id, *c.owner, c.at})) return r;
+        } else if (is_open(s.status) && s.owner != c.owner) {
+            if (!step(assign_complaint{c.key, c.id, *c.owner, c.at})) return r;
+        }
+    }
+    const auto reopen = [&] {
+        return step(reopen_complaint{c.key, c.id, "reopened in the helpdesk", c.at});
+    };
+    switch (c.status) {
+        case ticket_status::open:
+            if (s.status == awaiting_customer)
+                (void)step(record_customer_reply{c.key, c.id, c.at});
+            else if (in(s.status, {resolved, lost}))
+                (void)reopen();
+            break;
+        case ticket_status::pending:
+            if (in(s.status, {resolved, lost}) && !reopen()) return r;
+            if (s.status == received && !step(acknowledge_complaint{c.key, c.id, agent, c.at}))
+                return r;
+            if (in(s.status, {acknowledged, investigating, reopened}))
+                (void)step(request_customer_info{c.key, c.id, c.at});
+            break;
+        case ticket_status::solved:
+            if (s.status == received && !step(acknowledge_complaint{c.key, c.id, agent, c.at}))
+                return r;
+            if (in(s.status, {acknowledged, investigating, awaiting_customer, reopened}))
+                (void)step(resolve_complaint{c.key, c.id, agent, c.at});
+            break;
+        case ticket_status::withdrawn:
+            if (is_open(s.status) || s.status == resolved)
+                (void)step(withdraw_complaint{c.key, c.id, "withdrawn in the helpdesk", c.at});
+            break;
+    }
+    return r;
+}
+
+result<events> decide_sync(const policy_book& book, const complaint_state& s,
+                           const sync_ticket& c) {
+    decision d{s, {}};
+    if (s.status == unfiled) {
+        auto filing = c.filing;
+        filing.key = c.key;
+        filing.id = c.id;
+        if (c.at < filing.at)
+            return std::unexpected(reject(rejection_code::invalid_argument,
+                                          "the ticket's update is before its creation"));
+        const auto filed = decide_file(book, s, filing);
+        if (!filed) return std::unexpected(filed.error());
+        for (const auto& e : *filed) d.emit(e);
+    } else if (c.at < s.last_command_at) {
+        return events{};  // stale: the helpdesk already told us something newer
+    } else if (c.at < s.filed_at) {
+        return std::unexpected(
+            reject(rejection_code::invalid_argument, "time is before the complaint was filed"));
+    }
+    fire_deadlines(d, c.at);
+    if (const auto r = sync_steps(command_decider{book, d}, c); !r)
+        return std::unexpected(r.error());
+    return d.out;
+}
+
 }  // namespace
 
 // Every command has these members (a new one without them does not compile), so one generic
@@ -559,6 +659,7 @@ result<events> decide(const policy_book& book, const complaint_state& s,
                       const complaint_command& c) {
     if (s.seen.contains(command_key(c))) return events{};  // redelivery: it already took effect
     if (const auto* f = std::get_if<file_complaint>(&c)) return decide_file(book, s, *f);
+    if (const auto* t = std::get_if<sync_ticket>(&c)) return decide_sync(book, s, *t);
     if (s.status == complaint_status::unfiled)
         return std::unexpected(
             reject(rejection_code::unknown_complaint, "complaint was never filed"));

@@ -130,13 +130,35 @@ struct record_survey {
     std::optional<customer_id> customer{};  // as for record_customer_activity
     bool operator==(const record_survey&) const = default;
 };
+// Where a helpdesk's ticket stands (docs/integrations.md maps each helpdesk's states onto these).
+enum class ticket_status { open, pending, solved, withdrawn };
+std::string_view to_string(ticket_status s);
+std::optional<ticket_status> parse_ticket_status(std::string_view s);
+// A helpdesk's ticket as it is now. Helpdesks send snapshots, not our commands: decide compares
+// the snapshot with the complaint and issues the steps that happened since (filing, acknowledging
+// or assigning, pausing for the customer, resuming, resolving, reopening, withdrawing), all
+// stamped with the snapshot's instant, except the filing, which keeps the ticket's creation.
+struct sync_ticket {
+    idempotency_key key;
+    complaint_id id;
+    file_complaint filing;  // used when the complaint does not exist yet
+    ticket_status status = ticket_status::open;
+    std::optional<employee_id> owner;  // the agent the ticket is assigned to
+    instant at;                        // when the helpdesk last changed the ticket
+    bool operator==(const sync_ticket&) const = default;
+};
+// The employee id for steps whose ticket names no agent (solved while unassigned).
+inline const employee_id& unassigned_agent() {
+    static const employee_id none{"unassigned"};
+    return none;
+}
 // What someone asks of a complaint. Every command names its complaint, carries its idempotency
 // key and says when it happened.
 using complaint_command =
     std::variant<file_complaint, acknowledge_complaint, assign_complaint, request_customer_info,
                  record_customer_reply, record_root_cause, offer_recovery, resolve_complaint,
                  reopen_complaint, request_escalation, withdraw_complaint, record_customer_activity,
-                 record_survey>;
+                 record_survey, sync_ticket>;
 
 // Issued by the deadline scheduler, not by anyone: decide every deadline of the complaint that
 // fell due up to `now`. No key (a tick repeated finds nothing left to fire) and no rejection.
@@ -350,6 +372,9 @@ struct complaint_state {
     int escalation_level = 0;
     int reopen_count = 0;
     key_set seen;  // idempotency keys of commands that took effect
+    // The latest instant of an event a command caused (not a deadline): a helpdesk snapshot
+    // older than this is stale (delivered out of order) and changes nothing.
+    instant last_command_at{};
     bool operator==(const complaint_state&) const = default;
 };
 

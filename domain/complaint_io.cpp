@@ -266,6 +266,14 @@ std::ostream& operator<<(std::ostream& os, const complaint_command& c) {
                            .field("score", v.score)
                            .field("at", v.at);
                    },
+                   [&](const sync_ticket& v) {
+                       printer(os, "sync_ticket")
+                           .field("key", v.key)
+                           .field("id", v.id)
+                           .field("status", std::string(to_string(v.status)))
+                           .field("owner", v.owner)
+                           .field("at", v.at);
+                   },
                },
                c);
     return os;
