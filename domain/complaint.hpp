@@ -373,7 +373,8 @@ struct complaint_state {
     int reopen_count = 0;
     key_set seen;  // idempotency keys of commands that took effect
     // The latest instant of an event a command caused (not a deadline): a helpdesk snapshot
-    // older than this is stale (delivered out of order) and changes nothing.
+    // older than this is stale (delivered out of order) and changes nothing. Kept, like `seen`,
+    // by evolve only: read models never decide.
     instant last_command_at{};
     bool operator==(const complaint_state&) const = default;
 };
