@@ -22,6 +22,7 @@ const std::vector<std::string_view>& known_types() {
                                                         "complaint.reopened",
                                                         "complaint.escalation_requested",
                                                         "complaint.withdrawn",
+                                                        "complaint.synced",
                                                         "compliment.received",
                                                         "customer.activity",
                                                         "survey.responded",
@@ -88,28 +89,48 @@ std::string key_text(const cloud_event& e) {
     return e.source + "/" + e.id;
 }
 
+// The fields that file a complaint (complaint.filed, complaint.synced).
+template <class V>
+file_complaint filing_from(const fields<V>& d, const idempotency_key& k, const complaint_id& id,
+                           instant at) {
+    const auto c = d.obj("customer");
+    const auto sev = parse_severity(d.str("severity"));
+    if (!sev) d.fail("severity", "must be one of low, medium, high, critical");
+    const auto segment = c.has("segment") ? c.str("segment") : std::string("standard");
+    const auto value = c.opt_num("value").value_or(0);
+    if (value < 0) c.fail("value", "must not be negative");
+    return file_complaint{k,
+                          id,
+                          customer_ref{customer_id{c.str("id")}, segment, value},
+                          *sev,
+                          d.str("channel"),
+                          d.str("category"),
+                          d.opt_str("product"),
+                          d.str("team"),
+                          d.opt_str("summary"),
+                          at};
+}
+
 template <class V>
 complaint_command complaint_cmd(const cloud_event& e, const fields<V>& d) {
     const idempotency_key k{key_text(e)};
     const complaint_id id{d.str("complaint_id")};
     const auto& t = e.type;
-    if (t == "complaint.filed") {
-        const auto c = d.obj("customer");
-        const auto sev = parse_severity(d.str("severity"));
-        if (!sev) d.fail("severity", "must be one of low, medium, high, critical");
-        const auto segment = c.has("segment") ? c.str("segment") : std::string("standard");
-        const auto value = c.opt_num("value").value_or(0);
-        if (value < 0) c.fail("value", "must not be negative");
-        return file_complaint{k,
-                              id,
-                              customer_ref{customer_id{c.str("id")}, segment, value},
-                              *sev,
-                              d.str("channel"),
-                              d.str("category"),
-                              d.opt_str("product"),
-                              d.str("team"),
-                              d.opt_str("summary"),
-                              e.time};
+    if (t == "complaint.filed") return filing_from(d, k, id, e.time);
+    if (t == "complaint.synced") {
+        // A helpdesk's ticket as it is now: the filing fields, where the ticket stands, and its
+        // agent. `time` is when the helpdesk last changed it, `created_at` when it was opened.
+        const auto status = parse_ticket_status(d.str("status"));
+        if (!status) d.fail("status", "must be one of open, pending, solved, withdrawn");
+        auto created = e.time;
+        if (d.has("created_at")) {
+            const auto c = iso8601::parse_instant(d.str("created_at"));
+            if (!c) d.fail("created_at", "must be an RFC 3339 timestamp");
+            created = *c;
+        }
+        std::optional<employee_id> owner;
+        if (d.has("owner")) owner = employee_id{d.str("owner")};
+        return sync_ticket{k, id, filing_from(d, k, id, created), *status, owner, e.time};
     }
     if (t == "complaint.acknowledged")
         return acknowledge_complaint{k, id, employee_id{d.str("employee")}, e.time};
@@ -388,8 +409,11 @@ std::expected<command, invalid_input> to_command(const cloud_event& e) {
 std::string routing_key(const cloud_event& e, const command& c) {
     const auto customer =
         std::visit(overloaded{[](const complaint_command& cc) {
-                                  const auto* f = std::get_if<file_complaint>(&cc);
-                                  return f ? f->customer.id.value() : std::string{};
+                                  if (const auto* f = std::get_if<file_complaint>(&cc))
+                                      return f->customer.id.value();
+                                  if (const auto* t = std::get_if<sync_ticket>(&cc))
+                                      return t->filing.customer.id.value();
+                                  return std::string{};
                               },
                               [](const receive_compliment& r) { return r.customer.value(); },
                               [](const record_prevention_action&) { return std::string{}; },
