@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "handlers/http/responses.hpp"
+#include "handlers/ingress/helpdesk_adapter.hpp"
 #include "infra/codec/json_writer.hpp"
 
 namespace bb {
@@ -86,54 +87,80 @@ std::variant<http::response, webhook_route::delivery> webhook_route::check(
     const auto src = d_.cfg.webhook_sources.find(source);
     if (src == d_.cfg.webhook_sources.end())
         return problem(problem_kind::unknown_source, "no webhook source named " + source, ctx);
-    const webhooks::signed_headers h{std::string(sv(req["webhook-id"])),
-                                     std::string(sv(req["webhook-timestamp"])),
-                                     std::string(sv(req["webhook-signature"]))};
-    std::vector<const webhooks::hmac_key*> keys;
-    std::vector<webhooks::hmac_key> unprepared;  // secrets the config did not hold at start
-    unprepared.reserve(src->second.secrets.size());
-    for (const auto& secret : src->second.secrets) {
-        const auto k = hmac_keys_.find(secret);
-        keys.push_back(k != hmac_keys_.end() ? &k->second : &unprepared.emplace_back(secret));
-    }
-    if (const auto v = webhooks::verify(keys, h, req.body(), d_.clock()); !v) {
-        auto res = problem(problem_kind::invalid_signature,
-                           std::string(webhooks::to_string(v.error())), ctx);
-        res.set(bh::field::www_authenticate, "Standard-Webhooks");
-        return res;
-    }
-    // Every event is validated before any is executed, so a bad batch writes nothing. A decoder
-    // per request: its buffers are a few allocations, a shared one would need a lock.
-    inbound::cloudevent_decoder decoder;
-    auto events = decoder.decode_body(req.body(), d_.in.reads_event_data());
-    if (!events) {
-        const auto& e = events.error();
-        d_.m.add("bounceback_webhook_events_total", {{"outcome", "invalid"}});
-        return problem(e.status == 400 ? problem_kind::malformed_body : problem_kind::invalid_event,
-                       e.field.empty() ? e.detail : e.field + " " + e.detail, ctx, e.field);
+    std::string webhook_id;
+    std::vector<inbound::decoded_event> decoded;
+    if (src->second.kind != source_kind::standard) {
+        // A helpdesk's own webhook: its signature, then its ticket as one complaint.synced event.
+        const inbound::header_lookup headers = [&req](std::string_view name) {
+            return sv(req[boost::beast::string_view(name.data(), name.size())]);
+        };
+        if (const auto v = inbound::verify_helpdesk(src->second, headers, req.body(), d_.clock());
+            !v)
+            return problem(problem_kind::invalid_signature, v.error().detail, ctx);
+        auto read = inbound::read_helpdesk(src->second, source, headers, req.body());
+        if (!read) {
+            const auto& e = read.error();
+            d_.m.add("bounceback_webhook_events_total", {{"outcome", "invalid"}});
+            return problem(
+                e.status == 400 ? problem_kind::malformed_body : problem_kind::invalid_event,
+                e.field.empty() ? e.detail : e.field + " " + e.detail, ctx, e.field);
+        }
+        webhook_id = std::move(read->delivery_id);
+        decoded.push_back(std::move(read->event));
+    } else {
+        const webhooks::signed_headers h{std::string(sv(req["webhook-id"])),
+                                         std::string(sv(req["webhook-timestamp"])),
+                                         std::string(sv(req["webhook-signature"]))};
+        std::vector<const webhooks::hmac_key*> keys;
+        std::vector<webhooks::hmac_key> unprepared;  // secrets the config did not hold at start
+        unprepared.reserve(src->second.secrets.size());
+        for (const auto& secret : src->second.secrets) {
+            const auto k = hmac_keys_.find(secret);
+            keys.push_back(k != hmac_keys_.end() ? &k->second : &unprepared.emplace_back(secret));
+        }
+        if (const auto v = webhooks::verify(keys, h, req.body(), d_.clock()); !v) {
+            auto res = problem(problem_kind::invalid_signature,
+                               std::string(webhooks::to_string(v.error())), ctx);
+            res.set(bh::field::www_authenticate, "Standard-Webhooks");
+            return res;
+        }
+        // Every event is validated before any is executed, so a bad batch writes nothing. A
+        // decoder per request: its buffers are a few allocations, a shared one would need a lock.
+        inbound::cloudevent_decoder decoder;
+        auto events = decoder.decode_body(req.body(), d_.in.reads_event_data());
+        if (!events) {
+            const auto& e = events.error();
+            d_.m.add("bounceback_webhook_events_total", {{"outcome", "invalid"}});
+            return problem(
+                e.status == 400 ? problem_kind::malformed_body : problem_kind::invalid_event,
+                e.field.empty() ? e.detail : e.field + " " + e.detail, ctx, e.field);
+        }
+        webhook_id = h.id;
+        decoded = std::move(*events);
     }
     const auto wait = wait_param(sv(req.target()));
     if (!wait) return problem(problem_kind::invalid_parameter, "wait " + wait.error(), ctx, "wait");
-    const auto correlation = source + "/" + h.id;
+    const auto correlation = source + "/" + webhook_id;
     // Kafka mode: a webhook-id any instance's delivery was decided for gets that answer.
     if (d_.outcomes) {
-        const auto known = d_.outcomes(correlation, events->size(), std::chrono::milliseconds{0});
-        if (!known.empty() && known.size() == events->size() && known.back().of == known.size()) {
+        const auto known = d_.outcomes(correlation, decoded.size(), std::chrono::milliseconds{0});
+        if (!known.empty() && known.size() == decoded.size() && known.back().of == known.size()) {
             d_.m.add("bounceback_webhook_events_total", {{"outcome", "redelivered"}});
             std::vector<std::optional<decided_outcome>> all(known.begin(), known.end());
-            auto res = json_response(bh::status::accepted, json::parse(decided_body(h.id, all)));
+            auto res =
+                json_response(bh::status::accepted, json::parse(decided_body(webhook_id, all)));
             return res;
         }
     }
     // A repeated webhook-id gets the stored answer, but only for a body that is valid on its own:
     // an invalid request is refused as such, whatever id it reuses (found by schemathesis).
-    if (const auto seen = d_.receipts.find(source, h.id)) {
+    if (const auto seen = d_.receipts.find(source, webhook_id)) {
         d_.m.add("bounceback_webhook_events_total", {{"outcome", "redelivered"}});
         return json_response(bh::status::accepted, json::parse(*seen, nullptr, false));
     }
-    const auto n = events->size();
+    const auto n = decoded.size();
     return delivery{
-        source, h.id, std::move(*events), command_meta{{}, correlation, d_.clock()},
+        source, webhook_id, std::move(decoded), command_meta{{}, correlation, d_.clock()},
         // Until an event's outcome is in, it reads as not written: an answer stops
         // at the first event that was not (a synchronous submit stops there too).
         std::vector<submit_result>(n, std::unexpected(make_error_code(log_errc::closed))), *wait};

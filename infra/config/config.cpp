@@ -1,6 +1,7 @@
 #include "infra/config/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -23,6 +24,20 @@ std::string_view to_string(role r) {
             return "auditor";
         case role::admin:
             return "admin";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(source_kind k) {
+    switch (k) {
+        case source_kind::standard:
+            return "standard";
+        case source_kind::zammad:
+            return "zammad";
+        case source_kind::zendesk:
+            return "zendesk";
+        case source_kind::jira:
+            return "jira";
     }
     return "unknown";
 }
@@ -64,6 +79,78 @@ std::vector<std::string> strings(const YAML::Node& n, const std::string& path) {
     for (std::size_t i = 0; i < n.size(); ++i)
         out.push_back(scalar(n[i], path + "[" + std::to_string(i) + "]"));
     return out;
+}
+
+std::string lower(std::string s) {
+    std::ranges::transform(s, s.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    return s;
+}
+
+webhook_source read_webhook_source(const YAML::Node& n, const std::string& path) {
+    if (!n.IsMap()) fail(path, "must be a map with a secret");
+    only_keys(n, path,
+              {"kind", "secret", "secrets", "priorities", "statuses", "teams", "categories",
+               "default_team", "default_category"});
+    webhook_source src;
+    if (const auto k = n["kind"]; k && !k.IsNull()) {
+        const auto kind = scalar(k, path + ".kind");
+        bool known = false;
+        for (const auto sk :
+             {source_kind::standard, source_kind::zammad, source_kind::zendesk, source_kind::jira})
+            if (to_string(sk) == kind) src.kind = sk, known = true;
+        if (!known) fail(path + ".kind", "must be one of standard, zammad, zendesk, jira");
+    }
+    src.secrets = strings(n["secret"], path + ".secret");
+    for (auto& s : strings(n["secrets"], path + ".secrets")) src.secrets.push_back(s);
+    if (src.secrets.empty()) fail(path, "needs a secret");
+    for (const auto& s : src.secrets) {
+        if (src.kind != source_kind::standard) {
+            if (s.empty()) fail(path + ".secret", "must not be empty");
+            continue;
+        }
+        if (!s.starts_with("whsec_"))
+            fail(path + ".secret", "must start with whsec_");
+        else if (!webhooks::secret_key(s))
+            fail(path + ".secret", "must be whsec_ followed by the key in base64");
+    }
+    const bool helpdesk = src.kind != source_kind::standard;
+    for (const auto* key :
+         {"priorities", "statuses", "teams", "categories", "default_team", "default_category"})
+        if (const auto v = n[key]; v && !v.IsNull() && !helpdesk)
+            fail(path + "." + key, "applies to helpdesk kinds (zammad, zendesk, jira) only");
+    const auto table = [&](const char* key, auto&& read) {
+        const auto t = n[key];
+        if (!t || t.IsNull()) return;
+        if (!t.IsMap()) fail(path + "." + key, "must map the helpdesk's value to ours");
+        for (const auto& e : t) {
+            const auto from = e.first.as<std::string>();
+            read(lower(from), scalar(e.second, path + "." + key + "." + from),
+                 path + "." + key + "." + from);
+        }
+    };
+    table("priorities", [&](std::string from, const std::string& to, const std::string& at) {
+        const auto sev = parse_severity(to);
+        if (!sev) fail(at, "must be one of low, medium, high, critical");
+        src.priorities[std::move(from)] = *sev;
+    });
+    table("statuses", [&](std::string from, const std::string& to, const std::string& at) {
+        const auto st = parse_ticket_status(to);
+        if (!st) fail(at, "must be one of open, pending, solved, withdrawn");
+        src.statuses[std::move(from)] = *st;
+    });
+    table("teams", [&](std::string from, const std::string& to, const std::string& at) {
+        if (to.empty()) fail(at, "must not be empty");
+        src.teams[std::move(from)] = to;
+    });
+    for (auto& cat : strings(n["categories"], path + ".categories"))
+        src.categories.push_back(lower(cat));
+    if (const auto v = n["default_team"]; v && !v.IsNull())
+        src.default_team = scalar(v, path + ".default_team");
+    if (const auto v = n["default_category"]; v && !v.IsNull())
+        src.default_category = scalar(v, path + ".default_category");
+    if (src.default_team.empty()) fail(path + ".default_team", "must not be empty");
+    if (src.default_category.empty()) fail(path + ".default_category", "must not be empty");
+    return src;
 }
 
 duration dur(const YAML::Node& n, const std::string& path, std::optional<duration> fallback = {}) {
@@ -348,19 +435,7 @@ config read_config(YAML::Node root) {
             fail("webhook_sources", "must map a source name to { secret } or { secrets }");
         for (const auto& kv : ws) {
             const auto name = kv.first.as<std::string>();
-            const auto path = "webhook_sources." + name;
-            only_keys(kv.second, path, {"secret", "secrets"});
-            webhook_source src;
-            src.secrets = strings(kv.second["secret"], path + ".secret");
-            for (auto& s : strings(kv.second["secrets"], path + ".secrets"))
-                src.secrets.push_back(s);
-            if (src.secrets.empty()) fail(path, "needs a secret");
-            for (const auto& s : src.secrets)
-                if (!s.starts_with("whsec_"))
-                    fail(path + ".secret", "must start with whsec_");
-                else if (!webhooks::secret_key(s))
-                    fail(path + ".secret", "must be whsec_ followed by the key in base64");
-            c.webhook_sources[name] = src;
+            c.webhook_sources[name] = read_webhook_source(kv.second, "webhook_sources." + name);
         }
     }
     if (const auto t = root["tokens"]; t && !t.IsNull()) {

@@ -42,8 +42,24 @@ struct kafka_config {
     std::vector<std::pair<std::string, std::string>> client_properties{};
 };
 
+// What a webhook source sends (docs/integrations.md): Standard Webhooks carrying CloudEvents, or
+// a helpdesk's own webhooks, whose tickets become complaint.synced events.
+enum class source_kind { standard, zammad, zendesk, jira };
+std::string_view to_string(source_kind k);
+
 struct webhook_source {
-    std::vector<std::string> secrets;  // whsec_<base64>; several during rotation
+    // standard: whsec_<base64>; a helpdesk: the signing secret it was given. Several during
+    // rotation.
+    std::vector<std::string> secrets;
+    source_kind kind = source_kind::standard;
+    // Helpdesk kinds: how the ticket's values read as ours, on top of the kind's own tables
+    // (keys compared case-insensitively, stored lower-case).
+    std::map<std::string, severity> priorities{};
+    std::map<std::string, ticket_status> statuses{};
+    std::map<std::string, std::string> teams{};  // the helpdesk's group (name or id) -> team
+    std::vector<std::string> categories{};       // tags that name a category; first match wins
+    std::string default_team = "support";
+    std::string default_category = "uncategorized";
 };
 
 struct subscription_config {
