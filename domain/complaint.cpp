@@ -565,6 +565,11 @@ result<void> sync_steps(const command_decider& run, const sync_ticket& c) {
         r = std::visit(run, cmd);
         return r.has_value();
     };
+    // A solved ticket the agent works on again is reopened first, so that whoever owns it now
+    // takes it over.
+    const bool reopens = (c.status == ticket_status::open || c.status == ticket_status::pending) &&
+                         in(s.status, {resolved, lost});
+    if (reopens && !step(reopen_complaint{c.key, c.id, "reopened in the helpdesk", c.at})) return r;
     if (c.owner) {
         if (s.status == received) {
             if (!step(acknowledge_complaint{c.key, c.id, *c.owner, c.at})) return r;
@@ -572,18 +577,11 @@ result<void> sync_steps(const command_decider& run, const sync_ticket& c) {
             if (!step(assign_complaint{c.key, c.id, *c.owner, c.at})) return r;
         }
     }
-    const auto reopen = [&] {
-        return step(reopen_complaint{c.key, c.id, "reopened in the helpdesk", c.at});
-    };
     switch (c.status) {
         case ticket_status::open:
-            if (s.status == awaiting_customer)
-                (void)step(record_customer_reply{c.key, c.id, c.at});
-            else if (in(s.status, {resolved, lost}))
-                (void)reopen();
+            if (s.status == awaiting_customer) (void)step(record_customer_reply{c.key, c.id, c.at});
             break;
         case ticket_status::pending:
-            if (in(s.status, {resolved, lost}) && !reopen()) return r;
             if (s.status == received && !step(acknowledge_complaint{c.key, c.id, agent, c.at}))
                 return r;
             if (in(s.status, {acknowledged, investigating, reopened}))

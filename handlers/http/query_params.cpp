@@ -6,11 +6,10 @@
 
 namespace bb {
 
-namespace {
-std::string decode(std::string_view s) {
+std::string percent_decode(std::string_view s, bool plus_is_space) {
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
+        if (s[i] == '+' && plus_is_space) {
             out += ' ';
         } else if (s[i] == '%' && i + 2 < s.size()) {
             int v = 0;
@@ -26,6 +25,11 @@ std::string decode(std::string_view s) {
         }
     }
     return out;
+}
+
+namespace {
+std::string decode(std::string_view s) {
+    return percent_decode(s, true);
 }
 }  // namespace
 

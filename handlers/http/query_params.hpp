@@ -10,6 +10,8 @@
 
 namespace bb {
 
+// %XX escapes decoded (a malformed one is kept as it is); `+` is a space in a query string only.
+std::string percent_decode(std::string_view s, bool plus_is_space);
 // The query string of a request target, percent-decoded. Repeated keys keep the last value.
 std::map<std::string, std::string> parse_query(std::string_view target);
 

@@ -140,8 +140,10 @@ bool match_template(const std::vector<std::string>& tmpl, const std::vector<std:
     if (tmpl.size() != parts.size()) return false;
     bound.clear();
     for (std::size_t i = 0; i < tmpl.size(); ++i) {
+        // A parameter is percent-decoded: ids from helpdesks hold ':' ("zendesk-prod:35436"),
+        // which clients may escape.
         if (tmpl[i] == "{}")
-            bound.push_back(parts[i]);
+            bound.push_back(percent_decode(parts[i], false));
         else if (tmpl[i] != parts[i])
             return false;
     }

@@ -165,6 +165,14 @@ SCENARIO("later snapshots become the steps that happened", "[complaint][sync]") 
                 CHECK(std::get<complaint_reopened>(events[0]).reason == "reopened in the helpdesk");
             }
         }
+        WHEN("another agent takes the ticket up again a day later") {
+            const auto events =
+                when(log, snapshot("d3", ticket_status::open, "bo", "2026-11-21T12:00:00Z"));
+            THEN("it is reopened, then assigned to them") {
+                REQUIRE(types(events) == v{"ComplaintReopened", "ComplaintAssigned"});
+                CHECK(std::get<complaint_assigned>(events[1]).employee == emp("bo"));
+            }
+        }
         WHEN("the ticket is set pending a day later") {
             const auto events =
                 when(log, snapshot("d3", ticket_status::pending, "ana", "2026-11-21T12:00:00Z"));
