@@ -241,3 +241,41 @@ scores:
     CHECK(error_of(minimal + "scores: { weights: { speed: 1 } }\n")
               .starts_with("scores.weights.speed:"));
 }
+
+TEST_CASE("helpdesk sources: a kind, the vendor's secret, and tables of values",
+          "[infra][config][helpdesk]") {
+    const auto c = load_config(
+        minimal,
+        {{"webhook_sources",
+          R"({ zd: { kind: zendesk, secret: "plain-zendesk-secret", priorities: { Urgent: high },
+                     statuses: { "On Hold": pending }, teams: { "98738": billing },
+                     categories: [Billing, Delivery], default_team: desk,
+                     default_category: general },
+               zm: { kind: zammad, secret: "t" }, std: { secret: "whsec_c2VjcmV0" } })"}});
+    REQUIRE(c.has_value());
+    const auto& zd = c->webhook_sources.at("zd");
+    CHECK(zd.kind == source_kind::zendesk);
+    CHECK(zd.secrets == std::vector<std::string>{"plain-zendesk-secret"});
+    CHECK(zd.priorities.at("urgent") == severity::high);  // keys compare lower-case
+    CHECK(zd.statuses.at("on hold") == ticket_status::pending);
+    CHECK(zd.teams.at("98738") == "billing");
+    CHECK(zd.categories == std::vector<std::string>{"billing", "delivery"});
+    CHECK((zd.default_team == "desk" && zd.default_category == "general"));
+    CHECK(c->webhook_sources.at("zm").kind == source_kind::zammad);
+    CHECK(c->webhook_sources.at("std").kind == source_kind::standard);
+
+    const auto with = [](const std::string& sources) {
+        return error_of(minimal, {{"webhook_sources", sources}});
+    };
+    CHECK(with("{ x: { kind: freshdesk, secret: s } }") ==
+          "webhook_sources.x.kind: must be one of standard, zammad, zendesk, jira");
+    CHECK(with("{ x: { kind: zammad, secret: s, priorities: { \"2 normal\": normal } } }") ==
+          "webhook_sources.x.priorities.2 normal: must be one of low, medium, high, critical");
+    CHECK(with("{ x: { kind: jira, secret: s, statuses: { Done: closed } } }") ==
+          "webhook_sources.x.statuses.Done: must be one of open, pending, solved, withdrawn");
+    CHECK(with("{ x: { secret: \"whsec_c2VjcmV0\", statuses: { a: open } } }") ==
+          "webhook_sources.x.statuses: applies to helpdesk kinds (zammad, zendesk, jira) only");
+    CHECK(with("{ x: { kind: zendesk } }") == "webhook_sources.x: needs a secret");
+    CHECK(with("{ x: { kind: zendesk, secret: s, signing: s } }") ==
+          "webhook_sources.x.signing: unknown key");
+}
