@@ -34,19 +34,25 @@ class Cluster:
         self.group = f"{stamp}.bounceback"
         self.procs = {}
 
-    def config(self, instance, **policy):
+    def config(self, instance, sources="", **policy):
+        """`sources`: YAML lines added under webhook_sources (indented two spaces)."""
         port = harness.free_port()
         data = os.path.join(self.tmp, f"data-{instance}")
         path = os.path.join(self.tmp, f"{instance}.yaml")
         harness.write_config(path, port, data, **policy)
+        if sources:
+            with open(path) as f:
+                text = f.read()
+            with open(path, "w") as f:
+                f.write(text.replace("webhook_sources:\n", "webhook_sources:\n" + sources, 1))
         with open(path, "a") as f:
             f.write(f"kafka:\n  brokers: \"{self.brokers}\"\n  inbound_topic: {self.inbound}\n"
                     f"  events_topic: {self.events}\n  deadletter_topic: {self.deadletter}\n"
                     f"  group: {self.group}\n  instance_id: {instance}\n")
         return path, port
 
-    def start(self, instance, **policy):
-        path, port = self.config(instance, **policy)
+    def start(self, instance, sources="", **policy):
+        path, port = self.config(instance, sources, **policy)
         log = open(os.path.join(self.tmp, f"{instance}.log"), "ab")
         proc = subprocess.Popen([self.binary, "serve", "--config", path], stdout=log, stderr=log)
         self.procs[instance] = (proc, port)

@@ -7,7 +7,7 @@ accepted, an acknowledgement of a complaint nobody filed rejected by the owner (
 decided. An event the ingress refuses itself (no partition key for an unknown complaint) is
 answered by `b` as well. The same webhook-ids sent again to `b` get the decided answers, not new submissions
 (cluster-wide receipts). An unknown webhook-id is a 404 problem+json; a bad `wait` a 400 naming
-it."""
+it. A Zendesk ticket event (a helpdesk source) is decided the same way and known to `b`."""
 import http.client
 import json
 import sys
@@ -15,7 +15,10 @@ import tempfile
 import time
 
 import harness
+import helpdesk_test
 import kafka_harness
+
+ZENDESK_SOURCE = f'  zendesk-prod: {{ kind: zendesk, secret: "{helpdesk_test.ZENDESK_SECRET}" }}\n'
 
 
 def post(port, webhook_id, events, query=""):
@@ -29,6 +32,17 @@ def post(port, webhook_id, events, query=""):
             "content-type": "application/json"})
         resp = conn.getresponse()
         return resp.status, dict(resp.getheaders()), json.loads(resp.read() or b"null")
+    finally:
+        conn.close()
+
+
+def post_raw(port, source, body, headers, query=""):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=40)
+    try:
+        conn.request("POST", f"/v1/webhooks/{source}{query}", body=body,
+                     headers={"content-type": "application/json", **headers})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"null")
     finally:
         conn.close()
 
@@ -69,9 +83,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         cluster = kafka_harness.Cluster(binary, tmp, "outcomes")
         try:
-            _, pa = cluster.start("a")
+            _, pa = cluster.start("a", ZENDESK_SOURCE)
             harness.wait_ready(pa, cluster.procs["a"][0], timeout=120)
-            _, pb = cluster.start("b")
+            _, pb = cluster.start("b", ZENDESK_SOURCE)
             harness.wait_ready(pb, cluster.procs["b"][0], timeout=120)
 
             ack_unknown = event("ack-nobody", "complaint.acknowledged",
@@ -117,6 +131,17 @@ def main():
             polled4 = decided_at(pb, "w4", "the refusal reaches the other instance")
             harness.check(polled4["rejected"][0]["reason"] == "unknown_complaint",
                           "the other instance names the ingress's reason")
+            passed += 2
+
+            # A helpdesk's own webhook in Kafka mode: decided by the owner like any event, its
+            # outcome known to every instance under the vendor's event id.
+            body = json.dumps(helpdesk_test.zendesk_event("zd-ev-1", "SOLVED", "235323", 3)).encode()
+            status, zd = post_raw(pa, "zendesk-prod", body, helpdesk_test.zendesk_headers(body), "?wait=20s")
+            harness.check(status == 202 and zd.get("accepted") == ["zd-ev-1"] and "pending" not in zd,
+                          f"a Zendesk ticket event is decided in Kafka mode ({status} {zd})")
+            code, _, polled_zd = get(pb, "/v1/webhooks/zendesk-prod/outcomes/zd-ev-1")
+            harness.check(code == 200 and polled_zd["accepted"] == ["zd-ev-1"],
+                          f"the other instance knows the Zendesk delivery's outcome ({code} {polled_zd})")
             passed += 2
 
             code, headers, missing = get(pa, "/v1/webhooks/helpdesk/outcomes/never-sent")
