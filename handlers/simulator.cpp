@@ -147,15 +147,16 @@ void simulate(const simulation& s, const std::function<void(const json&)>& out) 
                                             : "critical";
         const auto team = g.pick(teams);
         const auto* filed_as = category(g);
-        g.emit(t, "helpdesk", "complaint.filed", c.id,
-               {{"complaint_id", id},
-                {"customer", {{"id", c.id}, {"segment", c.segment}, {"value", c.value}}},
-                {"severity", severity},
-                {"channel", g.pick(channels)},
-                {"category", filed_as},
-                {"product", g.pick(products)},
-                {"team", team},
-                {"summary", "simulated complaint " + std::to_string(complaint_no)}});
+        const auto channel = g.pick(channels);
+        const json filing{{"complaint_id", id},
+                          {"customer", {{"id", c.id}, {"segment", c.segment}, {"value", c.value}}},
+                          {"severity", severity},
+                          {"channel", channel},
+                          {"category", filed_as},
+                          {"product", g.pick(products)},
+                          {"team", team},
+                          {"summary", "simulated complaint " + std::to_string(complaint_no)}};
+        g.emit(t, "helpdesk", "complaint.filed", c.id, filing);
         const auto owner = agent();
         auto at = t + g.after(600);
         g.emit(at, "helpdesk", "complaint.assigned", c.id,
@@ -199,8 +200,18 @@ void simulate(const simulation& s, const std::function<void(const json&)>& out) 
                     {"value", std::round(g.uniform() * 100)}});
         }
         at += g.after(30 * 3600);
-        g.emit(at, "helpdesk", "complaint.resolved", c.id,
-               {{"complaint_id", id}, {"employee", owner}});
+        // Every tenth complaint is solved in a helpdesk that sends its ticket as it is now
+        // (complaint.synced, docs/integrations.md) instead of our resolve command.
+        if (complaint_no % 10 == 0) {
+            auto snapshot = filing;
+            snapshot["status"] = "solved";
+            snapshot["owner"] = owner;
+            snapshot["created_at"] = iso8601::format_instant(t);
+            g.emit(at, "helpdesk", "complaint.synced", c.id, snapshot);
+        } else {
+            g.emit(at, "helpdesk", "complaint.resolved", c.id,
+                   {{"complaint_id", id}, {"employee", owner}});
+        }
         if (g.chance(0.06)) {
             at += g.after(3 * 86400);
             g.emit(at, "helpdesk", "complaint.reopened", c.id,

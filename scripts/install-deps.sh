@@ -44,6 +44,13 @@ if [ "${1:-}" = "--test" ]; then
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$pylib" standardwebhooks==1.1.0
     touch "$pylib/.standardwebhooks-1.1.0"
   fi
+  # The CloudEvents Python SDK, to send the bodies and headers an SDK makes (tests/system), in a
+  # folder of its own: it pins python-dateutil 4, which other tools there do not want.
+  celib="$(cd .. && pwd)/.cache/cloudevents"
+  if [ ! -f "$celib/.cloudevents-2.2.0" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$celib" cloudevents==2.2.0
+    touch "$celib/.cloudevents-2.2.0"
+  fi
   # schemathesis for the API conformance test (tests/api), in a folder of its own: its many
   # dependencies stay out of the other tests' path.
   stlib="$(cd .. && pwd)/.cache/schemathesis"

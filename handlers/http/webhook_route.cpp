@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 
 #include "handlers/http/responses.hpp"
@@ -65,6 +66,17 @@ std::string decided_body(const std::string& webhook_id,
     return w.take();
 }
 
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+bool body_is_array(std::string_view body) {
+    const auto first = body.find_first_not_of(" \t\r\n");
+    return first != std::string_view::npos && body[first] == '[';
+}
+
 }  // namespace
 
 webhook_route::webhook_route(const api_deps& d) : d_(d) {
@@ -126,8 +138,30 @@ std::variant<http::response, webhook_route::delivery> webhook_route::check(
         }
         // Every event is validated before any is executed, so a bad batch writes nothing. A
         // decoder per request: its buffers are a few allocations, a shared one would need a lock.
-        inbound::cloudevent_decoder decoder;
-        auto events = decoder.decode_body(req.body(), d_.in.reads_event_data());
+        // CloudEvents' HTTP binding: binary mode (attributes in `ce-` headers, data as the
+        // body), batched mode (a JSON array), or structured mode (one event, or an array).
+        const auto type = lower_ascii(sv(req[bh::field::content_type]));
+        std::vector<std::pair<std::string, std::string>> attributes;
+        for (const auto& f : req) {
+            auto name = lower_ascii(sv(f.name_string()));
+            if (name.starts_with("ce-")) attributes.emplace_back(name.substr(3), sv(f.value()));
+        }
+        std::expected<std::vector<inbound::decoded_event>, inbound::invalid_input> events;
+        if (!attributes.empty()) {
+            auto one =
+                inbound::decode_binary(attributes, sv(req[bh::field::content_type]), req.body());
+            if (one)
+                events = std::vector<inbound::decoded_event>{std::move(*one)};
+            else
+                events = std::unexpected(one.error());
+        } else if (type.starts_with("application/cloudevents-batch+json") &&
+                   !body_is_array(req.body())) {
+            events = std::unexpected(inbound::invalid_input{
+                422, "", "a batch (application/cloudevents-batch+json) must be a JSON array", 0});
+        } else {
+            inbound::cloudevent_decoder decoder;
+            events = decoder.decode_body(req.body(), d_.in.reads_event_data());
+        }
         if (!events) {
             const auto& e = events.error();
             d_.m.add("bounceback_webhook_events_total", {{"outcome", "invalid"}});

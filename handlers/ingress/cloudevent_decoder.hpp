@@ -92,6 +92,15 @@ class cloudevent_decoder {
     std::unique_ptr<impl> impl_;
 };
 
+// HTTP binary content mode (CloudEvents HTTP protocol binding 3.1): the attributes from the `ce-`
+// headers (`attributes`: names without the prefix, lower-case; values as sent, percent-encoded),
+// the data in the body, its media type in Content-Type (absent: JSON). Only JSON data is taken.
+std::expected<decoded_event, invalid_input> decode_binary(
+    const std::vector<std::pair<std::string, std::string>>& attributes,
+    std::string_view content_type, std::string_view body);
+// Whether text is UTF-8 (JSON strings must be; header bytes are not checked by any parser).
+bool valid_utf8(std::string_view s);
+
 // The key that places an event on its customer's partition: the customer id from the data,
 // else the `partitionkey` attribute; empty when neither says (prevention actions).
 std::string routing_key(const cloud_event& e, const command& c);
