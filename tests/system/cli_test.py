@@ -1,7 +1,5 @@
-""
-    "The CLI's contract for operators: invalid configuration is refused before anything starts,
-    with a message naming the key and exit code 2;
-unknown commands and flags are usage errors."""
+"""The CLI's contract for operators: invalid configuration is refused before anything starts,
+with a message naming the key and exit code 2; unknown commands and flags are usage errors."""
 import os
 import sys
 import tempfile
@@ -37,8 +35,8 @@ def main():
     harness.check(out.returncode == 0 and "serve" in out.stdout, "help goes to stdout")
     out = harness.run(BINARY, "export", "--data", os.path.join(work, "nothing-here"))
     harness.check(out.returncode == 2 and "no event store" in out.stderr, out.stderr)
-#The Kafka tools take the cluster's client properties from --config (kafka.client): a value
-#librdkafka refuses is reported by name before anything connects, so it reached the client.
+    # The Kafka tools take the cluster's client properties from --config (kafka.client): a value
+    # librdkafka refuses is reported by name before anything connects, so it reached the client.
     tls = os.path.join(work, "kafka-client.yaml")
     with open(tls, "w") as f:
         f.write(text + '\nkafka: { client: { "socket.timeout.ms": "not-a-number" } }\n')

@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """CloudEvents as the official SDK sends them reach a `standard` source.
 
 The bodies and headers come from the CloudEvents Python SDK (PyPI `cloudevents`, installed into
@@ -86,7 +86,7 @@ def main():
 
 
 def checks(port):
-#Binary mode; the source holds characters the binding percent - encodes in a header.
+    # Binary mode; the source holds characters the binding percent-encodes in a header.
     msg = to_binary_event(filing("c-bin", "cust-b", source="/sdk/käse desk"))
     harness.check(any(k.startswith("ce-") for k in msg.headers), f"SDK binary headers: {msg.headers}")
     harness.check("%" in msg.headers["ce-source"], f"the SDK percent-encodes: {msg.headers}")
@@ -96,7 +96,7 @@ def checks(port):
     code, c = status_of(port, "c-bin")
     harness.check(code == 200 and c["status"] == "received", f"binary mode filed: {code} {c}")
 
-#Structured mode, as the SDK labels it.
+    # Structured mode, as the SDK labels it.
     msg = to_structured_event(filing("c-struct", "cust-s"))
     harness.check(msg.headers.get("content-type") == "application/cloudevents+json",
                   f"SDK structured headers: {msg.headers}")
@@ -104,7 +104,7 @@ def checks(port):
     harness.check(status == 202 and answer["accepted"] == ["c-struct-filed"],
                   f"structured mode: {status} {answer}")
 
-#Batched mode : the SDK's structured events in an array.
+    # Batched mode: the SDK's structured events in an array.
     events = [json.loads(to_structured_event(filing(f"c-batch-{i}", f"cust-{i}")).body)
               for i in range(3)]
     status, answer = post(port, "w-batch", json.dumps(events).encode(),
@@ -112,10 +112,9 @@ def checks(port):
     harness.check(status == 202 and answer["accepted"] == [f"c-batch-{i}-filed" for i in range(3)],
                   f"batched mode: {status} {answer}")
 
-#Refusals name what is wrong.
+    # Refusals name what is wrong.
     msg = to_binary_event(filing("c-bad", "cust-x"))
-    headers = {
-k: v for k, v in msg.headers.items() if k != "ce-type"}
+    headers = {k: v for k, v in msg.headers.items() if k != "ce-type"}
     status, p = post(port, "w-bad-1", msg.body, headers)
     harness.check(status == 422 and p.get("field") == "type", f"binary without type: {status} {p}")
     msg = to_binary_event(filing("c-bad", "cust-x"))

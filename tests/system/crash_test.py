@@ -74,7 +74,7 @@ def main():
 
     def start():
         log = open(os.path.join(work, "server.log"), "a")
-#Every other run on one I / O thread : sessions then have no strand of their own.
+        # Every other run on one I/O thread: sessions then have no strand of their own.
         io_threads = 1 + starts["n"] % 2
         starts["n"] += 1
         p = subprocess.Popen([BINARY, "serve", "--config", cfg,
@@ -110,8 +110,8 @@ def main():
     for t in threads:
         t.start()
     kills = 0
-#Kills are spread over the workload by progress, not by time : however fast the server, each
-#of the KILLS lands at a random point of its own slice of the first 90 %.
+    # Kills are spread over the workload by progress, not by time: however fast the server, each
+    # of the KILLS lands at a random point of its own slice of the first 90%.
     slice_size = total * 0.9 / KILLS
     next_kill = random.uniform(0.2, 0.9) * slice_size
     while any(t.is_alive() for t in threads):
@@ -134,7 +134,7 @@ def main():
     verify = harness.run(BINARY, "verify", "--data", data)
     harness.check(verify.returncode == 0, "verify after crashes: " + verify.stdout + verify.stderr)
 
-#Every acknowledged inbound event took effect exactly once.
+    # Every acknowledged inbound event took effect exactly once.
     primary = {"complaint.filed": "ComplaintFiled", "complaint.acknowledged": "ComplaintAcknowledged",
                "complaint.resolved": "ComplaintResolved"}
     counts = {}      # (key, type) over the whole log
@@ -154,7 +154,7 @@ def main():
         if k:
             harness.check(n == 1, f"{k} produced {t} {n} times in {stream}")
 
-#The same inputs, processed in the order each client sent them, give the same history.
+    # The same inputs, processed in the order each client sent them, give the same history.
     jsonl = os.path.join(work, "inputs.jsonl")
     with open(jsonl, "w") as f:
         for lane in sent_order:

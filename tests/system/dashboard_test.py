@@ -34,16 +34,17 @@ def main():
     proc = subprocess.Popen([BINARY, "serve", "--config", cfg, "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
                             stdout=log, stderr=log)
     try:
-        harness
-.wait_ready(port, proc) os.makedirs(os.path.dirname(SCREENSHOT), exist_ok = True) check =
-    subprocess
-        .run([
-            "node", os.path.join(SOURCE, "tests", "browser", "dashboard_check.mjs"),
-            f "http://127.0.0.1:{port}", "demo-manager-token",
-            SCREENSHOT
-        ]) harness.check(check.returncode == 0, "the dashboard must show the API's numbers") harness
-        .check(os.path.getsize(SCREENSHOT) > 10000, "a screenshot was saved") finally
-    : proc.send_signal(signal.SIGTERM) proc.wait(timeout = 30) print("1 passed, 0 failed")
+        harness.wait_ready(port, proc)
+        os.makedirs(os.path.dirname(SCREENSHOT), exist_ok=True)
+        check = subprocess.run(["node", os.path.join(SOURCE, "tests", "browser", "dashboard_check.mjs"),
+                                f"http://127.0.0.1:{port}", "demo-manager-token", SCREENSHOT])
+        harness.check(check.returncode == 0, "the dashboard must show the API's numbers")
+        harness.check(os.path.getsize(SCREENSHOT) > 10000, "a screenshot was saved")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    print("1 passed, 0 failed")
 
-          if __name__
-    == "__main__" : main()
+
+if __name__ == "__main__":
+    main()

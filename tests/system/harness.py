@@ -1,86 +1,83 @@
-""
-    "Shared helpers for system tests that drive the real `bounceback` binary."
-    "" import base64 import hashlib import hmac import http.client import json import os import
-        socket import subprocess import sys import tempfile import time
+"""Shared helpers for system tests that drive the real `bounceback` binary."""
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
 
-            SECRET_BYTES = b "system-test-helpdesk-secret" SECRET =
-    "whsec_" + base64.b64encode(SECRET_BYTES)
-                   .decode()
+SECRET_BYTES = b"system-test-helpdesk-secret"
+SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
 
-                       CONFIG =
-        ""
-        "
-    listen : 127.0.0.1 : {port} data_dir : {data} webhook_sources : helpdesk : {
-    {
-    secret:
-        "{secret}"
-    }
-}
-tokens : "sys-admin" : admin "sys-agent" : agent calendars : always : {
-    {
-    time_zone:
-        UTC, hours : all
-    }
-}
-office : {
-    {
-    time_zone:
-        Europe / Berlin, hours : {
-            {
-            mon:
-                [ "09:00", "17:00" ], tue : [ "09:00", "17:00" ],
-                                            wed : [ "09:00", "17:00" ],
-                                                  thu : [ "09:00", "17:00" ],
-                                                        fri : [ "09:00", "17:00" ]
-            }
-        }
-    }
-}
-policies : -id : vip match : {
-    {
-    segment:
-        [vip]
-    }
-}
-calendar : always acknowledge : {vip_ack} resolve : {vip_resolve} bounce_back : P60D escalation
-    : [ {{on : warning, to_level : 1}}, {{on : breach, to_level : 2}} ] -
-      id : standard calendar : office acknowledge : {std_ack} resolve : P40D bounce_back
-    : P60D
-      ""
-      "
+CONFIG = """
+listen: 127.0.0.1:{port}
+data_dir: {data}
+webhook_sources:
+  helpdesk: {{ secret: "{secret}" }}
+tokens:
+  "sys-admin": admin
+  "sys-agent": agent
+calendars:
+  always: {{ time_zone: UTC, hours: all }}
+  office: {{ time_zone: Europe/Berlin, hours: {{ mon: ["09:00","17:00"], tue: ["09:00","17:00"], wed: ["09:00","17:00"], thu: ["09:00","17:00"], fri: ["09:00","17:00"] }} }}
+policies:
+  - id: vip
+    match: {{ segment: [vip] }}
+    calendar: always
+    acknowledge: {vip_ack}
+    resolve: {vip_resolve}
+    bounce_back: P60D
+    escalation: [ {{ on: warning, to_level: 1 }}, {{ on: breach, to_level: 2 }} ]
+  - id: standard
+    calendar: office
+    acknowledge: {std_ack}
+    resolve: P40D
+    bounce_back: P60D
+"""
 
-      def
-      free_port()
-    : with socket.socket() as s
-    : s.bind(("127.0.0.1", 0)) return s
-          .getsockname()[1]
 
-      def write_config(path, port, data, vip_ack = "P30D", vip_resolve = "P40D", std_ack = "P30D")
-    : with open(path, "w") as f
-    : f.write(CONFIG.format(port = port, data = data, secret = SECRET, vip_ack = vip_ack,
-                            vip_resolve = vip_resolve, std_ack = std_ack))
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-          def sign(webhook_id, timestamp, body)
-    : mac = hmac.new(SECRET_BYTES, f "{webhook_id}.{timestamp}.".encode() + body,
-                     hashlib.sha256) return "v1," +
-            base64.b64encode(mac.digest())
-                .decode()
 
-                    def post_webhook(port, webhook_id, body, timeout = 10)
-    : ts = str(int(time.time())) conn =
-                http.client.HTTPConnection("127.0.0.1", port, timeout = timeout) try : conn
-    .request("POST", "/v1/webhooks/helpdesk", body = body, headers = {
-        "webhook-id" : webhook_id,
-        "webhook-timestamp" : ts,
-        "webhook-signature" : sign(webhook_id, ts, body),
-        "content-type" : "application/json"
-    }) resp = conn.getresponse() return resp.status,
-       resp.read() finally : conn.close()
+def write_config(path, port, data, vip_ack="P30D", vip_resolve="P40D", std_ack="P30D"):
+    with open(path, "w") as f:
+        f.write(CONFIG.format(port=port, data=data, secret=SECRET, vip_ack=vip_ack,
+                              vip_resolve=vip_resolve, std_ack=std_ack))
 
-                                 def wait_ready(port, proc, timeout = 60)
-        : deadline = time.time() + timeout while time.time() < deadline : if proc.poll() is not None
-        : raise RuntimeError(f "server exited with {proc.returncode}") try
-        : conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+
+def sign(webhook_id, timestamp, body):
+    mac = hmac.new(SECRET_BYTES, f"{webhook_id}.{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1," + base64.b64encode(mac.digest()).decode()
+
+
+def post_webhook(port, webhook_id, body, timeout=10):
+    ts = str(int(time.time()))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("POST", "/v1/webhooks/helpdesk", body=body, headers={
+            "webhook-id": webhook_id, "webhook-timestamp": ts,
+            "webhook-signature": sign(webhook_id, ts, body), "content-type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def wait_ready(port, proc, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/readyz")
             if conn.getresponse().status == 200:
                 return
@@ -110,8 +107,10 @@ def domain_content(events):
         streams.setdefault(e["streamid"], []).append(
             (e["streamversion"], e["type"], json.dumps(e["data"], sort_keys=True), e["time"],
              e["idempotencykey"], e["causationid"]))
-    return {
-        k: sorted(v) for k, v in streams.items()
-        }
+    return {k: sorted(v) for k, v in streams.items()}
 
-def check(condition, message) : if not condition : print("FAIL:", message) sys.exit(1)
+
+def check(condition, message):
+    if not condition:
+        print("FAIL:", message)
+        sys.exit(1)

@@ -1,67 +1,73 @@
-#!/ usr / bin / env python3
-""
-    "Helpdesks' own webhooks reach complaints without middleware.
+#!/usr/bin/env python3
+"""Helpdesks' own webhooks reach complaints without middleware.
 
-    Drives the real binary over loopback with payloads shaped as Zammad,
-    Zendesk and Jira document them(docs / integrations.md),
-    signed as each vendor signs them : X - Hub - Signature sha1(Zammad),
-    base64 HMAC - SHA256 of timestamp + body(Zendesk), X - Hub - Signature sha256(Jira).Checks,
-    per kind : the first delivery files the complaint with the mapped fields;
-later deliveries become the steps that happened(pending, customer reply, solved, reopened);
-a ticket that arrives already solved ends resolved;
-a redelivery gets the same answer and changes nothing;
-a delivery that arrives late(older than what is known) changes nothing;
-bad, missing and (Zendesk) stale signatures are 401;
-unknown status or priority values are 422 naming the vendor's field.
+Drives the real binary over loopback with payloads shaped as Zammad, Zendesk and Jira document
+them (docs/integrations.md), signed as each vendor signs them: X-Hub-Signature sha1 (Zammad),
+base64 HMAC-SHA256 of timestamp + body (Zendesk), X-Hub-Signature sha256 (Jira). Checks, per kind:
+the first delivery files the complaint with the mapped fields; later deliveries become the steps
+that happened (pending, customer reply, solved, reopened); a ticket that arrives already solved
+ends resolved; a redelivery gets the same answer and changes nothing; a delivery that arrives
+late (older than what is known) changes nothing; bad, missing and (Zendesk) stale signatures are
+401; unknown status or priority values are 422 naming the vendor's field.
 
-                  usage : helpdesk_test
-                              .py BOUNCEBACK_BINARY
-                          ""
-                          "
-                          import base64 import datetime import hashlib import hmac import http
-                              .client import json import os import subprocess import sys import
-                                  tempfile import urllib.parse
+usage: helpdesk_test.py BOUNCEBACK_BINARY
+"""
+import base64
+import datetime
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.parse
 
-                                      import harness
+import harness
 
-                                          ZAMMAD_SECRET = "zammad-hmac-token-4f1e" ZENDESK_SECRET =
-    "dGhpcyBpcyBhIHplbmRlc2sgc2lnbmluZyBzZWNyZXQ=" JIRA_SECRET =
-        "jira-admin-webhook-secret-9b2" AGENT = {"Authorization" : "Bearer sys-agent"}
+ZAMMAD_SECRET = "zammad-hmac-token-4f1e"
+ZENDESK_SECRET = "dGhpcyBpcyBhIHplbmRlc2sgc2lnbmluZyBzZWNyZXQ="
+JIRA_SECRET = "jira-admin-webhook-secret-9b2"
+AGENT = {"Authorization": "Bearer sys-agent"}
 
-NOW = datetime.datetime.now(datetime.timezone.utc)
-          .replace(microsecond = 0)
+NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
-              def
-              iso(minutes_ago, millis = False)
-    : t = NOW - datetime.timedelta(minutes = minutes_ago) return t.strftime("%Y-%m-%dT%H:%M:%S") +
-          (".282Z" if millis else "Z")
 
-              def
-              jira_time(minutes_ago)
-    : return (NOW - datetime.timedelta(minutes = minutes_ago))
-          .strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+def iso(minutes_ago, millis=False):
+    t = NOW - datetime.timedelta(minutes=minutes_ago)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + (".282Z" if millis else "Z")
 
-              def
-              post(port, source, body, headers)
-    : conn = http.client.HTTPConnection("127.0.0.1", port, timeout = 10) try : conn
-    .request("POST", f "/v1/webhooks/{source}", body = body,
-             headers = {"content-type" : "application/json",
-                        **headers}) r = conn.getresponse() return r.status,
-                                    json.loads(r.read() or b "null") finally : conn.close()
 
-                                                                                   def
-                                                                               complaint(port, cid)
-        : conn = http.client.HTTPConnection("127.0.0.1", port, timeout = 10) try : conn.request("GET", "/v1/complaints/" + urllib.parse.quote(cid, safe=""), headers=AGENT)
+def jira_time(minutes_ago):
+    return (NOW - datetime.timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def post(port, source, body, headers):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", f"/v1/webhooks/{source}", body=body,
+                     headers={"content-type": "application/json", **headers})
         r = conn.getresponse()
         return r.status, json.loads(r.read() or b"null")
     finally:
         conn.close()
 
-#-- - Zammad : default trigger payload(ticket with expanded associations, and the article) -- -
+
+def complaint(port, cid):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/v1/complaints/" + urllib.parse.quote(cid, safe=""), headers=AGENT)
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        conn.close()
+
+
+# --- Zammad: default trigger payload (ticket with expanded associations, and the article) ---
 
 def zammad_ticket(state, owner, updated_minutes_ago, priority="2 normal", vip=True):
-    owner_obj = ({
-            "id" : 1, "login" : "-"} if owner is None else
+    owner_obj = ({"id": 1, "login": "-"} if owner is None else
                  {"id": 5, "login": owner, "email": owner, "firstname": "Emma", "lastname": "Taylor"})
     return {
         "ticket": {
@@ -86,7 +92,8 @@ def zammad_headers(body, delivery, secret=ZAMMAD_SECRET):
     return {"User-Agent": "Zammad User Agent", "X-Zammad-Trigger": "bounceback",
             "X-Zammad-Delivery": delivery, "X-Hub-Signature": "sha1=" + sig}
 
-#-- - Zendesk : ticket event webhook(zen : event - type : ticket.*), detail = the ticket -- -
+
+# --- Zendesk: ticket event webhook (zen:event-type:ticket.*), detail = the ticket ---
 
 def zendesk_event(event_id, status, assignee, updated_minutes_ago, priority="HIGH",
                   kind="status_changed"):
@@ -112,7 +119,8 @@ def zendesk_headers(body, timestamp=None, secret=ZENDESK_SECRET):
             "X-Zendesk-Webhook-Signature": sig.decode(),
             "X-Zendesk-Webhook-Signature-Timestamp": ts}
 
-#-- - Jira Service Management : issue webhook with a secret -- -
+
+# --- Jira Service Management: issue webhook with a secret ---
 
 def jira_issue(event, status, assignee, updated_minutes_ago, priority="High"):
     return {
@@ -150,24 +158,13 @@ def main():
         with open(cfg) as f:
             text = f.read()
         text = text.replace("webhook_sources:\n", f"""webhook_sources:
-  zammad-prod: {
-            {
-            kind:
-                zammad, secret : "{ZAMMAD_SECRET}"
-            }}
+  zammad-prod: {{ kind: zammad, secret: "{ZAMMAD_SECRET}" }}
   zendesk-prod:
     kind: zendesk
     secret: "{ZENDESK_SECRET}"
-    teams: {
-            { "98738" : billing - team }}
+    teams: {{ "98738": billing-team }}
     categories: [billing, delivery]
-  jira-sm: {
-            {
-            kind:
-                jira, secret : "{JIRA_SECRET}", statuses : {
-                    { "Awaiting Parts" : pending }
-                }
-            }}
+  jira-sm: {{ kind: jira, secret: "{JIRA_SECRET}", statuses: {{ "Awaiting Parts": pending }} }}
 """)
         with open(cfg, "w") as f:
             f.write(text)
@@ -205,10 +202,10 @@ def zammad(port):
     harness.check((c["severity"], c["team"], c["channel"]) == ("medium", "Service Desk", "phone"),
                   f"zammad mapping: {c}")
     harness.check(c["filed_at"] == iso(120), f"filed at the ticket's creation: {c['filed_at']}")
-#Redelivered : the stored answer, nothing new.
+    # Redelivered: the stored answer, nothing new.
     status, again = post(port, "zammad-prod", body, zammad_headers(body, "d-1"))
     harness.check(status == 202 and again == answer, f"zammad redelivery: {status} {again}")
-#Pending, then the customer replies(open again), then solved.
+    # Pending, then the customer replies (open again), then solved.
     for delivery, state, ago, expect in [("d-2", "pending reminder", 90, "awaiting_customer"),
                                          ("d-3", "open", 60, "investigating"),
                                          ("d-4", "closed", 30, "resolved")]:
@@ -217,16 +214,16 @@ def zammad(port):
         harness.check(status == 202 and answer["accepted"] == [delivery],
                       f"zammad {state}: {status} {answer}")
         harness.check(complaint(port, cid)[1]["status"] == expect, f"zammad {state} -> {expect}")
-#A delivery from before the solution, arriving late : stale, unchanged.
+    # A delivery from before the solution, arriving late: stale, unchanged.
     body = enc(zammad_ticket("open", "emma@chrispresso.com", 45))
     status, answer = post(port, "zammad-prod", body, zammad_headers(body, "d-late"))
     harness.check(status == 202 and answer["unchanged"] == ["d-late"], f"zammad late: {answer}")
     harness.check(complaint(port, cid)[1]["status"] == "resolved", "a late delivery changes nothing")
-#The customer writes again : reopened.
+    # The customer writes again: reopened.
     body = enc(zammad_ticket("open", "emma@chrispresso.com", 5))
     status, answer = post(port, "zammad-prod", body, zammad_headers(body, "d-5"))
     harness.check(complaint(port, cid)[1]["status"] == "reopened", f"zammad reopen: {answer}")
-#Signatures : wrong secret, missing header, tampered body.
+    # Signatures: wrong secret, missing header, tampered body.
     body = enc(zammad_ticket("open", None, 4))
     status, p = post(port, "zammad-prod", body, zammad_headers(body, "d-6", secret="wrong"))
     harness.check(status == 401 and p["type"].endswith("invalid-signature"),
@@ -238,13 +235,13 @@ def zammad(port):
     status, p = post(port, "zammad-prod", body.replace(b"81", b"82", 1),
                      zammad_headers(body, "d-6"))
     harness.check(status == 401, f"zammad tampered body: {status}")
-#An unknown state is named, never defaulted.
+    # An unknown state is named, never defaulted.
     body = enc(zammad_ticket("waiting for godot", None, 4))
     status, p = post(port, "zammad-prod", body, zammad_headers(body, "d-7"))
     harness.check(status == 422 and p.get("field") == "ticket.state" and
                   "webhook_sources.zammad-prod.statuses" in p["detail"],
                   f"zammad unknown state: {status} {p}")
-#Priority names compare case -insensitively.
+    # Priority names compare case-insensitively.
     body = enc(zammad_ticket("open", None, 3, priority="3 HIGH"))
     status, p = post(port, "zammad-prod", body, zammad_headers(body, "d-8"))
     harness.check(status == 202, f"zammad priority in capitals: {status} {p}")
@@ -252,7 +249,7 @@ def zammad(port):
 
 def zendesk(port):
     cid = "zendesk-prod:35436"
-#Already solved when Bounceback first hears of it, never assigned : it still ends resolved.
+    # Already solved when Bounceback first hears of it, never assigned: it still ends resolved.
     body = enc(zendesk_event("01HN-solved", "SOLVED", None, 20, kind="status_changed"))
     status, answer = post(port, "zendesk-prod", body, zendesk_headers(body))
     harness.check(status == 202 and answer["accepted"] == ["01HN-solved"],
@@ -264,29 +261,29 @@ def zendesk(port):
     harness.check(c["customer"]["id"] == "zendesk-user-20978392", f"zendesk requester: {c}")
     harness.check(c["acknowledged_at"] == iso(20) and c["resolved_at"] == iso(20),
                   f"the implied steps carry the helpdesk's time: {c}")
-#The same event id again(Zendesk retries keep it) : the same answer.
+    # The same event id again (Zendesk retries keep it): the same answer.
     status, again = post(port, "zendesk-prod", body, zendesk_headers(body))
     harness.check(status == 202 and again == answer, f"zendesk redelivery: {again}")
-#Reopened and assigned.
+    # Reopened and assigned.
     body = enc(zendesk_event("01HN-open", "OPEN", "235323", 10))
     status, answer = post(port, "zendesk-prod", body, zendesk_headers(body))
     _, c = complaint(port, cid)
     harness.check(c["status"] == "investigating" or c["status"] == "reopened",
                   f"zendesk reopened: {c}")
     harness.check(c["owner"] == "zendesk-agent-235323", f"zendesk assignee: {c}")
-#A timestamp more than 5 minutes off is refused, even correctly signed.
+    # A timestamp more than 5 minutes off is refused, even correctly signed.
     old = (NOW - datetime.timedelta(minutes=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = enc(zendesk_event("01HN-old", "PENDING", "235323", 5))
     status, p = post(port, "zendesk-prod", body, zendesk_headers(body, timestamp=old))
     harness.check(status == 401 and "5 minutes" in p["detail"], f"zendesk stale: {status} {p}")
     status, p = post(port, "zendesk-prod", body, zendesk_headers(body, secret="other"))
     harness.check(status == 401, f"zendesk wrong secret: {status}")
-#Unknown priority : 422 naming Zendesk's field.
+    # Unknown priority: 422 naming Zendesk's field.
     body = enc(zendesk_event("01HN-pri", "OPEN", None, 5, priority="SUPER"))
     status, p = post(port, "zendesk-prod", body, zendesk_headers(body))
     harness.check(status == 422 and p.get("field") == "detail.priority",
                   f"zendesk unknown priority: {status} {p}")
-#Deleted in Zendesk : withdrawn.
+    # Deleted in Zendesk: withdrawn.
     body = enc(zendesk_event("01HN-del", "OPEN", "235323", 2, kind="soft_deleted"))
     status, answer = post(port, "zendesk-prod", body, zendesk_headers(body))
     harness.check(complaint(port, cid)[1]["status"] == "withdrawn", f"zendesk deleted: {answer}")
@@ -302,7 +299,7 @@ def jira(port):
     harness.check((c["severity"], c["team"], c["category"], c["channel"]) ==
                   ("high", "SUP", "refunds", "portal"), f"jira mapping: {c}")
     harness.check(c["customer"]["id"] == "jira-user-qm:cust-777", f"jira reporter: {c}")
-#A status the source's own table adds ("Awaiting Parts" -> pending).
+    # A status the source's own table adds ("Awaiting Parts" -> pending).
     body = enc(jira_issue("jira:issue_updated", "Awaiting Parts", "acc-1", 50))
     status, answer = post(port, "jira-sm", body, jira_headers(body, "jira-2"))
     _, c = complaint(port, cid)

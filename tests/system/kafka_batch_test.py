@@ -1,8 +1,7 @@
-""
-    "The batch commands reach a cluster as they reach a data directory.
+"""The batch commands reach a cluster as they reach a data directory.
 
-`process-- kafka` and `import-- format cfpb-- kafka` publish to the inbound
-        topic and return once the group has decided every record; `replay --kafka` and `audit --kafka` then answer over the
+`process --kafka` and `import --format cfpb --kafka` publish to the inbound topic and return once
+the group has decided every record; `replay --kafka` and `audit --kafka` then answer over the
 events topic what `process`, `import`, `replay` and `audit` answer over an embedded data
 directory given the same inputs."""
 import json
@@ -32,7 +31,7 @@ def main():
             harness.wait_ready(port, proc, timeout=120)
             processed = harness.run(binary, "process", "--config", config, "--kafka",
                                     cluster.brokers, "--input", path, timeout=300)
-#Without the group's last commit the command does not return: nothing to wait for.
+            # Without the group's last commit the command does not return: nothing to wait for.
             imported = harness.run(binary, "import", "--format", "cfpb", SAMPLE, "--config",
                                    config, "--kafka", cluster.brokers, timeout=300)
             refused = harness.run(binary, "process", "--config", config, "--kafka",
@@ -66,7 +65,7 @@ def main():
         harness.check(refused.returncode == 2 and "--until" in refused.stderr,
                       f"process --kafka --until is refused: {refused.stderr}")
 
-#The same inputs, embedded.
+        # The same inputs, embedded.
         reference = os.path.join(tmp, "reference")
         out = harness.run(binary, "process", "--config", config, "--data", reference, "--input",
                           path, "--synchronous", "normal")
@@ -77,8 +76,8 @@ def main():
         embedded = replay("--data", reference)
         trail_embedded = audit("c-7", "--data", reference)
 
-#The CFPB rows are years old : their deadlines fall due by the cluster's clock there and
-#by the inputs' times here, so SLA outcomes may differ; what the inputs say may not.
+        # The CFPB rows are years old: their deadlines fall due by the cluster's clock there and
+        # by the inputs' times here, so SLA outcomes may differ; what the inputs say may not.
         harness.check(from_topic["sla"]["complaints"] == embedded["sla"]["complaints"] > 250,
                       f"complaints: {from_topic['sla']['complaints']} "
                       f"!= {embedded['sla']['complaints']}")

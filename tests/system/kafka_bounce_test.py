@@ -26,12 +26,12 @@ def main():
         cluster = kafka_harness.Cluster(binary, tmp, "bounce")
         events = kafka_harness.make_inputs(EVENTS, seed=5)
         expected = kafka_harness.expected_content(binary, tmp, events)
-#The first 60 % is published in slices by a thread while the instances process it, so the
-#broker goes away mid - stream however fast the build is(an optimised ASan build once
-#finished the whole first part before a `lag` poll noticed 20 % were committed).The
-#thread stays at most two slices ahead of what is committed : once, the group's join took
-#as long as publishing every slice, and the instances then caught up on all of them
-#between two polls.
+        # The first 60% is published in slices by a thread while the instances process it, so the
+        # broker goes away mid-stream however fast the build is (an optimised ASan build once
+        # finished the whole first part before a `lag` poll noticed 20% were committed). The
+        # thread stays at most two slices ahead of what is committed: once, the group's join took
+        # as long as publishing every slice, and the instances then caught up on all of them
+        # between two polls.
         first = len(events) * 6 // 10
         slices = [events[i:i + first // 10] for i in range(0, first, first // 10)]
         published = []  # slices published before the broker went away

@@ -1,56 +1,49 @@
 """Deadlines exactly once while partitions move. 60 VIP complaints (acknowledge within 20 s,
-resolve within 40 s, never acted on) are filed on 6 partitions owned by two instances;
-while
-    their warnings, breaches and escalations fall due, one instance is SIGKILLed, a third joins,
-        the killed one comes back,
-        and the other is SIGKILLed and comes back.Afterwards every complaint has each deadline event
-                exactly
-                once(the acknowledge and resolve warnings and breaches, the escalations they cause),
-        all caused by the scheduler,
-        and every partition's chain verifies.""" import
-        collections import sys import tempfile import time
+resolve within 40 s, never acted on) are filed on 6 partitions owned by two instances; while
+their warnings, breaches and escalations fall due, one instance is SIGKILLed, a third joins, the
+killed one comes back, and the other is SIGKILLed and comes back. Afterwards every complaint has
+each deadline event exactly once (the acknowledge and resolve warnings and breaches, the
+escalations they cause), all caused by the scheduler, and every partition's chain verifies."""
+import collections
+import sys
+import tempfile
+import time
 
-        import harness import kafka_harness
+import harness
+import kafka_harness
 
-        COMPLAINTS = 60 POLICY = {"vip_ack" : "PT20S", "vip_resolve" : "PT40S"}
+COMPLAINTS = 60
+POLICY = {"vip_ack": "PT20S", "vip_resolve": "PT40S"}
 
-        def main()
-        : binary = sys.argv[1] with tempfile.TemporaryDirectory() as tmp : cluster =
-              kafka_harness.Cluster(binary, tmp, "moves") try :
+
+def main():
+    binary = sys.argv[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = kafka_harness.Cluster(binary, tmp, "moves")
+        try:
             for name in ("m1", "m2"):
                 cluster.start(name, **POLICY)
             for name in ("m1", "m2"):
                 harness.wait_ready(cluster.procs[name][1], cluster.procs[name][0])
             filed_at = int(time.time())
             cluster.publish([
-                {
-                "specversion" : "1.0",
-                                "id" : f "mv-{i}",
-                                       "source" : "crm",
-                                                  "type"
-                    : "complaint.filed",
-                      "time" : kafka_harness.harness_iso(filed_at),
-                      "partitionkey" : f "cust-mv-{i}",
-                                       "data" : {
-                    "complaint_id" : f "mv-{i}",
-                                     "customer"
-                        : {"id" : f "cust-mv-{i}", "segment" : "vip", "value" : 1000},
-                          "severity" : "high",
-                                       "channel" : "phone",
-                                                   "category" : "billing",
-                                                                "team" : "emea"
-                }}
+                {"specversion": "1.0", "id": f"mv-{i}", "source": "crm", "type": "complaint.filed",
+                 "time": kafka_harness.harness_iso(filed_at), "partitionkey": f"cust-mv-{i}",
+                 "data": {"complaint_id": f"mv-{i}",
+                          "customer": {"id": f"cust-mv-{i}", "segment": "vip", "value": 1000},
+                          "severity": "high", "channel": "phone", "category": "billing",
+                          "team": "emea"}}
                 for i in range(COMPLAINTS)])
 
             def at(seconds):  # waits until `seconds` after the filing
                 time.sleep(max(0.0, filed_at + seconds - time.time()))
 
-#Warnings fall due at 16 s and 32 s, breaches at 20 s and 40 s.
-            at(14);
-cluster.kill("m1") at(18);
-cluster.start("m3", **POLICY) at(24);
-cluster.start("m1", **POLICY) at(30);
-cluster.kill("m2") at(36); cluster.start("m2", **POLICY)
+            # Warnings fall due at 16 s and 32 s, breaches at 20 s and 40 s.
+            at(14); cluster.kill("m1")
+            at(18); cluster.start("m3", **POLICY)
+            at(24); cluster.start("m1", **POLICY)
+            at(30); cluster.kill("m2")
+            at(36); cluster.start("m2", **POLICY)
 
             def deadline_events():
                 out = collections.Counter()

@@ -30,13 +30,13 @@ def main():
                 if any(e["type"] == "SlaBreached" for e in found):
                     break
                 time.sleep(1)
-#The webhook ingress : a signed batch is produced to the inbound topic and answered
-# 202 once the broker has it; the ack names no customer and is routed by the filing.
+            # The webhook ingress: a signed batch is produced to the inbound topic and answered
+            # 202 once the broker has it; the ack names no customer and is routed by the filing.
             _, port = cluster.procs["d1"]
             harness.wait_ready(port, cluster.procs["d1"][0])
-#A standard customer filed just now : the VIP's 3 s target would already be overdue when
-#the filing arrives(the breach above took at least that long), and the scheduler may then
-#rightly decide the breach before it polls the acknowledgement behind it.
+            # A standard customer filed just now: the VIP's 3 s target would already be overdue when
+            # the filing arrives (the breach above took at least that long), and the scheduler may then
+            # rightly decide the breach before it polls the acknowledgement behind it.
             web_now = int(time.time())
             batch = [dict(filed, id="w-1", time=kafka_harness.harness_iso(web_now - 2),
                           data=dict(filed["data"], complaint_id="web-1",
@@ -77,7 +77,7 @@ def main():
         harness.check("SlaWarningRaised" in types and types.index("SlaWarningRaised") < types.index("SlaBreached"),
                       "the warning came first")
         harness.check(cluster.verify().returncode == 0, "the partition's chain verifies")
-#Kafka mode : each event is decided by the owner, or still pending when the answer left.
+        # Kafka mode: each event is decided by the owner, or still pending when the answer left.
         harness.check(status == 202 and accepted["rejected"] == [] and
                       sorted(accepted["accepted"] + accepted.get("pending", [])) == ["w-1", "w-2"],
                       f"the webhook batch was accepted: {status} {accepted}")

@@ -1,9 +1,6 @@
-""
-    "Exactly-once under failure, modelled on Kafka's transactions system test: 100,000 inbound
-    events on 6 partitions,
-    3 instances of the service in one consumer group,
-    one instance killed with SIGKILL(and restarted) at least 3 times after 20 % of the input;
-afterwards the domain events a
+"""Exactly-once under failure, modelled on Kafka's transactions system test: 100,000 inbound
+events on 6 partitions, 3 instances of the service in one consumer group, one instance killed with
+SIGKILL (and restarted) at least 3 times after 20% of the input; afterwards the domain events a
 read_committed consumer sees equal those of processing each input exactly once."""
 import base64
 import sys
@@ -15,27 +12,28 @@ import kafka_harness
 
 EVENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
 INSTANCES = ["i1", "i2", "i3"]
-CHUNKS = 5   # the input arrives in 5 chunks;
-an instance is killed after each of the last 4
+CHUNKS = 5   # the input arrives in 5 chunks; an instance is killed after each of the last 4
 
-    def
-    main()
-    : binary = sys.argv[1] with tempfile.TemporaryDirectory() as tmp : cluster =
-          kafka_harness.Cluster(binary, tmp, "eos") events =
-              kafka_harness.make_inputs(EVENTS) expected =
-                  kafka_harness.expected_content(binary, tmp, events) try :
+
+def main():
+    binary = sys.argv[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = kafka_harness.Cluster(binary, tmp, "eos")
+        events = kafka_harness.make_inputs(EVENTS)
+        expected = kafka_harness.expected_content(binary, tmp, events)
+        try:
             for name in INSTANCES:
                 cluster.start(name)
             size = len(events) // CHUNKS
             chunks = [events[i * size:(i + 1) * size] for i in range(CHUNKS - 1)]
             chunks.append(events[(CHUNKS - 1) * size:])
-#The first 20 % : processed by the whole group before anything is killed.
+            # The first 20%: processed by the whole group before anything is killed.
             cluster.publish(chunks[0])
             cluster.wait_caught_up()
             kills = 0
             for n, chunk in enumerate(chunks[1:]):
                 cluster.publish(chunk, mode="binary" if n % 2 else "structured")
-#Let the group be mid - chunk, then kill one instance without warning.
+                # Let the group be mid-chunk, then kill one instance without warning.
                 target = cluster.committed() + len(chunk) // 4
                 deadline = time.time() + 60
                 while cluster.committed() < target and time.time() < deadline:

@@ -1,17 +1,22 @@
-""
-    "Helpers for system tests against the real Kafka broker that scripts/kafka-broker.sh runs."
-    "" import json import os import random import subprocess import time
+"""Helpers for system tests against the real Kafka broker that scripts/kafka-broker.sh runs."""
+import json
+import os
+import random
+import subprocess
+import time
 
-        import harness
+import harness
 
-            ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-                       BROKER_SCRIPT = os.path.join(ROOT, "scripts", "kafka-broker.sh")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BROKER_SCRIPT = os.path.join(ROOT, "scripts", "kafka-broker.sh")
 
-                                           def
-                                           brokers()
-    : env = os.environ.get("BOUNCEBACK_KAFKA_BROKERS") if env : return env path =
-                os.path.join(ROOT, ".cache", "kafka-run", "brokers") with open(path)
-as f:
+
+def brokers():
+    env = os.environ.get("BOUNCEBACK_KAFKA_BROKERS")
+    if env:
+        return env
+    path = os.path.join(ROOT, ".cache", "kafka-run", "brokers")
+    with open(path) as f:
         return f.read().strip()
 
 
@@ -27,8 +32,7 @@ class Cluster:
         self.events = f"{stamp}.complaints.events"
         self.deadletter = f"{stamp}.feedback.deadletter"
         self.group = f"{stamp}.bounceback"
-        self.procs = {
-}
+        self.procs = {}
 
     def config(self, instance, sources="", **policy):
         """`sources`: YAML lines added under webhook_sources (indented two spaces)."""
@@ -163,14 +167,15 @@ def expected_content(binary, tmp, events):
     with open(path, "w") as f:
         for e in events:
             f.write(json.dumps(e) + "\n")
-#The reference needs no durability : synchronous = normal keeps it quick.
+    # The reference needs no durability: synchronous=normal keeps it quick.
     out = harness.run(binary, "process", "--config", cfg, "--data", data, "--input", path,
                       "--synchronous", "normal")
     if out.returncode != 0:
         raise RuntimeError("process failed: " + out.stderr)
     return content(harness.export(binary, data))
 
-#Per stream, what must be equal between two logs of the same inputs(harness.domain_content).
+
+# Per stream, what must be equal between two logs of the same inputs (harness.domain_content).
 content = harness.domain_content
 
 

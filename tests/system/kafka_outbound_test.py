@@ -5,15 +5,14 @@ floods deliveries.
 Two instances serve three subscriptions against a loopback receiver that verifies every
 Standard Webhooks signature (an independent implementation): `main` takes every event, `flaky`
 the compliments and answers 500 to each first attempt, `broken` the compliments too and answers
-500 until the test lets it through (a retry waits 1 s: a few events, not thousands). One instance is SIGKILLed while `main` is mid-stream;
-its partitions move to the other,
-    which continues from the committed offsets.Then
-    : -every event in the events topic reached `main` (by webhook - id = stream - vN),
-    and at most a few twice(the delivery in flight at the kill) — a checkpoint that did
-    not move would resend hundreds;
-- `flaky`'s compliments arrived on the second attempt, and the delivery records say so; - `broken`'s compliments are failed deliveries listed by the instance that tried them, and a redelivery
-        through the API sends the same webhook -
-    id again and ends delivered;
+500 until the test lets it through (a retry waits 1 s: a few events, not thousands). One instance is SIGKILLed while `main` is mid-stream; its
+partitions move to the other, which continues from the committed offsets. Then:
+- every event in the events topic reached `main` (by webhook-id = stream-vN), and at most a few
+  twice (the delivery in flight at the kill) — a checkpoint that did not move would resend
+  hundreds;
+- `flaky`'s compliments arrived on the second attempt, and the delivery records say so;
+- `broken`'s compliments are failed deliveries listed by the instance that tried them, and a
+  redelivery through the API sends the same webhook-id again and ends delivered;
 - the killed instance restarts, gets partitions back (the subscriptions list names them) and a
   second batch is delivered by both without resending the first (events of a partition go out in
   order, so a resend of old ones would arrive before the new ones)."""
@@ -47,19 +46,8 @@ def start(cluster, instance, receiver):
         f.write(f"""subscriptions:
   - {{ id: main, url: "http://127.0.0.1:{r}/main", secret: "{S1}", allow_private: true }}
   - {{ id: flaky, url: "http://127.0.0.1:{r}/flaky", secret: "{S1}", types: [ComplimentReceived], allow_private: true }}
-  - {
-    {
-    id:
-        broken, url : "http://127.0.0.1:{r}/broken",
-                      secret : "{S1}",
-                               types : [ComplimentReceived],
-                                       allow_private : true
-    }}
-outbound: {
-    {
-    retry_schedule:
-        [ PT0S, PT1S ], jitter : 0
-    }}
+  - {{ id: broken, url: "http://127.0.0.1:{r}/broken", secret: "{S1}", types: [ComplimentReceived], allow_private: true }}
+outbound: {{ retry_schedule: [PT0S, PT1S], jitter: 0 }}
 """)
     log = open(os.path.join(cluster.tmp, f"{instance}.log"), "ab")
     proc = subprocess.Popen([cluster.binary, "serve", "--config", path], stdout=log, stderr=log)
@@ -101,25 +89,14 @@ def main():
         try:
             ports = {"a": start(cluster, "a", receiver), "b": start(cluster, "b", receiver)}
             first = kafka_harness.make_inputs(1500, seed=5) + [
-                {
-    "specversion" : "1.0",
-                    "id" : f "kudos-{i}",
-                           "source" : "crm",
-                                      "type"
-        : "compliment.received",
-          "time" : kafka_harness.harness_iso(int(time.time()) - 60),
-          "partitionkey" : f "cust-{i}",
-                           "data" : {
-        "compliment_id" : f "kudos-{i}",
-                          "customer" : f "cust-{i}",
-                                       "employees" : [f "emp-{i}"],
-                                                     "channel" : "email",
-                                                                 "text" : "thanks"
-    }}
+                {"specversion": "1.0", "id": f"kudos-{i}", "source": "crm", "type": "compliment.received",
+                 "time": kafka_harness.harness_iso(int(time.time()) - 60), "partitionkey": f"cust-{i}",
+                 "data": {"compliment_id": f"kudos-{i}", "customer": f"cust-{i}",
+                          "employees": [f"emp-{i}"], "channel": "email", "text": "thanks"}}
                 for i in range(8)]
             cluster.publish(first)
 
-#Kill `a` while `main` is mid - stream(a third of the events delivered).
+            # Kill `a` while `main` is mid-stream (a third of the events delivered).
             wait_for("a third delivered", lambda: len(receiver.on("/main")) >= 400, cluster)
             cluster.kill("a")
             killed_at = time.time()
@@ -147,7 +124,7 @@ def main():
                           "every body is a CloudEvent")
             passed += 5
 
-#flaky : each compliment on its second attempt; the delivery records of `b` say so.
+            # flaky: each compliment on its second attempt; the delivery records of `b` say so.
             filed = {f"{e['streamid']}-v{e['streamversion']}" for e in events
                      if e["type"] == "ComplimentReceived"}
             harness.check(len(filed) == 8, "the compliments are in the topic")
@@ -156,14 +133,14 @@ def main():
                      cluster)
             _, listed = api(ports["b"], "GET", "/v1/webhook-deliveries?subscription=flaky&limit=100")
             flaky = listed["deliveries"]
-#(A compliment `a` had tried once before the kill is delivered by `b` at its first.)
+            # (A compliment `a` had tried once before the kill is delivered by `b` at its first.)
             harness.check(len(flaky) >= 1 and all(d["status"] == "delivered" and d["partition"] >= 0
                                         for d in flaky) and
                           sum(d["attempts"] == 2 for d in flaky) >= len(flaky) - 3,
                           "flaky's records: delivered on the second attempt, with their partition")
             passed += 1
 
-#broken : failed after the schedule; redelivered through the API once it is mended.
+            # broken: failed after the schedule; redelivered through the API once it is mended.
             acks = filed
             wait_for("broken's group committed to the end",
                      lambda: (group_lag(cluster, "broken") or {}).get("lag") == 0, cluster)
@@ -184,7 +161,7 @@ def main():
             harness.check(len(ok) == 1, "the redelivery carries the same webhook-id")
             passed += 3
 
-# `a` comes back : it takes partitions again and sends only what is new.
+            # `a` comes back: it takes partitions again and sends only what is new.
             ports["a"] = start(cluster, "a", receiver)
 
             def a_owns():

@@ -1,16 +1,12 @@
-""
-    "Kafka mode: a webhook sender learns what the partitions' owners decided, from any instance.
+"""Kafka mode: a webhook sender learns what the partitions' owners decided, from any instance.
 
-    Two instances.A delivery of two events to `a` with `
-    ? wait = 20s` comes back decided
-    : the filing accepted,
-      an acknowledgement of a complaint nobody filed rejected by the owner(reason
-`unknown_complaint`) — the same answer the embedded shape gives at once.A delivery without
-`wait` comes back `pending` with the place to ask(`Location`); asked at `b`, the answer becomes
+Two instances. A delivery of two events to `a` with `?wait=20s` comes back decided: the filing
+accepted, an acknowledgement of a complaint nobody filed rejected by the owner (reason
+`unknown_complaint`) — the same answer the embedded shape gives at once. A delivery without
+`wait` comes back `pending` with the place to ask (`Location`); asked at `b`, the answer becomes
 decided. An event the ingress refuses itself (no partition key for an unknown complaint) is
 answered by `b` as well. The same webhook-ids sent again to `b` get the decided answers, not new submissions
-(cluster-wide receipts). An unknown webhook-id is a 404 problem+json;
-a bad `wait` a 400 naming
+(cluster-wide receipts). An unknown webhook-id is a 404 problem+json; a bad `wait` a 400 naming
 it. A Zendesk ticket event (a helpdesk source) is decided the same way and known to `b`."""
 import http.client
 import json
@@ -30,19 +26,20 @@ def post(port, webhook_id, events, query=""):
     ts = str(int(time.time()))
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn
-    .request("POST", "/v1/webhooks/helpdesk" + query, body = body, headers = {
-        "webhook-id" : webhook_id,
-        "webhook-timestamp" : ts,
-        "webhook-signature" : harness.sign(webhook_id, ts, body),
-        "content-type" : "application/json"
-    }) resp = conn.getresponse() return resp.status,
-       dict(resp.getheaders()),
-       json.loads(resp.read() or b "null") finally
-        : conn.close()
+        conn.request("POST", "/v1/webhooks/helpdesk" + query, body=body, headers={
+            "webhook-id": webhook_id, "webhook-timestamp": ts,
+            "webhook-signature": harness.sign(webhook_id, ts, body),
+            "content-type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), json.loads(resp.read() or b"null")
+    finally:
+        conn.close()
 
-              def post_raw(port, source, body, headers, query = "")
-        : conn = http.client.HTTPConnection("127.0.0.1", port, timeout = 40) try : conn.request("POST", f"/v1/webhooks/{source}{query}", body=body,
+
+def post_raw(port, source, body, headers, query=""):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=40)
+    try:
+        conn.request("POST", f"/v1/webhooks/{source}{query}", body=body,
                      headers={"content-type": "application/json", **headers})
         r = conn.getresponse()
         return r.status, json.loads(r.read() or b"null")
@@ -122,8 +119,8 @@ def main():
                           f"a webhook-id decided elsewhere is answered decided ({again2})")
             passed += 2
 
-#An event the ingress refuses itself(no partition to send it to) is answered from
-#the other instance too.
+            # An event the ingress refuses itself (no partition to send it to) is answered from
+            # the other instance too.
             nowhere = {k: v for k, v in event("ack-nowhere", "complaint.acknowledged",
                                               {"complaint_id": "c-nowhere", "employee": "emp-1"},
                                               "x").items() if k != "partitionkey"}
@@ -136,8 +133,8 @@ def main():
                           "the other instance names the ingress's reason")
             passed += 2
 
-#A helpdesk's own webhook in Kafka mode: decided by the owner like any event, its
-#outcome known to every instance under the vendor's event id.
+            # A helpdesk's own webhook in Kafka mode: decided by the owner like any event, its
+            # outcome known to every instance under the vendor's event id.
             body = json.dumps(helpdesk_test.zendesk_event("zd-ev-1", "SOLVED", "235323", 3)).encode()
             status, zd = post_raw(pa, "zendesk-prod", body, helpdesk_test.zendesk_headers(body), "?wait=20s")
             harness.check(status == 202 and zd.get("accepted") == ["zd-ev-1"] and "pending" not in zd,

@@ -32,7 +32,7 @@ def main():
         ]
         try:
             cluster.start("i1")
-#Valid traffic before, between and after the poison, all on the customers' partitions.
+            # Valid traffic before, between and after the poison, all on the customers' partitions.
             third = len(valid) // 3
             cluster.publish(valid[:third])
             cluster.publish([p for _, p in poison[:2]])

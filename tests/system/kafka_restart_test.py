@@ -46,7 +46,7 @@ def summary_when(port, done, timeout=120):
         status, body = get(port, "/v1/sla/summary")
         if status == 200:
             last = json.loads(body)
-#When it was asked, and the read side's own position: not part of the answer.
+            # When it was asked, and the read side's own position: not part of the answer.
             last.pop("as_of", None)
             last.pop("position", None)
             if done(last):
@@ -60,7 +60,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         cluster = kafka_harness.Cluster(binary, tmp, "restart")
         first = kafka_harness.make_inputs(3000, seed=5)
-#Other complaints and activity ids than the first batch's.
+        # Other complaints and activity ids than the first batch's.
         later = [json.loads(json.dumps(e).replace('"c-', '"l-').replace('"act-', '"lact-'))
                  for e in kafka_harness.make_inputs(600, seed=6)]
         log_path = os.path.join(tmp, "r1.log")
@@ -71,7 +71,7 @@ def main():
             cluster.wait_caught_up()
             events = len(cluster.export())
             before = summary_when(port, lambda s: s["complaints"] > 0)
-#Settle : the summary stops changing once the read side has every event.
+            # Settle: the summary stops changing once the read side has every event.
             deadline = time.time() + 60
             while time.time() < deadline:
                 time.sleep(1)
@@ -112,13 +112,13 @@ def main():
                 f.write(b"not a database" * 1000)
             proc, port = cluster.start("r1")
             harness.wait_ready(port, proc, timeout=120)
-#Ready means the read side has every event the topic held : no waiting after it.
+            # Ready means the read side has every event the topic held: no waiting after it.
             at_ready = summary_when(port, lambda s: True)
             rebuilt = summary_when(port, lambda s: s == grown, timeout=120)
             with open(log_path) as f:
                 log = f.read()
-#replay and audit read the events topic as they read an embedded data directory:
-#the same inputs processed embedded give the same reports and the same trail.
+            # replay and audit read the events topic as they read an embedded data directory:
+            # the same inputs processed embedded give the same reports and the same trail.
             kafka_harness.expected_content(binary, tmp, first + later)
             reference = os.path.join(tmp, "reference")
             config_path = os.path.join(tmp, "r1.yaml")
@@ -153,12 +153,9 @@ def main():
         harness.check(tail_replayed == 0,
                       f"inbound events published while it was down are processed, not replayed: {tail_replayed}")
         harness.check(grown["complaints"] > before["complaints"], "the tail's complaints are counted")
-        print("verify:", {
-k: v for k, v in first_verify.items() if k != "partitions"},
-              {
-k: v for k, v in second_verify.items() if k != "partitions"},
-              {
-k: v for k, v in restarted_verify.items() if k != "partitions"})
+        print("verify:", {k: v for k, v in first_verify.items() if k != "partitions"},
+              {k: v for k, v in second_verify.items() if k != "partitions"},
+              {k: v for k, v in restarted_verify.items() if k != "partitions"})
         harness.check(first_verify["intact"] and first_verify["events"] == events and
                       first_verify["checked"] == events, "the first verify hashed every event")
         harness.check(second_verify["intact"] and second_verify["events"] == events and

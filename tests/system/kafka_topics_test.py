@@ -13,15 +13,15 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         cluster = kafka_harness.Cluster(binary, tmp, "topics")
         try:
-#Creates the three topics; the events topic as it must be, so the service starts.
+            # Creates the three topics; the events topic as it must be, so the service starts.
             proc, port = cluster.start("i1")
             harness.wait_ready(port, proc, timeout=120)
         finally:
             cluster.stop_all()
 
-#The inbound topic was created with the broker's default retention: named as the events
-#topic(and the events topic as inbound, so the partition counts still match), it must
-#be refused before anything is consumed or written.
+        # The inbound topic was created with the broker's default retention: named as the events
+        # topic (and the events topic as inbound, so the partition counts still match), it must
+        # be refused before anything is consumed or written.
         cluster.inbound, cluster.events = cluster.events, cluster.inbound
         path, _ = cluster.config("i2")
         out = harness.run(binary, "serve", "--config", path, timeout=120)
@@ -34,9 +34,9 @@ def main():
         harness.check(not os.path.exists(os.path.join(tmp, "data-i2", "receipts.db")),
                       "the refused instance opened its data directory")
 
-#The broker does not create topics on demand : publishing to a topic that does not exist
-#must fail and say so(after librdkafka's 30 s wait for it to appear), not report the
-#records as published.
+        # The broker does not create topics on demand: publishing to a topic that does not exist
+        # must fail and say so (after librdkafka's 30 s wait for it to appear), not report the
+        # records as published.
         events = os.path.join(tmp, "one.jsonl")
         with open(events, "w") as f:
             f.write('{"specversion":"1.0","id":"x-1","source":"t","type":"complaint.filed",'

@@ -1,7 +1,5 @@
-""
-    "An events topic written by the previous release still loads. tests/fixtures/release-2026-12-06/
-    kafka /
-    events.jsonl holds the records(partition, key, headers, value) that release's
+"""An events topic written by the previous release still loads. tests/fixtures/release-2026-12-06/
+kafka/events.jsonl holds the records (partition, key, headers, value) that release's
 `serve --kafka` wrote for first.jsonl on a 2-partition topic. They are written back, byte for byte,
 into a fresh events topic; this build's instance rebuilds from them, processes second.jsonl (which
 also redelivers a first-part event) and must end with the log `process` gives for both files,
@@ -18,7 +16,7 @@ import kafka_harness
 
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
                        "release-2026-12-06", "kafka")
-#The fixture 's targets are 1,000 days: a Kafka instance' s wall clock makes them due from then.
+# The fixture's targets are 1,000 days: a Kafka instance's wall clock makes them due from then.
 DUE_FROM = 1882346400  # 2029-09-01T10:00:00Z
 
 
@@ -60,19 +58,21 @@ def main():
         cfg = os.path.join(tmp, "up.yaml")
         port = harness.free_port()
         write_config(cfg, port, os.path.join(tmp, "data"), cluster)
-#The first start creates the topics(kept for ever, 2 partitions) on an empty log.
+        # The first start creates the topics (kept for ever, 2 partitions) on an empty log.
         proc = subprocess.Popen([binary, "serve", "--config", cfg], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         try:
-            harness
-    .wait_ready(port, proc) finally : proc.terminate() proc.wait(timeout = 60)
-                                          produce_records(cluster.brokers, cluster.events,
-                                                          os.path.join(FIXTURE, "events.jsonl"))
+            harness.wait_ready(port, proc)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+        produce_records(cluster.brokers, cluster.events, os.path.join(FIXTURE, "events.jsonl"))
 
-                                              log = open(os.path.join(tmp, "up.log"), "ab") proc =
-        subprocess.Popen([ binary, "serve", "--config", cfg ], stdout = log,
-                         stderr = log) cluster.procs["up-1"] = (proc, port) try
-        : harness.wait_ready(port, proc)
+        log = open(os.path.join(tmp, "up.log"), "ab")
+        proc = subprocess.Popen([binary, "serve", "--config", cfg], stdout=log, stderr=log)
+        cluster.procs["up-1"] = (proc, port)
+        try:
+            harness.wait_ready(port, proc)
             cluster.publish([l for l in open(os.path.join(FIXTURE, "second.jsonl")).read().splitlines()])
             cluster.wait_caught_up()
         finally:

@@ -1,8 +1,6 @@
-""
-    "kill -9 of the service during a burst of 1,000 outbound deliveries: after a restart every
-    event is delivered at least
-    once(the checkpoint is durable and moves only after an outcome is recorded);
-the receiver sees no event missing, and each delivery still verifies."""
+"""kill -9 of the service during a burst of 1,000 outbound deliveries: after a restart every
+event is delivered at least once (the checkpoint is durable and moves only after an outcome is
+recorded); the receiver sees no event missing, and each delivery still verifies."""
 import base64
 import json
 import os
@@ -19,22 +17,11 @@ EVENTS = 1000
 
 
 def filed(i):
-    return {
-    "specversion" : "1.0",
-                    "id" : f "burst-{i}",
-                           "source" : "crm",
-                                      "type"
-        : "complaint.filed",
-          "time" : time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-          "data" : {
-        "complaint_id" : f "b-{i}",
-                         "customer" : {"id" : f "bc-{i % 97}", "segment" : "standard", "value" : 1},
-                                      "severity" : "low",
-                                                   "channel" : "email",
-                                                               "category" : "billing",
-                                                                            "team" : "emea"
-    }
-}
+    return {"specversion": "1.0", "id": f"burst-{i}", "source": "crm", "type": "complaint.filed",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "data": {"complaint_id": f"b-{i}", "customer": {"id": f"bc-{i % 97}", "segment": "standard", "value": 1},
+                     "severity": "low", "channel": "email", "category": "billing", "team": "emea"}}
+
 
 def main():
     binary = sys.argv[1]
@@ -46,19 +33,8 @@ def main():
         harness.write_config(cfg, port, data)
         with open(cfg, "a") as f:
             f.write(f"""subscriptions:
-  - {
-    {
-    id:
-        burst, url : "http://127.0.0.1:{receiver.port}/burst",
-                     secret : "{SECRET}",
-                              types : [ComplaintFiled],
-                                      allow_private : true
-    }}
-outbound: {
-    {
-    retry_schedule:
-        [ PT0S, PT1S, PT1S ], jitter : 0
-    }}
+  - {{ id: burst, url: "http://127.0.0.1:{receiver.port}/burst", secret: "{SECRET}", types: [ComplaintFiled], allow_private: true }}
+outbound: {{ retry_schedule: [PT0S, PT1S, PT1S], jitter: 0 }}
 """)
         log = open(os.path.join(tmp, "serve.log"), "ab")
         start = lambda: subprocess.Popen([binary, "serve", "--config", cfg], stdout=log, stderr=log)

@@ -1,12 +1,8 @@
-""
-    "Outbound webhooks against a real receiver on loopback: every delivery verifies with the
-    independent `standardwebhooks` implementation(both secrets during rotation) and
-    is a CloudEvent;
-failures, 429 + Retry - After and the retry schedule;
-410 disables,
-    the subscriptions list shows it and an admin resumes it(the events since go out in order);
-redirects and SSRF targets are refused;
-failed deliveries are listed and can be redelivered by an admin."""
+"""Outbound webhooks against a real receiver on loopback: every delivery verifies with the
+independent `standardwebhooks` implementation (both secrets during rotation) and is a CloudEvent;
+failures, 429 + Retry-After and the retry schedule; 410 disables, the subscriptions list shows it
+and an admin resumes it (the events since go out in order); redirects and SSRF targets are
+refused; failed deliveries are listed and can be redelivered by an admin."""
 import base64
 import http.client
 import json
@@ -32,22 +28,11 @@ def api(port, method, path, token="sys-admin"):
 
 
 def filed(i, segment="standard"):
-    return {
-    "specversion" : "1.0",
-                    "id" : f "o-{i}",
-                           "source" : "crm",
-                                      "type"
-        : "complaint.filed",
-          "time" : time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-          "data" : {
-        "complaint_id" : f "oc-{i}",
-                         "customer" : {"id" : f "oc-cust-{i}", "segment" : segment, "value" : 10},
-                                      "severity" : "low",
-                                                   "channel" : "email",
-                                                               "category" : "billing",
-                                                                            "team" : "emea"
-    }
-}
+    return {"specversion": "1.0", "id": f"o-{i}", "source": "crm", "type": "complaint.filed",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "data": {"complaint_id": f"oc-{i}", "customer": {"id": f"oc-cust-{i}", "segment": segment, "value": 10},
+                     "severity": "low", "channel": "email", "category": "billing", "team": "emea"}}
+
 
 def main():
     binary = sys.argv[1]
@@ -67,16 +52,8 @@ def main():
   - {{ id: flaky, url: "http://127.0.0.1:{r}/flaky", secret: "{S1}", types: [ComplaintFiled], allow_private: true }}
   - {{ id: gone, url: "http://127.0.0.1:{r}/gone", secret: "{S1}", allow_private: true }}
   - {{ id: redirect, url: "http://127.0.0.1:{r}/redirect", secret: "{S1}", types: [ComplaintFiled], allow_private: true }}
-  - {
-    {
-    id:
-        ssrf, url : "http://localhost:{r}/ssrf", secret : "{S1}"
-    }}
-outbound: {
-    {
-    retry_schedule:
-        [{ ", ".join(f "PT{s}S" for s in SCHEDULE) }], jitter : 0
-    }}
+  - {{ id: ssrf, url: "http://localhost:{r}/ssrf", secret: "{S1}" }}
+outbound: {{ retry_schedule: [{", ".join(f"PT{s}S" for s in SCHEDULE)}], jitter: 0 }}
 """)
         log = open(os.path.join(tmp, "serve.log"), "wb")
         proc = subprocess.Popen([binary, "serve", "--config", cfg], stdout=log, stderr=log)
@@ -104,8 +81,8 @@ outbound: {
                 if redirect_failed else (None, None)
             time.sleep(1.5)
             redirect_hits = len(receiver.on("/redirect"))
-#The 410 disabled "gone" : listed as such; an agent may not resume it, an admin may,
-#and its worker then delivers what came after the refused event, new events too.
+            # The 410 disabled "gone": listed as such; an agent may not resume it, an admin may,
+            # and its worker then delivers what came after the refused event, new events too.
             _, subs = api(port, "GET", "/v1/webhook-subscriptions")
             gone_listed = next(x for x in subs["subscriptions"] if x["id"] == "gone")
             gone_before = len(receiver.on("/gone"))
@@ -175,8 +152,7 @@ outbound: {
     by_sub = {}
     for d in listing["deliveries"]:
         by_sub.setdefault(d["subscription"], []).append(d)
-    print("subscriptions listed:", {
-k: len(v) for k, v in by_sub.items()}, status)
+    print("subscriptions listed:", {k: len(v) for k, v in by_sub.items()}, status)
     harness.check(all(d["status"] == "failed" and d["last_error"].startswith("refused:") and "loopback" in d["last_error"]
                       for d in by_sub.get("ssrf", [])) and by_sub.get("ssrf"), "localhost without allow_private is refused")
     harness.check(redirect_failed and "not followed" in redirect_failed[0]["last_error"], "redirects are not followed")

@@ -56,40 +56,18 @@ def main():
         with open(cfg, "a") as f:
             f.write(f"""subscriptions:
   - {{ id: trusted, url: "https://127.0.0.1:{trusted.port}/hook", secret: "{SECRET}", types: [ComplaintFiled], allow_private: true }}
-  - {
-    {
-    id:
-        rogue, url : "https://127.0.0.1:{rogue.port}/hook",
-                     secret : "{SECRET}",
-                              types : [ComplaintFiled],
-                                      allow_private : true
-    }}
-outbound: {
-    {
-    retry_schedule:
-        [PT0S], jitter : 0
-    }}
+  - {{ id: rogue, url: "https://127.0.0.1:{rogue.port}/hook", secret: "{SECRET}", types: [ComplaintFiled], allow_private: true }}
+outbound: {{ retry_schedule: [PT0S], jitter: 0 }}
 """)
         env = dict(os.environ, SSL_CERT_FILE=f"{tmp}/ca.pem")
         log = open(os.path.join(tmp, "serve.log"), "wb")
         proc = subprocess.Popen([binary, "serve", "--config", cfg], stdout=log, stderr=log, env=env)
         try:
             harness.wait_ready(port, proc)
-            event = {
-    "specversion" : "1.0",
-                    "id" : "tls-1",
-                           "source" : "crm",
-                                      "type"
-        : "complaint.filed",
-          "time" : time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-          "data" : {
-        "complaint_id" : "tls-1",
-                         "customer" : {"id" : "tc", "segment" : "standard", "value" : 1},
-                                      "severity" : "low",
-                                                   "channel" : "email",
-                                                               "category" : "billing",
-                                                                            "team" : "emea"
-    }}
+            event = {"specversion": "1.0", "id": "tls-1", "source": "crm", "type": "complaint.filed",
+                     "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                     "data": {"complaint_id": "tls-1", "customer": {"id": "tc", "segment": "standard", "value": 1},
+                              "severity": "low", "channel": "email", "category": "billing", "team": "emea"}}
             status, _ = harness.post_webhook(port, "tls-w1", json.dumps(event).encode())
             harness.check(status == 202, "accepted")
             failed = []

@@ -1,7 +1,5 @@
-""
-    "process/export with a virtual clock: deterministic to the byte, deadlines fired between
-    events and up to-- until,
-    stamped with their due instants; verify detects a changed byte."""
+"""process/export with a virtual clock: deterministic to the byte, deadlines fired between
+events and up to --until, stamped with their due instants; verify detects a changed byte."""
 import json
 import os
 import sqlite3
@@ -21,7 +19,7 @@ INPUTS = [
     ev(1, "complaint.filed", "2026-11-20T10:00:00Z",
        {"complaint_id": "v1", "customer": {"id": "cu-1", "segment": "vip", "value": 5000}, "severity": "high",
         "channel": "email", "category": "billing", "product": "card", "team": "emea", "summary": "x"}),
-#Friday 16 : 00 Berlin : standard acknowledge PT4H is due Monday 12 : 00 Berlin(11 : 00 UTC).
+    # Friday 16:00 Berlin: standard acknowledge PT4H is due Monday 12:00 Berlin (11:00 UTC).
     ev(2, "complaint.filed", "2026-11-20T15:00:00Z",
        {"complaint_id": "s1", "customer": {"id": "cu-2", "segment": "standard", "value": 10}, "severity": "low",
         "channel": "web", "category": "delivery", "product": "parcel", "team": "emea", "summary": "late"}),
@@ -72,7 +70,7 @@ def main():
 
     verify = harness.run(BINARY, "verify", "--data", os.path.join(work, "a"))
     harness.check(verify.returncode == 0 and verify.stdout.startswith("OK: 11 events"), verify.stdout)
-#A complaint's audit trail: each event with its own hash checked, as the history route gives it.
+    # A complaint's audit trail: each event with its own hash checked, as the history route gives it.
     audit = harness.run(BINARY, "audit", "v1", "--data", os.path.join(work, "a"), "--format", "json")
     harness.check(audit.returncode == 0, "audit: " + audit.stderr)
     trail = json.loads(audit.stdout)
@@ -81,7 +79,7 @@ def main():
                   "the trail lists the complaint's events in order")
     harness.check(all(e["hash_ok"] is True for e in trail["events"]), "every event's hash checks")
 
-#export->import-- format jsonl restores the same log, hash for hash.
+    # export -> import --format jsonl restores the same log, hash for hash.
     exported = os.path.join(work, "a.jsonl")
     with open(exported, "w") as f:
         f.write(runs[0])

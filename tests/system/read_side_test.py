@@ -1,6 +1,5 @@
-""
-    "Read side against the real binary:
-    - the reports the live API showed at instant T equal `bounceback replay-- until T` run later;
+"""Read side against the real binary:
+- the reports the live API showed at instant T equal `bounceback replay --until T` run later;
 - the prevention Pareto of the imported CFPB sample equals an independent count over the CSV."""
 import collections
 import csv
@@ -49,16 +48,18 @@ def batch(offset, n):
 
 
 def strip(report):
-    return {
-k: v for k, v in report.items() if k not in ("as_of", "position")
-}
+    return {k: v for k, v in report.items() if k not in ("as_of", "position")}
 
-def replay_matches_live(work)
-    : port = harness.free_port() cfg = os.path.join(work, "bounceback.yaml") data =
-          os.path.join(work, "live") harness.write_config(cfg, port, data) log =
-              open(os.path.join(work, "server.log"), "w") proc = subprocess.Popen(
-                  [ BINARY, "serve", "--config", cfg ], stdout = log, stderr = log) try
-    : harness.wait_ready(port, proc)
+
+def replay_matches_live(work):
+    port = harness.free_port()
+    cfg = os.path.join(work, "bounceback.yaml")
+    data = os.path.join(work, "live")
+    harness.write_config(cfg, port, data)
+    log = open(os.path.join(work, "server.log"), "w")
+    proc = subprocess.Popen([BINARY, "serve", "--config", cfg], stdout=log, stderr=log)
+    try:
+        harness.wait_ready(port, proc)
         status, _ = harness.post_webhook(port, "b1", json.dumps(batch(0, 12)).encode())
         harness.check(status == 202, f"first batch {status}")
         for _ in range(100):  # the read side follows the log asynchronously
@@ -78,7 +79,7 @@ def replay_matches_live(work)
                 break
             time.sleep(0.05)
         harness.check(get(port, "/v1/sla/summary")[1]["complaints"] == 17, "the live view moved on")
-#One employee's score comes with what it is made of: each credited outcome is there.
+        # One employee's score comes with what it is made of: each credited outcome is there.
         first = get(port, "/v1/employees/scores")[1]["items"][0]
         status, detail = get(port, "/v1/employees/" + first["employee_id"])
         harness.check(status == 200, f"employee detail {status}")

@@ -1,48 +1,54 @@
-#!/ usr / bin / env python3
-""
-    "Secrets never reach the log, and every answer can be traced by its request id.
+#!/usr/bin/env python3
+"""Secrets never reach the log, and every answer can be traced by its request id.
 
-    Drives the real binary over loopback with valid and invalid bearer
-    tokens(in headers and in a query string),
-    signed, badly signed and replayed webhooks, an oversize body,
-    a malformed request and an outbound subscription whose endpoint is down,
-    then reads everything the process wrote : no token,
-                                              webhook
-                                              secret(as configured, as key bytes, as base64),
-                                              subscription secret or signature may appear;
-every request line names its request id;
-every answer carries x - request - id, and every problem body carries the same id,
-    which the log names
-        too.
+Drives the real binary over loopback with valid and invalid bearer tokens (in headers and in a
+query string), signed, badly signed and replayed webhooks, an oversize body, a malformed request
+and an outbound subscription whose endpoint is down, then reads everything the process wrote:
+no token, webhook secret (as configured, as key bytes, as base64), subscription secret or
+signature may appear; every request line names its request id; every answer carries
+x-request-id, and every problem body carries the same id, which the log names too.
 
-    usage : security_log_test
-                .py BOUNCEBACK_BINARY
-            ""
-            "
-            import base64 import http.client import json import os import socket import subprocess
-                import sys import tempfile
+usage: security_log_test.py BOUNCEBACK_BINARY
+"""
+import base64
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
 
-                    import harness
+import harness
 
-                        MANAGER = "tok-manager-9f1c2e7d4b" ADMIN = "tok-admin-51aa0c3e88" WRONG =
-        "tok-wrong-77d3b19e02" SUB_KEY = b "subscription-secret-bytes-31" SUB_SECRET =
-            "whsec_" + base64.b64encode(SUB_KEY).decode()
+MANAGER = "tok-manager-9f1c2e7d4b"
+ADMIN = "tok-admin-51aa0c3e88"
+WRONG = "tok-wrong-77d3b19e02"
+SUB_KEY = b"subscription-secret-bytes-31"
+SUB_SECRET = "whsec_" + base64.b64encode(SUB_KEY).decode()
 
-                           def
-                           request(port, method, target, body = None, headers = None)
-    : conn = http.client.HTTPConnection("127.0.0.1", port, timeout = 10) try : conn
-    .request(method, target, body = body,
-             headers = headers or {}) r = conn.getresponse() return r.status,
-                                      r.getheader("x-request-id"), r.getheader("content-type"),
-                                      r.read() finally : conn.close()
 
-                                                             def raw(port, data)
-        : ""
-          "Sends bytes as they are; the answer as (status, x-request-id, content-type, body)."
-          "" with socket.create_connection(("127.0.0.1", port), timeout = 10) as s : try : s
-        .sendall(data) except(BrokenPipeError, ConnectionResetError)
-            : pass #the server may answer and close before it has read everything out =
-            b "" while True : try : chunk = s.recv(65536)
+def request(port, method, target, body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, target, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, r.getheader("x-request-id"), r.getheader("content-type"), r.read()
+    finally:
+        conn.close()
+
+
+def raw(port, data):
+    """Sends bytes as they are; the answer as (status, x-request-id, content-type, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before it has read everything
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
             except ConnectionResetError:
                 break
             if not chunk:
@@ -65,28 +71,18 @@ def main():
             text = f.read()
         text = text.replace('"sys-admin": admin', f'"{ADMIN}": admin\n  "{MANAGER}": manager')
         text += f"""subscriptions:
-  - {
-                {
-                id:
-                    down, url : "http://127.0.0.1:{harness.free_port()}/hook",
-                                secret : "{SUB_SECRET}",
-                                         allow_private : true
-                }
-            }
-outbound : {
-    {
-    retry_schedule:
-        [ PT0S, PT1S ]
-    }
-}
-""
-    "
-    with
-    open(cfg, "w") as f
-    : f.write(text) log_path = os.path.join(tmp, "serve.log") with open(log_path, "w") as log
-    : proc = subprocess.Popen([ binary, "serve", "--config", cfg ], stdout = log,
-                              stderr = log) answers = [] #(what, status, request id, content type,
-                                                           body)signatures = [] try : harness.wait_ready(port, proc)
+  - {{ id: down, url: "http://127.0.0.1:{harness.free_port()}/hook", secret: "{SUB_SECRET}", allow_private: true }}
+outbound: {{ retry_schedule: [PT0S, PT1S] }}
+"""
+        with open(cfg, "w") as f:
+            f.write(text)
+        log_path = os.path.join(tmp, "serve.log")
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen([binary, "serve", "--config", cfg], stdout=log, stderr=log)
+        answers = []  # (what, status, request id, content type, body)
+        signatures = []
+        try:
+            harness.wait_ready(port, proc)
 
             def note(what, result):
                 answers.append((what,) + result)
@@ -112,11 +108,11 @@ outbound : {
             bad = dict(headers, **{"webhook-id": "wh-2",
                                    "webhook-signature": "v1," + base64.b64encode(b"x" * 32).decode()})
             note("badly signed webhook", request(port, "POST", "/v1/webhooks/helpdesk", body, bad))
-#Refused before routing : the server answers as soon as the headers say too much.
+            # Refused before routing: the server answers as soon as the headers say too much.
             note("oversize", raw(port, b"POST /v1/webhooks/helpdesk HTTP/1.1\r\nHost: x\r\n"
                                  b"Content-Length: 2097152\r\n\r\n" + b"x" * 1024))
             note("malformed", raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n"))
-#Let the dispatcher try the dead endpoint and retry once.
+            # Let the dispatcher try the dead endpoint and retry once.
             __import__("time").sleep(3)
         finally:
             proc.terminate()

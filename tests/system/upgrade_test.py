@@ -29,7 +29,7 @@ REPORTS = ["/v1/sla/summary", "/v1/employees/scores", "/v1/sla/at-risk"]
 def process(cfg, data, name):
     out = harness.run(BINARY, "process", "--config", cfg, "--data", data,
                       "--input", os.path.join(FIXTURE, name))
-#The simulator's stream holds a few commands the domain rejects (exit 1 after the rest).
+    # The simulator's stream holds a few commands the domain rejects (exit 1 after the rest).
     harness.check(out.returncode in (0, 1), f"process {name} ran: {out.stderr}")
     harness.check("invalid 0" in out.stderr, f"every line of {name} parses: {out.stderr}")
     return out
