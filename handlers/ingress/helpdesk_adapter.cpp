@@ -367,6 +367,14 @@ std::expected<helpdesk_delivery, invalid_input> read_helpdesk(const webhook_sour
             case source_kind::standard:
                 return std::unexpected(invalid_input{422, "", "not a helpdesk source", 0});
         }
+        // Header bytes are not checked by any parser; the id becomes JSON text (found by
+        // fuzz_helpdesk: a Latin-1 delivery id was accepted and its encoding threw later).
+        if (!valid_utf8(delivery))
+            return std::unexpected(invalid_input{422,
+                                                 src.kind == source_kind::zammad
+                                                     ? "X-Zammad-Delivery"
+                                                     : "X-Atlassian-Webhook-Identifier",
+                                                 "the header is not UTF-8", 0});
         // Without the vendor's delivery id, the ticket's version names the delivery: the same
         // version sent twice is one delivery.
         if (delivery.empty()) delivery = k.id + "@" + iso8601::format_instant(k.updated);
