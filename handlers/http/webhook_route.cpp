@@ -109,7 +109,7 @@ std::variant<http::response, webhook_route::delivery> webhook_route::check(
         if (const auto v = inbound::verify_helpdesk(src->second, headers, req.body(), d_.clock());
             !v)
             return problem(problem_kind::invalid_signature, v.error().detail, ctx);
-        auto read = inbound::read_helpdesk(src->second, source, headers, req.body());
+        auto read = inbound::read_helpdesk(src->second, source, headers, req.body(), d_.clock());
         if (!read) {
             const auto& e = read.error();
             d_.m.add("bounceback_webhook_events_total", {{"outcome", "invalid"}});

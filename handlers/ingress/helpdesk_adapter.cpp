@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "infra/hash_chain.hpp"
 #include "infra/helpdesk_signatures.hpp"
 #include "infra/iso8601.hpp"
 
@@ -118,6 +119,9 @@ struct ticket {
     ticket_status status = ticket_status::open;
     std::string owner;  // empty: unassigned
     std::string customer, segment = "standard";
+    double value = 0;
+    std::string product;
+    std::string delivery;  // kind: mapped, when the payload names its delivery
     severity sev = severity::medium;
     std::string channel, category, team, summary;
     instant created{}, updated{};
@@ -225,6 +229,70 @@ ticket from_jira(const webhook_source& src, std::string_view source, const json&
     return k;
 }
 
+// kind: mapped: each of our fields read where the source's `map` points (JSON Pointer).
+ticket from_mapped(const webhook_source& src, std::string_view source, const json& body,
+                   instant received) {
+    const auto at = [&](const char* field) -> const json* {
+        const auto p = src.map.find(field);
+        if (p == src.map.end()) return nullptr;
+        const json::json_pointer ptr(p->second);
+        if (!body.contains(ptr)) return nullptr;
+        const auto& v = body.at(ptr);
+        return v.is_null() ? nullptr : &v;
+    };
+    // A mapped field's text; errors name the pointer, which is where the sender must look.
+    const auto text = [&](const char* field, bool required) -> std::string {
+        const auto* v = at(field);
+        const auto where = src.map.contains(field) ? src.map.at(field) : std::string(field);
+        if (v == nullptr) {
+            if (required) fail(where, "is required (mapped to " + std::string(field) + ")");
+            return {};
+        }
+        if (v->is_string()) {
+            auto s = v->get<std::string>();
+            if (s.empty() && required) fail(where, "must not be empty");
+            return s;
+        }
+        if (v->is_number_integer()) return std::to_string(v->get<std::int64_t>());
+        if (v->is_number_unsigned()) return std::to_string(v->get<std::uint64_t>());
+        fail(where, "must be a string or an integer");
+    };
+    const auto time_of = [&](const char* field) -> std::optional<instant> {
+        const auto s = text(field, false);
+        if (s.empty()) return std::nullopt;
+        const auto t = iso8601::parse_instant(s);
+        if (!t) fail(src.map.at(field), "must be an RFC 3339 timestamp");
+        return t;
+    };
+    ticket k;
+    k.id = text("complaint_id", true);
+    k.status = mapped(src.statuses, default_statuses(src.kind), text("status", true),
+                      src.map.at("status"), "statuses", source);
+    const auto sev = text("severity", false);
+    k.sev = sev.empty() ? severity::medium
+                        : mapped(src.priorities, default_priorities(src.kind), sev,
+                                 src.map.at("severity"), "priorities", source);
+    k.owner = text("owner", false);
+    k.customer = text("customer", true);
+    if (auto segment = text("segment", false); !segment.empty()) k.segment = std::move(segment);
+    if (const auto* v = at("value")) {
+        if (!v->is_number() || v->get<double>() < 0)
+            fail(src.map.at("value"), "must be a number, not negative");
+        k.value = v->get<double>();
+    }
+    k.team = team_of(src, text("team", false));
+    k.channel = text("channel", false);
+    k.category = text("category", false);
+    if (k.category.empty()) k.category = src.default_category;
+    k.product = text("product", false);
+    k.summary = text("summary", false);
+    k.delivery = text("delivery_id", false);
+    // Without the tool's own time of the change, the instant it reached us.
+    k.updated = time_of("updated_at").value_or(received);
+    k.created = time_of("created_at").value_or(k.updated);
+    return k;
+}
+
 std::string header(const header_lookup& h, std::string_view name) {
     return std::string(h(name));
 }
@@ -240,6 +308,10 @@ const std::map<std::string, severity>& default_priorities(source_kind k) {
         {"low", low}, {"normal", medium}, {"high", high}, {"urgent", critical}};
     static const std::map<std::string, severity> jira{
         {"lowest", low}, {"low", low}, {"medium", medium}, {"high", high}, {"highest", critical}};
+    // Words most tools use (Freshdesk: Low, Medium, High, Urgent), and ours.
+    static const std::map<std::string, severity> mapped{
+        {"low", low},   {"normal", medium},   {"medium", medium},
+        {"high", high}, {"urgent", critical}, {"critical", critical}};
     switch (k) {
         case source_kind::zammad:
             return zammad;
@@ -247,6 +319,8 @@ const std::map<std::string, severity>& default_priorities(source_kind k) {
             return zendesk;
         case source_kind::jira:
             return jira;
+        case source_kind::mapped:
+            return mapped;
         case source_kind::standard:
             break;
     }
@@ -282,6 +356,10 @@ const std::map<std::string, ticket_status>& default_statuses(source_kind k) {
                                                            {"canceled", withdrawn},
                                                            {"cancelled", withdrawn},
                                                            {"declined", withdrawn}};
+    // Words most tools use (Freshdesk: Open, Pending, Resolved, Closed), and ours.
+    static const std::map<std::string, ticket_status> mapped{
+        {"new", open},      {"open", open},     {"pending", pending},     {"resolved", solved},
+        {"solved", solved}, {"closed", solved}, {"withdrawn", withdrawn}, {"deleted", withdrawn}};
     switch (k) {
         case source_kind::zammad:
             return zammad;
@@ -289,6 +367,8 @@ const std::map<std::string, ticket_status>& default_statuses(source_kind k) {
             return zendesk;
         case source_kind::jira:
             return jira;
+        case source_kind::mapped:
+            return mapped;
         case source_kind::standard:
             break;
     }
@@ -333,6 +413,27 @@ std::expected<void, unauthentic> verify_helpdesk(const webhook_source& src,
                         "X-Zendesk-Webhook-Signature with X-Zendesk-Webhook-Signature-Timestamp"));
             return {};
         }
+        case source_kind::mapped: {
+            const auto given = headers(src.auth_header);
+            if (given.empty())
+                return std::unexpected(unauthentic{src.auth_header + " is required"});
+            bool ok = false;
+            if (src.auth_hmac.empty()) {
+                for (const auto& secret : src.secrets) ok |= webhooks::same_bytes(secret, given);
+            } else {
+                const auto d =
+                    src.auth_hmac == "sha1" ? webhooks::digest::sha1 : webhooks::digest::sha256;
+                for (const auto& secret : src.secrets) {
+                    const auto mac = webhooks::hmac(d, secret, body);
+                    const auto text = src.auth_prefix + (src.auth_encoding == "base64"
+                                                             ? webhooks::base64_encode(mac)
+                                                             : webhooks::to_hex(mac));
+                    ok |= webhooks::same_bytes(text, given);
+                }
+            }
+            if (!ok) return std::unexpected(unauthentic{"no valid " + src.auth_header});
+            return {};
+        }
         case source_kind::standard:
             break;
     }
@@ -342,7 +443,8 @@ std::expected<void, unauthentic> verify_helpdesk(const webhook_source& src,
 std::expected<helpdesk_delivery, invalid_input> read_helpdesk(const webhook_source& src,
                                                               std::string_view source,
                                                               const header_lookup& headers,
-                                                              std::string_view body) {
+                                                              std::string_view body,
+                                                              instant received) {
     const auto j = json::parse(body.begin(), body.end(), nullptr, false);
     if (j.is_discarded())
         return std::unexpected(invalid_input{400, "", "the body is not valid JSON", 0});
@@ -364,6 +466,10 @@ std::expected<helpdesk_delivery, invalid_input> read_helpdesk(const webhook_sour
                 k = from_jira(src, source, j);
                 delivery = header(headers, "x-atlassian-webhook-identifier");
                 break;
+            case source_kind::mapped:
+                k = from_mapped(src, source, j, received);
+                delivery = k.delivery;
+                break;
             case source_kind::standard:
                 return std::unexpected(invalid_input{422, "", "not a helpdesk source", 0});
         }
@@ -375,20 +481,22 @@ std::expected<helpdesk_delivery, invalid_input> read_helpdesk(const webhook_sour
                                                      ? "X-Zammad-Delivery"
                                                      : "X-Atlassian-Webhook-Identifier",
                                                  "the header is not UTF-8", 0});
-        // Without the vendor's delivery id, the ticket's version names the delivery: the same
-        // version sent twice is one delivery.
-        if (delivery.empty()) delivery = k.id + "@" + iso8601::format_instant(k.updated);
+        // Without the vendor's delivery id, the body names the delivery: the same body sent
+        // again is a redelivery, any change to it a new delivery (a ticket's time alone would
+        // make two changes within a second one delivery).
+        if (delivery.empty()) delivery = k.id + "@" + sha256_hex(body).substr(0, 32);
         if (k.channel.empty()) k.channel = "other";
         json data{{"complaint_id", std::string(source) + ":" + k.id},
                   {"status", std::string(to_string(k.status))},
                   {"created_at", iso8601::format_instant(k.created)},
-                  {"customer", {{"id", k.customer}, {"segment", k.segment}}},
+                  {"customer", {{"id", k.customer}, {"segment", k.segment}, {"value", k.value}}},
                   {"severity", std::string(to_string(k.sev))},
                   {"channel", lower(k.channel)},
                   {"category", k.category},
                   {"team", k.team},
                   {"summary", k.summary}};
         if (!k.owner.empty()) data["owner"] = k.owner;
+        if (!k.product.empty()) data["product"] = k.product;
         json ev{{"specversion", "1.0"},
                 {"id", delivery},
                 {"source", "/webhooks/" + std::string(source)},

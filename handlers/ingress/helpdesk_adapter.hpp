@@ -10,7 +10,8 @@
 
 namespace bb::inbound {
 
-// Helpdesks' own webhooks (Zammad, Zendesk, Jira Service Management): checked as the vendor signs
+// Helpdesks' own webhooks (Zammad, Zendesk, Jira Service Management, or any JSON through a
+// configured mapping): checked as the vendor signs
 // them, and the ticket they carry turned into one complaint.synced event, the same event a
 // `standard` source could send (docs/integrations.md has the mapping tables).
 
@@ -34,12 +35,15 @@ struct helpdesk_delivery {
     decoded_event event;
 };
 
-// `source` is the source's name in the configuration (complaint ids are "<source>:<ticket id>").
-// Errors name the vendor's field ("ticket.state", "detail.priority", "issue.fields.status.name").
+// `source` is the source's name in the configuration (complaint ids are "<source>:<ticket id>");
+// `received` stamps a mapped payload that carries no time of its own. Errors name the vendor's
+// field ("ticket.state", "detail.priority", "issue.fields.status.name"; a mapped source's JSON
+// Pointer).
 std::expected<helpdesk_delivery, invalid_input> read_helpdesk(const webhook_source& src,
                                                               std::string_view source,
                                                               const header_lookup& headers,
-                                                              std::string_view body);
+                                                              std::string_view body,
+                                                              instant received);
 
 // The kind's own tables (lower-case keys), before the source's configuration adds to them.
 const std::map<std::string, severity>& default_priorities(source_kind k);

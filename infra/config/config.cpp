@@ -38,6 +38,8 @@ std::string_view to_string(source_kind k) {
             return "zendesk";
         case source_kind::jira:
             return "jira";
+        case source_kind::mapped:
+            return "mapped";
     }
     return "unknown";
 }
@@ -86,19 +88,60 @@ std::string lower(std::string s) {
     return s;
 }
 
+// kind: mapped: `auth` and `map` (docs/integrations.md).
+void read_mapping(const YAML::Node& n, const std::string& path, webhook_source& src) {
+    const auto auth = n["auth"];
+    only_keys(auth, path + ".auth", {"header", "hmac", "encoding", "prefix"});
+    if (!auth["header"]) fail(path + ".auth.header", "is required");
+    src.auth_header = lower(scalar(auth["header"], path + ".auth.header"));
+    if (src.auth_header.empty()) fail(path + ".auth.header", "must not be empty");
+    if (const auto h = auth["hmac"]; h && !h.IsNull()) {
+        src.auth_hmac = scalar(h, path + ".auth.hmac");
+        if (src.auth_hmac != "sha1" && src.auth_hmac != "sha256")
+            fail(path + ".auth.hmac", "must be sha1 or sha256");
+    }
+    if (const auto e = auth["encoding"]; e && !e.IsNull()) {
+        src.auth_encoding = scalar(e, path + ".auth.encoding");
+        if (src.auth_encoding != "hex" && src.auth_encoding != "base64")
+            fail(path + ".auth.encoding", "must be hex or base64");
+    }
+    if (const auto p = auth["prefix"]; p && !p.IsNull())
+        src.auth_prefix = scalar(p, path + ".auth.prefix");
+    const auto map = n["map"];
+    static const std::set<std::string> fields{
+        "complaint_id", "status",   "owner",      "customer",   "segment",
+        "value",        "severity", "team",       "channel",    "category",
+        "product",      "summary",  "created_at", "updated_at", "delivery_id"};
+    only_keys(map, path + ".map", fields);
+    for (const auto& kv : map) {
+        const auto field = kv.first.as<std::string>();
+        const auto pointer = scalar(kv.second, path + ".map." + field);
+        // RFC 6901: empty (the whole document) or "/"-separated tokens with ~0 and ~1 escapes.
+        bool ok = pointer.empty() || pointer.front() == '/';
+        for (std::size_t i = 0; ok && i < pointer.size(); ++i)
+            if (pointer[i] == '~')
+                ok = i + 1 < pointer.size() && (pointer[i + 1] == '0' || pointer[i + 1] == '1');
+        if (!ok) fail(path + ".map." + field, "must be a JSON Pointer like /ticket/id");
+        src.map[field] = pointer;
+    }
+    for (const auto* required : {"complaint_id", "status", "customer"})
+        if (!src.map.contains(required))
+            fail(path + ".map." + required, "is required (a JSON Pointer into the payload)");
+}
+
 webhook_source read_webhook_source(const YAML::Node& n, const std::string& path) {
     if (!n.IsMap()) fail(path, "must be a map with a secret");
     only_keys(n, path,
               {"kind", "secret", "secrets", "priorities", "statuses", "teams", "categories",
-               "default_team", "default_category"});
+               "default_team", "default_category", "auth", "map"});
     webhook_source src;
     if (const auto k = n["kind"]; k && !k.IsNull()) {
         const auto kind = scalar(k, path + ".kind");
         bool known = false;
-        for (const auto sk :
-             {source_kind::standard, source_kind::zammad, source_kind::zendesk, source_kind::jira})
+        for (const auto sk : {source_kind::standard, source_kind::zammad, source_kind::zendesk,
+                              source_kind::jira, source_kind::mapped})
             if (to_string(sk) == kind) src.kind = sk, known = true;
-        if (!known) fail(path + ".kind", "must be one of standard, zammad, zendesk, jira");
+        if (!known) fail(path + ".kind", "must be one of standard, zammad, zendesk, jira, mapped");
     }
     src.secrets = strings(n["secret"], path + ".secret");
     for (auto& s : strings(n["secrets"], path + ".secrets")) src.secrets.push_back(s);
@@ -117,7 +160,16 @@ webhook_source read_webhook_source(const YAML::Node& n, const std::string& path)
     for (const auto* key :
          {"priorities", "statuses", "teams", "categories", "default_team", "default_category"})
         if (const auto v = n[key]; v && !v.IsNull() && !helpdesk)
-            fail(path + "." + key, "applies to helpdesk kinds (zammad, zendesk, jira) only");
+            fail(path + "." + key,
+                 "applies to helpdesk kinds (zammad, zendesk, jira, mapped) only");
+    for (const auto* key : {"auth", "map"}) {
+        const auto v = n[key];
+        const bool given = v && !v.IsNull();
+        if (given && src.kind != source_kind::mapped)
+            fail(path + "." + key, "applies to kind: mapped only");
+        if (!given && src.kind == source_kind::mapped) fail(path + "." + key, "is required");
+    }
+    if (src.kind == source_kind::mapped) read_mapping(n, path, src);
     const auto table = [&](const char* key, auto&& read) {
         const auto t = n[key];
         if (!t || t.IsNull()) return;

@@ -44,7 +44,7 @@ struct kafka_config {
 
 // What a webhook source sends (docs/integrations.md): Standard Webhooks carrying CloudEvents, or
 // a helpdesk's own webhooks, whose tickets become complaint.synced events.
-enum class source_kind { standard, zammad, zendesk, jira };
+enum class source_kind { standard, zammad, zendesk, jira, mapped };
 std::string_view to_string(source_kind k);
 
 struct webhook_source {
@@ -60,6 +60,12 @@ struct webhook_source {
     std::vector<std::string> categories{};       // tags that name a category; first match wins
     std::string default_team = "support";
     std::string default_category = "uncategorized";
+    // kind: mapped. How a delivery proves itself: `auth_header` holds one of the secrets
+    // (a token), or, with `auth_hmac` (sha1|sha256), the HMAC of the body under one of them,
+    // hex or base64 (`auth_encoding`), after `auth_prefix` ("sha256=").
+    std::string auth_header{}, auth_hmac{}, auth_encoding = "hex", auth_prefix{};
+    // Our field -> a JSON Pointer (RFC 6901) into the payload (docs/integrations.md).
+    std::map<std::string, std::string> map{};
 };
 
 struct subscription_config {

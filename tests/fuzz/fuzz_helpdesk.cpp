@@ -1,5 +1,5 @@
-// The helpdesk adapters (Zammad, Zendesk, Jira), fed any body: whatever they accept must be a
-// complaint.synced event of this source that survives the trip through the inbound topic (encode
+// The helpdesk adapters (Zammad, Zendesk, Jira, mapped), fed any body: whatever they accept must be
+// a complaint.synced event of this source that survives the trip through the inbound topic (encode
 // -> decode) with the same command and partition key; whatever they refuse is a 400 or a 422.
 // The signature checks never accept a body signed with another secret.
 #include <cstdint>
@@ -14,7 +14,11 @@ using namespace bb;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     fuzz::input in{data, size};
     webhook_source src;
-    src.kind = static_cast<source_kind>(1 + in.take_byte() % 3);
+    src.kind = static_cast<source_kind>(1 + in.take_byte() % 4);
+    if (src.kind == source_kind::mapped)
+        src.map = {{"complaint_id", "/id"}, {"status", "/s"},      {"customer", "/c"},
+                   {"owner", "/o"},         {"value", "/v"},       {"created_at", "/t0"},
+                   {"updated_at", "/t1"},   {"delivery_id", "/d"}, {"segment", "/g"}};
     src.secrets = {"fuzz-secret"};
     if (in.take_bool()) src.categories = {"billing"};
     const auto delivery = std::string(in.take_line());
@@ -24,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             return delivery;
         return {};
     };
-    const auto read = inbound::read_helpdesk(src, "desk", headers, body);
+    const auto read = inbound::read_helpdesk(src, "desk", headers, body, instant{});
     if (!read) {
         fuzz::require(read.error().status == 400 || read.error().status == 422,
                       "a refused body is a 400 or a 422", body);
@@ -42,16 +46,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto cmd = inbound::to_command(again->front());
         fuzz::require(cmd && *cmd == read->event.cmd, "the re-decoded event is the same command",
                       body);
-        fuzz::require(inbound::routing_key(again->front(), *cmd) ==
-                          inbound::routing_key(e, read->event.cmd),
-                      "the re-decoded event routes to the same partition", body);
+        fuzz::require(
+            inbound::routing_key(again->front(), *cmd) == inbound::routing_key(e, read->event.cmd),
+            "the re-decoded event routes to the same partition", body);
     }
     // A signature made with another secret never verifies.
-    const auto d = src.kind == source_kind::zammad ? webhooks::digest::sha1
-                                                   : webhooks::digest::sha256;
-    const auto other =
-        std::string(d == webhooks::digest::sha1 ? "sha1=" : "sha256=") +
-        webhooks::to_hex(webhooks::hmac(d, "another-secret", body));
+    const auto d =
+        src.kind == source_kind::zammad ? webhooks::digest::sha1 : webhooks::digest::sha256;
+    const auto other = std::string(d == webhooks::digest::sha1 ? "sha1=" : "sha256=") +
+                       webhooks::to_hex(webhooks::hmac(d, "another-secret", body));
     fuzz::require(!webhooks::verify_hub_signature(d, src.secrets, other, body),
                   "a body signed with another secret verifies", body);
     const auto own = std::string(d == webhooks::digest::sha1 ? "sha1=" : "sha256=") +

@@ -268,14 +268,63 @@ TEST_CASE("helpdesk sources: a kind, the vendor's secret, and tables of values",
         return error_of(minimal, {{"webhook_sources", sources}});
     };
     CHECK(with("{ x: { kind: freshdesk, secret: s } }") ==
-          "webhook_sources.x.kind: must be one of standard, zammad, zendesk, jira");
+          "webhook_sources.x.kind: must be one of standard, zammad, zendesk, jira, mapped");
     CHECK(with("{ x: { kind: zammad, secret: s, priorities: { \"2 normal\": normal } } }") ==
           "webhook_sources.x.priorities.2 normal: must be one of low, medium, high, critical");
     CHECK(with("{ x: { kind: jira, secret: s, statuses: { Done: closed } } }") ==
           "webhook_sources.x.statuses.Done: must be one of open, pending, solved, withdrawn");
     CHECK(with("{ x: { secret: \"whsec_c2VjcmV0\", statuses: { a: open } } }") ==
-          "webhook_sources.x.statuses: applies to helpdesk kinds (zammad, zendesk, jira) only");
+          "webhook_sources.x.statuses: applies to helpdesk kinds (zammad, zendesk, jira, mapped) "
+          "only");
     CHECK(with("{ x: { kind: zendesk } }") == "webhook_sources.x: needs a secret");
     CHECK(with("{ x: { kind: zendesk, secret: s, signing: s } }") ==
           "webhook_sources.x.signing: unknown key");
+}
+
+TEST_CASE("mapped sources: authentication and a JSON Pointer per field",
+          "[infra][config][helpdesk]") {
+    const auto c = load_config(minimal, {{"webhook_sources",
+                                          R"({ fd: { kind: mapped, secret: tok,
+                              auth: { header: X-Bounceback-Token },
+                              map: { complaint_id: /freshdesk_webhook/ticket_id,
+                                     status: /freshdesk_webhook/ticket_status,
+                                     customer: "/freshdesk_webhook/ticket_contact_email" } },
+                        ih: { kind: mapped, secret: k,
+                              auth: { header: X-Signature, hmac: sha256, encoding: base64,
+                                      prefix: "v1=" },
+                              map: { complaint_id: /id, status: /state, customer: /who/id,
+                                     updated_at: /changed } } })"}});
+    REQUIRE(c.has_value());
+    const auto& fd = c->webhook_sources.at("fd");
+    CHECK(fd.kind == source_kind::mapped);
+    CHECK(fd.auth_header == "x-bounceback-token");  // headers compare case-insensitively
+    CHECK(fd.auth_hmac.empty());
+    CHECK(fd.map.at("status") == "/freshdesk_webhook/ticket_status");
+    const auto& ih = c->webhook_sources.at("ih");
+    CHECK((ih.auth_hmac == "sha256" && ih.auth_encoding == "base64" && ih.auth_prefix == "v1="));
+
+    const auto with = [](const std::string& sources) {
+        return error_of(minimal, {{"webhook_sources", sources}});
+    };
+    const std::string map = "map: { complaint_id: /id, status: /s, customer: /c }";
+    CHECK(with("{ x: { kind: mapped, secret: s, " + map + " } }") ==
+          "webhook_sources.x.auth: is required");
+    CHECK(with("{ x: { kind: mapped, secret: s, auth: { header: H } } }") ==
+          "webhook_sources.x.map: is required");
+    CHECK(with("{ x: { kind: mapped, secret: s, auth: { header: H }, map: { complaint_id: /id, "
+               "status: /s } } }") ==
+          "webhook_sources.x.map.customer: is required (a JSON Pointer into the payload)");
+    CHECK(with("{ x: { kind: mapped, secret: s, auth: { header: H }, map: { complaint_id: id, "
+               "status: /s, customer: /c } } }") ==
+          "webhook_sources.x.map.complaint_id: must be a JSON Pointer like /ticket/id");
+    CHECK(with("{ x: { kind: mapped, secret: s, auth: { header: H }, map: { complaint_id: /a~2, "
+               "status: /s, customer: /c } } }") ==
+          "webhook_sources.x.map.complaint_id: must be a JSON Pointer like /ticket/id");
+    CHECK(with("{ x: { kind: mapped, secret: s, auth: { header: H }, map: { ticket: /t, "
+               "complaint_id: /id, status: /s, customer: /c } } }") ==
+          "webhook_sources.x.map.ticket: unknown key");
+    CHECK(with("{ x: { kind: mapped, secret: s, auth: { header: H, hmac: md5 }, " + map + " } }") ==
+          "webhook_sources.x.auth.hmac: must be sha1 or sha256");
+    CHECK(with("{ x: { kind: zendesk, secret: s, " + map + " } }") ==
+          "webhook_sources.x.map: applies to kind: mapped only");
 }

@@ -29,6 +29,8 @@ import harness
 ZAMMAD_SECRET = "zammad-hmac-token-4f1e"
 ZENDESK_SECRET = "dGhpcyBpcyBhIHplbmRlc2sgc2lnbmluZyBzZWNyZXQ="
 JIRA_SECRET = "jira-admin-webhook-secret-9b2"
+FRESHDESK_TOKEN = "fd-token-7c31a0"
+INHOUSE_SECRET = "inhouse-hmac-key-22"
 AGENT = {"Authorization": "Bearer sys-agent"}
 
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -165,6 +167,26 @@ def main():
     teams: {{ "98738": billing-team }}
     categories: [billing, delivery]
   jira-sm: {{ kind: jira, secret: "{JIRA_SECRET}", statuses: {{ "Awaiting Parts": pending }} }}
+  freshdesk:
+    kind: mapped
+    secret: "{FRESHDESK_TOKEN}"
+    auth: {{ header: X-Bounceback-Token }}
+    map:
+      complaint_id: /freshdesk_webhook/ticket_id
+      status: /freshdesk_webhook/ticket_status
+      severity: /freshdesk_webhook/ticket_priority
+      customer: /freshdesk_webhook/ticket_contact_email
+      owner: /freshdesk_webhook/ticket_agent_email
+      team: /freshdesk_webhook/ticket_group_name
+      category: /freshdesk_webhook/ticket_type
+      summary: /freshdesk_webhook/ticket_subject
+  inhouse:
+    kind: mapped
+    secret: "{INHOUSE_SECRET}"
+    auth: {{ header: X-Signature, hmac: sha256, encoding: base64, prefix: "v1=" }}
+    map: {{ complaint_id: /case/id, status: /case/state, customer: /case/customer/id,
+           segment: /case/customer/tier, severity: /case/urgency, updated_at: /case/changed,
+           created_at: /case/opened, delivery_id: /event_id }}
 """)
         with open(cfg, "w") as f:
             f.write(text)
@@ -177,6 +199,7 @@ def main():
             zammad(port)
             zendesk(port)
             jira(port)
+            mapped(port)
         except BaseException:
             with open(log_path) as f:
                 sys.stdout.write(f.read()[-4000:])
@@ -316,6 +339,52 @@ def jira(port):
     status, p = post(port, "jira-sm", body, jira_headers(body, "jira-5"))
     harness.check(status == 422 and p.get("field") == "issue.fields.status.name",
                   f"jira unknown status: {status} {p}")
+
+
+# --- kind: mapped: a Freshdesk automation's custom JSON body, and an in-house tool ---
+
+def freshdesk_body(status, agent, priority="Urgent"):
+    """What a Freshdesk automation rule's "Trigger webhook" action sends: a JSON body built from
+    placeholders ({{ticket.id}}, {{ticket.status}}, ...), with a custom header."""
+    return {"freshdesk_webhook": {
+        "ticket_id": 4711, "ticket_subject": "Parcel lost", "ticket_status": status,
+        "ticket_priority": priority, "ticket_contact_email": "ann@example.com",
+        "ticket_agent_email": agent, "ticket_group_name": "Logistics", "ticket_type": "Delivery"}}
+
+
+def mapped(port):
+    body = enc(freshdesk_body("Open", "kim@support.example"))
+    status, answer = post(port, "freshdesk", body, {"X-Bounceback-Token": FRESHDESK_TOKEN})
+    harness.check(status == 202 and len(answer["accepted"]) == 1, f"freshdesk: {status} {answer}")
+    status, c = complaint(port, "freshdesk:4711")
+    harness.check(status == 200 and c["status"] == "acknowledged" and
+                  (c["severity"], c["team"], c["category"], c["owner"]) ==
+                  ("critical", "Logistics", "Delivery", "kim@support.example"),
+                  f"freshdesk mapping: {c}")
+    body = enc(freshdesk_body("Resolved", "kim@support.example"))
+    status, answer = post(port, "freshdesk", body, {"X-Bounceback-Token": FRESHDESK_TOKEN})
+    harness.check(complaint(port, "freshdesk:4711")[1]["status"] == "resolved",
+                  f"freshdesk resolved: {status} {answer}")
+    status, p = post(port, "freshdesk", body, {"X-Bounceback-Token": "guess"})
+    harness.check(status == 401, f"freshdesk wrong token: {status} {p}")
+    status, p = post(port, "freshdesk", enc(freshdesk_body("Snoozed", None)),
+                     {"X-Bounceback-Token": FRESHDESK_TOKEN})
+    harness.check(status == 422 and p.get("field") == "/freshdesk_webhook/ticket_status",
+                  f"freshdesk unknown status names the pointer: {status} {p}")
+
+    case = {"event_id": "ih-1", "case": {"id": "K-9", "state": "pending", "urgency": "high",
+                                          "customer": {"id": "acct-55", "tier": "vip"},
+                                          "opened": iso(30), "changed": iso(20)}}
+    body = enc(case)
+    mac = hmac.new(INHOUSE_SECRET.encode(), body, hashlib.sha256).digest()
+    sig = "v1=" + base64.b64encode(mac).decode()
+    status, answer = post(port, "inhouse", body, {"X-Signature": sig})
+    harness.check(status == 202 and answer["accepted"] == ["ih-1"], f"inhouse: {status} {answer}")
+    _, c = complaint(port, "inhouse:K-9")
+    harness.check((c["status"], c["customer"]["segment"], c["filed_at"]) ==
+                  ("awaiting_customer", "vip", iso(30)), f"inhouse mapping: {c}")
+    status, p = post(port, "inhouse", body.replace(b"pending", b"solved"), {"X-Signature": sig})
+    harness.check(status == 401, f"inhouse tampered body: {status} {p}")
 
 
 if __name__ == "__main__":
