@@ -10,15 +10,12 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include "infra/codec/cloudevent_codec.hpp"
+#include "services/helpdesk_update.hpp"
 #include "services/webhook_dispatcher.hpp"
 
 namespace bb {
 
 namespace {
-
-bool wanted(const subscription_config& s, const std::string& type) {
-    return s.types.empty() || std::ranges::find(s.types, type) != s.types.end();
-}
 
 // librdkafka's incremental calls return an error object the caller owns (nullptr: success).
 bool succeeded(RdKafka::Error* e) {
@@ -387,7 +384,7 @@ void kafka_webhook_dispatcher::handle(worker& w, const kafka::record& rec) {
         finished();
         return;
     }
-    if (!wanted(w.cfg, e->type)) {
+    if (!wanted(w.cfg, *e)) {
         finished();
         return;
     }

@@ -8,16 +8,13 @@
 
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/standard_webhooks.hpp"
+#include "services/helpdesk_update.hpp"
 
 namespace bb {
 
 namespace {
 
 constexpr std::chrono::hours max_retry_after{24};
-
-bool wanted(const subscription_config& s, const std::string& type) {
-    return s.types.empty() || std::find(s.types.begin(), s.types.end(), type) != s.types.end();
-}
 
 }  // namespace
 
@@ -165,7 +162,24 @@ bool deliver_event(const delivery_target& t, outbound::delivery_record& r, const
         ++r.attempts;
         r.updated_at = t.clock();
 
-        const auto target = outbound::parse_url(t.cfg.url);
+        // A webhook receiver gets the CloudEvent, signed; a helpdesk the update of its ticket.
+        outbound::post_request req;
+        std::string url = t.cfg.url;
+        if (t.cfg.kind != subscription_kind::webhook) {
+            auto update = helpdesk_update(t.cfg, e);
+            if (!update) {
+                r.status = outbound::delivery_status::failed;
+                r.last_status = 0;
+                r.last_error = "nothing to tell the helpdesk of this event";
+                count("failed");
+                return false;
+            }
+            url = update->url;
+            req.method = update->method;
+            req.headers = std::move(update->headers);
+            req.body = std::move(update->body);
+        }
+        const auto target = outbound::parse_url(url);
         auto endpoints = target ? outbound::resolve_checked(*target, t.cfg.allow_private)
                                 : std::unexpected(target.error());
         if (!endpoints) {
@@ -177,20 +191,23 @@ bool deliver_event(const delivery_target& t, outbound::delivery_record& r, const
             t.log_line("webhook " + id + " " + r.webhook_id + " refused: " + endpoints.error());
             return false;
         }
-        const auto ts = std::to_string(
-            std::chrono::duration_cast<std::chrono::seconds>(t.clock().time_since_epoch()).count());
-        std::string signature;
-        for (const auto& secret : t.cfg.secrets)
-            signature +=
-                (signature.empty() ? "" : " ") + webhooks::sign(secret, r.webhook_id, ts, body);
-        outbound::post_request req{*target,
-                                   std::move(*endpoints),
-                                   {{"content-type", "application/cloudevents+json"},
-                                    {"webhook-id", r.webhook_id},
-                                    {"webhook-timestamp", ts},
-                                    {"webhook-signature", signature}},
-                                   body,
-                                   t.schedule.timeout};
+        req.target = *target;
+        req.endpoints = std::move(*endpoints);
+        req.timeout = t.schedule.timeout;
+        if (t.cfg.kind == subscription_kind::webhook) {
+            const auto ts = std::to_string(
+                std::chrono::duration_cast<std::chrono::seconds>(t.clock().time_since_epoch())
+                    .count());
+            std::string signature;
+            for (const auto& secret : t.cfg.secrets)
+                signature +=
+                    (signature.empty() ? "" : " ") + webhooks::sign(secret, r.webhook_id, ts, body);
+            req.headers = {{"content-type", "application/cloudevents+json"},
+                           {"webhook-id", r.webhook_id},
+                           {"webhook-timestamp", ts},
+                           {"webhook-signature", signature}};
+            req.body = body;
+        }
         const auto started = std::chrono::steady_clock::now();
         const auto res = outbound::post(req);
         t.m.observe(
@@ -270,7 +287,7 @@ void webhook_dispatcher::run(worker& w) {
             std::int64_t skipped = 0;
             for (const auto& e : *batch) {
                 if (stopping_ || w.disabled) break;
-                if (!wanted(w.cfg, e.type)) {
+                if (!wanted(w.cfg, e)) {
                     skipped = e.position;
                     continue;
                 }

@@ -44,6 +44,20 @@ std::string_view to_string(source_kind k) {
     return "unknown";
 }
 
+std::string_view to_string(subscription_kind k) {
+    switch (k) {
+        case subscription_kind::webhook:
+            return "webhook";
+        case subscription_kind::zendesk:
+            return "zendesk";
+        case subscription_kind::zammad:
+            return "zammad";
+        case subscription_kind::jira:
+            return "jira";
+    }
+    return "unknown";
+}
+
 std::optional<role> parse_role(std::string_view s) {
     for (auto r : {role::agent, role::manager, role::auditor, role::admin})
         if (to_string(r) == s) return r;
@@ -520,23 +534,66 @@ config read_config(YAML::Node root) {
         if (!subs.IsSequence()) fail("subscriptions", "must be a list");
         for (std::size_t i = 0; i < subs.size(); ++i) {
             const auto path = "subscriptions[" + std::to_string(i) + "]";
-            only_keys(subs[i], path, {"id", "url", "secret", "secrets", "types", "allow_private"});
+            only_keys(subs[i], path,
+                      {"id", "url", "secret", "secrets", "types", "allow_private", "kind", "source",
+                       "auth"});
             subscription_config s;
             s.id = subs[i]["id"] ? scalar(subs[i]["id"], path + ".id")
                                  : "sub-" + std::to_string(i + 1);
             for (const auto& other : c.subscriptions)
                 if (other.id == s.id) fail(path + ".id", "\"" + s.id + "\" is used twice");
+            if (const auto k = subs[i]["kind"]; k && !k.IsNull()) {
+                const auto kind = scalar(k, path + ".kind");
+                bool known = false;
+                for (const auto sk : {subscription_kind::webhook, subscription_kind::zendesk,
+                                      subscription_kind::zammad, subscription_kind::jira})
+                    if (to_string(sk) == kind) s.kind = sk, known = true;
+                if (!known) fail(path + ".kind", "must be one of webhook, zendesk, zammad, jira");
+            }
             if (!subs[i]["url"]) fail(path + ".url", "is required");
             s.url = scalar(subs[i]["url"], path + ".url");
             if (!s.url.starts_with("http://") && !s.url.starts_with("https://"))
                 fail(path + ".url", "must be an http or https URL");
             s.secrets = strings(subs[i]["secret"], path + ".secret");
             for (auto& x : strings(subs[i]["secrets"], path + ".secrets")) s.secrets.push_back(x);
-            if (s.secrets.empty()) fail(path, "needs a secret");
-            for (const auto& x : s.secrets)
-                if (!webhooks::secret_key(x))
-                    fail(path + ".secret", "must be whsec_ followed by the key in base64");
+            if (s.kind == subscription_kind::webhook) {
+                if (subs[i]["source"] || subs[i]["auth"])
+                    fail(path + (subs[i]["source"] ? ".source" : ".auth"),
+                         "applies to helpdesk kinds (zendesk, zammad, jira) only");
+                if (s.secrets.empty()) fail(path, "needs a secret");
+                for (const auto& x : s.secrets)
+                    if (!webhooks::secret_key(x))
+                        fail(path + ".secret", "must be whsec_ followed by the key in base64");
+            } else {
+                if (!s.secrets.empty())
+                    fail(path + ".secret", "a helpdesk is called with `auth`, not signed");
+                if (!subs[i]["source"]) fail(path + ".source", "is required");
+                s.source = scalar(subs[i]["source"], path + ".source");
+                if (!c.webhook_sources.contains(s.source))
+                    fail(path + ".source", "names no webhook source (its tickets are updated)");
+                const auto auth = subs[i]["auth"];
+                if (!auth) fail(path + ".auth", "is required");
+                only_keys(auth, path + ".auth", {"email", "token"});
+                if (!auth["token"]) fail(path + ".auth.token", "is required");
+                s.auth_token = scalar(auth["token"], path + ".auth.token");
+                if (auth["email"]) s.auth_email = scalar(auth["email"], path + ".auth.email");
+                if (s.kind != subscription_kind::zammad && s.auth_email.empty())
+                    fail(path + ".auth.email", "is required (the API token's agent)");
+                while (s.url.ends_with('/')) s.url.pop_back();
+            }
             s.types = strings(subs[i]["types"], path + ".types");
+            // A helpdesk hears of what an agent must act on, unless told otherwise.
+            if (s.kind != subscription_kind::webhook) {
+                const std::vector<std::string> told{"SlaWarningRaised", "SlaBreached",
+                                                    "ComplaintEscalated"};
+                if (s.types.empty()) s.types = told;
+                for (const auto& t : s.types)
+                    if (std::ranges::find(told, t) == told.end())
+                        fail(path + ".types",
+                             "a helpdesk is told of SlaWarningRaised, SlaBreached and "
+                             "ComplaintEscalated only, not " +
+                                 t);
+            }
             s.allow_private = subs[i]["allow_private"] && subs[i]["allow_private"].as<bool>(false);
             c.subscriptions.push_back(std::move(s));
         }

@@ -68,12 +68,22 @@ struct webhook_source {
     std::map<std::string, std::string> map{};
 };
 
+// What a subscription delivers to: a webhook receiver (Standard Webhooks + CloudEvents), or a
+// helpdesk's REST API, updating the ticket a complaint came from (docs/integrations.md).
+enum class subscription_kind { webhook, zendesk, zammad, jira };
+std::string_view to_string(subscription_kind k);
+
 struct subscription_config {
     std::string id;  // stable name for checkpoints, deliveries and metrics; default sub-<n>
-    std::string url;
+    std::string url;  // webhook: the receiver; a helpdesk: its base URL (https://acme.zendesk.com)
     std::vector<std::string> secrets;
     std::vector<std::string> types;  // empty = every event
     bool allow_private = false;
+    subscription_kind kind = subscription_kind::webhook;
+    // A helpdesk: the webhook source whose tickets it updates (complaints "<source>:<ticket>"),
+    // and the API credentials: an agent's e-mail and API token (Zendesk, Jira), or a token
+    // (Zammad).
+    std::string source{}, auth_email{}, auth_token{};
 };
 
 // How outbound deliveries are retried: attempt n waits retry_schedule[n] (plus jitter) after

@@ -30,7 +30,9 @@ boost::system::error_code run(asio::io_context& ioc, Start&& start) {
 template <class Stream>
 std::expected<post_response, std::string> exchange(asio::io_context& ioc, Stream& stream,
                                                    const post_request& r) {
-    bhttp::request<bhttp::string_body> req{bhttp::verb::post, r.target.target, 11};
+    const auto verb = bhttp::string_to_verb(r.method);
+    if (verb == bhttp::verb::unknown) return std::unexpected("unknown HTTP method " + r.method);
+    bhttp::request<bhttp::string_body> req{verb, r.target.target, 11};
     req.set(bhttp::field::host, r.target.host);
     req.set(bhttp::field::user_agent, "Bounceback-Webhooks/1");
     for (const auto& [k, v] : r.headers) req.set(k, v);

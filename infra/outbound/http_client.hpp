@@ -16,6 +16,7 @@ struct post_request {
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     std::chrono::seconds timeout{10};  // connect + TLS + request + response, in all
+    std::string method = "POST";       // a helpdesk's REST API updates with PUT
 };
 
 struct post_response {
@@ -24,9 +25,10 @@ struct post_response {
     std::string location;     // the Location header of a redirect (never followed)
 };
 
-// One POST over a fresh connection. HTTPS verifies the peer's certificate chain against the
-// system's trust store and its name against the URL's host (SNI set). Redirects are returned,
-// not followed. Errors (connect, TLS, timeout) come back as text for the delivery record.
+// One request (POST unless `method` says otherwise) over a fresh connection. HTTPS verifies the
+// peer's certificate chain against the system's trust store and its name against the URL's host
+// (SNI set). Redirects are returned, not followed. Errors (connect, TLS, timeout) come back as text
+// for the delivery record.
 std::expected<post_response, std::string> post(const post_request& r);
 
 }  // namespace bb::outbound

@@ -328,3 +328,41 @@ TEST_CASE("mapped sources: authentication and a JSON Pointer per field",
     CHECK(with("{ x: { kind: zendesk, secret: s, " + map + " } }") ==
           "webhook_sources.x.map: applies to kind: mapped only");
 }
+
+TEST_CASE("helpdesk subscriptions: a base URL, the source whose tickets, and API credentials",
+          "[infra][config][helpdesk]") {
+    const std::string sources = R"({ zd: { kind: zendesk, secret: s } })";
+    const auto c = load_config(
+        minimal, {{"webhook_sources", sources},
+                  {"subscriptions",
+                   R"([{ id: zd-notes, kind: zendesk, url: "https://acme.zendesk.com/", source: zd,
+                         auth: { email: agent@acme.com, token: t0k } }])"}});
+    REQUIRE(c.has_value());
+    const auto& s = c->subscriptions.at(0);
+    CHECK(s.kind == subscription_kind::zendesk);
+    CHECK(s.url == "https://acme.zendesk.com");  // the API paths are appended
+    CHECK((s.source == "zd" && s.auth_email == "agent@acme.com" && s.auth_token == "t0k"));
+    CHECK(s.types ==
+          std::vector<std::string>{"SlaWarningRaised", "SlaBreached", "ComplaintEscalated"});
+    CHECK(s.secrets.empty());
+
+    const auto with = [&](const std::string& sub) {
+        return error_of(minimal,
+                        {{"webhook_sources", sources}, {"subscriptions", "[" + sub + "]"}});
+    };
+    CHECK(with("{ kind: zendesk, url: \"https://x\", source: nowhere, auth: { email: a, token: t "
+               "} }") ==
+          "subscriptions[0].source: names no webhook source (its tickets are updated)");
+    CHECK(with("{ kind: zendesk, url: \"https://x\", source: zd, auth: { token: t } }") ==
+          "subscriptions[0].auth.email: is required (the API token's agent)");
+    CHECK(with("{ kind: zammad, url: \"https://x\", source: zd }") ==
+          "subscriptions[0].auth: is required");
+    CHECK(with("{ kind: jira, url: \"https://x\", source: zd, auth: { email: a, token: t }, "
+               "types: [ComplaintResolved] }") ==
+          "subscriptions[0].types: a helpdesk is told of SlaWarningRaised, SlaBreached and "
+          "ComplaintEscalated only, not ComplaintResolved");
+    CHECK(with("{ kind: freshdesk, url: \"https://x\" }") ==
+          "subscriptions[0].kind: must be one of webhook, zendesk, zammad, jira");
+    CHECK(with("{ url: \"https://x\", secret: \"whsec_c2VjcmV0\", source: zd }") ==
+          "subscriptions[0].source: applies to helpdesk kinds (zendesk, zammad, jira) only");
+}

@@ -22,7 +22,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import harness
 
@@ -32,6 +35,10 @@ JIRA_SECRET = "jira-admin-webhook-secret-9b2"
 FRESHDESK_TOKEN = "fd-token-7c31a0"
 INHOUSE_SECRET = "inhouse-hmac-key-22"
 AGENT = {"Authorization": "Bearer sys-agent"}
+ADMIN = {"Authorization": "Bearer sys-admin"}
+ZENDESK_API = ("agent@acme.test", "zd-api-token-1")
+ZAMMAD_API = "zm-api-token-2"
+JIRA_API = ("agent@acme.test", "jira-api-token-3")
 
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
@@ -68,12 +75,12 @@ def complaint(port, cid):
 
 # --- Zammad: default trigger payload (ticket with expanded associations, and the article) ---
 
-def zammad_ticket(state, owner, updated_minutes_ago, priority="2 normal", vip=True):
+def zammad_ticket(state, owner, updated_minutes_ago, priority="2 normal", vip=True, ticket_id=81):
     owner_obj = ({"id": 1, "login": "-"} if owner is None else
                  {"id": 5, "login": owner, "email": owner, "firstname": "Emma", "lastname": "Taylor"})
     return {
         "ticket": {
-            "id": 81, "number": "10081", "title": "Coffee machine arrived broken",
+            "id": ticket_id, "number": str(10000 + ticket_id), "title": "Coffee machine arrived broken",
             "state": state, "state_id": 2,
             "priority": {"id": 2, "name": priority}, "priority_id": 2,
             "group": {"id": 3, "name": "Service Desk"}, "group_id": 3,
@@ -188,6 +195,17 @@ def main():
            segment: /case/customer/tier, severity: /case/urgency, updated_at: /case/changed,
            created_at: /case/opened, delivery_id: /event_id }}
 """)
+        vendors = Vendors()
+        base = f"http://127.0.0.1:{vendors.port}"
+        text += f"""subscriptions:
+  - {{ id: zendesk-notes, kind: zendesk, url: "{base}/zendesk", source: zendesk-prod,
+      auth: {{ email: "{ZENDESK_API[0]}", token: "{ZENDESK_API[1]}" }}, allow_private: true }}
+  - {{ id: zammad-notes, kind: zammad, url: "{base}/zammad/", source: zammad-prod,
+      auth: {{ token: "{ZAMMAD_API}" }}, allow_private: true }}
+  - {{ id: jira-notes, kind: jira, url: "{base}/jira", source: jira-sm,
+      auth: {{ email: "{JIRA_API[0]}", token: "{JIRA_API[1]}" }}, allow_private: true }}
+outbound: {{ retry_schedule: [PT0S, PT1S] }}
+"""
         with open(cfg, "w") as f:
             f.write(text)
         log_path = os.path.join(tmp, "serve.log")
@@ -200,6 +218,7 @@ def main():
             zendesk(port)
             jira(port)
             mapped(port)
+            back_into_helpdesks(port, vendors)
         except BaseException:
             with open(log_path) as f:
                 sys.stdout.write(f.read()[-4000:])
@@ -207,6 +226,7 @@ def main():
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+            vendors.stop()
     print("ok")
 
 
@@ -339,6 +359,164 @@ def jira(port):
     status, p = post(port, "jira-sm", body, jira_headers(body, "jira-5"))
     harness.check(status == 422 and p.get("field") == "issue.fields.status.name",
                   f"jira unknown status: {status} {p}")
+
+
+# --- back into the helpdesk: a loopback server that checks each request against the vendor's
+# documented REST contract, and answers as the vendor would (200/201), or 400/401 when the
+# request breaks it (Bounceback then retries and records the failure).
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def zendesk_contract(method, path, headers, body):
+    """Update Ticket: PUT /api/v2/tickets/{id}.json, API token auth "{email}/token:{token}",
+    {"ticket": {"comment": {"body", "public": false}, "additional_tags": [...], "priority"?}}."""
+    if method != "PUT" or not path.startswith("/api/v2/tickets/") or not path.endswith(".json"):
+        return 400, "method/path"
+    if headers.get("authorization") != basic(ZENDESK_API[0] + "/token", ZENDESK_API[1]):
+        return 401, "auth"
+    t = body.get("ticket", {})
+    c = t.get("comment", {})
+    ok = (isinstance(c.get("body"), str) and c["body"] and c.get("public") is False and
+          all(isinstance(x, str) and x and " " not in x for x in t.get("additional_tags", [None])) and
+          t.get("priority", "high") in ("low", "normal", "high", "urgent") and
+          set(t) <= {"comment", "additional_tags", "priority"})
+    return (200, "ok") if ok else (400, "body")
+
+
+def zammad_contract(method, path, headers, body):
+    """Update ticket: PUT /api/v1/tickets/{id}, "Authorization: Token token=...", an article of
+    type note, internal; priority by name."""
+    if method != "PUT" or not path.startswith("/api/v1/tickets/") or not path.rsplit("/", 1)[1].isdigit():
+        return 400, "method/path"
+    if headers.get("authorization") != f"Token token={ZAMMAD_API}":
+        return 401, "auth"
+    a = body.get("article", {})
+    ok = (a.get("type") == "note" and a.get("internal") is True and isinstance(a.get("body"), str)
+          and a["body"] and body.get("priority", "3 high") in ("1 low", "2 normal", "3 high"))
+    return (200, "ok") if ok else (400, "body")
+
+
+def jira_contract(method, path, headers, body):
+    """Create request comment: POST /rest/servicedeskapi/request/{issueIdOrKey}/comment, basic auth
+    with an API token, {"body": text, "public": false} (internal)."""
+    parts = path.split("/")
+    if method != "POST" or parts[:4] != ["", "rest", "servicedeskapi", "request"] or \
+            len(parts) != 6 or parts[5] != "comment":
+        return 400, "method/path"
+    if headers.get("authorization") != basic(*JIRA_API):
+        return 401, "auth"
+    ok = isinstance(body.get("body"), str) and body["body"] and body.get("public") is False \
+        and set(body) == {"body", "public"}
+    return (201, "ok") if ok else (400, "body")
+
+
+class Vendors:
+    """One loopback server for the three vendors, by path prefix (/zendesk, /zammad, /jira)."""
+
+    def __init__(self):
+        self.requests = []  # (vendor, method, path, status, why, body)
+        self.lock = threading.Lock()
+        vendors = self
+        contracts = {"zendesk": zendesk_contract, "zammad": zammad_contract, "jira": jira_contract}
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def handle_any(self):
+                length = int(self.headers.get("content-length", 0))
+                raw = self.rfile.read(length)
+                vendor, _, rest = self.path[1:].partition("/")
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = None
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                if vendor not in contracts or not isinstance(body, dict) or \
+                        headers.get("content-type") != "application/json":
+                    status, why = 400, "not JSON"
+                else:
+                    status, why = contracts[vendor](self.command, "/" + rest, headers, body)
+                with vendors.lock:
+                    vendors.requests.append((vendor, self.command, "/" + rest, status, why, body))
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_PUT = handle_any
+            do_POST = handle_any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of(self, vendor):
+        with self.lock:
+            return [r for r in self.requests if r[0] == vendor]
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def escalate(port, cid, webhook_id):
+    body = json.dumps({"specversion": "1.0", "id": webhook_id, "source": "/ops", "time": iso(1),
+                       "type": "complaint.escalation_requested",
+                       "data": {"complaint_id": cid, "reason": "customer called the CEO"}}).encode()
+    status, answer = harness.post_webhook(port, webhook_id, body)
+    harness.check(status == 202 and json.loads(answer)["accepted"] == [webhook_id],
+                  f"escalation of {cid}: {status} {answer}")
+
+
+def back_into_helpdesks(port, vendors):
+    # A VIP Zammad ticket nobody took: by its first delivery (20 minutes after it was opened) the
+    # acknowledgement was warned of (escalation to 1) and breached (escalation to 2). Then a manual
+    # escalation for a complaint of each helpdesk.
+    body = enc(zammad_ticket("new", None, 100, ticket_id=82))
+    status, answer = post(port, "zammad-prod", body, zammad_headers(body, "d-82"))
+    harness.check(status == 202, f"a second Zammad ticket: {status} {answer}")
+    escalate(port, "zammad-prod:81", "esc-zm")
+    escalate(port, "jira-sm:10002", "esc-jira")
+    body = enc(zendesk_event("01HN-new", "OPEN", "235323", 5) | {"subject": "zen:ticket:35437"})
+    body = body.replace(b'"35436"', b'"35437"')
+    status, answer = post(port, "zendesk-prod", body, zendesk_headers(body))
+    harness.check(status == 202, f"a second Zendesk ticket: {status} {answer}")
+    escalate(port, "zendesk-prod:35437", "esc-zd")
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if len(vendors.of("zammad")) >= 5 and vendors.of("zendesk") and vendors.of("jira"):
+            break
+        time.sleep(0.2)
+    for vendor, method, path, status, why, body in vendors.requests:
+        harness.check(status in (200, 201), f"{vendor} {method} {path} broke the contract ({why}): {body}")
+    zm = vendors.of("zammad")
+    harness.check(sorted(r[2] for r in zm) == ["/api/v1/tickets/81"] + ["/api/v1/tickets/82"] * 4,
+                  f"zammad requests: {zm}")
+    notes = [r[5]["article"]["body"] for r in zm]
+    harness.check(any("breached" in n for n in notes) and any("level 2" in n for n in notes) and
+                  any("customer called the CEO" in n for n in notes), f"zammad notes: {notes}")
+    harness.check(sum(1 for r in zm if r[5].get("priority") == "3 high") == 3,  # 82: 1, 2; 81: 1
+                  f"escalations raise Zammad's priority: {zm}")
+    zd = vendors.of("zendesk")
+    harness.check(len(zd) == 1 and zd[0][2] == "/api/v2/tickets/35437.json" and
+                  zd[0][5]["ticket"]["priority"] == "high" and
+                  "bounceback_escalated" in zd[0][5]["ticket"]["additional_tags"],
+                  f"zendesk update: {zd}")
+    harness.check(not any("35436" in r[2] for r in zd), "the withdrawn ticket is not touched")
+    jr = vendors.of("jira")
+    harness.check(len(jr) == 1 and jr[0][2] == "/rest/servicedeskapi/request/10002/comment",
+                  f"jira comment: {jr}")
+    # The delivery log lists them like webhook deliveries.
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/v1/webhook-deliveries?subscription=zammad-notes", headers=ADMIN)
+    listing = json.loads(conn.getresponse().read())
+    conn.close()
+    harness.check(len(listing["deliveries"]) == 5 and
+                  all(d["status"] == "delivered" for d in listing["deliveries"]),
+                  f"the delivery log: {listing}")
 
 
 # --- kind: mapped: a Freshdesk automation's custom JSON body, and an in-house tool ---
