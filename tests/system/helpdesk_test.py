@@ -248,6 +248,11 @@ def zammad(port):
     # Redelivered: the stored answer, nothing new.
     status, again = post(port, "zammad-prod", body, zammad_headers(body, "d-1"))
     harness.check(status == 202 and again == answer, f"zammad redelivery: {status} {again}")
+    # A ticket first heard of when it is already closed ends resolved.
+    body = enc(zammad_ticket("closed", "emma@chrispresso.com", 50, ticket_id=83))
+    status, answer = post(port, "zammad-prod", body, zammad_headers(body, "d-83"))
+    harness.check(complaint(port, "zammad-prod:83")[1]["status"] == "resolved",
+                  f"zammad already closed: {answer}")
     # Pending, then the customer replies (open again), then solved.
     for delivery, state, ago, expect in [("d-2", "pending reminder", 90, "awaiting_customer"),
                                          ("d-3", "open", 60, "investigating"),
@@ -314,6 +319,12 @@ def zendesk(port):
     harness.check(c["status"] == "investigating" or c["status"] == "reopened",
                   f"zendesk reopened: {c}")
     harness.check(c["owner"] == "zendesk-agent-235323", f"zendesk assignee: {c}")
+    # An event from before the reopen arriving late (solved at 15 minutes ago): stale.
+    body = enc(zendesk_event("01HN-late", "SOLVED", "235323", 15))
+    status, answer = post(port, "zendesk-prod", body, zendesk_headers(body))
+    harness.check(status == 202 and answer["unchanged"] == ["01HN-late"] and
+                  complaint(port, cid)[1]["status"] in ("investigating", "reopened"),
+                  f"zendesk out of order: {answer}")
     # A timestamp more than 5 minutes off is refused, even correctly signed.
     old = (NOW - datetime.timedelta(minutes=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = enc(zendesk_event("01HN-old", "PENDING", "235323", 5))
@@ -349,8 +360,19 @@ def jira(port):
     harness.check(c["status"] == "awaiting_customer" and c["owner"] == "jira-user-acc-1",
                   f"jira pending: {answer} {c}")
     body = enc(jira_issue("jira:issue_updated", "Resolved", "acc-1", 10))
-    post(port, "jira-sm", body, jira_headers(body, "jira-3"))
+    status, answer = post(port, "jira-sm", body, jira_headers(body, "jira-3"))
     harness.check(complaint(port, cid)[1]["status"] == "resolved", "jira resolved")
+    status, again = post(port, "jira-sm", body, jira_headers(body, "jira-3"))
+    harness.check(status == 202 and again == answer, f"jira redelivery: {again}")
+    body = enc(jira_issue("jira:issue_updated", "Waiting for support", "acc-1", 30))
+    status, late = post(port, "jira-sm", body, jira_headers(body, "jira-late"))
+    harness.check(late["unchanged"] == ["jira-late"] and
+                  complaint(port, cid)[1]["status"] == "resolved", f"jira out of order: {late}")
+    # An issue created already resolved ends resolved.
+    body = enc(jira_issue("jira:issue_created", "Done", None, 40)).replace(b'"10002"', b'"10003"')
+    status, answer = post(port, "jira-sm", body, jira_headers(body, "jira-new-done"))
+    harness.check(complaint(port, "jira-sm:10003")[1]["status"] == "resolved",
+                  f"jira already resolved: {answer}")
     body = enc(jira_issue("jira:issue_updated", "Resolved", "acc-1", 9))
     status, p = post(port, "jira-sm", body, {**jira_headers(body, "jira-4"),
                                                "X-Hub-Signature": "sha256=" + "0" * 64})
@@ -487,18 +509,20 @@ def back_into_helpdesks(port, vendors):
     escalate(port, "zendesk-prod:35437", "esc-zd")
     deadline = time.time() + 60
     while time.time() < deadline:
-        if len(vendors.of("zammad")) >= 5 and vendors.of("zendesk") and vendors.of("jira"):
+        if len(vendors.of("zammad")) >= 9 and vendors.of("zendesk") and vendors.of("jira"):
             break
         time.sleep(0.2)
     for vendor, method, path, status, why, body in vendors.requests:
         harness.check(status in (200, 201), f"{vendor} {method} {path} broke the contract ({why}): {body}")
     zm = vendors.of("zammad")
-    harness.check(sorted(r[2] for r in zm) == ["/api/v1/tickets/81"] + ["/api/v1/tickets/82"] * 4,
-                  f"zammad requests: {zm}")
+    # 81: the manual escalation; 82 and 83 (the ticket first heard of when closed): warning,
+    # escalation 1, breach, escalation 2 each.
+    harness.check(sorted(r[2] for r in zm) == ["/api/v1/tickets/81"] + ["/api/v1/tickets/82"] * 4 +
+                  ["/api/v1/tickets/83"] * 4, f"zammad requests: {zm}")
     notes = [r[5]["article"]["body"] for r in zm]
     harness.check(any("breached" in n for n in notes) and any("level 2" in n for n in notes) and
                   any("customer called the CEO" in n for n in notes), f"zammad notes: {notes}")
-    harness.check(sum(1 for r in zm if r[5].get("priority") == "3 high") == 3,  # 82: 1, 2; 81: 1
+    harness.check(sum(1 for r in zm if r[5].get("priority") == "3 high") == 5,  # escalations
                   f"escalations raise Zammad's priority: {zm}")
     zd = vendors.of("zendesk")
     harness.check(len(zd) == 1 and zd[0][2] == "/api/v2/tickets/35437.json" and
@@ -514,7 +538,7 @@ def back_into_helpdesks(port, vendors):
     conn.request("GET", "/v1/webhook-deliveries?subscription=zammad-notes", headers=ADMIN)
     listing = json.loads(conn.getresponse().read())
     conn.close()
-    harness.check(len(listing["deliveries"]) == 5 and
+    harness.check(len(listing["deliveries"]) == 9 and
                   all(d["status"] == "delivered" for d in listing["deliveries"]),
                   f"the delivery log: {listing}")
 
