@@ -297,6 +297,25 @@ std::string header(const header_lookup& h, std::string_view name) {
     return std::string(h(name));
 }
 
+// One of a kind's tables.
+template <class Table>
+const Table& by_kind(source_kind k, const Table& zammad, const Table& zendesk, const Table& jira,
+                     const Table& mapped, const Table& none) {
+    switch (k) {
+        case source_kind::zammad:
+            return zammad;
+        case source_kind::zendesk:
+            return zendesk;
+        case source_kind::jira:
+            return jira;
+        case source_kind::mapped:
+            return mapped;
+        case source_kind::standard:
+            break;
+    }
+    return none;
+}
+
 }  // namespace
 
 const std::map<std::string, severity>& default_priorities(source_kind k) {
@@ -312,19 +331,7 @@ const std::map<std::string, severity>& default_priorities(source_kind k) {
     static const std::map<std::string, severity> mapped{
         {"low", low},   {"normal", medium},   {"medium", medium},
         {"high", high}, {"urgent", critical}, {"critical", critical}};
-    switch (k) {
-        case source_kind::zammad:
-            return zammad;
-        case source_kind::zendesk:
-            return zendesk;
-        case source_kind::jira:
-            return jira;
-        case source_kind::mapped:
-            return mapped;
-        case source_kind::standard:
-            break;
-    }
-    return none;
+    return by_kind(k, zammad, zendesk, jira, mapped, none);
 }
 
 const std::map<std::string, ticket_status>& default_statuses(source_kind k) {
@@ -360,19 +367,7 @@ const std::map<std::string, ticket_status>& default_statuses(source_kind k) {
     static const std::map<std::string, ticket_status> mapped{
         {"new", open},      {"open", open},     {"pending", pending},     {"resolved", solved},
         {"solved", solved}, {"closed", solved}, {"withdrawn", withdrawn}, {"deleted", withdrawn}};
-    switch (k) {
-        case source_kind::zammad:
-            return zammad;
-        case source_kind::zendesk:
-            return zendesk;
-        case source_kind::jira:
-            return jira;
-        case source_kind::mapped:
-            return mapped;
-        case source_kind::standard:
-            break;
-    }
-    return none;
+    return by_kind(k, zammad, zendesk, jira, mapped, none);
 }
 
 std::expected<void, unauthentic> verify_helpdesk(const webhook_source& src,

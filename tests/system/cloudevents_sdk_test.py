@@ -12,7 +12,6 @@ naming the attribute; a batch that is not an array is a 422.
 usage: cloudevents_sdk_test.py BOUNCEBACK_BINARY
 """
 import datetime
-import http.client
 import json
 import os
 import subprocess
@@ -41,25 +40,14 @@ def filing(cid, customer, source="/sdk/helpdesk"):
 
 def post(port, webhook_id, body, headers):
     ts = str(int(time.time()))
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("POST", "/v1/webhooks/helpdesk", body=body, headers={
-            **headers, "webhook-id": webhook_id, "webhook-timestamp": ts,
-            "webhook-signature": harness.sign(webhook_id, ts, body)})
-        r = conn.getresponse()
-        return r.status, json.loads(r.read() or b"null")
-    finally:
-        conn.close()
+    return harness.send(port, "POST", "/v1/webhooks/helpdesk", body, {
+        **headers, "webhook-id": webhook_id, "webhook-timestamp": ts,
+        "webhook-signature": harness.sign(webhook_id, ts, body)})
 
 
 def status_of(port, cid):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", f"/v1/complaints/{cid}", headers={"Authorization": "Bearer sys-agent"})
-        r = conn.getresponse()
-        return r.status, json.loads(r.read() or b"null")
-    finally:
-        conn.close()
+    return harness.send(port, "GET", f"/v1/complaints/{cid}",
+                        headers={"Authorization": "Bearer sys-agent"})
 
 
 def main():

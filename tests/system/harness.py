@@ -71,6 +71,17 @@ def post_webhook(port, webhook_id, body, timeout=10):
         conn.close()
 
 
+def send(port, method, path, body=None, headers=None, timeout=10):
+    """One request; the answer as (status, decoded JSON body or None)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        conn.close()
+
+
 def wait_ready(port, proc, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -16,7 +16,6 @@ import base64
 import datetime
 import hashlib
 import hmac
-import http.client
 import json
 import os
 import subprocess
@@ -53,24 +52,13 @@ def jira_time(minutes_ago):
 
 
 def post(port, source, body, headers):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("POST", f"/v1/webhooks/{source}", body=body,
-                     headers={"content-type": "application/json", **headers})
-        r = conn.getresponse()
-        return r.status, json.loads(r.read() or b"null")
-    finally:
-        conn.close()
+    return harness.send(port, "POST", f"/v1/webhooks/{source}", body,
+                        {"content-type": "application/json", **headers})
 
 
 def complaint(port, cid):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", "/v1/complaints/" + urllib.parse.quote(cid, safe=""), headers=AGENT)
-        r = conn.getresponse()
-        return r.status, json.loads(r.read() or b"null")
-    finally:
-        conn.close()
+    return harness.send(port, "GET", "/v1/complaints/" + urllib.parse.quote(cid, safe=""),
+                        headers=AGENT)
 
 
 # --- Zammad: default trigger payload (ticket with expanded associations, and the article) ---
@@ -534,10 +522,8 @@ def back_into_helpdesks(port, vendors):
     harness.check(len(jr) == 1 and jr[0][2] == "/rest/servicedeskapi/request/10002/comment",
                   f"jira comment: {jr}")
     # The delivery log lists them like webhook deliveries.
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", "/v1/webhook-deliveries?subscription=zammad-notes", headers=ADMIN)
-    listing = json.loads(conn.getresponse().read())
-    conn.close()
+    _, listing = harness.send(port, "GET", "/v1/webhook-deliveries?subscription=zammad-notes",
+                              headers=ADMIN)
     harness.check(len(listing["deliveries"]) == 9 and
                   all(d["status"] == "delivered" for d in listing["deliveries"]),
                   f"the delivery log: {listing}")

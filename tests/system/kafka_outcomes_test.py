@@ -37,14 +37,8 @@ def post(port, webhook_id, events, query=""):
 
 
 def post_raw(port, source, body, headers, query=""):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=40)
-    try:
-        conn.request("POST", f"/v1/webhooks/{source}{query}", body=body,
-                     headers={"content-type": "application/json", **headers})
-        r = conn.getresponse()
-        return r.status, json.loads(r.read() or b"null")
-    finally:
-        conn.close()
+    return harness.send(port, "POST", f"/v1/webhooks/{source}{query}", body,
+                        {"content-type": "application/json", **headers}, timeout=40)
 
 
 def get(port, path, token="sys-agent"):
