@@ -28,6 +28,7 @@
 #include "infra/usable_cores.hpp"
 #include "services/command_service.hpp"
 #include "services/deadline_scheduler.hpp"
+#include "services/delivery_replica.hpp"
 #include "services/kafka_processor.hpp"
 #include "services/kafka_webhook_dispatcher.hpp"
 #include "services/read_side.hpp"
@@ -233,6 +234,9 @@ int serve_kafka(const config& cfg) {
         (std::filesystem::path(cfg.data_dir) / "kafka").string(), cfg.future_tolerance,
         cfg.kafka.outcomes_topic.empty() ? cfg.kafka.inbound_topic + ".outcomes"
                                          : cfg.kafka.outcomes_topic};
+    const auto deliveries_topic = cfg.kafka.deliveries_topic.empty()
+                                      ? cfg.kafka.events_topic + ".deliveries"
+                                      : cfg.kafka.deliveries_topic;
     // Every topic replicated as configured; the events topic, the audit log, kept for ever.
     if (auto t = kafka::ensure_topics(
             client,
@@ -240,7 +244,15 @@ int serve_kafka(const config& cfg) {
              {cfg.kafka.events_topic, cfg.kafka.partitions, kafka::kept_for_ever()},
              {cfg.kafka.deadletter_topic, cfg.kafka.partitions},
              // Outcomes matter to senders for minutes; a day is kept (docs/kafka.md).
-             {o.outcomes_topic, cfg.kafka.partitions, {{"retention.ms", "86400000"}}}},
+             {o.outcomes_topic, cfg.kafka.partitions, {{"retention.ms", "86400000"}}},
+             // Outbound delivery records: the latest per delivery, for the retention.
+             {deliveries_topic,
+              1,
+              {{"cleanup.policy", "compact,delete"},
+               {"retention.ms",
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   cfg.kafka.deliveries_retention)
+                                   .count())}}}},
             {cfg.kafka.replication_factor, cfg.kafka.min_insync_replicas});
         !t) {
         std::cerr << "bounceback: " << t.error() << "\n";
@@ -294,6 +306,13 @@ int serve_kafka(const config& cfg) {
     kafka_webhook_dispatcher dispatcher({cfg.subscriptions, cfg.outbound, client,
                                          cfg.kafka.events_topic, o.group, o.instance_id, deliveries,
                                          m, wall_clock, log_line});
+    // Every instance's delivery records and subscription flags (docs/outbound.md).
+    delivery_replica replica(client, deliveries_topic, deliveries, log_line,
+                             [&] { dispatcher.notify(); });
+    if (auto r = replica.start(); !r) {
+        std::cerr << "bounceback: " << r.error() << "\n";
+        return 1;
+    }
     kafka_processor processor(o, cfg.book, m, wall_clock, log_line);
     // What the owners decided for webhook deliveries, from every instance (docs/kafka.md).
     outcome_index outcomes(
@@ -344,6 +363,7 @@ int serve_kafka(const config& cfg) {
     const auto why = processor.run(stopping);
     stopping = true;
     dispatcher.stop();  // a delivery cut short is neither recorded nor committed: it goes again
+    replica.stop();
     server.stop();
     drain(server, ioc, threads);
     // A checkpoint on the way out makes the next start fold only what arrived after it.

@@ -426,10 +426,11 @@ config read_config(YAML::Node root) {
         }
     }
     if (const auto k = root["kafka"]; k && !k.IsNull()) {
-        only_keys(k, "kafka",
-                  {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "outcomes_topic",
-                   "outcome_window", "group", "instance_id", "partitions", "replication_factor",
-                   "min_insync_replicas", "max_batch", "client"});
+        only_keys(
+            k, "kafka",
+            {"brokers", "inbound_topic", "events_topic", "deadletter_topic", "outcomes_topic",
+             "outcome_window", "deliveries_topic", "deliveries_retention", "group", "instance_id",
+             "partitions", "replication_factor", "min_insync_replicas", "max_batch", "client"});
         if (k["brokers"] && !k["brokers"].IsNull())
             c.kafka.brokers = scalar(k["brokers"], "kafka.brokers");
         if (k["inbound_topic"])
@@ -440,6 +441,14 @@ config read_config(YAML::Node root) {
             c.kafka.deadletter_topic = scalar(k["deadletter_topic"], "kafka.deadletter_topic");
         if (k["outcomes_topic"])
             c.kafka.outcomes_topic = scalar(k["outcomes_topic"], "kafka.outcomes_topic");
+        if (k["deliveries_topic"])
+            c.kafka.deliveries_topic = scalar(k["deliveries_topic"], "kafka.deliveries_topic");
+        if (k["deliveries_retention"]) {
+            c.kafka.deliveries_retention =
+                dur(k["deliveries_retention"], "kafka.deliveries_retention");
+            if (c.kafka.deliveries_retention < std::chrono::hours{1})
+                fail("kafka.deliveries_retention", "must be at least PT1H");
+        }
         if (k["outcome_window"]) {
             c.kafka.outcome_window = dur(k["outcome_window"], "kafka.outcome_window");
             if (c.kafka.outcome_window < std::chrono::minutes{1} ||

@@ -28,6 +28,10 @@ struct kafka_config {
     // How long every instance keeps the decisions it read from the outcomes topic in memory
     // (~400 bytes per event; docs/benchmarks.md, "Outcome window").
     duration outcome_window = std::chrono::hours{1};
+    // Outbound delivery records and subscription flags shared by the instances (empty:
+    // <events_topic>.deliveries), and how long a finished delivery stays in it.
+    std::string deliveries_topic;
+    duration deliveries_retention = std::chrono::days{30};
     std::string group = "bounceback";
     // Stable per instance (its transactional id is <group>-<instance_id>): a restarted instance
     // with the same id fences its previous incarnation at once. Default: the host name.
@@ -74,7 +78,7 @@ enum class subscription_kind { webhook, zendesk, zammad, jira };
 std::string_view to_string(subscription_kind k);
 
 struct subscription_config {
-    std::string id;  // stable name for checkpoints, deliveries and metrics; default sub-<n>
+    std::string id;   // stable name for checkpoints, deliveries and metrics; default sub-<n>
     std::string url;  // webhook: the receiver; a helpdesk: its base URL (https://acme.zendesk.com)
     std::vector<std::string> secrets;
     std::vector<std::string> types;  // empty = every event

@@ -1,5 +1,7 @@
 #include "infra/outbound/delivery_store.hpp"
 
+#include <utility>
+
 #include "infra/iso8601.hpp"
 
 namespace bb::outbound {
@@ -88,6 +90,114 @@ delivery_store::delivery_store(const std::string& path, bool synchronous_full)
     if (!has_partition)
         sqlite::exec(db_.get(),
                      "ALTER TABLE deliveries ADD COLUMN partition INTEGER NOT NULL DEFAULT -1");
+    // Kafka mode: records of other instances are found by their webhook-id, and the deliveries
+    // topic is read on from where this store stopped.
+    sqlite::exec(db_.get(),
+                 "CREATE INDEX IF NOT EXISTS deliveries_by_webhook ON deliveries "
+                 "(subscription, webhook_id, id)");
+    sqlite::exec(db_.get(),
+                 "CREATE TABLE IF NOT EXISTS replica_offsets (topic TEXT NOT NULL, partition "
+                 "INTEGER NOT NULL, next INTEGER NOT NULL, PRIMARY KEY (topic, partition))");
+}
+
+void delivery_store::set_listener(listener l) {
+    listener_ = std::move(l);
+}
+
+void delivery_store::tell(const delivery_record& r) {
+    if (listener_.on_record) listener_.on_record(r);
+}
+
+void delivery_store::tell(const std::string& subscription) {
+    if (listener_.on_state) listener_.on_state(subscription, state(subscription));
+}
+
+void delivery_store::store_offset(const std::string& topic, std::int32_t partition,
+                                  std::int64_t next) {
+    auto s = prep(db_.get(),
+                  "INSERT INTO replica_offsets (topic, partition, next) VALUES (?, ?, ?) ON "
+                  "CONFLICT (topic, partition) DO UPDATE SET next = max(next, excluded.next)");
+    sqlite::statement st{s.get()};
+    st.bind(1, topic).bind(2, static_cast<std::int64_t>(partition)).bind(3, next);
+    st.step();
+}
+
+void delivery_store::apply_replica(const delivery_record& r, const std::string& topic,
+                                   std::int32_t partition, std::int64_t next_offset) {
+    std::lock_guard lock(mutex_);
+    sqlite::exec(db_.get(), "BEGIN IMMEDIATE");
+    std::optional<delivery_record> here;
+    {
+        auto s = prep(db_.get(), std::string("SELECT ") + columns +
+                                     " FROM deliveries WHERE subscription = ? AND webhook_id = ? "
+                                     "ORDER BY id DESC LIMIT 1");
+        sqlite::statement st{s.get()};
+        st.bind(1, r.subscription).bind(2, r.webhook_id);
+        if (st.step() == SQLITE_ROW) here = read_row(st);
+    }
+    const auto later = [](const delivery_record& a, const delivery_record& b) {
+        return std::pair{a.updated_at, a.attempts} > std::pair{b.updated_at, b.attempts};
+    };
+    if (!here) {
+        auto s = prep(db_.get(), std::string("INSERT INTO deliveries (") + columns +
+                                     ") VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)");
+        sqlite::statement st{s.get()};
+        st.bind(1, r.subscription)
+            .bind(2, r.position)
+            .bind(3, r.webhook_id)
+            .bind(4, r.event_type)
+            .bind(5, r.stream)
+            .bind(6, to_string(r.status))
+            .bind(7, std::int64_t{r.attempts})
+            .bind(8, std::int64_t{r.last_status})
+            .bind(9, r.last_error)
+            .bind(10, iso8601::format_instant(r.created_at))
+            .bind(11, iso8601::format_instant(r.updated_at))
+            .bind(12, static_cast<std::int64_t>(r.partition));
+        st.step();
+    } else if (later(r, *here) && here->status != delivery_status::pending) {
+        // A redelivery asked for here and not yet made stays pending: this instance makes it.
+        auto s = prep(db_.get(),
+                      "UPDATE deliveries SET status = ?, attempts = ?, last_status = ?, last_error "
+                      "= ?, updated_at = ? WHERE id = ?");
+        sqlite::statement st{s.get()};
+        st.bind(1, to_string(r.status))
+            .bind(2, std::int64_t{r.attempts})
+            .bind(3, std::int64_t{r.last_status})
+            .bind(4, r.last_error)
+            .bind(5, iso8601::format_instant(r.updated_at))
+            .bind(6, here->id);
+        st.step();
+    }
+    store_offset(topic, partition, next_offset);
+    sqlite::exec(db_.get(), "COMMIT");
+}
+
+void delivery_store::apply_replica_state(const std::string& subscription, bool disabled,
+                                         const std::string& reason, const std::string& topic,
+                                         std::int32_t partition, std::int64_t next_offset) {
+    std::lock_guard lock(mutex_);
+    sqlite::exec(db_.get(), "BEGIN IMMEDIATE");
+    ensure_subscription(db_.get(), subscription);
+    {
+        auto s = prep(db_.get(),
+                      "UPDATE subscriptions SET disabled = ?, disabled_reason = ? WHERE id = ?");
+        sqlite::statement st{s.get()};
+        st.bind(1, std::int64_t{disabled ? 1 : 0}).bind(2, reason).bind(3, subscription);
+        st.step();
+    }
+    store_offset(topic, partition, next_offset);
+    sqlite::exec(db_.get(), "COMMIT");
+}
+
+std::map<std::int32_t, std::int64_t> delivery_store::replica_offsets(const std::string& topic) {
+    std::lock_guard lock(mutex_);
+    auto s = prep(db_.get(), "SELECT partition, next FROM replica_offsets WHERE topic = ?");
+    sqlite::statement st{s.get()};
+    st.bind(1, topic);
+    std::map<std::int32_t, std::int64_t> out;
+    while (st.step() == SQLITE_ROW) out[static_cast<std::int32_t>(st.int64(0))] = st.int64(1);
+    return out;
 }
 
 subscription_state delivery_store::state(const std::string& subscription) {
@@ -107,7 +217,7 @@ subscription_state delivery_store::state(const std::string& subscription) {
 }
 
 void delivery_store::record(const delivery_record& r) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     sqlite::exec(db_.get(), "BEGIN IMMEDIATE");
     {
         auto s = prep(db_.get(), std::string("INSERT INTO deliveries (") + columns +
@@ -136,6 +246,8 @@ void delivery_store::record(const delivery_record& r) {
         st.step();
     }
     sqlite::exec(db_.get(), "COMMIT");
+    lock.unlock();
+    tell(r);
 }
 
 void delivery_store::skip_to(const std::string& subscription, std::int64_t position) {
@@ -148,12 +260,15 @@ void delivery_store::skip_to(const std::string& subscription, std::int64_t posit
 }
 
 void delivery_store::disable(const std::string& subscription, const std::string& reason) {
-    std::lock_guard lock(mutex_);
-    auto s =
-        prep(db_.get(), "UPDATE subscriptions SET disabled = 1, disabled_reason = ? WHERE id = ?");
-    sqlite::statement st{s.get()};
-    st.bind(1, reason).bind(2, subscription);
-    st.step();
+    {
+        std::lock_guard lock(mutex_);
+        auto s = prep(db_.get(),
+                      "UPDATE subscriptions SET disabled = 1, disabled_reason = ? WHERE id = ?");
+        sqlite::statement st{s.get()};
+        st.bind(1, reason).bind(2, subscription);
+        st.step();
+    }
+    tell(subscription);
 }
 
 subscription_state delivery_store::enable(const std::string& subscription) {
@@ -165,6 +280,7 @@ subscription_state delivery_store::enable(const std::string& subscription) {
         st.bind(1, subscription);
         st.step();
     }
+    tell(subscription);
     return state(subscription);
 }
 
@@ -197,18 +313,21 @@ std::optional<delivery_record> delivery_store::next_redelivery(const std::string
 }
 
 void delivery_store::finish_redelivery(const delivery_record& r) {
-    std::lock_guard lock(mutex_);
-    auto s = prep(db_.get(),
-                  "UPDATE deliveries SET status = ?, attempts = ?, last_status = ?, last_error = "
-                  "?, updated_at = ? WHERE id = ?");
-    sqlite::statement st{s.get()};
-    st.bind(1, to_string(r.status))
-        .bind(2, std::int64_t{r.attempts})
-        .bind(3, std::int64_t{r.last_status})
-        .bind(4, r.last_error)
-        .bind(5, iso8601::format_instant(r.updated_at))
-        .bind(6, r.id);
-    st.step();
+    {
+        std::lock_guard lock(mutex_);
+        auto s = prep(db_.get(),
+                      "UPDATE deliveries SET status = ?, attempts = ?, last_status = ?, "
+                      "last_error = ?, updated_at = ? WHERE id = ?");
+        sqlite::statement st{s.get()};
+        st.bind(1, to_string(r.status))
+            .bind(2, std::int64_t{r.attempts})
+            .bind(3, std::int64_t{r.last_status})
+            .bind(4, r.last_error)
+            .bind(5, iso8601::format_instant(r.updated_at))
+            .bind(6, r.id);
+        st.step();
+    }
+    tell(r);
 }
 
 std::vector<delivery_record> delivery_store::list(const std::optional<std::string>& subscription,

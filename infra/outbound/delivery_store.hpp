@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -59,14 +61,35 @@ class delivery_store {
     std::optional<delivery_record> next_redelivery(const std::string& subscription);
     void finish_redelivery(const delivery_record& r);
 
+    // Kafka mode (services/delivery_replica): told of every finished delivery and every change of
+    // a subscription's flag made here, after it is committed, to publish it to the other
+    // instances; and applying theirs (and this instance's own, read back). A record is applied
+    // unless the newest here for its subscription and webhook-id is later (updated_at, then
+    // attempts); the topic offset after it is stored in the same transaction.
+    struct listener {
+        std::function<void(const delivery_record&)> on_record;
+        std::function<void(const std::string&, const subscription_state&)> on_state;
+    };
+    void set_listener(listener l);
+    void apply_replica(const delivery_record& r, const std::string& topic, std::int32_t partition,
+                       std::int64_t next_offset);
+    void apply_replica_state(const std::string& subscription, bool disabled,
+                             const std::string& reason, const std::string& topic,
+                             std::int32_t partition, std::int64_t next_offset);
+    std::map<std::int32_t, std::int64_t> replica_offsets(const std::string& topic);
+
     // Newest first; `before` is a cursor (an id), 0 for the first page.
     std::vector<delivery_record> list(const std::optional<std::string>& subscription,
                                       const std::optional<delivery_status>& status,
                                       std::int64_t before, std::size_t limit);
 
   private:
+    void tell(const delivery_record& r);
+    void tell(const std::string& subscription);
+    void store_offset(const std::string& topic, std::int32_t partition, std::int64_t next);
     std::mutex mutex_;
     sqlite::db_ptr db_;
+    listener listener_;  // set before the dispatcher starts
 };
 
 }  // namespace bb::outbound

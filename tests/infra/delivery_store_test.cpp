@@ -67,3 +67,64 @@ TEST_CASE("an outbound store written before Kafka mode delivered still loads",
         CHECK(store.state("main").checkpoint == 9);
     }
 }
+
+TEST_CASE("another instance's records apply when they are newer, with the topic's offset",
+          "[infra][outbound]") {
+    test::temp_dir dir;
+    outbound::delivery_store store((dir.path() / "outbound.db").string(), true);
+    std::vector<std::string> told;
+    store.set_listener({[&](const outbound::delivery_record& r) { told.push_back(r.webhook_id); },
+                        [&](const std::string& sub, const outbound::subscription_state& s) {
+                            told.push_back(sub + (s.disabled ? " off" : " on"));
+                        }});
+    const auto at = [](int minute) { return instant{} + std::chrono::minutes{minute}; };
+
+    // A failure recorded elsewhere appears here, and no change is told back (no echo).
+    auto failed = delivered(7, 2);
+    failed.status = outbound::delivery_status::failed;
+    failed.attempts = 3;
+    failed.updated_at = at(10);
+    store.apply_replica(failed, "t.deliveries", 0, 1);
+    auto list = store.list(std::nullopt, std::nullopt, 0, 10);
+    REQUIRE(list.size() == 1);
+    CHECK(list[0].status == outbound::delivery_status::failed);
+    CHECK(list[0].partition == 2);
+    CHECK(told.empty());
+
+    // An older copy of it changes nothing; a later redelivery's outcome replaces it.
+    auto older = failed;
+    older.status = outbound::delivery_status::delivered;
+    older.updated_at = at(5);
+    store.apply_replica(older, "t.deliveries", 0, 2);
+    CHECK(store.list(std::nullopt, std::nullopt, 0, 10)[0].status ==
+          outbound::delivery_status::failed);
+    auto redelivered = failed;
+    redelivered.status = outbound::delivery_status::delivered;
+    redelivered.attempts = 4;
+    redelivered.updated_at = at(20);
+    store.apply_replica(redelivered, "t.deliveries", 0, 3);
+    list = store.list(std::nullopt, std::nullopt, 0, 10);
+    REQUIRE(list.size() == 1);  // the same delivery, not a second row
+    CHECK(list[0].status == outbound::delivery_status::delivered);
+    CHECK(list[0].attempts == 4);
+
+    // A redelivery asked for here stays pending until this instance has made it.
+    REQUIRE(store.request_redelivery(list[0].id, at(21)));
+    auto later = redelivered;
+    later.updated_at = at(22);
+    store.apply_replica(later, "t.deliveries", 0, 4);
+    CHECK(store.list(std::nullopt, std::nullopt, 0, 10)[0].status ==
+          outbound::delivery_status::pending);
+
+    // Flags: applied, not told back; this store's own changes are told.
+    store.apply_replica_state("main", true, "410 Gone", "t.deliveries", 0, 5);
+    CHECK(store.state("main").disabled);
+    CHECK(store.state("main").disabled_reason == "410 Gone");
+    CHECK(told.empty());
+    store.enable("main");
+    store.record(delivered(8, 1));
+    CHECK(told == std::vector<std::string>{"main on", "complaint-c-1-v8"});
+
+    CHECK(store.replica_offsets("t.deliveries") == std::map<std::int32_t, std::int64_t>{{0, 5}});
+    CHECK(store.replica_offsets("other").empty());
+}

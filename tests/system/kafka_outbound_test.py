@@ -13,9 +13,12 @@ partitions move to the other, which continues from the committed offsets. Then:
 - `flaky`'s compliments arrived on the second attempt, and the delivery records say so;
 - `broken`'s compliments are failed deliveries listed by the instance that tried them, and a
   redelivery through the API sends the same webhook-id again and ends delivered;
-- the killed instance restarts, gets partitions back (the subscriptions list names them) and a
-  second batch is delivered by both without resending the first (events of a partition go out in
-  order, so a resend of old ones would arrive before the new ones)."""
+- the killed instance restarts, lists the deliveries the other made meanwhile (records are
+  shared through the deliveries topic), gets partitions back (the subscriptions list names them)
+  and a second batch is delivered by both without resending the first (events of a partition go
+  out in order, so a resend of old ones would arrive before the new ones);
+- a 410 disables `broken` on the instance that got it and, through the topic, on the other;
+  enabling it on one enables it on both."""
 import http.client
 import json
 import os
@@ -164,6 +167,16 @@ def main():
             # `a` comes back: it takes partitions again and sends only what is new.
             ports["a"] = start(cluster, "a", receiver)
 
+            # The delivery records are cluster-wide: `a` lists what `b` did while it was down
+            # (flaky's deliveries, broken's redelivery, with b's outcome).
+            def a_lists_b():
+                _, d = api(ports["a"], "GET", "/v1/webhook-deliveries?subscription=broken&status=delivered")
+                _, f = api(ports["a"], "GET", "/v1/webhook-deliveries?subscription=flaky&limit=100")
+                return any(x["webhook_id"] == one["webhook_id"] for x in d["deliveries"]) and \
+                    {x["webhook_id"] for x in f["deliveries"]} >= {x["webhook_id"] for x in flaky}
+            wait_for("a listing b's deliveries", a_lists_b, cluster, timeout=60)
+            passed += 1
+
             def a_owns():
                 _, subs = api(ports["a"], "GET", "/v1/webhook-subscriptions")
                 main_sub = next(s for s in subs["subscriptions"] if s["id"] == "main")
@@ -175,8 +188,33 @@ def main():
                 e["id"] = "second-" + e["id"]
                 if "complaint_id" in e["data"]:
                     e["data"]["complaint_id"] = "second-" + e["data"]["complaint_id"]
+            # broken's receiver is gone for good: whichever instance delivers its next compliment
+            # gets 410 and disables the subscription, and the other follows (a cluster-wide flag).
+            receiver.script["/broken"] = [(410, {})]
+            second.append({"specversion": "1.0", "id": "kudos-gone", "source": "crm",
+                           "type": "compliment.received",
+                           "time": kafka_harness.harness_iso(int(time.time()) - 60),
+                           "partitionkey": "cust-1",
+                           "data": {"compliment_id": "kudos-gone", "customer": "cust-1",
+                                    "employees": ["emp-1"], "channel": "email", "text": "thanks"}})
             cluster.publish(second)
             cluster.wait_caught_up()
+
+            def both_disabled():
+                for name in ("a", "b"):
+                    _, subs = api(ports[name], "GET", "/v1/webhook-subscriptions")
+                    if not next(x for x in subs["subscriptions"] if x["id"] == "broken")["disabled"]:
+                        return False
+                return True
+            wait_for("broken disabled on both instances", both_disabled, cluster, timeout=60)
+            status, enabled = api(ports["a"], "POST", "/v1/webhook-subscriptions/broken/enable")
+            harness.check(status == 200 and not enabled["disabled"], "enabled on a")
+
+            def b_enabled():
+                _, subs = api(ports["b"], "GET", "/v1/webhook-subscriptions")
+                return not next(x for x in subs["subscriptions"] if x["id"] == "broken")["disabled"]
+            wait_for("broken enabled on b as well", b_enabled, cluster, timeout=60)
+            passed += 2
             all_events = cluster.export()
             want_all = webhook_ids(all_events)
             wait_for("the second batch delivered",

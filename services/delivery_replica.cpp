@@ -1,0 +1,155 @@
+#include "services/delivery_replica.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "infra/iso8601.hpp"
+
+namespace bb {
+
+using nlohmann::json;
+
+delivery_replica::delivery_replica(kafka::settings client, std::string topic,
+                                   outbound::delivery_store& store,
+                                   std::function<void(const std::string&)> log,
+                                   std::function<void()> changed)
+    : client_(std::move(client)),
+      topic_(std::move(topic)),
+      store_(store),
+      log_(std::move(log)),
+      changed_(std::move(changed)) {}
+
+delivery_replica::~delivery_replica() {
+    stop();
+}
+
+std::string delivery_replica::encode(const outbound::delivery_record& r) {
+    return json{{"subscription", r.subscription},
+                {"webhook_id", r.webhook_id},
+                {"partition", r.partition},
+                {"position", r.position},
+                {"event_type", r.event_type},
+                {"stream", r.stream},
+                {"status", std::string(outbound::to_string(r.status))},
+                {"attempts", r.attempts},
+                {"last_status", r.last_status},
+                {"last_error", r.last_error},
+                {"created_at", iso8601::format_instant(r.created_at)},
+                {"updated_at", iso8601::format_instant(r.updated_at)}}
+        .dump();
+}
+
+std::string delivery_replica::encode(const std::string& subscription,
+                                     const outbound::subscription_state& s) {
+    return json{
+        {"subscription", subscription}, {"disabled", s.disabled}, {"reason", s.disabled_reason}}
+        .dump();
+}
+
+std::expected<void, std::string> delivery_replica::start() {
+    auto p = client_;
+    p.insert(p.end(), {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "5"}});
+    auto producer = kafka::make_producer(p);
+    if (!producer) return std::unexpected(producer.error());
+    producer_ = std::move(*producer);
+    auto s = client_;
+    s.insert(s.end(), {{"group.id", "bounceback-deliveries"},  // assign only: never joins
+                       {"enable.auto.commit", "false"},
+                       {"enable.auto.offset.store", "false"}});
+    auto c = kafka::make_consumer(s);
+    if (!c) return std::unexpected(c.error());
+    consumer_ = std::move(*c);
+    const auto n = kafka::partition_count(*consumer_, topic_);
+    if (!n) return std::unexpected(n.error());
+    const auto offsets = store_.replica_offsets(topic_);
+    std::vector<RdKafka::TopicPartition*> parts;
+    for (int i = 0; i < *n; ++i) {
+        const auto it = offsets.find(i);
+        parts.push_back(RdKafka::TopicPartition::create(
+            topic_, i, it != offsets.end() ? it->second : RdKafka::Topic::OFFSET_BEGINNING));
+    }
+    const auto code = consumer_->assign(parts);
+    RdKafka::TopicPartition::destroy(parts);
+    if (code != RdKafka::ERR_NO_ERROR)
+        return std::unexpected("assigning " + topic_ + ": " + RdKafka::err2str(code));
+    store_.set_listener({[this](const outbound::delivery_record& r) {
+                             publish("d/" + r.subscription + "/" + r.webhook_id, encode(r));
+                         },
+                         [this](const std::string& sub, const outbound::subscription_state& st) {
+                             publish("s/" + sub, encode(sub, st));
+                         }});
+    thread_ = std::thread([this] { run(); });
+    return {};
+}
+
+void delivery_replica::stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (consumer_) consumer_->close();
+    consumer_.reset();
+    if (producer_) producer_->flush(10000);
+    producer_.reset();
+}
+
+void delivery_replica::publish(const std::string& key, const std::string& value) {
+    // Asynchronous: the local record is already durable; the other instances learn of it once
+    // the broker has it (a crash before that loses only the other instances' copy).
+    const auto code = producer_->produce(
+        topic_, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+        const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, nullptr);
+    if (code != RdKafka::ERR_NO_ERROR)
+        log_("deliveries: cannot publish " + key + ": " + RdKafka::err2str(code));
+    producer_->poll(0);
+}
+
+void delivery_replica::run() {
+    while (!stopping_) {
+        std::unique_ptr<RdKafka::Message> m(consumer_->consume(200));
+        if (m->err() == RdKafka::ERR_NO_ERROR) {
+            apply(kafka::to_record(*m));
+        } else if (m->err() != RdKafka::ERR__TIMED_OUT && m->err() != RdKafka::ERR__PARTITION_EOF) {
+            log_("deliveries: " + m->errstr());
+        }
+        producer_->poll(0);
+    }
+}
+
+void delivery_replica::apply(const kafka::record& r) {
+    const auto j = json::parse(r.value, nullptr, false);
+    const auto next = r.offset + 1;
+    const auto text = [&](const char* k) {
+        return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string{};
+    };
+    const auto number = [&](const char* k) -> std::int64_t {
+        return j.contains(k) && j[k].is_number_integer() ? j[k].get<std::int64_t>() : 0;
+    };
+    if (!j.is_object() || text("subscription").empty()) {
+        log_("deliveries: not a delivery record at " + topic_ + "/" + std::to_string(r.partition) +
+             "@" + std::to_string(r.offset));
+        return;
+    }
+    if (r.key.starts_with("s/")) {
+        store_.apply_replica_state(
+            text("subscription"),
+            j.contains("disabled") && j["disabled"].is_boolean() && j["disabled"].get<bool>(),
+            text("reason"), topic_, r.partition, next);
+    } else {
+        outbound::delivery_record d;
+        d.subscription = text("subscription");
+        d.webhook_id = text("webhook_id");
+        d.partition = static_cast<std::int32_t>(number("partition"));
+        d.position = number("position");
+        d.event_type = text("event_type");
+        d.stream = text("stream");
+        d.status = outbound::parse_delivery_status(text("status"))
+                       .value_or(outbound::delivery_status::failed);
+        d.attempts = static_cast<int>(number("attempts"));
+        d.last_status = static_cast<int>(number("last_status"));
+        d.last_error = text("last_error");
+        d.created_at = iso8601::parse_instant(text("created_at")).value_or(instant{});
+        d.updated_at = iso8601::parse_instant(text("updated_at")).value_or(instant{});
+        store_.apply_replica(d, topic_, r.partition, next);
+    }
+    if (changed_) changed_();
+}
+
+}  // namespace bb
