@@ -363,9 +363,10 @@ int serve_kafka(const config& cfg) {
     const auto why = processor.run(stopping);
     stopping = true;
     dispatcher.stop();  // a delivery cut short is neither recorded nor committed: it goes again
-    replica.stop();
     server.stop();
     drain(server, ioc, threads);
+    // After the last request: an enable through the API publishes its flag.
+    replica.stop();
     // A checkpoint on the way out makes the next start fold only what arrived after it.
     if (reads.save_snapshot())
         log_line("read model checkpoint at arrival " + std::to_string(reads.position()));

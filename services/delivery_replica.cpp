@@ -82,6 +82,8 @@ std::expected<void, std::string> delivery_replica::start() {
 }
 
 void delivery_replica::stop() {
+    // Called once nothing else changes the store (the dispatcher and the HTTP server stopped).
+    if (producer_) store_.set_listener({});
     stopping_ = true;
     if (thread_.joinable()) thread_.join();
     if (consumer_) consumer_->close();
