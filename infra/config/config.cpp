@@ -105,7 +105,9 @@ std::string lower(std::string s) {
 // kind: mapped: `auth` and `map` (docs/integrations.md).
 void read_mapping(const YAML::Node& n, const std::string& path, webhook_source& src) {
     const auto auth = n["auth"];
-    only_keys(auth, path + ".auth", {"header", "hmac", "encoding", "prefix"});
+    only_keys(auth, path + ".auth", {"header", "value", "hmac", "encoding", "prefix"});
+    if (auth["value"] && auth["hmac"])
+        fail(path + ".auth.value", "is a header token; an HMAC is keyed by `secret`");
     if (!auth["header"]) fail(path + ".auth.header", "is required");
     src.auth_header = lower(scalar(auth["header"], path + ".auth.header"));
     if (src.auth_header.empty()) fail(path + ".auth.header", "must not be empty");
@@ -159,6 +161,9 @@ webhook_source read_webhook_source(const YAML::Node& n, const std::string& path)
     }
     src.secrets = strings(n["secret"], path + ".secret");
     for (auto& s : strings(n["secrets"], path + ".secrets")) src.secrets.push_back(s);
+    // kind: mapped may give its header token with the header (`auth: { header, value }`).
+    if (src.kind == source_kind::mapped && n["auth"] && n["auth"].IsMap() && n["auth"]["value"])
+        src.secrets.push_back(scalar(n["auth"]["value"], path + ".auth.value"));
     if (src.secrets.empty()) fail(path, "needs a secret");
     for (const auto& s : src.secrets) {
         if (src.kind != source_kind::standard) {

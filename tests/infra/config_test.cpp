@@ -300,6 +300,13 @@ TEST_CASE("mapped sources: authentication and a JSON Pointer per field",
     CHECK(fd.auth_header == "x-bounceback-token");  // headers compare case-insensitively
     CHECK(fd.auth_hmac.empty());
     CHECK(fd.map.at("status") == "/freshdesk_webhook/ticket_status");
+    // As the issue writes it: the token next to its header.
+    const auto as_value = load_config(
+        minimal, {{"webhook_sources",
+                   R"({ fd: { kind: mapped, auth: { header: X-Bounceback-Token, value: tok2 },
+                              map: { complaint_id: /id, status: /s, customer: /c } } })"}});
+    REQUIRE(as_value.has_value());
+    CHECK(as_value->webhook_sources.at("fd").secrets == std::vector<std::string>{"tok2"});
     const auto& ih = c->webhook_sources.at("ih");
     CHECK((ih.auth_hmac == "sha256" && ih.auth_encoding == "base64" && ih.auth_prefix == "v1="));
 
