@@ -378,6 +378,7 @@ clock_due start_clock(const business_calendar& cal, const sla_policy& p, instant
 }
 
 result<const business_calendar*> calendar_for(const policy_book& book, const sla_policy& p) {
+    if (p.calendar_as_applied) return &*p.calendar_as_applied;
     const auto* cal = book.calendar(p.calendar);
     if (cal == nullptr)
         return std::unexpected(reject(rejection_code::unknown_calendar,
@@ -406,9 +407,13 @@ result<events> decide_file(const policy_book& book, const complaint_state& s,
     if (!cal) return std::unexpected(cal.error());
     const auto ack = start_clock(**cal, *policy, c.at, policy->acknowledge);
     const auto res = start_clock(**cal, *policy, c.at, policy->resolve);
+    // The policy as applied carries its calendar as it is today (see sla_policy).
+    auto applied = *policy;
+    applied.calendar_as_applied = **cal;
     decision d{s, {}};
     d.emit(complaint_filed{c.key, c.id, c.customer, c.sev, c.channel, c.category, c.product, c.team,
-                           c.summary, *policy, ack.due, res.due, ack.warn_at, res.warn_at, c.at});
+                           c.summary, std::move(applied), ack.due, res.due, ack.warn_at,
+                           res.warn_at, c.at});
     escalate(d, escalation_trigger::intake, std::nullopt, c.key, c.at);
     return d.out;
 }

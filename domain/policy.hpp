@@ -55,6 +55,11 @@ struct sla_policy {
     double warn_at = 0.8;
     std::vector<escalation_rule> escalation;
     int max_level = 3;  // agent -> team lead -> manager -> customer officer
+    // The calendar as it was when a complaint was filed under the policy (its hours, holidays and
+    // zone): editing or deleting the configured calendar later moves no due instant of that
+    // complaint. Absent in the configuration and in events stored before it was recorded (then
+    // the calendar named `calendar` is looked up, as it was).
+    std::optional<business_calendar> calendar_as_applied{};
     bool operator==(const sla_policy&) const = default;
 };
 

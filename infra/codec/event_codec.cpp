@@ -1,5 +1,8 @@
 #include "infra/codec/event_codec.hpp"
 
+#include <date/date.h>
+#include <date/tz.h>
+
 #include "infra/codec/json_value.hpp"
 #include "infra/codec/json_writer.hpp"
 #include "infra/iso8601.hpp"
@@ -93,11 +96,37 @@ void write_rule(json_writer& w, const escalation_rule& r) {
     w.end_object();
 }
 
+std::string clock_text(std::chrono::minutes m) {
+    const auto h = m.count() / 60, mm = m.count() % 60;
+    std::string out = (h < 10 ? "0" : "") + std::to_string(h) + ":";
+    return out + (mm < 10 ? "0" : "") + std::to_string(mm);
+}
+
+// A calendar as applied: {"holidays": [dates], "hours": [7 days from Sunday, each [[start,
+// end], ...]], "time_zone": name}.
+void write_calendar(json_writer& w, const business_calendar& c) {
+    w.begin_object().key("holidays").begin_array();
+    for (const auto& day : c.holidays) w.value(date::format("%F", day));
+    w.end_array().key("hours").begin_array();
+    for (const auto& day : c.weekly) {
+        w.begin_array();
+        for (const auto& span : day)
+            w.begin_array().value(clock_text(span.start)).value(clock_text(span.end)).end_array();
+        w.end_array();
+    }
+    w.end_array().key("time_zone").value(c.zone ? std::string(c.zone->name()) : "UTC");
+    w.end_object();
+}
+
 void write_policy(json_writer& w, const sla_policy& p) {
     data_writer d{w.begin_object()};
     d.dur("acknowledge", p.acknowledge)
         .dur("bounce_back", p.bounce_back)
         .str("calendar", p.calendar);
+    if (p.calendar_as_applied) {
+        w.key("calendar_as_applied");
+        write_calendar(w, *p.calendar_as_applied);
+    }
     w.key("escalation").begin_array();
     for (const auto& r : p.escalation) write_rule(w, r);
     w.end_array();
@@ -322,6 +351,52 @@ struct reader {
 };
 
 template <class V>
+business_calendar read_calendar(const reader<V>& r, const std::string& id) {
+    business_calendar c;
+    c.id = id;
+    const auto zone = r.str("time_zone");
+    if (zone != "UTC") {
+        try {
+            c.zone = date::locate_zone(zone);
+        } catch (const std::exception&) {
+            throw decode_error{r.path() + "time_zone " + zone + " is not in the tz database"};
+        }
+    }
+    for (const auto& d : r.strings("holidays")) {
+        const auto day = iso8601::parse_date(d);
+        if (!day) throw decode_error{r.path() + "holidays has a date that is not YYYY-MM-DD"};
+        c.holidays.insert(date::local_days{*day});
+    }
+    const auto clock = [&](std::string_view s) {
+        if (s.size() != 5 || s[2] != ':') throw decode_error{r.path() + "hours must be HH:MM"};
+        const auto h = std::stoi(std::string(s.substr(0, 2)));
+        const auto m = std::stoi(std::string(s.substr(3, 2)));
+        return std::chrono::minutes{h * 60 + m};
+    };
+    const auto hours = r.at("hours");
+    if (!hours.is_array()) throw decode_error{r.path() + "hours must be an array"};
+    std::size_t day = 0;
+    hours.each([&](const V& spans) {
+        if (day >= 7 || !spans.is_array())
+            throw decode_error{r.path() + "hours must be 7 arrays of [start, end]"};
+        spans.each([&](const V& span) {
+            std::vector<std::string> ends;
+            if (!span.is_array()) throw decode_error{r.path() + "hours must hold [start, end]"};
+            span.each([&](const V& t) {
+                const auto text = t.string();
+                if (!text) throw decode_error{r.path() + "hours must be HH:MM"};
+                ends.emplace_back(*text);
+            });
+            if (ends.size() != 2) throw decode_error{r.path() + "hours must hold [start, end]"};
+            c.weekly[day].push_back(opening_hours{clock(ends[0]), clock(ends[1])});
+        });
+        ++day;
+    });
+    if (day != 7) throw decode_error{r.path() + "hours must be 7 arrays of [start, end]"};
+    return c;
+}
+
+template <class V>
 sla_policy read_policy(const reader<V>& r) {
     sla_policy p;
     p.id = r.str("id");
@@ -335,6 +410,8 @@ sla_policy read_policy(const reader<V>& r) {
     }
     p.match.channels = m.strings("channels");
     p.calendar = r.str("calendar");
+    if (r.has("calendar_as_applied"))
+        p.calendar_as_applied = read_calendar(r.sub("calendar_as_applied"), p.calendar);
     p.acknowledge = r.dur("acknowledge");
     p.resolve = r.dur("resolve");
     p.bounce_back = r.dur("bounce_back");

@@ -8,10 +8,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const sla_policy& policy(std::string_view id) {
+// A configured policy as a filing records it: with its calendar as applied.
+sla_policy policy(std::string_view id) {
     static const auto b = book();
     for (const auto& p : b.policies)
-        if (p.id == id) return p;
+        if (p.id == id) {
+            auto applied = p;
+            applied.calendar_as_applied = *b.calendar(p.calendar);
+            return applied;
+        }
     throw std::logic_error("no such policy");
 }
 
@@ -559,6 +564,54 @@ SCENARIO("the customer bounces back, or does not", "[complaint][bounce-back]") {
             CHECK(
                 rejected(h, reopen_complaint{key("re"), cid("c1"), "?", at("2026-11-26T09:00:00Z")})
                     .code == rejection_code::invalid_transition);
+        }
+    }
+}
+
+SCENARIO("a complaint keeps the calendar it was filed under", "[complaint][calendar]") {
+    // Filed Friday 2026-11-20 16:00 Berlin under berlin-office (Mon-Fri 09-17); waiting for the
+    // customer from Monday 10:00 to Monday 12:00.
+    const auto log = history_of(
+        {filing("c1", "cust-1", "standard", severity::medium, at("2026-11-20T15:00:00Z")),
+         acknowledge_complaint{key("ack"), cid("c1"), emp("ana"), at("2026-11-23T08:30:00Z")},
+         request_customer_info{key("info"), cid("c1"), at("2026-11-23T09:00:00Z")}});
+    const record_customer_reply reply{key("reply"), cid("c1"), at("2026-11-23T11:00:00Z")};
+    const auto as_filed = when(log, reply);
+    REQUIRE(as_filed.size() == 1);
+    GIVEN("the configured calendar loses its Monday and gains a holiday after the filing") {
+        auto edited = book();
+        for (auto& [id, cal] : edited.calendars) {
+            cal.weekly[1].clear();
+            cal.holidays.insert(date::local_days{date::year{2026} / 11 / 24});
+        }
+        THEN("the reply moves the due instants as the calendar it was filed under says") {
+            const auto d = decide(edited, given(log), complaint_command{reply});
+            REQUIRE(d.has_value());
+            CHECK(*d == as_filed);
+        }
+    }
+    GIVEN("the calendar is deleted from the configuration") {
+        auto without = book();
+        without.calendars.clear();
+        THEN("a reply and a reopen still work: the calendar is in the filing") {
+            const auto d = decide(without, given(log), complaint_command{reply});
+            REQUIRE(d.has_value());
+            CHECK(*d == as_filed);
+        }
+    }
+    GIVEN("a filing stored before calendars were recorded") {
+        auto old = log;
+        std::get<complaint_filed>(old[0]).policy.calendar_as_applied.reset();
+        THEN("the configured calendar of that name is used, as before") {
+            auto edited = book();
+            edited.calendars.at("berlin-office").weekly[1].clear();
+            const auto d = decide(edited, given(old), complaint_command{reply});
+            REQUIRE(d.has_value());
+            CHECK(*d != as_filed);
+            auto none = book();
+            none.calendars.clear();
+            CHECK(decide(none, given(old), complaint_command{reply}).error().code ==
+                  rejection_code::unknown_calendar);
         }
     }
 }
