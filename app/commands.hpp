@@ -21,6 +21,7 @@ int import_events(const cli_args& args);
 int verify(const cli_args& args);
 int replay(const cli_args& args);
 int audit(const cli_args& args);
+int whatif_report(const cli_args& args);
 int simulate(const cli_args& args);
 // Kafka: app/kafka_tools.cpp
 int publish(const cli_args& args);

@@ -34,6 +34,9 @@ void usage(std::ostream& os) {
           "           reads the events topic instead of --data\n"
           "  audit    ID (--data DIR | --kafka HOSTS [--topic T]) [--format json]\n"
           "           a complaint's timeline with hash checks\n"
+          "  whatif   --config NEW --data DIR [--until T] [--limit N]\n"
+          "           the stored facts decided again under NEW's policies: SLA outcomes before\n"
+          "           and after, per complaint and in sum (JSON); the log is only read\n"
           "  simulate [--events N] [--seed S] [--customers C] [--start T]\n"
           "           a realistic, reproducible inbound workload as JSON Lines\n"
           "  demo                           run a built-in scenario through the domain only\n";
@@ -69,6 +72,7 @@ int main(int argc, char** argv) {
             return args->flag("kafka") ? bb::app::verify_topic(*args) : bb::app::verify(*args);
         if (cmd == "replay") return bb::app::replay(*args);
         if (cmd == "audit") return bb::app::audit(*args);
+        if (cmd == "whatif") return bb::app::whatif_report(*args);
     } catch (const std::exception& e) {
         // Start-up failures (a data directory we cannot write, a port in use) end here.
         std::cerr << "bounceback: " << e.what() << '\n';

@@ -13,6 +13,7 @@
 #include "handlers/audit_view.hpp"
 #include "handlers/read_views.hpp"
 #include "handlers/stream_fold.hpp"
+#include "handlers/whatif.hpp"
 #include "infra/hash_chain.hpp"
 #include "infra/iso8601.hpp"
 #include "infra/kafka/topic_view.hpp"
@@ -264,6 +265,87 @@ int audit(const cli_args& args) {
     std::cout << (trail.intact ? "every event's hash matches its contents\n"
                                : "TAMPERED: a hash does not match\n");
     return trail.intact ? 0 : 1;
+}
+
+namespace {
+json outcome_json(const whatif::sla_outcome& o) {
+    return {{"policy", o.policy},
+            {"acknowledge", o.acknowledge},
+            {"resolve", o.resolve},
+            {"escalation_level", o.escalation_level},
+            {"status", o.status}};
+}
+}  // namespace
+
+int whatif_report(const cli_args& args) {
+    // The new policies and calendars: --config (the data directory is the one to read).
+    const auto cfg = load(args);
+    if (!cfg) return 2;
+    instant horizon = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
+    if (const auto u = args.flag("until")) {
+        const auto t = iso8601::parse_instant(*u);
+        if (!t) {
+            std::cerr << "bounceback whatif: --until must be an RFC 3339 instant\n";
+            return 2;
+        }
+        horizon = *t;
+    }
+    std::size_t limit = 1000;
+    if (const auto l = args.flag("limit")) {
+        try {
+            limit = std::stoul(*l);
+        } catch (const std::exception&) {
+            std::cerr << "bounceback whatif: --limit must be a number\n";
+            return 2;
+        }
+    }
+    const auto log = open_log(args, &*cfg, "whatif");
+    if (!log) return 2;
+    // Every complaint's events, by stream (a report over the whole history: its memory grows
+    // with the log, which `whatif` only reads).
+    std::map<std::string, std::vector<complaint_event>> streams;
+    for (std::int64_t from = 1;;) {
+        const auto page = log->read_all(from, 4096);
+        if (!page) {
+            std::cerr << "bounceback whatif: " << page.error().message() << '\n';
+            return 1;
+        }
+        if (page->empty()) break;
+        for (const auto& r : *page) {
+            const auto e = decode_stored(r);
+            if (!e) {
+                std::cerr << "bounceback whatif: event " << r.position << ": "
+                          << e.error().message() << '\n';
+                return 1;
+            }
+            if (const auto* c = std::get_if<complaint_event>(&*e)) streams[r.stream].push_back(*c);
+        }
+        from = page->back().position + 1;
+    }
+    whatif::totals totals;
+    json changes = json::array();
+    for (const auto& [_, events] : streams) {
+        const auto c = whatif::rerun(cfg->book, events, horizon);
+        whatif::add(totals, c);
+        if (!c.changed() || changes.size() >= limit) continue;
+        json row{{"complaint_id", c.id.value()},
+                 {"before", outcome_json(c.before)},
+                 {"after", outcome_json(c.after)}};
+        if (c.refused)
+            row["refused"] = {{"reason", std::string(to_string(c.refused->code))},
+                              {"detail", c.refused->detail}};
+        changes.push_back(std::move(row));
+    }
+    json out{{"horizon", iso8601::format_instant(horizon)},
+             {"summary",
+              {{"complaints", totals.complaints},
+               {"changed", totals.changed},
+               {"refused", totals.refused},
+               {"before", totals.before},
+               {"after", totals.after}}},
+             {"changes", changes}};
+    std::cout << out.dump(2) << '\n';
+    return 0;
 }
 
 }  // namespace bb::app

@@ -1,5 +1,6 @@
 """The CLI's contract for operators: invalid configuration is refused before anything starts,
 with a message naming the key and exit code 2; unknown commands and flags are usage errors."""
+import json
 import os
 import sys
 import tempfile
@@ -44,10 +45,45 @@ def main():
         out = harness.run(BINARY, *tool, "--kafka", "127.0.0.1:1", "--config", tls, timeout=60)
         harness.check(out.returncode != 0 and "socket.timeout.ms" in out.stderr,
                       f"{tool[0]} applies kafka.client: {out.returncode} {out.stderr}")
+    check_whatif(work, cfg)
     out = harness.run(BINARY, "export", "--kafka", "127.0.0.1:1", "--config", bad, timeout=60)
     harness.check(out.returncode == 2 and "policies[0].acknowledge" in out.stderr,
                   "a tool's --config is validated: " + out.stderr)
     print("1 passed, 0 failed")
+
+
+def check_whatif(work, cfg):
+    """whatif decides the stored facts again under other policies and only reads the log."""
+    stream = os.path.join(work, "sim.jsonl")
+    sim = harness.run(BINARY, "simulate", "--events", "600", "--seed", "3", "--start",
+                      "2026-01-05T08:00:00Z")
+    with open(stream, "w") as f:
+        f.write(sim.stdout)
+    data = os.path.join(work, "whatif-data")
+    out = harness.run(BINARY, "process", "--config", cfg, "--data", data, "--input", stream)
+    harness.check(out.returncode in (0, 1), "the simulated stream was processed: " + out.stderr)
+    before = harness.run(BINARY, "export", "--data", data).stdout
+    until = "2026-06-01T00:00:00Z"
+    same = harness.run(BINARY, "whatif", "--config", cfg, "--data", data, "--until", until)
+    harness.check(same.returncode == 0, "whatif runs: " + same.stderr)
+    same = json.loads(same.stdout)
+    harness.check(same["summary"]["complaints"] > 20 and same["summary"]["changed"] == 0 and
+                  same["changes"] == [], f"the same policies change nothing: {same['summary']}")
+    strict = os.path.join(work, "strict.yaml")
+    harness.write_config(strict, harness.free_port(), data, vip_ack="PT10M", std_ack="PT10M")
+    out = harness.run(BINARY, "whatif", "--config", strict, "--data", data, "--until", until)
+    harness.check(out.returncode == 0, "whatif under stricter policies runs: " + out.stderr)
+    report = json.loads(out.stdout)
+    s = report["summary"]
+    harness.check(s["changed"] > 0 and
+                  s["after"].get("acknowledge:breached", 0) > s["before"].get("acknowledge:breached", 0),
+                  f"a ten-minute acknowledgement target breaches more: {s}")
+    row = report["changes"][0]
+    harness.check(set(row) >= {"complaint_id", "before", "after"} and
+                  row["before"]["acknowledge"] != row["after"]["acknowledge"] or
+                  row["before"] != row["after"], f"a changed complaint names both outcomes: {row}")
+    harness.check(harness.run(BINARY, "export", "--data", data).stdout == before,
+                  "whatif did not touch the log")
 
 
 if __name__ == "__main__":
