@@ -98,7 +98,9 @@ std::optional<std::int64_t> nearest_rank(std::vector<std::int64_t>& v, double p)
 duration business_elapsed(const complaint_row& row, const policy_book& book, instant until,
                           bool minus_pauses) {
     const auto& s = row.state;
-    const auto* cal = book.calendar(s.policy->calendar);
+    // The calendar the complaint was filed under; older filings name it only.
+    const auto* cal = s.policy->calendar_as_applied ? &*s.policy->calendar_as_applied
+                                                    : book.calendar(s.policy->calendar);
     auto between = [&](instant a, instant b) {
         if (cal) return business_time_between(*cal, a, b);
         return b > a ? std::chrono::duration_cast<duration>(b - a) : duration{0};
