@@ -41,7 +41,8 @@ class delivery_replica {
 
   private:
     void run();
-    void apply(const kafka::record& r);
+    // What a record of the topic changes (nothing for one that is not a delivery record).
+    std::optional<outbound::delivery_store::replica_change> change_of(const kafka::record& r);
     void publish(const std::string& key, const std::string& value);
 
     kafka::settings client_;

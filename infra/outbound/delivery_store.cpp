@@ -122,10 +122,7 @@ void delivery_store::store_offset(const std::string& topic, std::int32_t partiti
     st.step();
 }
 
-void delivery_store::apply_replica(const delivery_record& r, const std::string& topic,
-                                   std::int32_t partition, std::int64_t next_offset) {
-    std::lock_guard lock(mutex_);
-    sqlite::exec(db_.get(), "BEGIN IMMEDIATE");
+void delivery_store::apply_record_locked(const delivery_record& r) {
     std::optional<delivery_record> here;
     {
         auto s = prep(db_.get(), std::string("SELECT ") + columns +
@@ -169,25 +166,44 @@ void delivery_store::apply_replica(const delivery_record& r, const std::string& 
             .bind(6, here->id);
         st.step();
     }
-    store_offset(topic, partition, next_offset);
+}
+
+void delivery_store::apply_state_locked(const std::string& subscription, bool disabled,
+                                        const std::string& reason) {
+    ensure_subscription(db_.get(), subscription);
+    auto s =
+        prep(db_.get(), "UPDATE subscriptions SET disabled = ?, disabled_reason = ? WHERE id = ?");
+    sqlite::statement st{s.get()};
+    st.bind(1, std::int64_t{disabled ? 1 : 0}).bind(2, reason).bind(3, subscription);
+    st.step();
+}
+
+void delivery_store::apply_replicas(const std::vector<replica_change>& changes,
+                                    const std::string& topic) {
+    if (changes.empty()) return;
+    std::lock_guard lock(mutex_);
+    sqlite::exec(db_.get(), "BEGIN IMMEDIATE");
+    for (const auto& c : changes) {
+        if (c.record)
+            apply_record_locked(*c.record);
+        else
+            apply_state_locked(c.subscription, c.disabled, c.reason);
+        store_offset(topic, c.partition, c.next_offset);
+    }
     sqlite::exec(db_.get(), "COMMIT");
+}
+
+void delivery_store::apply_replica(const delivery_record& r, const std::string& topic,
+                                   std::int32_t partition, std::int64_t next_offset) {
+    apply_replicas({replica_change{partition, next_offset, r, {}, false, {}}}, topic);
 }
 
 void delivery_store::apply_replica_state(const std::string& subscription, bool disabled,
                                          const std::string& reason, const std::string& topic,
                                          std::int32_t partition, std::int64_t next_offset) {
-    std::lock_guard lock(mutex_);
-    sqlite::exec(db_.get(), "BEGIN IMMEDIATE");
-    ensure_subscription(db_.get(), subscription);
-    {
-        auto s = prep(db_.get(),
-                      "UPDATE subscriptions SET disabled = ?, disabled_reason = ? WHERE id = ?");
-        sqlite::statement st{s.get()};
-        st.bind(1, std::int64_t{disabled ? 1 : 0}).bind(2, reason).bind(3, subscription);
-        st.step();
-    }
-    store_offset(topic, partition, next_offset);
-    sqlite::exec(db_.get(), "COMMIT");
+    apply_replicas(
+        {replica_change{partition, next_offset, std::nullopt, subscription, disabled, reason}},
+        topic);
 }
 
 std::map<std::int32_t, std::int64_t> delivery_store::replica_offsets(const std::string& topic) {

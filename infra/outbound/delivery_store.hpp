@@ -71,6 +71,17 @@ class delivery_store {
         std::function<void(const std::string&, const subscription_state&)> on_state;
     };
     void set_listener(listener l);
+    // One record of the deliveries topic: a delivery's record, or a subscription's flag.
+    struct replica_change {
+        std::int32_t partition = 0;
+        std::int64_t next_offset = 0;  // the topic offset after it
+        std::optional<delivery_record> record;
+        std::string subscription;  // a flag: its subscription, disabled, reason
+        bool disabled = false;
+        std::string reason;
+    };
+    // Applies changes in one transaction (one sync for many records).
+    void apply_replicas(const std::vector<replica_change>& changes, const std::string& topic);
     void apply_replica(const delivery_record& r, const std::string& topic, std::int32_t partition,
                        std::int64_t next_offset);
     void apply_replica_state(const std::string& subscription, bool disabled,
@@ -87,6 +98,9 @@ class delivery_store {
     void tell(const delivery_record& r);
     void tell(const std::string& subscription);
     void store_offset(const std::string& topic, std::int32_t partition, std::int64_t next);
+    void apply_record_locked(const delivery_record& r);
+    void apply_state_locked(const std::string& subscription, bool disabled,
+                            const std::string& reason);
     std::mutex mutex_;
     sqlite::db_ptr db_;
     listener listener_;  // set before the dispatcher starts
