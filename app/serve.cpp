@@ -307,7 +307,7 @@ int serve_kafka(const config& cfg) {
                                          cfg.kafka.events_topic, o.group, o.instance_id, deliveries,
                                          m, wall_clock, log_line});
     // Every instance's delivery records and subscription flags (docs/outbound.md).
-    delivery_replica replica(client, deliveries_topic, deliveries, log_line,
+    delivery_replica replica(client, deliveries_topic, o.instance_id, deliveries, log_line,
                              [&] { dispatcher.notify(); });
     if (auto r = replica.start(); !r) {
         std::cerr << "bounceback: " << r.error() << "\n";

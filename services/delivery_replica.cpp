@@ -8,12 +8,13 @@ namespace bb {
 
 using nlohmann::json;
 
-delivery_replica::delivery_replica(kafka::settings client, std::string topic,
+delivery_replica::delivery_replica(kafka::settings client, std::string topic, std::string instance,
                                    outbound::delivery_store& store,
                                    std::function<void(const std::string&)> log,
                                    std::function<void()> changed)
     : client_(std::move(client)),
       topic_(std::move(topic)),
+      instance_(std::move(instance)),
       store_(store),
       log_(std::move(log)),
       changed_(std::move(changed)) {}
@@ -22,8 +23,9 @@ delivery_replica::~delivery_replica() {
     stop();
 }
 
-std::string delivery_replica::encode(const outbound::delivery_record& r) {
-    return json{{"subscription", r.subscription},
+std::string delivery_replica::encode(const outbound::delivery_record& r) const {
+    return json{{"origin", instance_},
+                {"subscription", r.subscription},
                 {"webhook_id", r.webhook_id},
                 {"partition", r.partition},
                 {"position", r.position},
@@ -39,9 +41,11 @@ std::string delivery_replica::encode(const outbound::delivery_record& r) {
 }
 
 std::string delivery_replica::encode(const std::string& subscription,
-                                     const outbound::subscription_state& s) {
-    return json{
-        {"subscription", subscription}, {"disabled", s.disabled}, {"reason", s.disabled_reason}}
+                                     const outbound::subscription_state& s) const {
+    return json{{"origin", instance_},
+                {"subscription", subscription},
+                {"disabled", s.disabled},
+                {"reason", s.disabled_reason}}
         .dump();
 }
 

@@ -22,8 +22,11 @@ namespace bb {
 // outbound.db stopped and applies what is newer than its own (delivery_store::apply_replica).
 class delivery_replica {
   public:
-    delivery_replica(kafka::settings client, std::string topic, outbound::delivery_store& store,
-                     std::function<void(const std::string&)> log,
+    // `instance`: this instance's id, written into each record as its `origin` (diagnosis: who
+    // made a delivery). Its own records, read back, are applied like any (a store that was
+    // replaced gets them back).
+    delivery_replica(kafka::settings client, std::string topic, std::string instance,
+                     outbound::delivery_store& store, std::function<void(const std::string&)> log,
                      std::function<void()> changed = {});
     ~delivery_replica();
     delivery_replica(const delivery_replica&) = delete;
@@ -35,9 +38,9 @@ class delivery_replica {
     void stop();  // what was published is flushed (up to 10 s)
 
     // The JSON a record or a flag travels as; nothing for a value that is neither.
-    static std::string encode(const outbound::delivery_record& r);
-    static std::string encode(const std::string& subscription,
-                              const outbound::subscription_state& s);
+    std::string encode(const outbound::delivery_record& r) const;
+    std::string encode(const std::string& subscription,
+                       const outbound::subscription_state& s) const;
 
   private:
     void run();
@@ -47,6 +50,7 @@ class delivery_replica {
 
     kafka::settings client_;
     std::string topic_;
+    std::string instance_;
     outbound::delivery_store& store_;
     std::function<void(const std::string&)> log_;
     std::function<void()> changed_;  // a flag or a record arrived: the dispatcher looks again
