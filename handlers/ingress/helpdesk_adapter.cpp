@@ -90,9 +90,20 @@ T mapped(const std::map<std::string, T>& configured, const std::map<std::string,
 // The category: the first tag the source lists as one (or the first tag when it lists none),
 // else the source's default.
 std::string category_of(const webhook_source& src, const node& n, const char* tags_key) {
-    if (n.has("category") && (*n.j)["category"].is_string() &&
-        !(*n.j)["category"].get<std::string>().empty())
-        return (*n.j)["category"].get<std::string>();
+    // A configured field (`category_field`: a Zammad object attribute, a Jira custom field),
+    // as text or as a select list's {"value"} / {"name"}.
+    const auto& field = src.category_field;
+    if (n.has(field.c_str())) {
+        const auto& v = (*n.j)[field];
+        std::string text;
+        if (v.is_string())
+            text = v.get<std::string>();
+        else if (v.is_object() && v.contains("value") && v["value"].is_string())
+            text = v["value"].get<std::string>();
+        else if (v.is_object() && v.contains("name") && v["name"].is_string())
+            text = v["name"].get<std::string>();
+        if (!text.empty()) return text;
+    }
     if (!n.has(tags_key)) return src.default_category;
     const auto& tags = (*n.j)[tags_key];
     if (!tags.is_array()) fail(n.path + tags_key, "must be an array of strings");

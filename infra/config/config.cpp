@@ -149,7 +149,7 @@ webhook_source read_webhook_source(const YAML::Node& n, const std::string& path)
     if (!n.IsMap()) fail(path, "must be a map with a secret");
     only_keys(n, path,
               {"kind", "secret", "secrets", "priorities", "statuses", "teams", "categories",
-               "default_team", "default_category", "auth", "map"});
+               "category_field", "default_team", "default_category", "auth", "map"});
     webhook_source src;
     if (const auto k = n["kind"]; k && !k.IsNull()) {
         const auto kind = scalar(k, path + ".kind");
@@ -215,6 +215,9 @@ webhook_source read_webhook_source(const YAML::Node& n, const std::string& path)
     });
     for (auto& cat : strings(n["categories"], path + ".categories"))
         src.categories.push_back(lower(cat));
+    if (const auto v = n["category_field"]; v && !v.IsNull())
+        src.category_field = scalar(v, path + ".category_field");
+    if (src.category_field.empty()) fail(path + ".category_field", "must not be empty");
     if (const auto v = n["default_team"]; v && !v.IsNull())
         src.default_team = scalar(v, path + ".default_team");
     if (const auto v = n["default_category"]; v && !v.IsNull())

@@ -62,6 +62,7 @@ struct webhook_source {
     std::map<std::string, ticket_status> statuses{};
     std::map<std::string, std::string> teams{};  // the helpdesk's group (name or id) -> team
     std::vector<std::string> categories{};       // tags that name a category; first match wins
+    std::string category_field = "category";     // a ticket field that names it (before tags)
     std::string default_team = "support";
     std::string default_category = "uncategorized";
     // kind: mapped. How a delivery proves itself: `auth_header` holds one of the secrets

@@ -544,6 +544,9 @@ def mapped(port):
     body = enc(freshdesk_body("Open", "kim@support.example"))
     status, answer = post(port, "freshdesk", body, {"X-Bounceback-Token": FRESHDESK_TOKEN})
     harness.check(status == 202 and len(answer["accepted"]) == 1, f"freshdesk: {status} {answer}")
+    # Freshdesk names no delivery: the same body again is the same delivery (its stored answer).
+    status, again = post(port, "freshdesk", body, {"X-Bounceback-Token": FRESHDESK_TOKEN})
+    harness.check(status == 202 and again == answer, f"freshdesk redelivery: {again}")
     status, c = complaint(port, "freshdesk:4711")
     harness.check(status == 200 and c["status"] == "acknowledged" and
                   (c["severity"], c["team"], c["category"], c["owner"]) ==

@@ -138,6 +138,13 @@ TEST_CASE("Jira: people by e-mail when Jira shares it, else by account id; offse
     const auto& d = r->event.event.data;
     CHECK(d["owner"] == "jo@example.com");
     CHECK(d["customer"]["id"] == "jira-user-c-9");
+    // A select-list custom field named as the category field.
+    auto with_field = body;
+    with_field["issue"]["fields"]["customfield_10042"] = {{"value", "Billing"}, {"id", "10101"}};
+    auto by_field = src;
+    by_field.category_field = "customfield_10042";
+    CHECK(inbound::read_helpdesk(by_field, "desk", no_headers, with_field.dump(), instant{})
+              ->event.event.data["category"] == "Billing");
     CHECK(d["severity"] == "critical");
     CHECK(d["created_at"] == "2026-12-07T10:00:00Z");
     // No webhook identifier header: the body names the delivery.
