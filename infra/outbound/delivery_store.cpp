@@ -61,6 +61,41 @@ void ensure_subscription(sqlite3* db, const std::string& subscription) {
     st.step();
 }
 
+// A delivery's row, as recorded here or applied from another instance.
+void insert_row(sqlite3* db, const delivery_record& r) {
+    auto s = prep(db, std::string("INSERT INTO deliveries (") + columns +
+                          ") VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sqlite::statement st{s.get()};
+    st.bind(1, r.subscription)
+        .bind(2, r.position)
+        .bind(3, r.webhook_id)
+        .bind(4, r.event_type)
+        .bind(5, r.stream)
+        .bind(6, to_string(r.status))
+        .bind(7, std::int64_t{r.attempts})
+        .bind(8, std::int64_t{r.last_status})
+        .bind(9, r.last_error)
+        .bind(10, iso8601::format_instant(r.created_at))
+        .bind(11, iso8601::format_instant(r.updated_at))
+        .bind(12, static_cast<std::int64_t>(r.partition));
+    st.step();
+}
+
+// The outcome of `r` (status, attempts, last answer, when) on the row `id`.
+void update_outcome(sqlite3* db, std::int64_t id, const delivery_record& r) {
+    auto s = prep(db,
+                  "UPDATE deliveries SET status = ?, attempts = ?, last_status = ?, last_error = "
+                  "?, updated_at = ? WHERE id = ?");
+    sqlite::statement st{s.get()};
+    st.bind(1, to_string(r.status))
+        .bind(2, std::int64_t{r.attempts})
+        .bind(3, std::int64_t{r.last_status})
+        .bind(4, r.last_error)
+        .bind(5, iso8601::format_instant(r.updated_at))
+        .bind(6, id);
+    st.step();
+}
+
 }  // namespace
 
 delivery_store::delivery_store(const std::string& path, bool synchronous_full)
@@ -136,35 +171,10 @@ void delivery_store::apply_record_locked(const delivery_record& r) {
         return std::pair{a.updated_at, a.attempts} > std::pair{b.updated_at, b.attempts};
     };
     if (!here) {
-        auto s = prep(db_.get(), std::string("INSERT INTO deliveries (") + columns +
-                                     ") VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)");
-        sqlite::statement st{s.get()};
-        st.bind(1, r.subscription)
-            .bind(2, r.position)
-            .bind(3, r.webhook_id)
-            .bind(4, r.event_type)
-            .bind(5, r.stream)
-            .bind(6, to_string(r.status))
-            .bind(7, std::int64_t{r.attempts})
-            .bind(8, std::int64_t{r.last_status})
-            .bind(9, r.last_error)
-            .bind(10, iso8601::format_instant(r.created_at))
-            .bind(11, iso8601::format_instant(r.updated_at))
-            .bind(12, static_cast<std::int64_t>(r.partition));
-        st.step();
+        insert_row(db_.get(), r);
     } else if (later(r, *here) && here->status != delivery_status::pending) {
         // A redelivery asked for here and not yet made stays pending: this instance makes it.
-        auto s = prep(db_.get(),
-                      "UPDATE deliveries SET status = ?, attempts = ?, last_status = ?, last_error "
-                      "= ?, updated_at = ? WHERE id = ?");
-        sqlite::statement st{s.get()};
-        st.bind(1, to_string(r.status))
-            .bind(2, std::int64_t{r.attempts})
-            .bind(3, std::int64_t{r.last_status})
-            .bind(4, r.last_error)
-            .bind(5, iso8601::format_instant(r.updated_at))
-            .bind(6, here->id);
-        st.step();
+        update_outcome(db_.get(), here->id, r);
     }
 }
 
@@ -235,24 +245,7 @@ subscription_state delivery_store::state(const std::string& subscription) {
 void delivery_store::record(const delivery_record& r) {
     std::unique_lock lock(mutex_);
     sqlite::exec(db_.get(), "BEGIN IMMEDIATE");
-    {
-        auto s = prep(db_.get(), std::string("INSERT INTO deliveries (") + columns +
-                                     ") VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)");
-        sqlite::statement st{s.get()};
-        st.bind(1, r.subscription)
-            .bind(2, r.position)
-            .bind(3, r.webhook_id)
-            .bind(4, r.event_type)
-            .bind(5, r.stream)
-            .bind(6, to_string(r.status))
-            .bind(7, std::int64_t{r.attempts})
-            .bind(8, std::int64_t{r.last_status})
-            .bind(9, r.last_error)
-            .bind(10, iso8601::format_instant(r.created_at))
-            .bind(11, iso8601::format_instant(r.updated_at))
-            .bind(12, static_cast<std::int64_t>(r.partition));
-        st.step();
-    }
+    { insert_row(db_.get(), r); }
     // Kafka mode keeps its checkpoints as the subscription's consumer group offsets instead.
     if (r.partition < 0) {
         auto s = prep(db_.get(),
@@ -331,17 +324,7 @@ std::optional<delivery_record> delivery_store::next_redelivery(const std::string
 void delivery_store::finish_redelivery(const delivery_record& r) {
     {
         std::lock_guard lock(mutex_);
-        auto s = prep(db_.get(),
-                      "UPDATE deliveries SET status = ?, attempts = ?, last_status = ?, "
-                      "last_error = ?, updated_at = ? WHERE id = ?");
-        sqlite::statement st{s.get()};
-        st.bind(1, to_string(r.status))
-            .bind(2, std::int64_t{r.attempts})
-            .bind(3, std::int64_t{r.last_status})
-            .bind(4, r.last_error)
-            .bind(5, iso8601::format_instant(r.updated_at))
-            .bind(6, r.id);
-        st.step();
+        update_outcome(db_.get(), r.id, r);
     }
     tell(r);
 }
