@@ -47,7 +47,7 @@ file_complaint file(const char* id, const char* customer, const char* segment, s
                     const char* when, const char* category) {
     return file_complaint{idempotency_key{std::string("demo:file-") + id},
                           complaint_id{id},
-                          customer_ref{customer_id{customer}, segment, 1200},
+                          customer_ref{customer_id{customer}, segment, *parse_money("1200")},
                           sev,
                           "email",
                           category,
@@ -75,8 +75,8 @@ int run_demo(std::ostream& out) {
                               utc("2026-11-20T10:05:00Z")},
         resolve_complaint{k(), complaint_id{"c-100"}, employee_id{"ana"},
                           utc("2026-11-20T12:00:00Z")},
-        record_customer_activity{k(), complaint_id{"c-100"}, activity_kind::purchase, 80.0,
-                                 utc("2026-11-27T09:00:00Z")},
+        record_customer_activity{k(), complaint_id{"c-100"}, activity_kind::purchase,
+                                 parse_money("80"), utc("2026-11-27T09:00:00Z")},
         // A standard complaint filed Friday 16:00 Berlin, nobody picks it up until Tuesday.
         file("c-200", "cust-std", "standard", severity::medium, "2026-11-20T15:00:00Z", "delivery"),
         tick{utc("2026-11-24T16:00:00Z")},

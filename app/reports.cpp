@@ -153,7 +153,8 @@ int replay(const cli_args& args) {
                 to_json(projection::summarize(m, cfg->book, all, projection::period::week));
         if (which == "all" || which == "at-risk") {
             json items = json::array();
-            for (const auto& i : projection::at_risk(m, all, now)) items.push_back(to_json(i));
+            for (const auto& i : projection::at_risk(m, all, now, cfg->book.default_currency))
+                items.push_back(to_json(i));
             out["at_risk"] = items;
         }
         if (which == "all" || which == "prevention")

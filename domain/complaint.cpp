@@ -334,7 +334,10 @@ void escalate(decision& d, escalation_trigger trig, std::optional<sla_target> ta
     for (const auto& rule : s.policy->escalation) {
         if (rule.on != trig) continue;
         if (rule.target && target && *rule.target != *target) continue;
-        if (rule.min_customer_value && s.customer.value < *rule.min_customer_value) continue;
+        // A threshold applies to customers valued in its own currency (no exchange rates).
+        if (rule.min_customer_value && (s.customer.value.cur != rule.min_customer_value->cur ||
+                                        s.customer.value.amount < rule.min_customer_value->amount))
+            continue;
         to = std::max(to, rule.to_level);
     }
     if (to < 0 &&
@@ -395,7 +398,7 @@ result<events> decide_file(const policy_book& book, const complaint_state& s,
         return std::unexpected(reject(rejection_code::invalid_argument, "complaint_id is empty"));
     if (c.customer.id.value().empty())
         return std::unexpected(reject(rejection_code::invalid_argument, "customer.id is empty"));
-    if (c.customer.value < 0)
+    if (c.customer.value.amount < 0)
         return std::unexpected(reject(rejection_code::invalid_argument, "customer.value < 0"));
     const auto* policy = book.match(c.customer.segment, c.sev, c.channel);
     if (policy == nullptr)
@@ -410,10 +413,13 @@ result<events> decide_file(const policy_book& book, const complaint_state& s,
     // The policy as applied carries its calendar as it is today (see sla_policy).
     auto applied = *policy;
     applied.calendar_as_applied = **cal;
+    // The customer's value is recorded in its currency, the deployment's default when unnamed.
+    auto customer = c.customer;
+    customer.value.cur = customer.value.cur.or_default(book.default_currency);
     decision d{s, {}};
-    d.emit(complaint_filed{c.key, c.id, c.customer, c.sev, c.channel, c.category, c.product, c.team,
-                           c.summary, std::move(applied), ack.due, res.due, ack.warn_at,
-                           res.warn_at, c.at});
+    d.emit(complaint_filed{c.key, c.id, std::move(customer), c.sev, c.channel, c.category,
+                           c.product, c.team, c.summary, std::move(applied), ack.due, res.due,
+                           ack.warn_at, res.warn_at, c.at});
     escalate(d, escalation_trigger::intake, std::nullopt, c.key, c.at);
     return d.out;
 }
@@ -431,6 +437,11 @@ struct command_decider {
     decision& d;
 
     const complaint_state& s() const { return d.state; }
+    // An amount as recorded: in its currency, the deployment's default when unnamed.
+    money priced(money m) const {
+        m.cur = m.cur.or_default(book.default_currency);
+        return m;
+    }
 
     result<void> operator()(const file_complaint&) const { return {}; }  // handled apart
     result<void> operator()(const sync_ticket&) const { return {}; }     // handled apart
@@ -483,9 +494,9 @@ struct command_decider {
         if (!in(s().status,
                 {acknowledged, investigating, awaiting_customer, reopened, resolved, lost}))
             return std::unexpected(invalid_in(s(), "recovery_offered"));
-        if (c.value < 0)
+        if (c.value.amount < 0)
             return std::unexpected(reject(rejection_code::invalid_argument, "value < 0"));
-        d.emit(recovery_offered{c.key, c.id, c.action, c.value, c.at});
+        d.emit(recovery_offered{c.key, c.id, c.action, priced(c.value), c.at});
         return {};
     }
     result<void> operator()(const resolve_complaint& c) const {
@@ -539,7 +550,8 @@ struct command_decider {
             escalate(d, escalation_trigger::bounce_back_missed, std::nullopt, c.key, c.at);
         } else {
             d.emit(customer_bounced_back{c.key, c.id, std::string(to_string(c.kind)), std::nullopt,
-                                         c.at, c.value});
+                                         c.at,
+                                         c.value ? std::optional(priced(*c.value)) : std::nullopt});
         }
         return {};
     }

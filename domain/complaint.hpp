@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "domain/money.hpp"
 #include "domain/named_type.hpp"
 #include "domain/overloaded.hpp"
 #include "domain/policy.hpp"
@@ -19,7 +20,7 @@ namespace bb {
 struct customer_ref {
     customer_id id;
     std::string segment = "standard";
-    double value = 0;  // lifetime value
+    money value;  // lifetime value
     bool operator==(const customer_ref&) const = default;
 };
 
@@ -79,7 +80,7 @@ struct offer_recovery {
     idempotency_key key;
     complaint_id id;
     std::string action;
-    double value = 0;
+    money value;
     instant at;
     bool operator==(const offer_recovery&) const = default;
 };
@@ -115,7 +116,7 @@ struct record_customer_activity {
     idempotency_key key;
     complaint_id id;
     activity_kind kind = activity_kind::purchase;
-    std::optional<double> value;
+    std::optional<money> value;
     instant at;
     // The customer whose signal it is, when known: a signal is about that customer's complaints
     // only (see decide).
@@ -226,7 +227,7 @@ struct recovery_offered {
     idempotency_key key;
     complaint_id id;
     std::string action;
-    double value = 0;
+    money value;
     instant at;
     bool operator==(const recovery_offered&) const = default;
 };
@@ -289,7 +290,7 @@ struct customer_bounced_back {
     std::string signal;  // purchase|visit|renewal|survey
     std::optional<int> score;
     instant at;
-    std::optional<double> value;  // what the customer spent coming back (the activity's value)
+    std::optional<money> value;  // what the customer spent coming back (the activity's value)
     bool operator==(const customer_bounced_back&) const = default;
 };
 struct bounce_back_missed {

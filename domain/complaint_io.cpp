@@ -30,6 +30,9 @@ struct printer {
 
     void write(const instant& t) { os << date::format("%FT%TZ", t); }
     void write(const std::string& s) { os << '"' << s << '"'; }
+    void write(const money& m) {
+        os << format_amount(m) << (m.cur.empty() ? "" : " ") << m.cur.code();
+    }
     template <class T>
     void write(const T& v) {
         os << v;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "domain/calendar.hpp"
+#include "domain/money.hpp"
 #include "domain/time.hpp"
 
 namespace bb {
@@ -31,7 +32,7 @@ struct escalation_rule {
     escalation_trigger on;
     std::optional<sla_target> target;  // only for warning / breach: which clock
     int to_level = 1;
-    std::optional<double> min_customer_value;  // only for intake: high-value customers
+    std::optional<money> min_customer_value;  // only for intake: high-value customers
     bool operator==(const escalation_rule&) const = default;
 };
 
@@ -94,6 +95,9 @@ class policy_pool {
 struct policy_book {
     std::vector<sla_policy> policies;
     std::map<std::string, business_calendar> calendars;
+    // The currency of amounts that name none (config `default_currency`): decide stamps it on
+    // the events it records, so each stored amount says its currency.
+    currency default_currency = *currency::parse("USD");
 
     const sla_policy* match(std::string_view segment, severity sev, std::string_view channel) const;
     const business_calendar* calendar(const std::string& id) const;

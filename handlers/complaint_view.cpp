@@ -33,7 +33,8 @@ void opt_time(codec::json_writer& w, const std::optional<instant>& t) {
 
 }  // namespace
 
-std::string complaint_view(const complaint_state& s) {
+std::string complaint_view(const complaint_state& s, const projection::complaint_progress* progress,
+                           currency fallback) {
     const auto pending = pending_deadlines(s);
     auto running = [&](sla_target t) {
         return std::any_of(pending.begin(), pending.end(),
@@ -46,12 +47,14 @@ std::string complaint_view(const complaint_state& s) {
     w.key("complaint_id").value(s.id.value());
     w.key("customer")
         .begin_object()
+        .key("currency")
+        .value(s.customer.value.cur.or_default(fallback).code())
         .key("id")
         .value(s.customer.id.value())
         .key("segment")
         .value(s.customer.segment)
         .key("value")
-        .value(s.customer.value)
+        .value(format_amount(s.customer.value))
         .end_object();
     w.key("escalation_level").value(std::int64_t{s.escalation_level});
     w.key("filed_at").value(iso8601::format_instant(s.filed_at));
@@ -73,6 +76,16 @@ std::string complaint_view(const complaint_state& s) {
     w.key("reopen_count").value(std::int64_t{s.reopen_count});
     w.key("resolved_at");
     opt_time(w, s.resolved_at);
+    // What the investigation found (complaint.root_cause_found); null until then.
+    w.key("root_cause");
+    if (progress && progress->root_cause) {
+        w.begin_object().key("category").value(*progress->root_cause);
+        if (progress->root_cause_detail) w.key("detail").value(*progress->root_cause_detail);
+        if (progress->attributed_to) w.key("employee").value(progress->attributed_to->value());
+        w.end_object();
+    } else {
+        w.null();
+    }
     w.key("severity").value(to_string(s.sev));
     w.key("sla").begin_object().key("acknowledge");
     clock_view(w, s.acknowledge, running(sla_target::acknowledge));

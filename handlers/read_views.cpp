@@ -19,6 +19,13 @@ json to_json(const projection::compliance& c) {
             {"pending", c.pending},
             {"percent", opt(c.percent())}};
 }
+// {"USD": "0.30", "EUR": "12.00"}: exact decimal strings per currency, never added across.
+json to_json(const money_totals& t) {
+    json out = json::object();
+    for (const auto& [cur, sum] : t.by_currency())
+        out[std::string(cur.code())] = format_amount(sum, cur);
+    return out;
+}
 json to_json(const projection::rate& r) {
     return {{"hits", r.hits}, {"total", r.total}, {"smoothed", r.smoothed}};
 }
@@ -50,15 +57,16 @@ json to_json(const projection::sla_summary& s) {
           {"resolve", {{"median", opt(s.resolve_median)}, {"p90", opt(s.resolve_p90)}}}}},
         {"escalations_by_level", levels},
         {"bounce_back_rate", opt(s.bounce_back_rate)},
-        {"revenue_at_risk", s.revenue_at_risk},
-        {"recovered_revenue", s.recovered_revenue},
+        {"revenue_at_risk", to_json(s.revenue_at_risk)},
+        {"recovered_revenue", to_json(s.recovered_revenue)},
         {"buckets", buckets}};
 }
 
 json to_json(const projection::at_risk_item& i) {
     return {{"complaint_id", i.complaint_id},
             {"customer_id", i.customer_id},
-            {"customer_value", i.customer_value},
+            {"customer_value", format_amount(i.customer_value)},
+            {"currency", i.customer_value.cur.code()},
             {"team", i.team},
             {"owner", i.owner.empty() ? json(nullptr) : json(i.owner)},
             {"status", i.status},

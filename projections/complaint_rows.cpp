@@ -195,7 +195,8 @@ frozen_row complaint_rows::freeze(const complaint_row& row) {
     if (!s.id.value().empty()) f.flags |= has_id;
     f.customer = intern(s.customer.id.value());
     f.segment = intern(s.customer.segment);
-    f.customer_value = s.customer.value;
+    f.customer_value = s.customer.value.amount;
+    f.customer_currency = currency_sym(s.customer.value.cur);
     f.channel = intern(s.channel);
     f.category = intern(s.category);
     f.product = intern(s.product);
@@ -228,7 +229,8 @@ frozen_row complaint_rows::freeze(const complaint_row& row) {
     f.acknowledge_credit = opt(p.acknowledge_credit);
     f.resolve_credit = opt(p.resolve_credit);
     if (p.recovered_value) {
-        f.recovered_value = *p.recovered_value;
+        f.recovered_value = p.recovered_value->amount;
+        f.recovered_currency = currency_sym(p.recovered_value->cur);
         f.flags |= has_recovered_value;
     }
     if (!p.pauses.empty()) f.pauses.edit() = p.pauses;
@@ -260,7 +262,7 @@ void complaint_rows::thaw(const std::string& id, const frozen_row& f, complaint_
         s.id = complaint_id{id};
     if (s.customer.id.value() != name(f.customer)) s.customer.id = customer_id{name(f.customer)};
     text(s.customer.segment, f.segment);
-    s.customer.value = f.customer_value;
+    s.customer.value = money{f.customer_value, currency_of(f.customer_currency)};
     text(s.channel, f.channel);
     text(s.category, f.category);
     text(s.product, f.product);
@@ -293,7 +295,7 @@ void complaint_rows::thaw(const std::string& id, const frozen_row& f, complaint_
     opt(p.acknowledge_credit, f.acknowledge_credit);
     opt(p.resolve_credit, f.resolve_credit);
     if (f.flags & has_recovered_value)
-        p.recovered_value = f.recovered_value;
+        p.recovered_value = money{f.recovered_value, currency_of(f.recovered_currency)};
     else
         p.recovered_value.reset();
     p.pauses = f.pauses.get();
@@ -326,9 +328,10 @@ void complaint_rows::save_frozen(const std::function<void(std::string_view)>& ch
             w.put(n);
         w.put(f.customer_value);
         w.put(f.recovered_value);
-        for (auto sym : {f.customer, f.segment, f.channel, f.category, f.product, f.team, f.owner,
-                         f.resolved_by, f.root_cause, f.root_cause_detail, f.attributed_to,
-                         f.acknowledge_credit, f.resolve_credit})
+        for (auto sym :
+             {f.customer_currency, f.recovered_currency, f.customer, f.segment, f.channel,
+              f.category, f.product, f.team, f.owner, f.resolved_by, f.root_cause,
+              f.root_cause_detail, f.attributed_to, f.acknowledge_credit, f.resolve_credit})
             w.put(sym);
         w.put(f.policy);
         w.put(f.escalation_level);
@@ -357,7 +360,8 @@ std::expected<void, std::string> complaint_rows::load_policies(std::vector<polic
     return {};
 }
 
-std::expected<void, std::string> complaint_rows::load_frozen(std::string_view chunk) {
+std::expected<void, std::string> complaint_rows::load_frozen(std::string_view chunk,
+                                                             bool amounts_as_doubles) {
     byte_reader r{chunk};
     if (r.get<std::uint32_t>() != byte_order_mark)
         return std::unexpected("frozen rows of another byte order");
@@ -380,9 +384,21 @@ std::expected<void, std::string> complaint_rows::load_frozen(std::string_view ch
              {&f.filed_at, &f.acknowledged_at, &f.resolved_at, &f.paused_at, &f.first_resolved_at,
               &f.warn_at[0], &f.warn_at[1], &f.warn_at[2], &f.due[0], &f.due[1], &f.due[2]})
             *n = r.get<std::int64_t>();
-        f.customer_value = r.get<double>();
-        f.recovered_value = r.get<double>();
         bool syms_ok = true;
+        if (amounts_as_doubles) {
+            const auto customer = amount_from_double(r.get<double>());
+            const auto recovered = amount_from_double(r.get<double>());
+            syms_ok = customer && recovered;
+            f.customer_value = customer.value_or(0);
+            f.recovered_value = recovered.value_or(0);
+        } else {
+            f.customer_value = r.get<std::int64_t>();
+            f.recovered_value = r.get<std::int64_t>();
+            for (auto* sym : {&f.customer_currency, &f.recovered_currency}) {
+                *sym = r.get<frozen_row::sym>();
+                syms_ok = syms_ok && *sym <= names;
+            }
+        }
         for (auto* sym : {&f.customer, &f.segment, &f.channel, &f.category, &f.product, &f.team,
                           &f.owner, &f.resolved_by, &f.root_cause, &f.root_cause_detail,
                           &f.attributed_to, &f.acknowledge_credit, &f.resolve_credit}) {

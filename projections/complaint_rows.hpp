@@ -29,7 +29,7 @@ struct complaint_progress {
     // resolution in time, or the breach), kept when it was reassigned after that: scores credit
     // them, not whoever owns it last. Empty: the owner now (no reassignment since).
     std::optional<employee_id> acknowledge_credit, resolve_credit;
-    std::optional<double> recovered_value;            // what the customer spent coming back
+    std::optional<money> recovered_value;             // what the customer spent coming back
     std::vector<std::pair<instant, instant>> pauses;  // awaiting_customer intervals, closed
     bool operator==(const complaint_progress&) const = default;
 };
@@ -54,8 +54,9 @@ struct frozen_row {
     using sym = std::uint32_t;  // 0: none (an empty optional); else a pool entry + 1
     std::int64_t filed_at = 0, acknowledged_at = 0, resolved_at = 0, paused_at = 0;
     std::int64_t first_resolved_at = 0;
-    std::int64_t warn_at[3] = {}, due[3] = {};  // acknowledge, resolve, bounce_back
-    double customer_value = 0, recovered_value = 0;
+    std::int64_t warn_at[3] = {}, due[3] = {};             // acknowledge, resolve, bounce_back
+    std::int64_t customer_value = 0, recovered_value = 0;  // money::amount
+    sym customer_currency = 0, recovered_currency = 0;     // the code as a name; 0: none
     sym customer = 0, segment = 0, channel = 0, category = 0, product = 0, team = 0, owner = 0;
     sym resolved_by = 0, root_cause = 0, root_cause_detail = 0, attributed_to = 0;
     sym acknowledge_credit = 0, resolve_credit = 0;
@@ -149,7 +150,10 @@ class complaint_rows {
     const std::vector<policy_ref>& policies() const { return policies_; }
     std::size_t names() const { return names_.size(); }
     std::expected<void, std::string> load_policies(std::vector<policy_ref> policies);
-    std::expected<void, std::string> load_frozen(std::string_view chunk);
+    // `amounts_as_doubles`: a chunk of checkpoint format 4, whose amounts were binary floats
+    // without a currency (read exactly as the shortest decimal that gives the same double).
+    std::expected<void, std::string> load_frozen(std::string_view chunk,
+                                                 bool amounts_as_doubles = false);
 
     void prefetch_slot(std::string_view id) const { rows_.prefetch_slot(id); }
     void prefetch_row(std::string_view id) const { rows_.prefetch_row(id); }
@@ -162,6 +166,10 @@ class complaint_rows {
     void thaw(const std::string& id, const frozen_row& f, complaint_row& out) const;
     frozen_row::sym intern(std::string_view s);
     const std::string& name(frozen_row::sym s) const;
+    frozen_row::sym currency_sym(currency c) { return c.empty() ? 0 : intern(c.code()); }
+    currency currency_of(frozen_row::sym s) const {
+        return s == 0 ? currency{} : currency::parse(name(s)).value_or(currency{});
+    }
     bool freezable(const std::string& id, const complaint_row& row) const;
 
     table rows_;

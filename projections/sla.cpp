@@ -119,7 +119,7 @@ sla_summary summarize(const read_model& m, const policy_book& book, const report
              compliance_bucket>
         buckets;
     std::vector<std::int64_t> ack_times, resolve_times;
-    std::map<std::string, double> at_risk_customers;
+    std::map<std::pair<std::string, currency>, std::int64_t> at_risk_customers;
     // Views of the model's own keys (stable while the caller holds the model): a copy of every
     // id was a string per complaint of history for each summary.
     std::unordered_set<std::string_view> included;
@@ -146,11 +146,13 @@ sla_summary summarize(const read_model& m, const policy_book& book, const report
             resolve_times.push_back(business_elapsed(row, book, *resolved, true).count());
         const bool open_breached =
             is_open(s.status) && (s.acknowledge.breached || s.resolve.breached);
-        if (s.status == complaint_status::recovered)
-            out.recovered_revenue += row.progress.get().recovered_value.value_or(0);
+        const auto& recovered = row.progress.get().recovered_value;
+        if (s.status == complaint_status::recovered && recovered)
+            out.recovered_revenue.add(*recovered, book.default_currency);
         if (open_breached || s.status == complaint_status::lost) {
-            auto& v = at_risk_customers[s.customer.id.value()];
-            v = std::max(v, s.customer.value);
+            auto& v = at_risk_customers[{s.customer.id.value(),
+                                         s.customer.value.cur.or_default(book.default_currency)}];
+            v = std::max(v, s.customer.value.amount);
         }
     }
     for (auto& [k, b] : buckets) out.buckets.push_back(std::move(b));
@@ -163,11 +165,12 @@ sla_summary summarize(const read_model& m, const policy_book& book, const report
     if (out.bounce_back.met + out.bounce_back.missed > 0)
         out.bounce_back_rate = static_cast<double>(out.bounce_back.met) /
                                static_cast<double>(out.bounce_back.met + out.bounce_back.missed);
-    for (const auto& [c, v] : at_risk_customers) out.revenue_at_risk += v;
+    for (const auto& [c, v] : at_risk_customers) out.revenue_at_risk.add(money{v, c.second}, {});
     return out;
 }
 
-std::vector<at_risk_item> at_risk(const read_model& m, const report_filter& f, instant now) {
+std::vector<at_risk_item> at_risk(const read_model& m, const report_filter& f, instant now,
+                                  currency fallback) {
     std::vector<at_risk_item> out;
     // Only live rows: a frozen one is settled, and a settled complaint has no clock at risk.
     m.complaints.for_each_live([&](const std::string& id, const complaint_row& row) {
@@ -177,8 +180,9 @@ std::vector<at_risk_item> at_risk(const read_model& m, const report_filter& f, i
             if (!c.warned && !c.breached) return;
             out.push_back(
                 {id, s.customer.id.value(), s.team, s.owner ? s.owner->value() : std::string{},
-                 std::string(to_string(s.status)), std::string(to_string(t)), s.customer.value,
-                 c.due, std::chrono::duration_cast<duration>(c.due - now).count(), c.breached});
+                 std::string(to_string(s.status)), std::string(to_string(t)),
+                 money{s.customer.value.amount, s.customer.value.cur.or_default(fallback)}, c.due,
+                 std::chrono::duration_cast<duration>(c.due - now).count(), c.breached});
         };
         if (s.status == complaint_status::received) add(sla_target::acknowledge, s.acknowledge);
         if (is_open(s.status)) add(sla_target::resolve, s.resolve);

@@ -48,9 +48,11 @@ struct sla_summary {
     std::optional<std::int64_t> acknowledge_median, acknowledge_p90, resolve_median, resolve_p90;
     std::map<int, std::size_t> escalations_by_level;  // escalations that reached each level
     std::optional<double> bounce_back_rate;           // recovered / (recovered + lost)
-    double revenue_at_risk =
-        0;  // lifetime value of customers with an open breached or lost complaint
-    double recovered_revenue = 0;  // spent by customers coming back after a resolution
+    // Lifetime value of customers with an open breached or lost complaint (each customer once,
+    // at the highest value a complaint recorded), per currency; an amount recorded without one
+    // counts in the book's default currency.
+    money_totals revenue_at_risk;
+    money_totals recovered_revenue;  // spent by customers coming back after a resolution
 };
 
 // What a report knows "as of" an instant: complaints filed and events recorded up to it.
@@ -59,7 +61,7 @@ sla_summary summarize(const read_model& m, const policy_book& book, const report
 
 struct at_risk_item {
     std::string complaint_id, customer_id, team, owner, status, target;
-    double customer_value = 0;
+    money customer_value;
     instant due;
     std::int64_t seconds_left = 0;  // negative: overdue
     bool breached = false;
@@ -68,7 +70,9 @@ struct at_risk_item {
 
 // Open complaints whose clock warned but has not breached (at risk), and those that breached
 // (breached = true), most urgent first.
-std::vector<at_risk_item> at_risk(const read_model& m, const report_filter& f, instant now);
+// A customer value recorded without a currency is given `fallback` (the configured default).
+std::vector<at_risk_item> at_risk(const read_model& m, const report_filter& f, instant now,
+                                  currency fallback = {});
 
 // The business time a complaint took to reach `until` from filing, minus customer pauses.
 duration business_elapsed(const complaint_row& row, const policy_book& book, instant until,

@@ -8,7 +8,11 @@
   input.addEventListener('change', () => { localStorage.setItem('bounceback-token', input.value); load(); });
 
   const pct = (v) => (v === null || v === undefined ? '—' : v.toFixed(1) + ' %');
-  const money = (v) => v.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  // Amounts arrive as exact decimal strings ("1200.50") with a currency code; they are shown
+  // as text with thousands separators, never through a binary float.
+  const grouped = (s) => s.replace(/^(-?)(\d+)/, (m, sign, d) => sign + d.replace(/\B(?=(\d{3})+(?!\d))/g, ','));
+  const money = (amount, cur) => grouped(amount) + ' ' + cur;
+  const totals = (t) => Object.keys(t).length ? Object.entries(t).map(([c, a]) => money(a, c)).join(' · ') : '0';
   const cell = (text, cls) => { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; return td; };
   const row = (cells) => { const tr = document.createElement('tr'); cells.forEach((c) => tr.appendChild(c)); return tr; };
   const fill = (id, rows) => { const body = document.getElementById(id); body.replaceChildren(...rows); };
@@ -68,15 +72,15 @@
       t('resolve-compliance', pct(sla.compliance.resolve.percent));
       t('bounce-back-rate', pct(sla.bounce_back_rate === null ? null : 100 * sla.bounce_back_rate));
       t('open-complaints', String(Object.values(sla.open_by_state).reduce((a, b) => a + b, 0)));
-      t('revenue-at-risk', money(sla.revenue_at_risk));
+      t('revenue-at-risk', totals(sla.revenue_at_risk));
       trend(sla);
       pareto(prevention);
       fill('at-risk', risk.items.slice(0, 12).map((i) => row([cell(i.complaint_id), cell(i.target), cell(i.owner || '—'),
         cell(left(i.seconds_left), 'num ' + (i.breached ? 'over' : 'soon'))])));
       const seen = new Set();
-      const walkers = valuable.items.filter((i) => i.customer_value > 0)
+      const walkers = valuable.items.filter((i) => /[1-9]/.test(i.customer_value))
         .filter((i) => !seen.has(i.customer_id) && seen.add(i.customer_id)).slice(0, 10);
-      fill('walkers', walkers.map((i) => row([cell(i.customer_id), cell(i.complaint_id), cell(money(i.customer_value), 'num')])));
+      fill('walkers', walkers.map((i) => row([cell(i.customer_id), cell(i.complaint_id), cell(money(i.customer_value, i.currency), 'num')])));
       fill('leaderboard', scores.items.map((s, n) => row([cell(String(n + 1)), cell(s.employee_id),
         cell(s.score.toFixed(1), 'num'), cell(String(s.compliments), 'num'), cell(String(s.owned), 'num')])));
       fill('repeaters', prevention.repeat_complainers.slice(0, 10).map((r) => row([cell(r.customer_id),

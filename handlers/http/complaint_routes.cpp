@@ -21,17 +21,22 @@ http::response complaint_routes::complaint(const std::string& id,
                                            const http::request_context& ctx) {
     const complaint_id cid{id};
     complaint_lookup s;
-    if (!d_.in.complaint_in_memory(cid) && read_model_current())
-        s = d_.reads.read([&](const projection::read_model& m) -> std::optional<complaint_state> {
-            const auto it = m.complaints.find(id);
-            if (it == m.complaints.end()) return std::nullopt;
-            return it->second.state;
-        });
-    else
-        s = d_.in.complaint(cid);
+    // The root cause is the read side's (the command side does not keep it): a complaint the
+    // read side has not caught up with yet shows none for those milliseconds.
+    std::optional<projection::complaint_progress> progress;
+    const bool from_reads = !d_.in.complaint_in_memory(cid) && read_model_current();
+    d_.reads.read([&](const projection::read_model& m) {
+        const auto it = m.complaints.find(id);
+        if (it == m.complaints.end()) return 0;
+        if (from_reads) s = it->second.state;
+        progress = it->second.progress.get();
+        return 0;
+    });
+    if (!from_reads) s = d_.in.complaint(cid);
     if (!s) return problem(problem_kind::storage_unavailable, s.error().message(), ctx);
     if (!*s) return problem(problem_kind::unknown_complaint, "no complaint " + id, ctx);
-    return json_text_response(bh::status::ok, complaint_view(**s));
+    return json_text_response(bh::status::ok, complaint_view(**s, progress ? &*progress : nullptr,
+                                                             d_.cfg.book.default_currency));
 }
 
 http::response complaint_routes::history(const std::string& id, const http::request_context& ctx) {

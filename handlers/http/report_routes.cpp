@@ -88,13 +88,15 @@ http::response report_routes::sla_at_risk(const query& q, const http::request_co
     const auto sort = q.contains("sort") ? q.at("sort") : std::string("urgency");
     if (sort != "urgency" && sort != "value")
         return bad_parameter({"sort", "must be urgency or value"}, ctx);
-    auto items =
-        d_.reads.read([&](const auto& m) { return projection::at_risk(m, *f, d_.clock()); });
+    auto items = d_.reads.read([&](const auto& m) {
+        return projection::at_risk(m, *f, d_.clock(), d_.cfg.book.default_currency);
+    });
     if (breached) std::erase_if(items, [&](const auto& i) { return i.breached != *breached; });
     // Most valuable customers first, then most urgent: who is about to walk away.
     if (sort == "value")
         std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
-            return a.customer_value > b.customer_value;
+            // No exchange rates: amounts compare as numbers whatever their currency.
+            return a.customer_value.amount > b.customer_value.amount;
         });
     return json_response(bh::status::ok, paged(items, *p));
 }

@@ -78,6 +78,32 @@ struct fields {
         if (!has(name)) return std::nullopt;
         return num(name);
     }
+    // An amount: a decimal string ("12.30", exact) or a JSON number (exact up to 15 significant
+    // digits), never negative, at most 4 fraction digits; its currency the sibling field
+    // `currency_name` (an ISO 4217 code), else unnamed (decide records the default currency).
+    money amount(const char* name, const char* currency_name) const {
+        const auto v = at(name);
+        std::optional<std::int64_t> a;
+        if (const auto n = v.number())
+            a = amount_from_double(*n);
+        else if (const auto s = v.string())
+            a = parse_amount(*s);
+        else
+            fail(name, "must be a decimal string such as \"12.30\" or a number");
+        if (!a) fail(name, "must be an amount with at most 4 fraction digits, below 10^14");
+        if (*a < 0) fail(name, "must not be negative");
+        money m{*a, {}};
+        if (has(currency_name)) {
+            const auto c = currency::parse(str(currency_name));
+            if (!c) fail(currency_name, "must be an ISO 4217 currency code such as USD or EUR");
+            m.cur = *c;
+        }
+        return m;
+    }
+    std::optional<money> opt_amount(const char* name, const char* currency_name) const {
+        if (!has(name)) return std::nullopt;
+        return amount(name, currency_name);
+    }
     fields obj(const char* name) const {
         const auto v = at(name);
         if (!v.is_object()) fail(name, "must be an object");
@@ -97,8 +123,7 @@ file_complaint filing_from(const fields<V>& d, const idempotency_key& k, const c
     const auto sev = parse_severity(d.str("severity"));
     if (!sev) d.fail("severity", "must be one of low, medium, high, critical");
     const auto segment = c.has("segment") ? c.str("segment") : std::string("standard");
-    const auto value = c.opt_num("value").value_or(0);
-    if (value < 0) c.fail("value", "must not be negative");
+    const auto value = c.opt_amount("value", "currency").value_or(money{});
     return file_complaint{k,
                           id,
                           customer_ref{customer_id{c.str("id")}, segment, value},
@@ -149,9 +174,7 @@ complaint_command complaint_cmd(const cloud_event& e, const fields<V>& d) {
         return record_root_cause{k, id, rc.str("category"), emp, e.time, detail};
     }
     if (t == "complaint.recovery_offered") {
-        const auto v = d.num("value");
-        if (v < 0) d.fail("value", "must not be negative");
-        return offer_recovery{k, id, d.str("action"), v, e.time};
+        return offer_recovery{k, id, d.str("action"), d.amount("value", "currency"), e.time};
     }
     if (t == "complaint.resolved")
         return resolve_complaint{k, id, employee_id{d.str("employee")}, e.time};
@@ -211,7 +234,7 @@ command command_from(const cloud_event& e, V data) {
         const auto kind = parse_activity_kind(d.str("kind"));
         if (!kind) d.fail("kind", "must be one of purchase, visit, renewal, account_closed");
         s.activity = *kind;
-        s.value = d.opt_num("value");
+        s.value = d.opt_amount("value", "currency");
         return s;
     }
     // survey.responded

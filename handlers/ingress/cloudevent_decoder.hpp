@@ -41,7 +41,7 @@ struct customer_signal {
     customer_id customer;
     std::optional<complaint_id> complaint;  // surveys may name one
     std::optional<activity_kind> activity;  // customer.activity
-    std::optional<double> value;
+    std::optional<money> value;
     std::optional<int> score;  // survey.responded
     instant at{};
 

@@ -62,6 +62,14 @@ class data_writer {
         w_.key(k).value(v);
         return *this;
     }
+    // `{"amount": "0.10", "currency": "USD"}`: exact decimal text, never a binary float (storage
+    // format 1 wrote a JSON number and no currency; the reader takes both).
+    data_writer& amount(std::string_view k, const money& m) {
+        w_.key(k).begin_object().key("amount").value(format_amount(m));
+        if (!m.cur.empty()) w_.key("currency").value(m.cur.code());
+        w_.end_object();
+        return *this;
+    }
     data_writer& time(std::string_view k, instant t) { return str(k, iso8601::format_instant(t)); }
     data_writer& dur(std::string_view k, duration d) { return str(k, iso8601::format_duration(d)); }
     data_writer& strings(std::string_view k, const std::vector<std::string>& v) {
@@ -89,7 +97,7 @@ class data_writer {
 
 void write_rule(json_writer& w, const escalation_rule& r) {
     data_writer d{w.begin_object()};
-    if (r.min_customer_value) d.number("min_customer_value", *r.min_customer_value);
+    if (r.min_customer_value) d.amount("min_customer_value", *r.min_customer_value);
     d.str("on", to_string(r.on));
     if (r.target) d.str("target", to_string(*r.target));
     d.integer("to_level", r.to_level);
@@ -158,7 +166,7 @@ void write_complaint_event(data_writer& d, const complaint_event& ce,
                 w.key("customer").begin_object();
                 d.str("id", e.customer.id.value())
                     .str("segment", e.customer.segment)
-                    .number("value", e.customer.value);
+                    .amount("value", e.customer.value);
                 w.end_object();
                 d.customer(customer);
                 w.key("due").begin_object();
@@ -194,7 +202,7 @@ void write_complaint_event(data_writer& d, const complaint_event& ce,
             },
             [&](const recovery_offered& e) {
                 d.str("action", e.action);
-                head(e.id).number("value", e.value);
+                head(e.id).amount("value", e.value);
             },
             [&](const complaint_resolved& e) {
                 head(e.id)
@@ -226,7 +234,7 @@ void write_complaint_event(data_writer& d, const complaint_event& ce,
                 head(e.id);
                 if (e.score) d.integer("score", *e.score);
                 d.str("signal", e.signal);
-                if (e.value) d.number("value", *e.value);
+                if (e.value) d.amount("value", *e.value);
             },
             [&](const bounce_back_missed& e) {
                 head(e.id).str("reason", e.reason);
@@ -314,6 +322,29 @@ struct reader {
         const auto v = at(field).number();
         if (!v) throw decode_error{path() + field + " must be a number"};
         return *v;
+    }
+    // An amount as data_writer::amount writes it, or a bare JSON number (storage format 1: no
+    // currency, read as the deployment's default).
+    money amount(const char* field) const {
+        const auto v = at(field);
+        if (const auto n = v.number()) {
+            const auto a = amount_from_double(*n);
+            if (!a) throw decode_error{path() + field + " is not an amount"};
+            return money{*a, {}};
+        }
+        if (!v.is_object()) throw decode_error{path() + field + " must be an amount"};
+        const reader m{v, this, field};
+        const auto a = parse_amount(m.str("amount"));
+        if (!a)
+            throw decode_error{m.path() +
+                               "amount must be a decimal with at most 4 fraction digits"};
+        money out{*a, {}};
+        if (m.has("currency")) {
+            const auto c = currency::parse(m.str("currency"));
+            if (!c) throw decode_error{m.path() + "currency must be an ISO 4217 code"};
+            out.cur = *c;
+        }
+        return out;
     }
     int integer(const char* field) const {
         const auto v = at(field).integer();
@@ -426,7 +457,7 @@ sla_policy read_policy(const reader<V>& r) {
         rule.on = rr.enumeration("on", &parse_escalation_trigger);
         if (rr.has("target")) rule.target = rr.enumeration("target", &parse_sla_target);
         rule.to_level = rr.integer("to_level");
-        if (rr.has("min_customer_value")) rule.min_customer_value = rr.num("min_customer_value");
+        if (rr.has("min_customer_value")) rule.min_customer_value = rr.amount("min_customer_value");
         p.escalation.push_back(rule);
     });
     return p;
@@ -468,7 +499,7 @@ any_event read_event(std::string_view type, const reader<V>& r, const idempotenc
         const auto due = r.sub("due");
         const auto warn = r.sub("warn");
         return complaint_event{complaint_filed{
-            k, id, customer_ref{customer_id{c.str("id")}, c.str("segment"), c.num("value")},
+            k, id, customer_ref{customer_id{c.str("id")}, c.str("segment"), c.amount("value")},
             r.enumeration("severity", &parse_severity), r.str("channel"), r.str("category"),
             r.str("product"), r.str("team"), r.str("summary"), read_policy(r.sub("policy")),
             due.time("acknowledge"), due.time("resolve"), warn.time("acknowledge"),
@@ -491,7 +522,7 @@ any_event read_event(std::string_view type, const reader<V>& r, const idempotenc
         return complaint_event{root_cause_found{k, id, rc.str("category"), emp, at, detail}};
     }
     if (type == "RecoveryOffered")
-        return complaint_event{recovery_offered{k, id, r.str("action"), r.num("value"), at}};
+        return complaint_event{recovery_offered{k, id, r.str("action"), r.amount("value"), at}};
     if (type == "ComplaintResolved")
         return complaint_event{complaint_resolved{k, id, employee_id{r.str("employee")}, at,
                                                   r.sub("due").time("bounce_back"),
@@ -514,7 +545,7 @@ any_event read_event(std::string_view type, const reader<V>& r, const idempotenc
     if (type == "CustomerBouncedBack")
         return complaint_event{customer_bounced_back{
             k, id, r.str("signal"), opt_int(r, "score"), at,
-            r.has("value") ? std::optional<double>(r.num("value")) : std::nullopt}};
+            r.has("value") ? std::optional<money>(r.amount("value")) : std::nullopt}};
     if (type == "BounceBackMissed")
         return complaint_event{bounce_back_missed{k, id, r.str("reason"), opt_int(r, "score"), at}};
     throw decode_error{"unknown event type " + std::string(type)};

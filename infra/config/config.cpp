@@ -369,8 +369,16 @@ sla_policy read_policy(const YAML::Node& n, const std::string& path, const polic
                 if (!t) fail(rpath + ".target", "must be acknowledge, resolve or bounce_back");
                 r.target = *t;
             }
-            if (esc[i]["min_customer_value"])
-                r.min_customer_value = esc[i]["min_customer_value"].as<double>(0);
+            if (esc[i]["min_customer_value"]) {
+                // "10000" (the default currency) or "10000 EUR"; read as text, never a float.
+                const auto path = rpath + ".min_customer_value";
+                auto m = parse_money(scalar(esc[i]["min_customer_value"], path));
+                if (!m || m->amount < 0)
+                    fail(path,
+                         "must be an amount such as 10000 or \"10000 EUR\" (an ISO 4217 code)");
+                m->cur = m->cur.or_default(book.default_currency);
+                r.min_customer_value = *m;
+            }
             p.escalation.push_back(r);
         }
     }
@@ -400,12 +408,18 @@ config read_config(YAML::Node root) {
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     only_keys(root, "",
               {"listen", "data_dir", "http", "storage", "kafka", "webhook_sources", "tokens",
-               "calendars", "policies", "subscriptions", "outbound", "scores", "future_tolerance"});
+               "calendars", "policies", "subscriptions", "outbound", "scores", "future_tolerance",
+               "default_currency"});
     if (root["listen"]) c.listen = scalar(root["listen"], "listen");
     if (c.listen.rfind(':') == std::string::npos) fail("listen", "must be host:port");
     if (root["data_dir"]) c.data_dir = scalar(root["data_dir"], "data_dir");
     if (root["future_tolerance"])
         c.future_tolerance = dur(root["future_tolerance"], "future_tolerance");
+    if (root["default_currency"]) {
+        const auto cur = currency::parse(scalar(root["default_currency"], "default_currency"));
+        if (!cur) fail("default_currency", "must be an ISO 4217 code such as USD or EUR");
+        c.book.default_currency = *cur;
+    }
     if (const auto h = root["http"]; h && !h.IsNull()) {
         only_keys(h, "http", {"workers", "io_threads"});
         if (h["workers"]) {

@@ -12,6 +12,24 @@ using nlohmann::json;
 
 namespace {
 
+// An amount as the checkpoint holds it: [ten-thousandths, "USD"] at `first` ("" = no currency);
+// formats 3 and 4 held a binary float without a currency.
+money money_at(const json& a, std::size_t first) {
+    if (a.size() == first + 1) {  // format 3/4: a JSON number of currency units
+        const auto amount = amount_from_double(a.at(first).get<double>());
+        if (!amount) throw std::runtime_error("bad amount");
+        return money{*amount};
+    }
+    money m{a.at(first).get<std::int64_t>(), {}};
+    const auto code = a.at(first + 1).get<std::string>();
+    if (!code.empty()) {
+        const auto c = currency::parse(code);
+        if (!c) throw std::runtime_error("bad currency");
+        m.cur = *c;
+    }
+    return m;
+}
+
 json t(instant i) {
     return i == instant::max() ? json(nullptr) : json(iso8601::format_instant(i));
 }
@@ -87,7 +105,7 @@ std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     put_clock(w, s.bounce_back);
     w.end_array();
     w.key("customer").begin_array().value(s.customer.id.value()).value(s.customer.segment);
-    w.value(s.customer.value).end_array();
+    w.value(s.customer.value.amount).value(s.customer.value.cur.code()).end_array();
     w.key("escalation_level").value(std::int64_t{s.escalation_level});
     w.key("filed_at");
     put_t(w, s.filed_at);
@@ -109,7 +127,10 @@ std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     w.key("policy").value(static_cast<std::int64_t>(policy));
     w.key("recovered_value");
     if (progress.recovered_value)
-        w.value(*progress.recovered_value);
+        w.begin_array()
+            .value(progress.recovered_value->amount)
+            .value(progress.recovered_value->cur.code())
+            .end_array();
     else
         w.null();
     w.key("reopen_count").value(std::int64_t{s.reopen_count});
@@ -148,7 +169,7 @@ projection::complaint_row decode_row(const json& j, const std::vector<policy_ref
     s.id = complaint_id{j.at("id").get<std::string>()};
     const auto& c = j.at("customer");
     s.customer = customer_ref{customer_id{c.at(0).get<std::string>()}, c.at(1).get<std::string>(),
-                              c.at(2).get<double>()};
+                              money_at(c, 2)};
     const auto sev = parse_severity(j.at("severity").get<std::string>());
     if (!sev) throw std::runtime_error("bad severity");
     s.sev = *sev;
@@ -178,7 +199,7 @@ projection::complaint_row decode_row(const json& j, const std::vector<policy_ref
     if (const auto d = j.find("root_cause_detail"); d != j.end() && !d->is_null())
         progress.root_cause_detail = d->get<std::string>();
     if (const auto v = j.find("recovered_value"); v != j.end() && !v->is_null())
-        progress.recovered_value = v->get<double>();
+        progress.recovered_value = v->is_array() ? money_at(*v, 0) : money_at(json::array({*v}), 0);
     // Absent from checkpoints written before outcomes were credited at their moment.
     for (auto [name, slot] : {std::pair{"acknowledge_credit", &progress.acknowledge_credit},
                               std::pair{"resolve_credit", &progress.resolve_credit}})
@@ -214,7 +235,7 @@ Event get_fact(const json& j) {
 }  // namespace
 
 void write_read_model(std::ostream& out, const projection::read_model& m, json header) {
-    header["format"] = 4;
+    header["format"] = 5;
     header["position"] = m.position;
     out << header.dump() << '\n';
     // A policy's line comes before the first row that names it: the frozen rows' policies
@@ -267,10 +288,11 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
         line.resize(static_cast<std::size_t>(in.gcount() - 1));
         read_model_file out;
         out.header = json::parse(line);
-        // Format 3 (before rows froze) has every row as a line; format 4 the settled ones in a
-        // block of bytes after the policies.
+        // Format 3 (before rows froze) has every row as a line; 4 the settled ones in a block of
+        // bytes after the policies; 5 amounts as exact integers with a currency (3 and 4 held
+        // binary floats, converted on read).
         const auto format = out.header.at("format").get<int>();
-        if (format != 3 && format != 4) return std::unexpected("unknown snapshot format");
+        if (format < 3 || format > 5) return std::unexpected("unknown snapshot format");
         auto& m = out.model;
         std::vector<policy_ref> policies;
         m.position = out.header.at("position").get<std::int64_t>();
@@ -285,7 +307,7 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
                 continue;
             }
             ++lines;
-            if (const auto fr = j.find("frozen"); fr != j.end() && format == 4) {
+            if (const auto fr = j.find("frozen"); fr != j.end() && format >= 4) {
                 if (fr->at("policies").get<std::size_t>() != policies.size())
                     throw std::runtime_error("frozen rows name policies not read");
                 if (auto r = m.complaints.load_policies(policies); !r)
@@ -298,7 +320,7 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
                     if (n == 0) break;
                     chunk.resize(n);
                     if (!in.read(chunk.data(), n)) throw std::runtime_error("frozen rows cut off");
-                    if (auto r = m.complaints.load_frozen(chunk); !r)
+                    if (auto r = m.complaints.load_frozen(chunk, format == 4); !r)
                         throw std::runtime_error(r.error());
                 }
                 if (m.complaints.frozen() != fr->at("rows").get<std::size_t>() ||

@@ -38,7 +38,10 @@ try {
   expect('resolve compliance', await text('resolve-compliance'), pct(sla.compliance.resolve.percent));
   expect('bounce-back rate', await text('bounce-back-rate'), pct(sla.bounce_back_rate === null ? null : 100 * sla.bounce_back_rate));
   expect('open complaints', await text('open-complaints'), String(Object.values(sla.open_by_state).reduce((a, b) => a + b, 0)));
-  expect('revenue at risk', await text('revenue-at-risk'), sla.revenue_at_risk.toLocaleString('en-US', { maximumFractionDigits: 0 }));
+  // Exact decimal strings per currency, grouped by thousands: {"USD": "1234567.50"} -> "1,234,567.50 USD".
+  const totals = Object.entries(sla.revenue_at_risk).map(([c, a]) => a.replace(/^(-?)(\d+)/, (m, s, d) => s + d.replace(/\B(?=(\d{3})+(?!\d))/g, ',')) + ' ' + c).join(' · ') || '0';
+  expect('revenue at risk', await text('revenue-at-risk'), totals);
+  expect('revenue at risk is exact text', /^[\d,]+(\.\d+)? [A-Z]{3}/.test(await text('revenue-at-risk')) || totals === '0', true);
   const board = await page.$$eval('#leaderboard tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
   expect('leaderboard rows', board.length, scores.items.length);
   if (scores.items.length) {
@@ -48,7 +51,7 @@ try {
   }
   const valuable = await api('/v1/sla/at-risk?sort=value&limit=100');
   const walkers = await page.$$eval('#walkers tr', (rows) => rows.map((r) => r.children[0].textContent));
-  const topValuable = valuable.items.find((i) => i.customer_value > 0);
+  const topValuable = valuable.items.find((i) => /[1-9]/.test(i.customer_value));
   expect('someone valuable is at risk in the demo data', !!topValuable, true);
   if (topValuable) expect('most valuable customer about to walk', walkers[0], topValuable.customer_id);
   const riskRows = await page.$$eval('#at-risk tr', (rows) => rows.map((r) => r.children[0].textContent));

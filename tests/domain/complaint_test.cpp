@@ -49,9 +49,9 @@ SCENARIO("filing a complaint applies the first matching policy and records its d
                 CHECK(when({}, cmd) ==
                       std::vector<complaint_event>{complaint_filed{
                           key("helpdesk:c1"), cid("c1"),
-                          customer_ref{customer_id{"cust-1"}, "standard", 100}, severity::medium,
-                          "email", "billing", "card", "support-emea", "charged twice",
-                          policy("standard"), at("2026-11-23T11:00:00Z"),
+                          customer_ref{customer_id{"cust-1"}, "standard", usd("100")},
+                          severity::medium, "email", "billing", "card", "support-emea",
+                          "charged twice", policy("standard"), at("2026-11-23T11:00:00Z"),
                           at("2026-11-24T15:00:00Z"), at("2026-11-23T10:12:00Z"),
                           at("2026-11-24T11:48:00Z"), at("2026-11-20T15:00:00Z")}});
             }
@@ -125,7 +125,7 @@ SCENARIO("filing is rejected when no policy or calendar fits", "[complaint][reje
     }
     GIVEN("a negative customer value") {
         auto bad = cmd;
-        bad.customer.value = -1;
+        bad.customer.value = amount("-1");
         THEN("the filing is an invalid argument") {
             CHECK(rejected({}, bad).code == rejection_code::invalid_argument);
         }
@@ -294,21 +294,28 @@ SCENARIO("root cause and recovery offers", "[complaint]") {
                                                 at("2026-11-20T10:30:00Z"), std::nullopt})
                       .code == rejection_code::invalid_argument);
         }
-        THEN("a recovery offer is recorded") {
-            CHECK(when(h, offer_recovery{key("ro"), cid("c1"), "refund", 25.5,
+        THEN("a recovery offer is recorded, in the book's default currency when it names none") {
+            CHECK(when(h, offer_recovery{key("ro"), cid("c1"), "refund", amount("25.5"),
+                                         at("2026-11-20T10:40:00Z")}) ==
+                  std::vector<complaint_event>{recovery_offered{
+                      key("ro"), cid("c1"), "refund", usd("25.5"), at("2026-11-20T10:40:00Z")}});
+        }
+        THEN("an offer in another currency keeps it") {
+            CHECK(when(h, offer_recovery{key("ro"), cid("c1"), "refund", amount("25.50 EUR"),
                                          at("2026-11-20T10:40:00Z")}) ==
                   std::vector<complaint_event>{recovery_offered{key("ro"), cid("c1"), "refund",
-                                                                25.5, at("2026-11-20T10:40:00Z")}});
+                                                                amount("25.5 EUR"),
+                                                                at("2026-11-20T10:40:00Z")}});
         }
         THEN("a negative recovery value is an invalid argument") {
-            CHECK(rejected(h, offer_recovery{key("ro"), cid("c1"), "refund", -1,
+            CHECK(rejected(h, offer_recovery{key("ro"), cid("c1"), "refund", amount("-1"),
                                              at("2026-11-20T10:40:00Z")})
                       .code == rejection_code::invalid_argument);
         }
     }
     GIVEN("an unacknowledged complaint") {
         THEN("offering recovery is rejected") {
-            CHECK(rejected(vip_filed(), offer_recovery{key("ro"), cid("c1"), "refund", 10,
+            CHECK(rejected(vip_filed(), offer_recovery{key("ro"), cid("c1"), "refund", amount("10"),
                                                        at("2026-11-20T10:01:00Z")})
                       .code == rejection_code::invalid_transition);
         }
@@ -473,10 +480,10 @@ SCENARIO("the customer bounces back, or does not", "[complaint][bounce-back]") {
         const auto h = vip_resolved();
         THEN("a purchase within the window is a bounce-back, with what was spent") {
             CHECK(when(h, record_customer_activity{key("buy"), cid("c1"), activity_kind::purchase,
-                                                   30.0, at("2026-11-25T09:00:00Z")}) ==
+                                                   amount("30"), at("2026-11-25T09:00:00Z")}) ==
                   std::vector<complaint_event>{
                       customer_bounced_back{key("buy"), cid("c1"), "purchase", std::nullopt,
-                                            at("2026-11-25T09:00:00Z"), 30.0}});
+                                            at("2026-11-25T09:00:00Z"), usd("30")}});
         }
         THEN("a survey of 7 or more is a bounce-back") {
             CHECK(
@@ -494,7 +501,7 @@ SCENARIO("the customer bounces back, or does not", "[complaint][bounce-back]") {
         }
         THEN("activity or a survey from before the resolution, arriving late, is no bounce-back") {
             CHECK(when(h, record_customer_activity{key("buy"), cid("c1"), activity_kind::purchase,
-                                                   30.0, at("2026-11-20T10:30:00Z")})
+                                                   amount("30"), at("2026-11-20T10:30:00Z")})
                       .empty());
             CHECK(when(h, record_survey{key("sv"), cid("c1"), 9, at("2026-11-20T10:59:00Z")})
                       .empty());
@@ -505,8 +512,8 @@ SCENARIO("the customer bounces back, or does not", "[complaint][bounce-back]") {
             CHECK(rejected(h, theirs) ==
                   rejection{rejection_code::invalid_argument,
                             "complaint c1 is not a complaint of customer cust-2"});
-            record_customer_activity bought{key("buy"), cid("c1"), activity_kind::purchase, 30.0,
-                                            at("2026-11-25T09:00:00Z")};
+            record_customer_activity bought{key("buy"), cid("c1"), activity_kind::purchase,
+                                            amount("30"), at("2026-11-25T09:00:00Z")};
             bought.customer = customer_id{"cust-2"};
             CHECK(rejected(h, bought).code == rejection_code::invalid_argument);
             bought.customer = customer_id{"cust-1"};

@@ -16,6 +16,18 @@ instant at(std::string_view iso) {
     return *t;
 }
 
+money amount(std::string_view text) {
+    const auto m = parse_money(text);
+    if (!m) throw std::invalid_argument("not an amount: " + std::string(text));
+    return *m;
+}
+
+money usd(std::string_view text) {
+    auto m = amount(text);
+    m.cur = *currency::parse("USD");
+    return m;
+}
+
 business_calendar berlin_office() {
     business_calendar cal{.id = "berlin-office",
                           .zone = date::locate_zone("Europe/Berlin"),
@@ -72,7 +84,7 @@ policy_book book() {
                                     .reopen_within = 30 * 24h,
                                     .warn_at = 0.8,
                                     .escalation = {{breach, sla_target::resolve, 1, std::nullopt},
-                                                   {intake, std::nullopt, 1, 5000.0}},
+                                                   {intake, std::nullopt, 1, usd("5000")}},
                                     .max_level = 3});
     return b;
 }
@@ -81,7 +93,8 @@ file_complaint filing(std::string id, std::string customer, std::string segment,
                       instant when, double value) {
     return file_complaint{key("helpdesk:" + id),
                           complaint_id{id},
-                          customer_ref{customer_id{std::move(customer)}, std::move(segment), value},
+                          customer_ref{customer_id{std::move(customer)}, std::move(segment),
+                                       money{*amount_from_double(value), *currency::parse("USD")}},
                           sev,
                           "email",
                           "billing",

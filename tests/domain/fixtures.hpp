@@ -15,6 +15,11 @@ namespace bb::test {
 // "2026-11-20T15:00:00Z" -> instant. Throws on a typo so that a test cannot silently use 1970.
 instant at(std::string_view iso);
 
+// "12.50" (no currency) or "12.50 EUR" -> money; usd("12.50") in the fixtures' default currency
+// (the book's default). Throw on a typo.
+money amount(std::string_view text);
+money usd(std::string_view text);
+
 // Calendars used by the scenarios:
 //   berlin-office: Europe/Berlin, Mon-Fri 09:00-17:00, holiday 2026-12-25
 //   always:        UTC, 24x7

@@ -35,7 +35,7 @@ std::optional<complaint_command> make_command(const step& st, int index, instant
             return record_root_cause{
                 k, id, "cat-" + std::to_string(st.param % 3), std::nullopt, now, std::nullopt};
         case 5:
-            return offer_recovery{k, id, "voucher", static_cast<double>(st.param % 50), now};
+            return offer_recovery{k, id, "voucher", money{(st.param % 50) * money_scale}, now};
         case 6:
             return resolve_complaint{k, id, emp("ana"), now};
         case 7:

@@ -26,7 +26,12 @@ SCENARIO("a complaint's view is the documented shape, written as nlohmann would 
             const auto v = json::parse(text);
             CHECK(v["complaint_id"] == "c1");
             CHECK(v["status"] == "resolved");
-            CHECK(v["customer"] == json{{"id", "cust-1"}, {"segment", "vip"}, {"value", 250.5}});
+            // Money as an exact decimal string with its currency, never a binary float.
+            CHECK(v["customer"] == json{{"currency", "USD"},
+                                        {"id", "cust-1"},
+                                        {"segment", "vip"},
+                                        {"value", "250.50"}});
+            CHECK(v["root_cause"].is_null());  // none found, or no read-side row given
             CHECK(v["severity"] == "high");
             CHECK(v["channel"] == "email");
             CHECK(v["category"] == "billing \"quoted\" \xEF\xBF\xBD");
@@ -49,10 +54,28 @@ SCENARIO("a complaint's view is the documented shape, written as nlohmann would 
             CHECK(v["sla"]["bounce_back"]["due"] == "2026-12-04T11:00:00Z");
             CHECK(v["sla"]["bounce_back"]["running"] == true);
             CHECK(v["next_deadline"] == v["sla"]["bounce_back"]["warn_at"]);
-            CHECK(v.size() == 17);
+            CHECK(v.size() == 18);
         }
         THEN("the text is nlohmann's compact dump of the same document") {
             CHECK(text == json::parse(text).dump());
+        }
+    }
+    GIVEN("a complaint whose root cause was found, recorded before amounts had a currency") {
+        auto s = test::given(test::vip_filed());
+        s.customer.value = test::amount("0.1");
+        projection::complaint_progress p;
+        p.root_cause = "payment-gateway";
+        p.root_cause_detail = "timeout at the acquirer";
+        p.attributed_to = test::emp("bo");
+        const auto text = complaint_view(s, &p, *currency::parse("EUR"));
+        const auto v = json::parse(text);
+        THEN("the view shows the root cause found and the amount in the default currency") {
+            CHECK(v["root_cause"] == json{{"category", "payment-gateway"},
+                                          {"detail", "timeout at the acquirer"},
+                                          {"employee", "bo"}});
+            CHECK(v["customer"]["value"] == "0.10");
+            CHECK(v["customer"]["currency"] == "EUR");
+            CHECK(text == v.dump());
         }
     }
     GIVEN("a complaint just filed") {

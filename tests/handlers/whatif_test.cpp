@@ -21,7 +21,7 @@ std::vector<complaint_event> late_ack() {
          record_customer_reply{key("rep"), cid("c1"), at("2026-11-23T14:00:00Z")},
          request_escalation{key("esc"), cid("c1"), "angry", at("2026-11-23T14:30:00Z")},
          resolve_complaint{key("res"), cid("c1"), emp("ana"), at("2026-11-24T10:00:00Z")},
-         record_customer_activity{key("buy"), cid("c1"), activity_kind::purchase, 40.0,
+         record_customer_activity{key("buy"), cid("c1"), activity_kind::purchase, amount("40"),
                                   at("2026-11-26T10:00:00Z"), customer_id{"cust-1"}}});
 }
 

@@ -21,7 +21,7 @@ std::vector<complaint_event> every_complaint_event() {
         record_customer_reply{key("rep"), cid("c1"), at("2026-11-20T11:30:00Z")},
         record_root_cause{key("rc"), cid("c1"), "duplicate-charge", emp("bo"),
                           at("2026-11-20T11:40:00Z"), "charged twice for one order"},
-        offer_recovery{key("ro"), cid("c1"), "refund", 12.5, at("2026-11-20T11:45:00Z")},
+        offer_recovery{key("ro"), cid("c1"), "refund", amount("12.5"), at("2026-11-20T11:45:00Z")},
         resolve_complaint{key("res"), cid("c1"), emp("bo"), at("2026-11-20T12:00:00Z")},
         reopen_complaint{key("re"), cid("c1"), "still charged", at("2026-11-21T12:00:00Z")},
         resolve_complaint{key("res2"), cid("c1"), emp("bo"), at("2026-11-21T13:00:00Z")},
@@ -85,8 +85,9 @@ TEST_CASE("event data is written as the text a nlohmann document of it dumps", "
             rich.policy.match.channels = {"email", "phone"};
             rich.policy.escalation.push_back(
                 {escalation_trigger::breach, sla_target::resolve, 2, std::nullopt});
-            rich.policy.escalation.push_back({escalation_trigger::intake, std::nullopt, 1, 5000.5});
-            rich.customer.value = 1234.25;
+            rich.policy.escalation.push_back(
+                {escalation_trigger::intake, std::nullopt, 1, amount("5000.5 EUR")});
+            rich.customer.value = amount("1234.2575 CLF");
             rich.summary = "quote \" backslash \\ newline \n tab \t \x01 caf\xc3\xa9";
             events.emplace_back(rich);
         }
@@ -106,7 +107,7 @@ TEST_CASE("event data is written as the text a nlohmann document of it dumps", "
     events.emplace_back(customer_bounced_back{key("bb"), cid("c1"), "purchase", std::nullopt,
                                               at("2026-11-22T13:00:00Z"), std::nullopt});
     events.emplace_back(customer_bounced_back{key("bv"), cid("c1"), "purchase", std::nullopt,
-                                              at("2026-11-22T13:00:00Z"), 80.25});
+                                              at("2026-11-22T13:00:00Z"), amount("80.25 JPY")});
     events.emplace_back(customer_bounced_back{key("bs"), cid("c1"), "survey", 10,
                                               at("2026-11-22T13:00:00Z"), std::nullopt});
     compliment_received k{
@@ -214,7 +215,8 @@ std::vector<event_record> stored_records() {
     const auto history = history_of(
         {filing("c1", "cust-\"1\"", "vip", severity::high, at("2026-11-20T10:00:00Z"), 9000.75),
          acknowledge_complaint{key("ack\\1"), cid("c1"), emp("ana\tö"), at("2026-11-20T10:21:00Z")},
-         offer_recovery{key("ro"), cid("c1"), "refund €", 12.5, at("2026-11-20T11:45:00Z")}});
+         offer_recovery{key("ro"), cid("c1"), "refund €", amount("12.5"),
+                        at("2026-11-20T11:45:00Z")}});
     for (const auto& e : history) {
         const codec::any_event any{e};
         out.push_back({++position, "complaint-c1", position, "cust-\"1\"\u0001",

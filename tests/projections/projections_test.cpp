@@ -15,6 +15,19 @@ using namespace bb::projection;
 
 namespace {
 
+// A money_totals as the API shows it: currency code -> exact decimal text.
+using amounts = std::map<std::string, std::string>;
+amounts shown(const money_totals& t) {
+    amounts out;
+    for (const auto& [cur, sum] : t.by_currency())
+        out[std::string(cur.code())] = format_amount(sum, cur);
+    return out;
+}
+
+}  // namespace
+
+namespace {
+
 // The read model of one complaint's script, folded as the log would deliver it.
 read_model fold_script(const std::vector<script_step>& script) {
     read_model m;
@@ -48,7 +61,7 @@ TEST_CASE("SLA summary of the scenario", "[projections][sla]") {
     // bounce_back_missed)
     CHECK(s.escalations_by_level == std::map<int, std::size_t>{{1, 1}, {2, 1}, {3, 1}});
     // customers with an open breached or a lost complaint: cust-2 (3000)
-    CHECK(s.revenue_at_risk == Approx(3000));
+    CHECK(shown(s.revenue_at_risk) == amounts{{"USD", "3000.00"}});
     // buckets (week x team x segment x policy x severity): c1 and c2 share one, c3 and c4 one each
     REQUIRE(s.buckets.size() == 3);
     // ordered by (period, team, segment, policy, severity): the vip bucket sorts last
@@ -79,7 +92,7 @@ TEST_CASE("at-risk list", "[projections][sla]") {
     const auto items = at_risk(scenario(), {}, at("2026-11-23T10:30:00Z"));
     REQUIRE(items.size() == 1);
     CHECK(items[0] == at_risk_item{"c3", "cust-1", "support-emea", "", "received", "acknowledge",
-                                   4000, at("2026-11-23T11:00:00Z"), 1800, false});
+                                   usd("4000"), at("2026-11-23T11:00:00Z"), 1800, false});
 }
 
 TEST_CASE("prevention analytics", "[projections][prevention]") {
@@ -317,20 +330,44 @@ TEST_CASE("an employee's score lists the complaints and outcomes it is made of",
 TEST_CASE("the SLA summary sums what recovered customers spent coming back", "[projections][sla]") {
     // c1 was recovered by a purchase without a value: nothing to add until its row says 80.25.
     auto m = scenario();
-    CHECK(summarize(m, book(), {}, period::week).recovered_revenue == 0);
-    m.complaints.edit("c1").progress.edit().recovered_value = 80.25;
-    CHECK(summarize(m, book(), {}, period::week).recovered_revenue == Approx(80.25));
+    CHECK(shown(summarize(m, book(), {}, period::week).recovered_revenue).empty());
+    m.complaints.edit("c1").progress.edit().recovered_value = usd("80.25");
+    CHECK(shown(summarize(m, book(), {}, period::week).recovered_revenue) ==
+          amounts{{"USD", "80.25"}});
     report_filter other_team;
     other_team.team = "nobody";
-    CHECK(summarize(m, book(), other_team, period::week).recovered_revenue == 0);
+    CHECK(shown(summarize(m, book(), other_team, period::week).recovered_revenue).empty());
     // Folded from the event: the value reaches the row.
     const auto folded = fold_script(
         {filing("c9", "cust-9", "vip", severity::high, at("2026-11-16T10:00:00Z"), 100),
          acknowledge_complaint{key("a9"), cid("c9"), emp("ana"), at("2026-11-16T10:05:00Z")},
          resolve_complaint{key("r9"), cid("c9"), emp("ana"), at("2026-11-16T11:00:00Z")},
-         record_customer_activity{key("b9"), cid("c9"), activity_kind::purchase, 19.75,
+         record_customer_activity{key("b9"), cid("c9"), activity_kind::purchase, amount("19.75"),
                                   at("2026-11-17T09:00:00Z")}});
-    CHECK(summarize(folded, book(), {}, period::week).recovered_revenue == Approx(19.75));
+    CHECK(shown(summarize(folded, book(), {}, period::week).recovered_revenue) ==
+          amounts{{"USD", "19.75"}});
+}
+
+TEST_CASE("money is summed exactly, per currency, never across currencies", "[projections][sla]") {
+    // Two customers worth 0.1 and 0.2 whose complaints breach: 0.30 at risk, not
+    // 0.30000000000000004; a third in EUR is its own sum; one recorded before amounts carried a
+    // currency (empty) counts in the default currency.
+    read_model m;
+    std::int64_t pos = 0;
+    for (const auto& [id, value] : {std::pair{"a", 0.1}, std::pair{"b", 0.2}})
+        for (const auto& e :
+             history_of({filing(id, std::string("cust-") + id, "standard", severity::medium,
+                                at("2026-11-16T10:00:00Z"), value),
+                         tick{at("2026-11-30T00:00:00Z")}}))
+            apply_in_place(m, {++pos, event_time(e), e});
+    CHECK(shown(summarize(m, book(), {}, period::week).revenue_at_risk) ==
+          amounts{{"USD", "0.30"}});
+    m.complaints.edit("a").state.customer.value = amount("0.1 EUR");
+    m.complaints.edit("b").state.customer.value = amount("1.005");
+    auto b2 = book();
+    b2.default_currency = *currency::parse("JPY");
+    CHECK(shown(summarize(m, b2, {}, period::week).revenue_at_risk) ==
+          amounts{{"EUR", "0.10"}, {"JPY", "1.005"}});
 }
 
 // History is mostly settled complaints: their rows are kept frozen (a fraction of a live row's
@@ -341,7 +378,7 @@ TEST_CASE("a settled complaint's row freezes and reads back equal, every field",
     auto& s = row.state;
     s.status = complaint_status::lost;
     s.id = cid("c9");
-    s.customer = {customer_id{"customer-with-a-long-identifier-9"}, "vip", 1234.5};
+    s.customer = {customer_id{"customer-with-a-long-identifier-9"}, "vip", amount("1234.5 KWD")};
     s.sev = severity::critical;
     s.channel = "phone";
     s.category = "billing";
@@ -368,7 +405,7 @@ TEST_CASE("a settled complaint's row freezes and reads back equal, every field",
     p.attributed_to = emp("cy");
     p.acknowledge_credit = emp("cy");
     p.resolve_credit = emp("bo");
-    p.recovered_value = 0.0;
+    p.recovered_value = amount("0 EUR");
     p.pauses = {{at("2026-11-16T12:00:00Z"), at("2026-11-16T13:00:00Z")}};
 
     complaint_rows rows;

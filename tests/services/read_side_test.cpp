@@ -23,7 +23,7 @@ TEST_CASE("a read-model snapshot decodes to the same model", "[read_side][snapsh
     c4.root_cause_detail = "charged twice";
     c4.acknowledge_credit = employee_id{"cy"};
     c4.resolve_credit = employee_id{"dee"};
-    c4.recovered_value = 80.25;
+    c4.recovered_value = test::amount("80.25 EUR");
     std::stringstream text;
     codec::write_read_model(text, m, {{"hash", "h"}});
     const auto file = codec::read_read_model(text);

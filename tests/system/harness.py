@@ -3,6 +3,7 @@ import base64
 import hashlib
 import hmac
 import http.client
+import decimal
 import json
 import os
 import socket
@@ -125,3 +126,17 @@ def check(condition, message):
     if not condition:
         print("FAIL:", message)
         sys.exit(1)
+
+
+def plain_amounts(v):
+    """Amounts as exact decimal text: this release writes {"amount": "1200.00", "currency":
+    "USD"} where the previous one wrote the JSON number 1200 (issue 23); both become "1200"."""
+    if isinstance(v, dict):
+        if "amount" in v and set(v) <= {"amount", "currency"}:
+            return str(decimal.Decimal(v["amount"]).normalize())
+        return {k: plain_amounts(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [plain_amounts(x) for x in v]
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return str(decimal.Decimal(repr(v)).normalize())
+    return v

@@ -228,7 +228,8 @@ def zammad(port):
     harness.check(status == 200, f"zammad complaint: {status} {c}")
     harness.check(c["status"] == "acknowledged", f"zammad owner acknowledges: {c}")
     harness.check(c["owner"] == "emma@chrispresso.com", f"zammad owner: {c}")
-    harness.check(c["customer"] == {"id": "emily@example.com", "segment": "vip", "value": 0},
+    harness.check(c["customer"] == {"currency": "USD", "id": "emily@example.com", "segment": "vip",
+                                     "value": "0.00"},
                   f"zammad customer (vip flag, e-mail lower-case): {c['customer']}")
     harness.check((c["severity"], c["team"], c["channel"]) == ("medium", "Service Desk", "phone"),
                   f"zammad mapping: {c}")

@@ -43,12 +43,13 @@ def produce_records(brokers, topic, path):
 
 def without_additions(events):
     """Events as the previous release wrote them: this release records the calendar as applied in
-    each filing's policy (ComplaintFiled.policy.calendar_as_applied, issue 23). The fixture's
-    filings have none; the expected log, written by this build, has it on every filing."""
+    each filing's policy (ComplaintFiled.policy.calendar_as_applied, issue 23) and amounts as
+    exact decimals with a currency. The fixture's filings have neither; the expected log, written
+    by this build, has both."""
     for e in events:
         if isinstance(e.get("data"), dict) and isinstance(e["data"].get("policy"), dict):
             e["data"]["policy"].pop("calendar_as_applied", None)
-    return events
+    return [harness.plain_amounts(e) for e in events]
 
 
 def main():

@@ -48,7 +48,7 @@ TEST_CASE("a complaint.filed CloudEvent becomes a filing with key source/id",
     const auto& f = std::get<file_complaint>(std::get<complaint_command>(*c));
     CHECK(f.key == key("zendesk/e-1"));
     CHECK(f.id == cid("c1"));
-    CHECK(f.customer == customer_ref{customer_id{"cust-1"}, "vip", 900});
+    CHECK(f.customer == customer_ref{customer_id{"cust-1"}, "vip", test::amount("900")});
     CHECK(f.sev == severity::high);
     CHECK(f.at == at("2026-11-20T10:00:00Z"));
 }
@@ -270,6 +270,7 @@ TEST_CASE("the body decoder gives the commands and errors of parse_body and to_c
     std::string thousand_and_one = "[";
     for (int i = 0; i < 1001; ++i) thousand_and_one += (i ? "," : "") + events[0].dump();
     same(thousand_and_one + "]");
-    CHECK(reference(huge_text).has_value());
+    // Both ways read the number and refuse it as an amount (beyond 10^14).
+    CHECK_FALSE(reference(huge_text).has_value());
     CHECK(checked > 5000);
 }
