@@ -130,7 +130,7 @@ struct ticket {
     ticket_status status = ticket_status::open;
     std::string owner;  // empty: unassigned
     std::string customer, segment = "standard";
-    double value = 0;
+    std::string value = "0";  // an exact decimal, as the synced command takes it
     std::string product;
     std::string delivery;  // kind: mapped, when the payload names its delivery
     severity sev = severity::medium;
@@ -287,9 +287,16 @@ ticket from_mapped(const webhook_source& src, std::string_view source, const jso
     k.customer = text("customer", true);
     if (auto segment = text("segment", false); !segment.empty()) k.segment = std::move(segment);
     if (const auto* v = at("value")) {
-        if (!v->is_number() || v->get<double>() < 0)
-            fail(src.map.at("value"), "must be a number, not negative");
-        k.value = v->get<double>();
+        // A number, or a decimal string as a custom field often holds one ("1200.50").
+        std::optional<std::int64_t> a;
+        if (v->is_number())
+            a = amount_from_double(v->get<double>());
+        else if (v->is_string())
+            a = parse_amount(v->get<std::string>());
+        if (!a || *a < 0)
+            fail(src.map.at("value"),
+                 "must be an amount (a number or a decimal string), not negative");
+        k.value = format_amount(money{*a});
     }
     k.team = team_of(src, text("team", false));
     k.channel = text("channel", false);

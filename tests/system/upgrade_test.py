@@ -4,8 +4,9 @@ Processing second.jsonl on a copy of it must give, byte for byte, the export of 
 files with this build; the first start folds the old log once and builds the index, the next
 start reads the index.
 
-The read side's checkpoint of a previous release (release-2026-12-07/embedded-snapshot, format 3)
-is used, not thrown away: the service starts from it and answers what a rebuild from the log
+The read side's checkpoints of previous releases (release-2026-12-07/embedded-snapshot, format 3;
+release-2026-12-07b/embedded-snapshot, format 4: settled rows frozen, amounts as binary floats)
+are used, not thrown away: the service starts from it and answers what a rebuild from the log
 answers, and writes the current format at shutdown, which the next start reads."""
 import json
 import os
@@ -22,7 +23,9 @@ import harness
 BINARY = sys.argv[1]
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 FIXTURE = os.path.join(FIXTURES, "release-2026-12-06")
-SNAPSHOT_FIXTURE = os.path.join(FIXTURES, "release-2026-12-07", "embedded-snapshot")
+# The read side's checkpoints of earlier releases, with the format each wrote.
+SNAPSHOT_FIXTURES = [(os.path.join(FIXTURES, "release-2026-12-07", "embedded-snapshot"), 3),
+                     (os.path.join(FIXTURES, "release-2026-12-07b", "embedded-snapshot"), 4)]
 REPORTS = ["/v1/sla/summary", "/v1/employees/scores", "/v1/sla/at-risk"]
 
 
@@ -92,7 +95,8 @@ def main():
         counted = db.execute("SELECT sum(n) FROM summary_counts").fetchone()[0]
     harness.check(complete == (1,), "the index covers the upgraded log")
     harness.check(rows == streams == counted, f"one summary per complaint: {rows} {streams} {counted}")
-    check_old_checkpoint(work, cfg)
+    for fixture, fmt in SNAPSHOT_FIXTURES:
+        check_old_checkpoint(os.path.join(work, f"format-{fmt}"), cfg, fixture, fmt)
     print("ok")
 
 
@@ -122,12 +126,13 @@ def snapshot_format(data):
         return json.loads(f.readline())["format"]
 
 
-def check_old_checkpoint(work, cfg):
+def check_old_checkpoint(work, cfg, fixture, fmt):
+    os.makedirs(work)
     kept = os.path.join(work, "checkpoint-kept")
     rebuilt = os.path.join(work, "checkpoint-rebuilt")
-    shutil.copytree(SNAPSHOT_FIXTURE, kept)
-    shutil.copytree(SNAPSHOT_FIXTURE, rebuilt)
-    harness.check(snapshot_format(kept) == 3, "the fixture's checkpoint is the old format")
+    shutil.copytree(fixture, kept)
+    shutil.copytree(fixture, rebuilt)
+    harness.check(snapshot_format(kept) == fmt, f"the fixture's checkpoint is format {fmt}")
     os.remove(os.path.join(rebuilt, "read_model.snapshot.json"))
     from_old, log = serve_reports(cfg, kept, os.path.join(work, "kept.log"))
     harness.check("(from its checkpoint)" in log, "the old checkpoint was used: " + log[-2000:])
