@@ -89,6 +89,7 @@ std::string_view event_type_name(const complaint_event& e) {
                           [](const complaint_escalated&) { return "ComplaintEscalated"; },
                           [](const customer_bounced_back&) { return "CustomerBouncedBack"; },
                           [](const bounce_back_missed&) { return "BounceBackMissed"; },
+                          [](const sla_reconciled&) { return "SlaReconciled"; },
                       },
                       e);
 }
@@ -239,6 +240,7 @@ void apply(complaint_state& s, const complaint_resolved& e) {
 void apply(complaint_state& s, const complaint_reopened& e) {
     s.status = complaint_status::reopened;
     s.reopen_count = e.reopen_count;
+    s.lost_by_window = false;
     s.resolve = fresh_clock(e.resolve_warn_at, e.resolve_due);
 }
 
@@ -271,9 +273,15 @@ void apply(complaint_state& s, const complaint_escalated& e) {
 void apply(complaint_state& s, const customer_bounced_back&) {
     s.status = complaint_status::recovered;
 }
-void apply(complaint_state& s, const bounce_back_missed&) {
+void apply(complaint_state& s, const bounce_back_missed& e) {
     s.status = complaint_status::lost;
     s.bounce_back.breached = true;
+    s.lost_by_window = e.reason == "window_elapsed";
+}
+// The clock is met after all; a lost complaint's recovery follows as its own event.
+void apply(complaint_state& s, const sla_reconciled& e) {
+    clock_of(s, e.target).breached = false;
+    if (e.target == sla_target::bounce_back) s.lost_by_window = false;
 }
 
 }  // namespace
@@ -443,13 +451,27 @@ struct command_decider {
         return m;
     }
 
+    // Lost only because the window elapsed, and `at` lies within that window.
+    bool window_reconciles(instant at) const {
+        return s().status == lost && s().lost_by_window && s().bounce_back.breached &&
+               at < s().bounce_back.due;
+    }
+
     result<void> operator()(const file_complaint&) const { return {}; }  // handled apart
     result<void> operator()(const sync_ticket&) const { return {}; }     // handled apart
 
     result<void> operator()(const acknowledge_complaint& c) const {
         if (s().status != received) return std::unexpected(invalid_in(s(), "acknowledge"));
+        const auto clock = s().acknowledge;
         d.emit(complaint_acknowledged{c.key, c.id, c.employee, c.at});
+        reconcile(c.key, sla_target::acknowledge, clock, c.at);
         return {};
+    }
+    // A late fact from before a breach already recorded: the SLA was met (see sla_reconciled).
+    void reconcile(const idempotency_key& key, sla_target t, const sla_clock& clock,
+                   instant fact) const {
+        if (clock.breached && fact < clock.due)
+            d.emit(sla_reconciled{key, s().id, t, clock.due, fact});
     }
     result<void> operator()(const assign_complaint& c) const {
         if (!is_open(s().status)) return std::unexpected(invalid_in(s(), "assign"));
@@ -503,8 +525,10 @@ struct command_decider {
         if (!in(s().status, {acknowledged, investigating, awaiting_customer, reopened}))
             return std::unexpected(invalid_in(s(), "resolve"));
         const auto& p = *s().policy;
+        const auto clock = s().resolve;
         d.emit(complaint_resolved{c.key, c.id, c.employee, c.at, c.at + p.bounce_back,
                                   c.at + warning_offset(p.bounce_back, p.warn_at)});
+        reconcile(c.key, sla_target::resolve, clock, c.at);
         return {};
     }
     result<void> operator()(const reopen_complaint& c) const {
@@ -544,7 +568,17 @@ struct command_decider {
     result<void> operator()(const record_customer_activity& c) const {
         // Activity from before the resolution (a purchase reported late) is not the customer
         // coming back after we fixed things.
-        if (s().status != resolved || (s().resolved_at && c.at < *s().resolved_at)) return {};
+        if (s().resolved_at && c.at < *s().resolved_at) return {};
+        // A purchase from within the window, reported after the window was declared missed:
+        // the customer did come back.
+        if (window_reconciles(c.at) && c.kind != activity_kind::account_closed) {
+            reconcile(c.key, sla_target::bounce_back, s().bounce_back, c.at);
+            d.emit(customer_bounced_back{c.key, c.id, std::string(to_string(c.kind)), std::nullopt,
+                                         c.at,
+                                         c.value ? std::optional(priced(*c.value)) : std::nullopt});
+            return {};
+        }
+        if (s().status != resolved) return {};
         if (c.kind == activity_kind::account_closed) {
             d.emit(bounce_back_missed{c.key, c.id, "account_closed", std::nullopt, c.at});
             escalate(d, escalation_trigger::bounce_back_missed, std::nullopt, c.key, c.at);
@@ -558,7 +592,13 @@ struct command_decider {
     result<void> operator()(const record_survey& c) const {
         if (c.score < 0 || c.score > 10)
             return std::unexpected(reject(rejection_code::invalid_argument, "score must be 0..10"));
-        if (s().status != resolved || (s().resolved_at && c.at < *s().resolved_at)) return {};
+        if (s().resolved_at && c.at < *s().resolved_at) return {};
+        if (window_reconciles(c.at) && c.score >= 7) {
+            reconcile(c.key, sla_target::bounce_back, s().bounce_back, c.at);
+            d.emit(customer_bounced_back{c.key, c.id, "survey", c.score, c.at, std::nullopt});
+            return {};
+        }
+        if (s().status != resolved) return {};
         if (c.score >= 7) {
             d.emit(customer_bounced_back{c.key, c.id, "survey", c.score, c.at, std::nullopt});
         } else if (c.score <= 4) {

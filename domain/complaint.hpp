@@ -302,11 +302,26 @@ struct bounce_back_missed {
     bool operator==(const bounce_back_missed&) const = default;
 };
 
+// A fact that arrived after the deadline event it contradicts: an acknowledgement or resolution
+// stamped before the due instant, recorded after the breach was; a customer coming back within
+// the window, recorded after the window was declared missed. History is never rewritten: the
+// breach (or miss) and what it escalated stay in the log, and this event says the SLA was met
+// after all; reports count it as met. `at` is the late fact's instant, `due_at` the target's.
+struct sla_reconciled {
+    idempotency_key key;  // the late command's
+    complaint_id id;
+    sla_target target;
+    instant due_at;
+    instant at;
+    bool operator==(const sla_reconciled&) const = default;
+};
+
 using complaint_event =
     std::variant<complaint_filed, complaint_acknowledged, complaint_assigned,
                  customer_info_requested, customer_replied, root_cause_found, recovery_offered,
                  complaint_resolved, complaint_reopened, complaint_withdrawn, sla_warning_raised,
-                 sla_breached, complaint_escalated, customer_bounced_back, bounce_back_missed>;
+                 sla_breached, complaint_escalated, customer_bounced_back, bounce_back_missed,
+                 sla_reconciled>;
 
 // The stored type name of an event ("ComplaintFiled", ...): part of the storage contract.
 std::string_view event_type_name(const complaint_event& e);
@@ -372,6 +387,9 @@ struct complaint_state {
     sla_clock acknowledge, resolve, bounce_back;
     int escalation_level = 0;
     int reopen_count = 0;
+    // Lost because the bounce-back window elapsed (not a closed account or a bad survey): a
+    // purchase from within the window that arrives later reconciles it.
+    bool lost_by_window = false;
     key_set seen;  // idempotency keys of commands that took effect
     // The latest instant of an event a command caused (not a deadline): a helpdesk snapshot
     // older than this is stale (delivered out of order) and changes nothing. Kept, like `seen`,

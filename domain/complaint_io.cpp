@@ -172,6 +172,14 @@ std::ostream& operator<<(std::ostream& os, const complaint_event& e) {
                            .field("score", v.score)
                            .field("at", v.at);
                    },
+                   [&](const sla_reconciled& v) {
+                       printer(os, name)
+                           .field("key", v.key)
+                           .field("id", v.id)
+                           .field("target", v.target)
+                           .field("due_at", v.due_at)
+                           .field("at", v.at);
+                   },
                },
                e);
     return os;

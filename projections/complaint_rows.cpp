@@ -25,6 +25,7 @@ enum : std::uint16_t {
     has_recovered_value = 1 << 12,
     progress_filled = 1 << 13,
     has_id = 1 << 14,
+    lost_by_window = 1 << 15,
 };
 
 std::int64_t count(instant t) {
@@ -216,6 +217,7 @@ frozen_row complaint_rows::freeze(const complaint_row& row) {
     put_clock(f, 0, s.acknowledge, ack_warned, ack_breached);
     put_clock(f, 1, s.resolve, resolve_warned, resolve_breached);
     put_clock(f, 2, s.bounce_back, bounce_warned, bounce_breached);
+    if (s.lost_by_window) f.flags |= lost_by_window;
     f.escalation_level = static_cast<std::int16_t>(s.escalation_level);
     f.reopen_count = static_cast<std::int16_t>(s.reopen_count);
     if (row.acknowledge_ever_breached) f.flags |= ack_ever_breached;
@@ -277,6 +279,7 @@ void complaint_rows::thaw(const std::string& id, const frozen_row& f, complaint_
     get_clock(s.acknowledge, f, 0, ack_warned, ack_breached);
     get_clock(s.resolve, f, 1, resolve_warned, resolve_breached);
     get_clock(s.bounce_back, f, 2, bounce_warned, bounce_breached);
+    s.lost_by_window = (f.flags & lost_by_window) != 0;
     s.escalation_level = f.escalation_level;
     s.reopen_count = f.reopen_count;
     s.seen.clear();

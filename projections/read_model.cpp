@@ -70,6 +70,13 @@ void on_complaint(read_model& m, const complaint_event& e) {
                 if (v.value) row.progress.edit().recovered_value = v.value;
             },
             [&](const bounce_back_missed&) {},
+            // A late fact met the SLA after all: the outcome counts as met. A resolve breach of
+            // an earlier cycle (before a reopen) is not this one's to clear.
+            [&](const sla_reconciled& v) {
+                if (v.target == sla_target::acknowledge) row.acknowledge_ever_breached = false;
+                if (v.target == sla_target::resolve && row.state.reopen_count == 0)
+                    row.resolve_ever_breached = false;
+            },
         },
         e);
     // `row` is not to be used after this: a settled row is frozen.

@@ -41,6 +41,16 @@ std::optional<notice> notice_of(const any_event& ev) {
                               {"bounceback_breach", "bounceback_breach_" + target},
                               0};
             },
+            [](const sla_reconciled& e) -> std::optional<notice> {
+                const auto target = std::string(to_string(e.target));
+                return notice{"Bounceback: the " + target + " SLA was met after all (a fact of " +
+                                  iso8601::format_instant(e.at) +
+                                  " arrived after the breach was "
+                                  "recorded; due " +
+                                  iso8601::format_instant(e.due_at) + ").",
+                              {"bounceback_reconciled", "bounceback_reconciled_" + target},
+                              0};
+            },
             [](const complaint_escalated& e) -> std::optional<notice> {
                 const auto level = std::to_string(e.to_level);
                 return notice{"Bounceback: escalated to level " + level +

@@ -224,6 +224,9 @@ void write_complaint_event(data_writer& d, const complaint_event& ce,
             [&](const sla_breached& e) {
                 head(e.id).time("due_at", e.due_at).str("target", to_string(e.target));
             },
+            [&](const sla_reconciled& e) {
+                head(e.id).time("due_at", e.due_at).str("target", to_string(e.target));
+            },
             [&](const complaint_escalated& e) {
                 head(e.id)
                     .integer("from_level", e.from_level)
@@ -546,6 +549,9 @@ any_event read_event(std::string_view type, const reader<V>& r, const idempotenc
         return complaint_event{customer_bounced_back{
             k, id, r.str("signal"), opt_int(r, "score"), at,
             r.has("value") ? std::optional<money>(r.amount("value")) : std::nullopt}};
+    if (type == "SlaReconciled")
+        return complaint_event{sla_reconciled{k, id, r.enumeration("target", &parse_sla_target),
+                                              r.time("due_at"), at}};
     if (type == "BounceBackMissed")
         return complaint_event{bounce_back_missed{k, id, r.str("reason"), opt_int(r, "score"), at}};
     throw decode_error{"unknown event type " + std::string(type)};

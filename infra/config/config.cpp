@@ -616,13 +616,13 @@ config read_config(YAML::Node root) {
             // A helpdesk hears of what an agent must act on, unless told otherwise.
             if (s.kind != subscription_kind::webhook) {
                 const std::vector<std::string> told{"SlaWarningRaised", "SlaBreached",
-                                                    "ComplaintEscalated"};
+                                                    "SlaReconciled", "ComplaintEscalated"};
                 if (s.types.empty()) s.types = told;
                 for (const auto& t : s.types)
                     if (std::ranges::find(told, t) == told.end())
                         fail(path + ".types",
-                             "a helpdesk is told of SlaWarningRaised, SlaBreached and "
-                             "ComplaintEscalated only, not " +
+                             "a helpdesk is told of SlaWarningRaised, SlaBreached, "
+                             "SlaReconciled and ComplaintEscalated only, not " +
                                  t);
             }
             s.allow_private = subs[i]["allow_private"] && subs[i]["allow_private"].as<bool>(false);

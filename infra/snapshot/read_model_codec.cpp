@@ -112,6 +112,7 @@ std::string encode_row(const projection::complaint_row& r, std::size_t policy) {
     w.key("first_resolved_at");
     put_t(w, progress.first_resolved_at);
     w.key("id").value(s.id.value());
+    if (s.lost_by_window) w.key("lost_by_window").value(true);
     w.key("owner");
     put_opt(w, s.owner);
     w.key("paused_at");
@@ -188,6 +189,8 @@ projection::complaint_row decode_row(const json& j, const std::vector<policy_ref
     s.resolve = get_clock(j.at("clocks").at(1));
     s.bounce_back = get_clock(j.at("clocks").at(2));
     s.escalation_level = j.at("escalation_level").get<int>();
+    // Absent: false (and from checkpoints written before late facts were reconciled).
+    s.lost_by_window = j.value("lost_by_window", false);
     s.reopen_count = j.at("reopen_count").get<int>();
     for (const auto& k : j.at("seen")) s.seen.insert(idempotency_key{k.get<std::string>()});
     projection::complaint_progress progress;

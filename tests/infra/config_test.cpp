@@ -349,8 +349,8 @@ TEST_CASE("helpdesk subscriptions: a base URL, the source whose tickets, and API
     CHECK(s.kind == subscription_kind::zendesk);
     CHECK(s.url == "https://acme.zendesk.com");  // the API paths are appended
     CHECK((s.source == "zd" && s.auth_email == "agent@acme.com" && s.auth_token == "t0k"));
-    CHECK(s.types ==
-          std::vector<std::string>{"SlaWarningRaised", "SlaBreached", "ComplaintEscalated"});
+    CHECK(s.types == std::vector<std::string>{"SlaWarningRaised", "SlaBreached", "SlaReconciled",
+                                              "ComplaintEscalated"});
     CHECK(s.secrets.empty());
 
     const auto with = [&](const std::string& sub) {
@@ -366,8 +366,8 @@ TEST_CASE("helpdesk subscriptions: a base URL, the source whose tickets, and API
           "subscriptions[0].auth: is required");
     CHECK(with("{ kind: jira, url: \"https://x\", source: zd, auth: { email: a, token: t }, "
                "types: [ComplaintResolved] }") ==
-          "subscriptions[0].types: a helpdesk is told of SlaWarningRaised, SlaBreached and "
-          "ComplaintEscalated only, not ComplaintResolved");
+          "subscriptions[0].types: a helpdesk is told of SlaWarningRaised, SlaBreached, "
+          "SlaReconciled and ComplaintEscalated only, not ComplaintResolved");
     CHECK(with("{ kind: freshdesk, url: \"https://x\" }") ==
           "subscriptions[0].kind: must be one of webhook, zendesk, zammad, jira");
     CHECK(with("{ url: \"https://x\", secret: \"whsec_c2VjcmV0\", source: zd }") ==

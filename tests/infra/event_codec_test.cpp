@@ -36,6 +36,9 @@ std::vector<complaint_event> every_complaint_event() {
     log.push_back(complaint_withdrawn{key("w"), cid("c3"), "dup", at("2026-11-20T10:00:00Z")});
     log.push_back(
         complaint_escalated{key("m"), cid("c3"), 0, 1, "manual: x", at("2026-11-20T10:00:00Z")});
+    // A late acknowledgement's reconciliation (decided in tests/domain/late_facts_test.cpp).
+    log.push_back(sla_reconciled{key("late"), cid("c3"), sla_target::acknowledge,
+                                 at("2026-11-20T10:15:00Z"), at("2026-11-20T10:10:00Z")});
     return log;
 }
 

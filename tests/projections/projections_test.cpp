@@ -348,6 +348,28 @@ TEST_CASE("the SLA summary sums what recovered customers spent coming back", "[p
           amounts{{"USD", "19.75"}});
 }
 
+TEST_CASE("reports count a reconciled breach as the facts say: met", "[projections][sla][late]") {
+    // vip-urgent: acknowledge due 10:15, resolve due 14:00; both breaches are recorded before
+    // the acknowledgement (10:10) and the resolution (13:30) arrive.
+    const auto m = fold_script(
+        {filing("c1", "cust-1", "vip", severity::high, at("2026-11-16T10:00:00Z")),
+         tick{at("2026-11-16T15:00:00Z")},
+         acknowledge_complaint{key("a"), cid("c1"), emp("ana"), at("2026-11-16T10:10:00Z")},
+         resolve_complaint{key("r"), cid("c1"), emp("ana"), at("2026-11-16T13:30:00Z")}});
+    const auto s = summarize(m, book(), {}, period::week);
+    CHECK(s.acknowledge.met == 1);
+    CHECK(s.acknowledge.missed == 0);
+    CHECK(s.resolve.met == 1);
+    CHECK(s.resolve.missed == 0);
+    // The escalations the breaches caused stay (history is never rewritten).
+    CHECK(s.escalations_by_level.at(2) == 1);
+    // Without the late facts, both were missed.
+    const auto before =
+        fold_script({filing("c1", "cust-1", "vip", severity::high, at("2026-11-16T10:00:00Z")),
+                     tick{at("2026-11-16T15:00:00Z")}});
+    CHECK(summarize(before, book(), {}, period::week).acknowledge.missed == 1);
+}
+
 TEST_CASE("money is summed exactly, per currency, never across currencies", "[projections][sla]") {
     // Two customers worth 0.1 and 0.2 whose complaints breach: 0.30 at risk, not
     // 0.30000000000000004; a third in EUR is its own sum; one recorded before amounts carried a
