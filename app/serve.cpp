@@ -269,6 +269,17 @@ int serve_kafka(const config& cfg) {
         std::cerr << "bounceback: refusing to run: " << *why << "\n";
         return 2;
     }
+    // The deliveries topic must keep each delivery's latest record (not merely the last days').
+    const auto deliveries_config = kafka::topic_config(client, deliveries_topic);
+    if (!deliveries_config) {
+        std::cerr << "bounceback: " << deliveries_config.error() << "\n";
+        return 1;
+    }
+    if (const auto why =
+            kafka::not_compacted(*deliveries_config, deliveries_topic, cfg.kafka.brokers)) {
+        std::cerr << "bounceback: refusing to run: " << *why << "\n";
+        return 2;
+    }
     const auto partitions = check_copartitioned(o);
     if (!partitions) {
         std::cerr << "bounceback: refusing to run: " << partitions.error() << "\n";

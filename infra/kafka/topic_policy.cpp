@@ -26,4 +26,21 @@ std::optional<std::string> deletes_records(
            " --add-config cleanup.policy=delete,retention.ms=-1,retention.bytes=-1";
 }
 
+std::optional<std::string> not_compacted(
+    const std::vector<std::pair<std::string, std::string>>& config, const std::string& topic,
+    const std::string& brokers) {
+    std::optional<std::string> policy;
+    for (const auto& [k, v] : config)
+        if (k == "cleanup.policy") policy = v;
+    // "compact" or "compact,delete" (in either order); the broker's default is delete.
+    if (policy && policy->find("compact") != std::string::npos) return std::nullopt;
+    return "topic " + topic +
+           " is not compacted (cleanup.policy=" + policy.value_or("(broker default)") +
+           "): its delivery records would be deleted by time alone, and a restarted instance "
+           "would read every record ever made. Compact it with: kafka-configs.sh "
+           "--bootstrap-server " +
+           brokers + " --alter --entity-type topics --entity-name " + topic +
+           " --add-config cleanup.policy=[compact,delete]";
+}
+
 }  // namespace bb::kafka

@@ -19,4 +19,11 @@ std::optional<std::string> deletes_records(
     const std::vector<std::pair<std::string, std::string>>& config, const std::string& topic,
     const std::string& brokers);
 
+// Why a topic that must keep the latest record per key (the outbound deliveries topic: a
+// restarted instance learns every delivery's state from it) does not: it is not compacted.
+// Names the kafka-configs command that fixes it; nothing when it is compacted.
+std::optional<std::string> not_compacted(
+    const std::vector<std::pair<std::string, std::string>>& config, const std::string& topic,
+    const std::string& brokers);
+
 }  // namespace bb::kafka

@@ -47,6 +47,24 @@ SCENARIO("an events topic that can delete records is named, with the command tha
     }
 }
 
+TEST_CASE("a deliveries topic that is not compacted is named, with the command that fixes it",
+          "[kafka][topics]") {
+    const config made{{"cleanup.policy", "compact,delete"}, {"retention.ms", "2592000000"}};
+    CHECK_FALSE(kafka::not_compacted(made, "complaints.events.deliveries", "k1:9092"));
+    CHECK_FALSE(kafka::not_compacted({{"cleanup.policy", "compact"}}, "d", "k1:9092"));
+    const auto why = kafka::not_compacted({{"cleanup.policy", "delete"}},
+                                          "complaints.events.deliveries", "k1:9092");
+    REQUIRE(why.has_value());
+    CHECK_THAT(*why, Catch::StartsWith("topic complaints.events.deliveries is not compacted "
+                                       "(cleanup.policy=delete)"));
+    CHECK_THAT(*why, Catch::EndsWith("kafka-configs.sh --bootstrap-server k1:9092 --alter "
+                                     "--entity-type topics --entity-name "
+                                     "complaints.events.deliveries --add-config "
+                                     "cleanup.policy=[compact,delete]"));
+    CHECK_THAT(*kafka::not_compacted({}, "d", "k1:9092"),
+               Catch::Contains("cleanup.policy=(broker default)"));
+}
+
 TEST_CASE("replication asks for what the cluster can give unless configured", "[kafka][topics]") {
     using kafka::replication;
     const auto at = [](replication r, int brokers) {

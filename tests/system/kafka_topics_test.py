@@ -34,6 +34,18 @@ def main():
         harness.check(not os.path.exists(os.path.join(tmp, "data-i2", "receipts.db")),
                       "the refused instance opened its data directory")
 
+        # The outbound deliveries topic must be compacted: one made with the broker's defaults
+        # (here the dead-letter topic, named as the deliveries topic) is refused with the fix.
+        cluster.inbound, cluster.events = cluster.events, cluster.inbound
+        path, _ = cluster.config("i3")
+        out = harness.run(binary, "serve", "--config", path, "--set",
+                          f"kafka.deliveries_topic={cluster.deadletter}", timeout=120)
+        harness.check(out.returncode == 2, f"exit {out.returncode}, stderr: {out.stderr}")
+        for needed in ["refusing to run", f"topic {cluster.deadletter} is not compacted",
+                       f"--entity-name {cluster.deadletter}",
+                       "--add-config cleanup.policy=[compact,delete]"]:
+            harness.check(needed in out.stderr, f"stderr lacks {needed!r}: {out.stderr}")
+
         # The broker does not create topics on demand: publishing to a topic that does not exist
         # must fail and say so (after librdkafka's 30 s wait for it to appear), not report the
         # records as published.
@@ -48,7 +60,7 @@ def main():
                       "published" not in out.stderr,
                       f"publish to a missing topic: {out.stderr}")
     print("OK: the events topic keeps every record; a topic that deletes is refused with the fix;"
-          " publish refuses a missing topic")
+          " an uncompacted deliveries topic is refused; publish refuses a missing topic")
 
 
 if __name__ == "__main__":
