@@ -42,7 +42,12 @@ struct kafka_webhook_dispatcher::worker final : RdKafka::RebalanceCb {
     std::deque<kafka::record> fetched;          // consumed, not handled yet (offset order)
     std::map<std::int32_t, std::int64_t> done;  // per owned partition: next offset, handled
     std::set<std::int32_t> dirty;               // done moved since the last commit
-    std::int32_t in_flight = -1;                // the partition of the delivery under way
+    // Partitions taken away before what was handled could be committed (the group moved on:
+    // the commit was refused, or the assignment was lost): where this instance got to. When one
+    // comes back it resumes from here if the group's committed offset is behind it, instead of
+    // sending those events again.
+    std::map<std::int32_t, std::int64_t> uncommitted;
+    std::int32_t in_flight = -1;  // the partition of the delivery under way
     bool in_flight_revoked = false;
     bool retrying = false;       // a delivery waits for its next attempt
     bool paused = false;         // the assignment is paused (retrying, or enough fetched ahead)
@@ -110,6 +115,8 @@ struct kafka_webhook_dispatcher::worker final : RdKafka::RebalanceCb {
             else
                 for (const auto& [p, _] : done) going.insert(p);
             if (!c->assignment_lost()) commit(&going);
+            for (const auto p : going)
+                if (dirty.contains(p)) uncommitted[p] = done[p];
             std::erase_if(fetched,
                           [&](const kafka::record& r) { return going.contains(r.partition); });
             for (const auto p : going) {
@@ -124,6 +131,7 @@ struct kafka_webhook_dispatcher::worker final : RdKafka::RebalanceCb {
             if (!cooperative) {
                 c->unassign();
                 fetched.clear();
+                for (const auto p : dirty) uncommitted[p] = done[p];
                 done.clear();
                 dirty.clear();
                 if (in_flight >= 0) in_flight_revoked = true;
@@ -134,6 +142,26 @@ struct kafka_webhook_dispatcher::worker final : RdKafka::RebalanceCb {
             }
             return;
         }
+        std::vector<RdKafka::TopicPartition*> asked;
+        for (const auto* tp : parts)
+            asked.push_back(RdKafka::TopicPartition::create(topic, tp->partition()));
+        const bool known = !parts.empty() && c->committed(asked, 5000) == RdKafka::ERR_NO_ERROR;
+        for (std::size_t i = 0; known && i < asked.size(); ++i) {
+            const auto p = asked[i]->partition();
+            auto committed = std::max<std::int64_t>(asked[i]->offset(), 0);
+            // Back to this instance with events it handled but could not commit: resume after
+            // them (and commit that) unless someone else got further meanwhile.
+            if (const auto u = uncommitted.find(p); u != uncommitted.end()) {
+                if (u->second > committed) {
+                    parts[i]->set_offset(u->second);
+                    done[p] = committed = u->second;
+                    dirty.insert(p);
+                }
+                uncommitted.erase(u);
+            }
+            set_position(p, committed);
+        }
+        RdKafka::TopicPartition::destroy(asked);
         if (cooperative)
             succeeded(c->incremental_assign(parts));
         else
@@ -141,13 +169,6 @@ struct kafka_webhook_dispatcher::worker final : RdKafka::RebalanceCb {
         if (parts.empty()) return;
         // A delivery waiting for its next attempt holds every partition of the subscription.
         if (paused) c->pause(parts);
-        std::vector<RdKafka::TopicPartition*> asked;
-        for (const auto* tp : parts)
-            asked.push_back(RdKafka::TopicPartition::create(topic, tp->partition()));
-        if (c->committed(asked, 5000) == RdKafka::ERR_NO_ERROR)
-            for (const auto* tp : asked)
-                set_position(tp->partition(), std::max<std::int64_t>(tp->offset(), 0));
-        RdKafka::TopicPartition::destroy(asked);
     }
 
     // Nothing fetched is waiting: the consumer's positions are past every record handled, and
