@@ -128,6 +128,7 @@ int serve(const cli_args& args) {
     sqlite_event_log log({db, cfg->synchronous_full, 1024});
     webhook_receipts receipts(receipts_path(cfg->data_dir));
     metrics m;
+    add_process_metrics(m);
     command_service commands(log, cfg->book, m, {cfg->cached_streams, cfg->future_tolerance}, &log);
 
     boost::asio::io_context ioc{static_cast<int>(io_thread_count(*cfg))};
@@ -141,6 +142,13 @@ int serve(const cli_args& args) {
 
     // Ready once both the command side and the read side have folded the log.
     read_side reads(log, std::filesystem::path(cfg->data_dir) / "read_model.snapshot.json");
+    // Reports and views are as current as the read side: how far it is behind the log.
+    m.gauge("bounceback_read_side_lag_events",
+            "Events in the log the read side has not applied yet (reports lag by these)", [&] {
+                return metric_samples{{{},
+                                       static_cast<double>(std::max<std::int64_t>(
+                                           log.head() - reads.position(), 0))}};
+            });
     std::atomic<bool> ready{false};
     outbound::delivery_store deliveries(
         (std::filesystem::path(cfg->data_dir) / "outbound.db").string(), cfg->synchronous_full);
@@ -289,6 +297,7 @@ int serve_kafka(const config& cfg) {
     std::filesystem::create_directories(cfg.data_dir);
     webhook_receipts receipts(receipts_path(cfg.data_dir));
     metrics m;
+    add_process_metrics(m);
     // The read side's copy of the event topic and its checkpoint live under the data directory:
     // a restart reads only what the topic gained since (docs/kafka.md, "State and its cost").
     const auto state_dir = std::filesystem::path(cfg.data_dir) / "kafka";

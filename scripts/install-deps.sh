@@ -6,6 +6,7 @@ packages=(
   libboost-dev libboost-system-dev nlohmann-json3-dev libsimdjson-dev
   catch2 librapidcheck-dev libhowardhinnant-date-dev tzdata
   libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev zlib1g-dev librdkafka-dev libgoogle-perftools-dev
+  prometheus-cpp-dev
   curl python3 openssl
 )
 # Node.js and npm build the dashboard's bundle; use the machine's own when it has one.
@@ -13,9 +14,11 @@ command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 # `--test` adds what only the tests need: Chromium for the dashboard's browser test, clang 16 and
 # its runtime for the libFuzzer targets (built in the ASan preset), pip for the
 # independent Standard Webhooks implementation the outbound tests verify with, kcat to write a
-# previous release's Kafka records back into a topic (tests/system/kafka_upgrade_test.py).
+# previous release's Kafka records back into a topic (tests/system/kafka_upgrade_test.py), and
+# Prometheus (its server scrapes the service in tests/system/prometheus_test.py; promtool checks
+# the metrics text, the alert rules and the dashboard's queries).
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium clang-16 libclang-rt-16-dev kcat)
+  packages+=(chromium clang-16 libclang-rt-16-dev kcat prometheus)
   python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 fi
 missing=()

@@ -8,6 +8,7 @@
 #include "handlers/stream_fold.hpp"
 #include "infra/codec/event_codec.hpp"
 #include "infra/iso8601.hpp"
+#include "services/domain_metrics.hpp"
 
 namespace bb {
 
@@ -83,6 +84,7 @@ command_service::command_service(event_log& log, const policy_book& book, metric
     metrics_.describe("bounceback_rejections_total", "counter",
                       "Commands rejected by the domain, by reason");
     metrics_.describe("bounceback_append_seconds", "histogram", "Latency of a durable append");
+    describe_domain_metrics(metrics_);
     metrics_.gauge("bounceback_complaints", "Complaints by state", [this] {
         std::vector<std::pair<metric_labels, double>> out;
         for (const auto& [status, n] : complaints_by_status())
@@ -397,13 +399,17 @@ void command_service::append_decided(std::string stream, state_cache<State>& cac
     req.request_key = request_key(key_of_last(events.back()), stream);
     req.summary = summarise(en.state, next_state);
     const auto count = events.size();
+    // Counted once durable (an append that fails or is a duplicate counts nothing).
+    std::vector<domain_sample> samples;
+    if constexpr (std::is_same_v<State, complaint_state>)
+        samples = domain_samples(events, meta.recorded_at);
     auto before = std::make_shared<const State>(en.state);
     auto next = std::make_shared<const entry>(
         entry{std::move(next_state), en.version + static_cast<std::int64_t>(count)});
     cache.offer(stream, next);
     log_.append_async(
         std::move(req), [this, &cache, stream = std::move(stream), next, before, count,
-                         started = std::chrono::steady_clock::now(),
+                         samples = std::move(samples), started = std::chrono::steady_clock::now(),
                          on_durable = std::move(on_durable), done = std::move(done)](auto r) {
             metrics_.observe(
                 "bounceback_append_seconds", {},
@@ -416,6 +422,7 @@ void command_service::append_decided(std::string stream, state_cache<State>& cac
             }
             on_durable(*before, next->state);
             metrics_.add("bounceback_events_appended_total", {}, static_cast<double>(count));
+            bb::count(metrics_, samples);
             done(command_outcome{command_outcome::kind::applied, std::nullopt, count});
         });
 }

@@ -162,6 +162,9 @@ router::router(api_deps d)
       assets_(d_) {
     for (const auto& [token, r] : d_.cfg.tokens) token_hashes_[sha256_hex(token)] = r;
     d_.m.describe("bounceback_http_requests_total", "counter", "HTTP requests by route and status");
+    d_.m.describe("bounceback_http_request_duration_seconds", "histogram",
+                  "Time from a request's arrival to its response, by route, method and status "
+                  "class (2xx, 4xx, 5xx)");
 }
 
 std::optional<router::matched> router::match(const http::request& req) const {
@@ -193,10 +196,21 @@ void router::record(const http::request_context& ctx, std::string_view method,
                     std::chrono::steady_clock::time_point started) {
     d_.m.add("bounceback_http_requests_total",
              {{"route", route_name}, {"status", std::to_string(status)}});
+    const auto seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // Route names are the route table's templates (bounded); statuses as classes keep the
+    // histogram's series few.
+    // A client may send any method name: only the standard ones become label values.
+    static constexpr std::string_view known[] = {"GET",  "POST",  "PUT",    "DELETE",
+                                                 "HEAD", "PATCH", "OPTIONS"};
+    const bool standard = std::find(std::begin(known), std::end(known), method) != std::end(known);
+    d_.m.observe("bounceback_http_request_duration_seconds",
+                 {{"method", standard ? std::string(method) : std::string("other")},
+                  {"route", route_name},
+                  {"status", std::to_string(status / 100) + "xx"}},
+                 seconds);
     if (d_.log_line) {
-        const auto ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-                .count();
+        const auto ms = seconds * 1000;
         // The target is logged without its query string; tokens and signatures never are.
         d_.log_line("request_id=" + ctx.request_id + " method=" + std::string(method) + " route=" +
                     route_name + " status=" + std::to_string(status) + " ms=" + std::to_string(ms));
