@@ -54,6 +54,7 @@ bool succeeded(RdKafka::Error* e) {
 // revocation never finds one open.
 class kafka_processor::rebalance_listener final : public RdKafka::RebalanceCb {
   public:
+    explicit rebalance_listener(metrics& m) : metrics_(m) {}
     bool changed = false;
     // Since the last take: partitions assigned and revoked incrementally, and whether the whole
     // assignment was replaced (the eager protocol, or partitions lost).
@@ -64,6 +65,11 @@ class kafka_processor::rebalance_listener final : public RdKafka::RebalanceCb {
     void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                       std::vector<RdKafka::TopicPartition*>& partitions) override {
         const bool assigning = err == RdKafka::ERR__ASSIGN_PARTITIONS;
+        if (!partitions.empty())
+            metrics_.add("bounceback_kafka_rebalances_total",
+                         {{"change", assigning                     ? "assigned"
+                                     : consumer->assignment_lost() ? "lost"
+                                                                   : "revoked"}});
         note(*consumer, assigning, partitions);
         if (cooperative(*consumer)) {
             // Called even with nothing to move: the group waits for the call before the next
@@ -88,6 +94,7 @@ class kafka_processor::rebalance_listener final : public RdKafka::RebalanceCb {
     }
 
   private:
+    metrics& metrics_;
     void note(RdKafka::KafkaConsumer& consumer, bool assigning,
               const std::vector<RdKafka::TopicPartition*>& partitions) {
         if (partitions.empty() && cooperative(consumer)) return;
@@ -120,7 +127,7 @@ kafka_processor::kafka_processor(kafka_processor_options o, const policy_book& b
       metrics_(m),
       clock_(std::move(clock)),
       say_(std::move(log)),
-      listener_(std::make_unique<rebalance_listener>()),
+      listener_(std::make_unique<rebalance_listener>(m)),
       commands_(log_, book_, metrics_, {o_.cached_streams, o_.future_tolerance}) {
     commands_.on_deadline_change([this](const complaint_id& id, std::optional<instant> next) {
         deadlines_.update(id, next);
@@ -140,6 +147,28 @@ kafka_processor::kafka_processor(kafka_processor_options o, const policy_book& b
     metrics_.describe("bounceback_kafka_replayed_events_total", "counter",
                       "Events read from the event topic to load owned partitions (with local "
                       "stores: only the tail each store had not seen)");
+    metrics_.describe("bounceback_kafka_rebalances_total", "counter",
+                      "Partitions of the inbound topic assigned to, revoked from or lost by this "
+                      "instance (a rebalance moves several)");
+    metrics_.describe("bounceback_kafka_rebuild_seconds", "histogram",
+                      "Time to load owned partitions' state (local store and topic tail) after "
+                      "an assignment or a rewind");
+    metrics_.describe("bounceback_kafka_commit_seconds", "histogram",
+                      "Latency of committing one transaction (events, deadletters, offsets)");
+    metrics_.describe("bounceback_kafka_fenced_total", "counter",
+                      "Times this instance was fenced (another instance took its transactional "
+                      "id or partitions)");
+    metrics_.gauge(
+        "bounceback_kafka_consumer_lag",
+        "Inbound records not yet processed, per owned "
+        "partition (the high watermark minus the consumer's position, as last measured)",
+        [this] {
+            std::lock_guard lock(lag_mutex_);
+            metric_samples out;
+            for (const auto& [p, n] : lag_)
+                out.push_back({{{"partition", std::to_string(p)}}, static_cast<double>(n)});
+            return out;
+        });
     metrics_.gauge("bounceback_kafka_owned_partitions", "Inbound partitions this instance owns",
                    [this] {
                        return std::vector<std::pair<metric_labels, double>>{
@@ -148,6 +177,28 @@ kafka_processor::kafka_processor(kafka_processor_options o, const policy_book& b
 }
 
 kafka_processor::~kafka_processor() = default;
+
+void kafka_processor::measure_lag() {
+    const auto now = std::chrono::steady_clock::now();
+    if (!consumer_ || now - lag_measured_ < std::chrono::seconds{1}) return;
+    lag_measured_ = now;
+    std::vector<RdKafka::TopicPartition*> parts;
+    if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR) return;
+    std::map<std::int32_t, std::int64_t> lag;
+    if (consumer_->position(parts) == RdKafka::ERR_NO_ERROR)
+        for (const auto* tp : parts) {
+            std::int64_t low = 0, high = 0;
+            // The consumer's cached watermarks: no request to the broker.
+            if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) !=
+                RdKafka::ERR_NO_ERROR)
+                continue;
+            const auto at = tp->offset() >= 0 ? tp->offset() : low;
+            lag[tp->partition()] = std::max<std::int64_t>(high - at, 0);
+        }
+    RdKafka::TopicPartition::destroy(parts);
+    std::lock_guard lock(lag_mutex_);
+    lag_ = std::move(lag);
+}
 
 bool kafka_processor::rewind() {
     std::vector<RdKafka::TopicPartition*> parts;
@@ -214,6 +265,9 @@ std::expected<void, std::string> kafka_processor::load(const std::vector<std::in
     commands_.finish_loading();
     owned_ += static_cast<int>(owned.size());
     metrics_.add("bounceback_kafka_rebuilds_total", {});
+    metrics_.observe(
+        "bounceback_kafka_rebuild_seconds", {},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     metrics_.add("bounceback_kafka_replayed_events_total", {}, static_cast<double>(events));
     std::string list;
     for (const auto& [p, _] : log_.partitions())
@@ -537,7 +591,11 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
         return {on_error({kafka::txn_errc::abortable,
                           "the partitions were lost (max.poll.interval.ms exceeded)"},
                          "commit_transaction")};
+    const auto committing = std::chrono::steady_clock::now();
     if (auto c = producer_->commit(); !c) return {on_error(c.error(), "commit_transaction")};
+    metrics_.observe(
+        "bounceback_kafka_commit_seconds", {},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - committing).count());
     positions_ = std::move(positions);
     // The local stores follow the committed transaction. One that fails to commit is behind the
     // topic: state is restored from store and topic, which reads the tail it missed.
@@ -720,6 +778,7 @@ kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopp
                 break;
             continue;
         }
+        measure_lag();
         const auto outcome = process(batch);
         if (outcome.result == batch_result::committed) {
             batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(outcome.taken));
@@ -727,6 +786,7 @@ kafka_processor::stop_reason kafka_processor::run(const std::atomic<bool>& stopp
         }
         batch.clear();
         if (outcome.result == batch_result::fenced) {
+            metrics_.add("bounceback_kafka_fenced_total", {});
             say_("kafka: fenced: another instance has taken over; stopping");
             result = stop_reason::fenced;
             break;

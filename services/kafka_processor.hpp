@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,12 @@ class kafka_processor {
     std::map<std::int32_t, std::int64_t> positions_;
     std::atomic<bool> ready_{false};
     std::atomic<int> owned_{0};
+    // Per owned inbound partition, records not consumed yet; measured by the processing thread
+    // about once a second (measure_lag), read by /metrics.
+    mutable std::mutex lag_mutex_;
+    std::map<std::int32_t, std::int64_t> lag_;
+    std::chrono::steady_clock::time_point lag_measured_{};
+    void measure_lag();
 };
 
 }  // namespace bb

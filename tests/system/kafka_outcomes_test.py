@@ -10,6 +10,8 @@ answered by `b` as well. The same webhook-ids sent again to `b` get the decided 
 it. A Zendesk ticket event (a helpdesk source) is decided the same way and known to `b`."""
 import http.client
 import json
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +41,12 @@ def post(port, webhook_id, events, query=""):
 def post_raw(port, source, body, headers, query=""):
     return harness.send(port, "POST", f"/v1/webhooks/{source}{query}", body,
                         {"content-type": "application/json", **headers}, timeout=40)
+
+
+def scrape_metrics(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/metrics", headers={"authorization": "Bearer sys-admin"})
+    return conn.getresponse().read().decode()
 
 
 def get(port, path, token="sys-agent"):
@@ -146,6 +154,23 @@ def main():
             harness.check(status == 400 and bad.get("field") == "wait", f"a bad wait is named ({status} {bad})")
             code, _, _ = get(pa, "/v1/webhooks/helpdesk/outcomes/w2", token="nobody")
             harness.check(code == 401, "asking needs a token")
+            passed += 3
+
+            # Kafka figures an on-call engineer reads (issue 26): rebalances, rebuild and commit
+            # latency, consumer lag per owned partition; the text passes promtool.
+            text = scrape_metrics(pa)
+            for needed in ['bounceback_kafka_rebalances_total{change="assigned"}',
+                           "bounceback_kafka_rebuild_seconds_count", "bounceback_kafka_commit_seconds_count",
+                           "# TYPE bounceback_kafka_consumer_lag gauge",
+                           'bounceback_kafka_consumer_lag{partition="']:
+                harness.check(needed in text, f"/metrics lacks {needed}")
+            commits = sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
+                          if l.startswith("bounceback_kafka_commit_seconds_count"))
+            harness.check(commits >= 1, f"transactions' commit latency observed ({commits})")
+            promtool = shutil.which("promtool")
+            harness.check(promtool is not None, "promtool is installed (scripts/install-deps.sh --test)")
+            check = subprocess.run([promtool, "check", "metrics"], input=text.encode(), capture_output=True)
+            harness.check(check.returncode == 0, f"promtool check metrics: {check.stdout} {check.stderr}")
             passed += 3
         except BaseException:  # harness.check exits
             kafka_harness.keep_logs(binary, tmp, "kafka_outcomes", ["a", "b"])

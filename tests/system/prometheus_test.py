@@ -72,7 +72,7 @@ def base_family(name, known):
 
 def kafka_families():
     source = open(os.path.join(ROOT, "services", "kafka_processor.cpp")).read()
-    return set(re.findall(r'metrics_\.(?:describe|gauge)\("([a-z_]+)"', source))
+    return set(re.findall(r'metrics_\.(?:describe|gauge)\(\s*"([a-z_]+)"', source))
 
 
 def prom_query(port, q):
