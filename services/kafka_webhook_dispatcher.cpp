@@ -416,6 +416,15 @@ void kafka_webhook_dispatcher::handle(worker& w, const kafka::record& rec) {
     r.webhook_id = e->stream + "-v" + std::to_string(e->version);
     r.event_type = e->type;
     r.stream = e->stream;
+    // Delivered already, by this instance or by the partition's previous owner whose checkpoint
+    // did not get past it (a commit refused in a rebalance): not sent twice.
+    if (d_.store.delivered(w.cfg.id, r.webhook_id)) {
+        d_.m.add("bounceback_webhook_deliveries_total",
+                 {{"subscription", w.cfg.id}, {"outcome", "already_delivered"}});
+        finished();
+        w.commit();
+        return;
+    }
     r.created_at = r.updated_at = d_.clock();
     w.in_flight = rec.partition;
     w.in_flight_revoked = false;

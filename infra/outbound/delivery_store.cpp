@@ -216,6 +216,17 @@ void delivery_store::apply_replica_state(const std::string& subscription, bool d
         topic);
 }
 
+bool delivery_store::delivered(const std::string& subscription, const std::string& webhook_id) {
+    std::lock_guard lock(mutex_);
+    auto s = prep(db_.get(),
+                  "SELECT 1 FROM deliveries WHERE subscription = ? AND webhook_id = ? AND status = "
+                  "'delivered' LIMIT 1");
+    sqlite::statement st{s.get()};
+    st.bind(1, subscription);
+    st.bind(2, webhook_id);
+    return st.step() == SQLITE_ROW;
+}
+
 std::map<std::int32_t, std::int64_t> delivery_store::replica_offsets(const std::string& topic) {
     std::lock_guard lock(mutex_);
     auto s = prep(db_.get(), "SELECT partition, next FROM replica_offsets WHERE topic = ?");

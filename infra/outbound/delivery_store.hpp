@@ -89,6 +89,11 @@ class delivery_store {
                              std::int32_t partition, std::int64_t next_offset);
     std::map<std::int32_t, std::int64_t> replica_offsets(const std::string& topic);
 
+    // Whether the subscription's delivery of this webhook-id went out (by any instance: Kafka
+    // mode applies the others' records). A partition's new owner skips such events instead of
+    // sending them again when the old owner's checkpoint did not reach them.
+    bool delivered(const std::string& subscription, const std::string& webhook_id);
+
     // Newest first; `before` is a cursor (an id), 0 for the first page.
     std::vector<delivery_record> list(const std::optional<std::string>& subscription,
                                       const std::optional<delivery_status>& status,

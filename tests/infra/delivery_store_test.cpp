@@ -128,3 +128,20 @@ TEST_CASE("another instance's records apply when they are newer, with the topic'
     CHECK(store.replica_offsets("t.deliveries") == std::map<std::int32_t, std::int64_t>{{0, 5}});
     CHECK(store.replica_offsets("other").empty());
 }
+
+TEST_CASE("a delivery another instance made is known as delivered; a failed one is not",
+          "[infra][outbound]") {
+    test::temp_dir dir;
+    outbound::delivery_store store((dir.path() / "outbound.db").string(), false);
+    CHECK_FALSE(store.delivered("main", "complaint-c-1-v1"));
+    // Another instance's record, as the delivery replica applies it.
+    store.apply_replica(delivered(1, 0), "events.deliveries", 0, 1);
+    CHECK(store.delivered("main", "complaint-c-1-v1"));
+    CHECK_FALSE(store.delivered("other-subscription", "complaint-c-1-v1"));
+    auto failed = delivered(2, 0);
+    failed.status = outbound::delivery_status::failed;
+    store.record(failed);
+    CHECK_FALSE(store.delivered("main", "complaint-c-1-v2"));
+    store.record(delivered(3, 1));
+    CHECK(store.delivered("main", "complaint-c-1-v3"));
+}
