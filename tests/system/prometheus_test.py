@@ -82,6 +82,17 @@ def prom_query(port, q):
     return body["data"]["result"]
 
 
+def prom_ready(port, proc):
+    """Prometheus answers 503 until its storage is open, and nothing before it listens."""
+    def ready():
+        harness.check(proc.poll() is None, f"prometheus exited with {proc.returncode}")
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=5).status == 200
+        except OSError:  # refused, or an HTTP error status
+            return False
+    wait_until("Prometheus to be ready", ready)
+
+
 def wait_until(what, probe, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -163,6 +174,7 @@ scrape_configs:
             harness.check(check.returncode == 0, f"promtool check metrics after: {check.stdout}")
 
             # Prometheus itself scraped the service.
+            prom_ready(prom_port, prom)
             up = wait_until("Prometheus to scrape the service", lambda: [
                 r for r in prom_query(prom_port, 'up{job="bounceback"}') if r["value"][1] == "1"])
             harness.check(len(up) == 1, f"up == 1: {up}")
