@@ -29,7 +29,14 @@ http::response complaint_routes::complaint(const std::string& id,
         const auto it = m.complaints.find(id);
         if (it == m.complaints.end()) return 0;
         if (from_reads) s = it->second.state;
-        progress = it->second.progress.get();
+        // Only what the view shows: the pauses and credits are not copied on this hot route.
+        const auto& p = it->second.progress.get();
+        if (p.root_cause) {
+            progress.emplace();
+            progress->root_cause = p.root_cause;
+            progress->root_cause_detail = p.root_cause_detail;
+            progress->attributed_to = p.attributed_to;
+        }
         return 0;
     });
     if (!from_reads) s = d_.in.complaint(cid);

@@ -541,6 +541,22 @@ TEST_CASE("a report's policy_version must be a positive integer", "[http][report
     CHECK(svc.get("/v1/sla/summary?policy_version=2", "tok-manager").status == 200);
 }
 
+SCENARIO("a complaint's view shows the root cause found, and its value as exact money",
+         "[http][view]") {
+    service svc;
+    REQUIRE(svc.webhook(filing_event("e-1", "c1").dump(), "m1", wall()).status == 202);
+    auto found = filing_event("e-2", "c1");
+    found["type"] = "complaint.root_cause_found";
+    found["data"] = {{"complaint_id", "c1"},
+                     {"root_cause", {{"category", "payment-gateway"}, {"detail", "timeout"}}}};
+    REQUIRE(svc.webhook(found.dump(), "m2", wall()).status == 202);
+    REQUIRE(svc.reads.wait_for(svc.log.head(), std::chrono::seconds{5}));
+    const auto v = svc.get("/v1/complaints/c1", "tok-agent").js();
+    CHECK(v["root_cause"] == json{{"category", "payment-gateway"}, {"detail", "timeout"}});
+    CHECK(v["customer"]["value"] == "100.00");
+    CHECK(v["customer"]["currency"] == "USD");
+}
+
 SCENARIO("the SLA summary is cached only until the read model changes", "[http][reports]") {
     service svc;
     REQUIRE(svc.webhook(filing_event("e-1", "c1").dump(), "m1", wall()).status == 202);
