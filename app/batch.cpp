@@ -230,7 +230,8 @@ int import_jsonl(const cli_args& args) {
                            rec->partition_key,
                            rec->version - 1,
                            {proposed_event{rec->type, rec->data, rec->time, rec->idempotency_key,
-                                           rec->causation_id, rec->correlation_id}},
+                                           rec->causation_id, rec->correlation_id, rec->traceparent,
+                                           rec->tracestate}},
                            {},
                            rec->recorded_at});
         if (!r) {

@@ -259,9 +259,11 @@ int audit(const cli_args& args) {
         const bool ok = chain_hash(e.prev_hash, e) == e.hash;
         std::cout << iso8601::format_instant(e.time) << "  v" << e.version << "  " << e.type << "  "
                   << json::parse(e.data).dump() << "\n    caused by "
-                  << (e.causation_id.empty() ? "-" : e.causation_id) << ", recorded "
-                  << iso8601::format_instant(e.recorded_at) << ", position " << e.position
-                  << ", hash " << e.hash.substr(0, 16) << (ok ? " ok" : " MISMATCH") << '\n';
+                  << (e.causation_id.empty() ? "-" : e.causation_id)
+                  << (e.traceparent.empty() ? "" : " in trace " + e.traceparent.substr(3, 32))
+                  << ", recorded " << iso8601::format_instant(e.recorded_at) << ", position "
+                  << e.position << ", hash " << e.hash.substr(0, 16) << (ok ? " ok" : " MISMATCH")
+                  << '\n';
     }
     std::cout << (trail.intact ? "every event's hash matches its contents\n"
                                : "TAMPERED: a hash does not match\n");

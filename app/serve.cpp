@@ -129,12 +129,15 @@ int serve(const cli_args& args) {
     webhook_receipts receipts(receipts_path(cfg->data_dir));
     metrics m;
     add_process_metrics(m);
-    command_service commands(log, cfg->book, m, {cfg->cached_streams, cfg->future_tolerance}, &log);
+    command_service commands(log, cfg->book, m,
+                             {cfg->cached_streams, cfg->future_tolerance, log_line}, &log);
 
     boost::asio::io_context ioc{static_cast<int>(io_thread_count(*cfg))};
     deadline_scheduler scheduler(ioc, wall_clock, [&](const complaint_id& id, instant now) {
-        const auto r = commands.tick(
-            id, now, command_meta{"scheduler", "tick/" + iso8601::format_instant(now), now});
+        const auto r =
+            commands.tick(id, now,
+                          command_meta{"scheduler", "tick/" + iso8601::format_instant(now), now, 0,
+                                       0, trace::start()});
         if (!r) log_line("tick failed complaint=" + id.value() + " error=" + r.error().message());
     });
     commands.on_deadline_change(

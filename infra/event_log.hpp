@@ -32,6 +32,10 @@ struct event_record {
     std::string correlation_id;
     std::string prev_hash;
     std::string hash;
+    // The W3C trace context of the span that decided the event (docs/operations.md, "Tracing");
+    // empty for events decided without one (batch runs, logs written before traces were kept).
+    std::string traceparent{};
+    std::string tracestate{};
     bool operator==(const event_record&) const = default;
 };
 
@@ -79,6 +83,8 @@ struct proposed_event {
     std::string idempotency_key;
     std::string causation_id;
     std::string correlation_id;
+    std::string traceparent{};
+    std::string tracestate{};
 };
 
 // What the command side keeps of a stream between restarts: whose it is, the state it is in and

@@ -28,6 +28,12 @@ std::string canonical_bytes(const event_record& e) {
     put(out, e.causation_id);
     put(out, e.correlation_id);
     put(out, e.data);
+    // Appended only when present, so events stored before traces were kept hash as they did; the
+    // length prefixes keep the two shapes from ever spelling the same bytes.
+    if (!e.traceparent.empty() || !e.tracestate.empty()) {
+        put(out, e.traceparent);
+        put(out, e.tracestate);
+    }
     return out;
 }
 

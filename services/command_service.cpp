@@ -24,7 +24,9 @@ proposed_event propose(const codec::any_event& e, const std::string& customer,
                           codec::time_of(e),
                           codec::key_of(e).value(),
                           meta.causation_id,
-                          meta.correlation_id};
+                          meta.correlation_id,
+                          meta.trace.traceparent(),
+                          meta.trace.valid() ? meta.trace.state : std::string{}};
 }
 
 const idempotency_key& key_of_last(const complaint_event& e) {
@@ -403,6 +405,20 @@ void command_service::append_decided(std::string stream, state_cache<State>& cac
     std::vector<domain_sample> samples;
     if constexpr (std::is_same_v<State, complaint_state>)
         samples = domain_samples(events, meta.recorded_at);
+    std::string appended_line;  // completed with the positions once durable
+    if (options_.log_line) {
+        appended_line = "appended stream=" + stream +
+                        " versions=" + std::to_string(en.version + 1) + "-" +
+                        std::to_string(en.version + static_cast<std::int64_t>(count)) + " types=";
+        for (const auto& p : req.events) {
+            if (&p != &req.events.front()) appended_line += ',';
+            appended_line += p.type;
+        }
+        appended_line += " causation=" + meta.causation_id;
+        if (meta.trace.valid())
+            appended_line +=
+                " trace_id=" + meta.trace.trace_id_hex() + " span_id=" + meta.trace.span_id_hex();
+    }
     auto before = std::make_shared<const State>(en.state);
     auto next = std::make_shared<const entry>(
         entry{std::move(next_state), en.version + static_cast<std::int64_t>(count)});
@@ -410,6 +426,7 @@ void command_service::append_decided(std::string stream, state_cache<State>& cac
     log_.append_async(
         std::move(req), [this, &cache, stream = std::move(stream), next, before, count,
                          samples = std::move(samples), started = std::chrono::steady_clock::now(),
+                         appended_line = std::move(appended_line),
                          on_durable = std::move(on_durable), done = std::move(done)](auto r) {
             metrics_.observe(
                 "bounceback_append_seconds", {},
@@ -421,6 +438,10 @@ void command_service::append_decided(std::string stream, state_cache<State>& cac
                 return done(command_outcome{});
             }
             on_durable(*before, next->state);
+            if (!appended_line.empty())
+                options_.log_line(appended_line +
+                                  " positions=" + std::to_string(r->first_position) + "-" +
+                                  std::to_string(r->last_position));
             metrics_.add("bounceback_events_appended_total", {}, static_cast<double>(count));
             bb::count(metrics_, samples);
             done(command_outcome{command_outcome::kind::applied, std::nullopt, count});

@@ -29,9 +29,15 @@ struct command_service_options {
     // (future_tolerance); none: not checked.
     std::optional<duration> future_tolerance;
 
+    // Where one line per durable append goes (stream, versions, event types, position, trace
+    // and span ids: how a complaint's path is followed through the logs); none: not logged
+    // (batch runs, tests).
+    std::function<void(const std::string&)> log_line;
+
     command_service_options() = default;
-    command_service_options(std::size_t cached, std::optional<duration> tolerance = std::nullopt)
-        : cached_streams(cached), future_tolerance(tolerance) {}
+    command_service_options(std::size_t cached, std::optional<duration> tolerance = std::nullopt,
+                            std::function<void(const std::string&)> log = {})
+        : cached_streams(cached), future_tolerance(tolerance), log_line(std::move(log)) {}
 };
 
 // What rebuild() did: read the log's summary index, or folded the log (and, with an index,

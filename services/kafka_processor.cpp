@@ -1,5 +1,7 @@
 #include "services/kafka_processor.hpp"
 
+#include "infra/logger.hpp"
+
 #include <filesystem>
 #include <map>
 #include <set>
@@ -10,6 +12,7 @@
 #include "handlers/ingress/kafka_record_decoder.hpp"
 #include "handlers/stream_fold.hpp"
 #include "infra/iso8601.hpp"
+#include "infra/logger.hpp"
 #include "infra/standard_webhooks.hpp"
 
 namespace bb {
@@ -33,6 +36,16 @@ std::expected<int, std::string> check_copartitioned(const kafka_processor_option
 }
 
 namespace {
+
+// The span deciding a record's event: a child of the event's own traceparent attribute, else of
+// the record's `traceparent` header (the ingress that produced it, or the producer's tracing),
+// else the start of a trace.
+trace::context trace_of(const inbound::cloud_event& e, const kafka::record& r) {
+    if (auto own = trace::parse(e.traceparent, e.tracestate)) return trace::child_of(*own);
+    const auto tp = r.header("traceparent");
+    const auto ts = r.header("tracestate");
+    return trace::continue_or_start(tp.value_or(""), ts.value_or(""));
+}
 
 bool cooperative(RdKafka::KafkaConsumer& consumer) {
     return consumer.rebalance_protocol() == "COOPERATIVE";
@@ -128,7 +141,7 @@ kafka_processor::kafka_processor(kafka_processor_options o, const policy_book& b
       clock_(std::move(clock)),
       say_(std::move(log)),
       listener_(std::make_unique<rebalance_listener>(m)),
-      commands_(log_, book_, metrics_, {o_.cached_streams, o_.future_tolerance}) {
+      commands_(log_, book_, metrics_, {o_.cached_streams, o_.future_tolerance, log_line}) {
     commands_.on_deadline_change([this](const complaint_id& id, std::optional<instant> next) {
         deadlines_.update(id, next);
     });
@@ -535,7 +548,10 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
         const command_meta meta{ev->event.source + "/" + ev->event.id,
                                 "kafka:" + o_.inbound_topic + "/" + std::to_string(r.partition) +
                                     "/" + std::to_string(r.offset),
-                                clock_()};
+                                clock_(),
+                                0,
+                                0,
+                                trace_of(ev->event, r)};
         const auto outcome = commands_.handle(ev->cmd, meta);
         if (!outcome)
             return {on_error({kafka::txn_errc::abortable, outcome.error().message()}, "append")};
@@ -567,7 +583,8 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
         }
         const auto r =
             commands_.tick(due[i].first, now,
-                           command_meta{"scheduler", "tick/" + iso8601::format_instant(now), now});
+                           command_meta{"scheduler", "tick/" + iso8601::format_instant(now), now, 0,
+                                        0, trace::start()});
         if (!r) return {on_error({kafka::txn_errc::abortable, r.error().message()}, "tick")};
     }
     // Every transaction carries the consumer's offsets, also one that holds only deadline

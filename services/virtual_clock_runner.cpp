@@ -45,7 +45,11 @@ std::expected<command_outcome, std::error_code> virtual_clock_runner::feed(
             rejection{rejection_code::invalid_argument, c.error().field + " " + c.error().detail},
             0};
     }
-    const auto r = commands_.handle(*c, command_meta{e.source + "/" + e.id, correlation, now_});
+    command_meta meta{e.source + "/" + e.id, correlation, now_};
+    // An input event's own trace is kept as it came (no new span: a random id would make two
+    // runs of the same input differ).
+    if (auto own = trace::parse(e.traceparent, e.tracestate)) meta.trace = std::move(*own);
+    const auto r = commands_.handle(*c, meta);
     if (!r) return r;
     switch (r->result) {
         case command_outcome::kind::applied:

@@ -8,6 +8,7 @@
 
 #include "infra/codec/cloudevent_codec.hpp"
 #include "infra/standard_webhooks.hpp"
+#include "infra/trace_context.hpp"
 #include "services/helpdesk_update.hpp"
 
 namespace bb {
@@ -141,6 +142,16 @@ bool deliver_event(const delivery_target& t, outbound::delivery_record& r, const
                    const std::function<bool(std::chrono::milliseconds)>& wait) {
     const auto body = codec::to_cloudevent(e).dump();
     const auto& id = t.cfg.id;
+    // Each attempt is a span of the event's trace (the one that decided it), or of a trace of
+    // the delivery's own for an event stored without one; the receiver gets it as `traceparent`.
+    const auto parent = trace::parse(e.traceparent, e.tracestate);
+    const auto delivery_trace = parent ? *parent : trace::start();
+    trace::context span = delivery_trace;
+    const auto log = [&](const std::string& line) {
+        if (t.log_line)
+            t.log_line(line + " trace_id=" + span.trace_id_hex() +
+                       " span_id=" + span.span_id_hex());
+    };
     const metric_labels labels{{"subscription", id}};
     const auto count = [&](const char* outcome) {
         t.m.add("bounceback_webhook_deliveries_total",
@@ -161,6 +172,7 @@ bool deliver_event(const delivery_target& t, outbound::delivery_record& r, const
         retry_after_s = -1;
         ++r.attempts;
         r.updated_at = t.clock();
+        span = trace::child_of(delivery_trace);
 
         // A webhook receiver gets the CloudEvent, signed; a helpdesk the update of its ticket.
         outbound::post_request req;
@@ -188,7 +200,7 @@ bool deliver_event(const delivery_target& t, outbound::delivery_record& r, const
             r.last_status = 0;
             r.last_error = "refused: " + endpoints.error();
             count("refused");
-            t.log_line("webhook " + id + " " + r.webhook_id + " refused: " + endpoints.error());
+            log("webhook " + id + " " + r.webhook_id + " refused: " + endpoints.error());
             return false;
         }
         req.target = *target;
@@ -208,6 +220,8 @@ bool deliver_event(const delivery_target& t, outbound::delivery_record& r, const
                            {"webhook-signature", signature}};
             req.body = body;
         }
+        req.headers.emplace_back("traceparent", span.traceparent());
+        if (!span.state.empty()) req.headers.emplace_back("tracestate", span.state);
         const auto started = std::chrono::steady_clock::now();
         const auto res = outbound::post(req);
         t.m.observe(
@@ -221,6 +235,8 @@ bool deliver_event(const delivery_target& t, outbound::delivery_record& r, const
             case attempt_result::kind::delivered:
                 r.status = outbound::delivery_status::delivered;
                 count("delivered");
+                log("webhook " + id + " " + r.webhook_id + " delivered status=" +
+                    std::to_string(outcome.status) + " attempts=" + std::to_string(r.attempts));
                 return false;
             case attempt_result::kind::give_up:
                 r.status = outbound::delivery_status::failed;
@@ -240,7 +256,7 @@ bool deliver_event(const delivery_target& t, outbound::delivery_record& r, const
     r.status = outbound::delivery_status::failed;
     r.last_error += " (all " + std::to_string(schedule.size()) + " attempts failed)";
     count("failed");
-    t.log_line("webhook " + id + " " + r.webhook_id + " failed: " + r.last_error);
+    log("webhook " + id + " " + r.webhook_id + " failed: " + r.last_error);
     return false;
 }
 

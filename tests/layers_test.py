@@ -26,7 +26,7 @@ INFRA = {
     "codec": {"core"},
     "snapshot": {"core", "codec"},
     "sqlite": {"core"},
-    "http": set(),
+    "http": {"core"},  # the W3C trace context of each request
     "kafka": {"core", "codec", "sqlite"},
     "outbound": {"core", "sqlite"},
     "config": {"core"},

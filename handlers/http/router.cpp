@@ -212,8 +212,10 @@ void router::record(const http::request_context& ctx, std::string_view method,
     if (d_.log_line) {
         const auto ms = seconds * 1000;
         // The target is logged without its query string; tokens and signatures never are.
-        d_.log_line("request_id=" + ctx.request_id + " method=" + std::string(method) + " route=" +
-                    route_name + " status=" + std::to_string(status) + " ms=" + std::to_string(ms));
+        d_.log_line("request_id=" + ctx.request_id + " method=" + std::string(method) +
+                    " route=" + route_name + " status=" + std::to_string(status) +
+                    " ms=" + std::to_string(ms) + " trace_id=" + ctx.trace.trace_id_hex() +
+                    " span_id=" + ctx.trace.span_id_hex());
     }
 }
 

@@ -89,6 +89,11 @@ webhook_route::webhook_route(const api_deps& d) : d_(d) {
 command_meta webhook_route::delivery::meta_for(std::size_t i) const {
     auto m = meta;
     m.causation_id = events[i].event.source + "/" + events[i].event.id;
+    // An event's own trace (the CloudEvents distributed-tracing extension) wins over the
+    // request's: a batch may carry events of several traces.
+    const auto& e = events[i].event;
+    if (!e.traceparent.empty())
+        if (auto own = trace::parse(e.traceparent, e.tracestate)) m.trace = trace::child_of(*own);
     m.batch_index = i;
     m.batch_size = events.size();
     return m;
@@ -194,7 +199,8 @@ std::variant<http::response, webhook_route::delivery> webhook_route::check(
     }
     const auto n = decoded.size();
     return delivery{
-        source, webhook_id, std::move(decoded), command_meta{{}, correlation, d_.clock()},
+        source, webhook_id, std::move(decoded),
+        command_meta{{}, correlation, d_.clock(), 0, 0, ctx.trace},
         // Until an event's outcome is in, it reads as not written: an answer stops
         // at the first event that was not (a synchronous submit stops there too).
         std::vector<submit_result>(n, std::unexpected(make_error_code(log_errc::closed))), *wait};

@@ -276,6 +276,8 @@ cloud_event envelope_from(V j) {
     (void)f.at("data");
     // CloudEvents Partitioning extension: the customer id, for events whose data has none.
     e.partition_key = f.opt_str("partitionkey");
+    e.traceparent = f.opt_str("traceparent");
+    e.tracestate = f.opt_str("tracestate");
     return e;
 }
 
@@ -543,6 +545,8 @@ json to_json(const cloud_event& e) {
            {"datacontenttype", "application/json"},
            {"data", e.data}};
     if (!e.partition_key.empty()) j["partitionkey"] = e.partition_key;
+    if (!e.traceparent.empty()) j["traceparent"] = e.traceparent;
+    if (!e.tracestate.empty()) j["tracestate"] = e.tracestate;
     return j;
 }
 

@@ -24,6 +24,10 @@ struct cloud_event {
     instant time{};
     nlohmann::json data;
     std::string partition_key;  // the `partitionkey` extension attribute, when present
+    // The distributed-tracing extension's attributes (W3C Trace Context), as sent; an invalid
+    // value is kept here and ignored where it is used (trace::parse), as W3C asks.
+    std::string traceparent;
+    std::string tracestate;
 };
 
 // What went wrong with an inbound message, naming the field, for problem+json (400 when the

@@ -122,6 +122,13 @@ submit_result kafka_ingress::produce(const inbound::cloud_event& e, const inboun
         headers->add("bb_batch",
                      std::to_string(meta.batch_index) + "/" + std::to_string(meta.batch_size));
     }
+    // The span that took the event in: the owner's decision continues its trace (the W3C
+    // Trace Context header name, as Kafka instrumentations use it). An event's own traceparent
+    // attribute travels in the value and wins (meta_for already chose it).
+    if (const auto tp = meta.trace.traceparent(); !tp.empty()) {
+        headers->add("traceparent", tp);
+        if (!meta.trace.state.empty()) headers->add("tracestate", meta.trace.state);
+    }
     auto code = RdKafka::ERR__QUEUE_FULL;
     for (int attempt = 0; attempt < 100 && code == RdKafka::ERR__QUEUE_FULL; ++attempt) {
         code = producer_->produce(topic_, RdKafka::Topic::PARTITION_UA,

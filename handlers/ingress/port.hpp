@@ -9,6 +9,7 @@
 #include "domain/complaint.hpp"
 #include "handlers/ingress/cloudevent_decoder.hpp"
 #include "handlers/stream_fold.hpp"
+#include "infra/trace_context.hpp"
 
 namespace bb {
 
@@ -21,6 +22,9 @@ struct command_meta {
     // under the delivery's correlation id, so a sender can learn them; docs/kafka.md).
     std::size_t batch_index = 0;
     std::size_t batch_size = 0;  // 0: not part of a webhook delivery
+    // The span that decides the command; its traceparent is stored with the events. Invalid (no
+    // trace) for batch runs, whose output must not depend on random ids.
+    trace::context trace{};
 };
 
 struct command_outcome {

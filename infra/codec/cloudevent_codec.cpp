@@ -28,6 +28,10 @@ constexpr std::pair<std::int64_t event_record::*, const char*> integer_attribute
 constexpr std::pair<instant event_record::*, const char*> time_attributes[] = {
     {&event_record::time, "time"}, {&event_record::recorded_at, "recordedat"}};
 
+// Attributes an event may lack (written before they existed, or decided outside a trace).
+constexpr std::pair<std::string event_record::*, const char*> optional_attributes[] = {
+    {&event_record::traceparent, "traceparent"}, {&event_record::tracestate, "tracestate"}};
+
 constexpr auto n_strings = std::size(string_attributes);
 constexpr auto n_integers = std::size(integer_attributes);
 constexpr auto data_index = n_strings + n_integers + std::size(time_attributes);
@@ -61,24 +65,28 @@ std::unexpected<std::string> must_be(const char* name, const char* what) {
 }  // namespace
 
 json to_cloudevent(const event_record& r) {
-    return json{{"specversion", "1.0"},
-                {"id", r.stream + "/" + std::to_string(r.version)},
-                {"source", "bounceback"},
-                {"type", r.type},
-                {"subject", r.stream},
-                {"time", iso8601::format_instant(r.time)},
-                {"datacontenttype", "application/json"},
-                {"data", json::parse(r.data, nullptr, false)},
-                {"streamid", r.stream},
-                {"streamversion", r.version},
-                {"position", r.position},
-                {"partitionkey", r.partition_key},
-                {"recordedat", iso8601::format_instant(r.recorded_at)},
-                {"idempotencykey", r.idempotency_key},
-                {"causationid", r.causation_id},
-                {"correlationid", r.correlation_id},
-                {"prevhash", r.prev_hash},
-                {"hash", r.hash}};
+    json j{{"specversion", "1.0"},
+           {"id", r.stream + "/" + std::to_string(r.version)},
+           {"source", "bounceback"},
+           {"type", r.type},
+           {"subject", r.stream},
+           {"time", iso8601::format_instant(r.time)},
+           {"datacontenttype", "application/json"},
+           {"data", json::parse(r.data, nullptr, false)},
+           {"streamid", r.stream},
+           {"streamversion", r.version},
+           {"position", r.position},
+           {"partitionkey", r.partition_key},
+           {"recordedat", iso8601::format_instant(r.recorded_at)},
+           {"idempotencykey", r.idempotency_key},
+           {"causationid", r.causation_id},
+           {"correlationid", r.correlation_id},
+           {"prevhash", r.prev_hash},
+           {"hash", r.hash}};
+    // The CloudEvents distributed-tracing extension, on events decided in a trace.
+    if (!r.traceparent.empty()) j["traceparent"] = r.traceparent;
+    if (!r.tracestate.empty()) j["tracestate"] = r.tracestate;
+    return j;
 }
 
 // The members in the order nlohmann's object (a std::map) dumps them.
@@ -118,10 +126,10 @@ std::string cloudevent_text(const event_record& r) {
         .key("subject")
         .value(r.stream)
         .key("time")
-        .value(iso8601::format_instant(r.time))
-        .key("type")
-        .value(r.type)
-        .end_object();
+        .value(iso8601::format_instant(r.time));
+    if (!r.traceparent.empty()) w.key("traceparent").value(r.traceparent);
+    if (!r.tracestate.empty()) w.key("tracestate").value(r.tracestate);
+    w.key("type").value(r.type).end_object();
     return w.take();
 }
 
@@ -144,6 +152,11 @@ std::expected<event_record, std::string> from_cloudevent(const json& j) {
     }
     if (!j.contains("data") || !j["data"].is_object()) return must_be("data", "an object");
     r.data = j["data"].dump();
+    for (const auto& [field, name] : optional_attributes) {
+        if (!j.contains(name)) continue;
+        if (!j[name].is_string()) return must_be(name, "a string");
+        r.*field = j[name].get<std::string>();
+    }
     return r;
 }
 
@@ -177,7 +190,15 @@ std::expected<event_record, std::string> cloudevent_reader::read(std::string_vie
         std::string_view key;
         if (field.unescaped_key().get(key)) return not_json();
         const auto i = attribute_index(key);
-        if (!i) continue;  // the others (id, source, ...) are derived from these
+        if (!i) {
+            for (const auto& [member, name] : optional_attributes) {
+                if (key != name) continue;
+                std::string_view s;
+                if (field.value().get_string().get(s)) return must_be(name, "a string");
+                r.*member = std::string(s);
+            }
+            continue;  // the others (id, source, ...) are derived from these
+        }
         seen |= 1u << *i;
         auto value = field.value();
         std::string_view s;

@@ -41,7 +41,7 @@ class server::session : public std::enable_shared_from_this<session> {
         if (ec == beast::http::error::end_of_stream || ec == asio::error::eof ||
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
             return close();
-        request_context ctx{srv_.id_prefix_ + std::to_string(++srv_.next_id_), remote_};
+        request_context ctx{srv_.id_prefix_ + std::to_string(++srv_.next_id_), remote_, {}};
         if (ec == beast::error::timeout) {
             if (parser_->got_some()) return refuse(read_error::timeout, ctx);
             return close();
@@ -53,6 +53,11 @@ class server::session : public std::enable_shared_from_this<session> {
 
         stream_.expires_never();
         std::shared_ptr<const request> req = std::make_shared<request>(parser_->release());
+        const auto header = [&req](const char* name) {
+            const auto v = (*req)[name];
+            return std::string_view(v.data(), v.size());
+        };
+        ctx.trace = trace::continue_or_start(header("traceparent"), header("tracestate"));
         const bool keep = req->keep_alive();
         ++srv_.in_flight_;
         auto answer = srv_.app_.serve(std::move(req), ctx);
@@ -88,8 +93,9 @@ class server::session : public std::enable_shared_from_this<session> {
 
     // An answer given before routing (the request could not be read): it carries its request id
     // like every routed answer does, and the connection closes after it.
-    void refuse(read_error e, const request_context& ctx) {
+    void refuse(read_error e, request_context& ctx) {
         ++srv_.in_flight_;
+        ctx.trace = trace::start();
         send(srv_.app_.refuse(e, ctx), ctx.request_id, false);
     }
 

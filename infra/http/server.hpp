@@ -12,6 +12,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/http.hpp>
 
+#include "infra/trace_context.hpp"
+
 namespace bb::http {
 
 namespace beast_http = boost::beast::http;
@@ -22,6 +24,9 @@ using request_parser = beast_http::request_parser<beast_http::string_body>;
 struct request_context {
     std::string request_id;
     std::string remote;
+    // The span serving this request: a child of the request's `traceparent` header when it has a
+    // valid one, else a new trace.
+    trace::context trace{};
 };
 
 // Answers a request later, from any thread, exactly once: `build` runs on the connection's

@@ -122,7 +122,9 @@ std::expected<append_result, std::error_code> partition_log::append(append_reque
                        std::move(e.causation_id),
                        std::move(e.correlation_id),
                        prev,
-                       {}};
+                       {},
+                       std::move(e.traceparent),
+                       std::move(e.tracestate)};
         r.hash = chain_hash(prev, r);
         prev = r.hash;
         batch.push_back(std::move(r));

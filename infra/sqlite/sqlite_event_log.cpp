@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS events (
   request_key     TEXT,
   request_digest  TEXT,
   request_first   INTEGER,
+  traceparent     TEXT,
+  tracestate      TEXT,
   UNIQUE (stream, version)
 );
 )sql";
@@ -76,7 +78,7 @@ bool has_table(sqlite3* db, const char* table) {
 
 constexpr const char* columns =
     "position, stream, version, partition_key, type, data, time, recorded_at, idempotency_key, "
-    "causation_id, correlation_id, prev_hash, hash";
+    "causation_id, correlation_id, prev_hash, hash, traceparent, tracestate";
 
 class sqlite_subscription final : public subscription {
   public:
@@ -133,6 +135,13 @@ sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
                      "ALTER TABLE events ADD COLUMN request_digest TEXT;"
                      "ALTER TABLE events ADD COLUMN request_first INTEGER;"
                      "COMMIT;");
+    // Logs written before traces were kept: their events have none (NULL reads as empty).
+    if (!has_column(write_db_.get(), "events", "traceparent"))
+        sqlite::exec(write_db_.get(),
+                     "BEGIN IMMEDIATE;"
+                     "ALTER TABLE events ADD COLUMN traceparent TEXT;"
+                     "ALTER TABLE events ADD COLUMN tracestate TEXT;"
+                     "COMMIT;");
     {
         // A log written before the index existed (or whose index tables were dropped) holds
         // events the index has not seen.
@@ -154,8 +163,8 @@ sqlite_event_log::sqlite_event_log(options opts) : opts_(std::move(opts)) {
                                     "INSERT INTO events (position, stream, version, partition_key, "
                                     "type, data, time, recorded_at, idempotency_key, causation_id, "
                                     "correlation_id, prev_hash, hash, request_key, "
-                                    "request_digest, request_first) "
-                                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                    "request_digest, request_first, traceparent, tracestate) "
+                                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     // Through the (stream, version) index: a stream holds a handful of rows.
     select_request_ =
         sqlite::prepare(write_db_.get(),
@@ -390,7 +399,9 @@ std::expected<append_result, std::error_code> sqlite_event_log::apply(const appe
                          e.causation_id,
                          e.correlation_id,
                          last_hash_,
-                         {}};
+                         {},
+                         e.traceparent,
+                         e.tracestate};
         rec.hash = chain_hash(last_hash_, rec);
         // `rec`, the request and its digest outlive the step; the formatted instants do not.
         sqlite::statement st{insert_event_.get()};
@@ -411,6 +422,9 @@ std::expected<append_result, std::error_code> sqlite_event_log::apply(const appe
             st.bind_unowned(14, r.request_key)
                 .bind_unowned(15, digest)
                 .bind(16, out.first_position);
+        // Untraced events keep NULLs: no bytes per row for what most batch-imported logs lack.
+        if (!rec.traceparent.empty()) st.bind_unowned(17, rec.traceparent);
+        if (!rec.tracestate.empty()) st.bind_unowned(18, rec.tracestate);
         if (st.step() != SQLITE_DONE) return fail();
         last_position_ = rec.position;
         last_hash_ = rec.hash;
@@ -580,7 +594,8 @@ std::expected<std::vector<event_record>, std::error_code> sqlite_event_log::quer
         if (!time || !recorded) return std::unexpected(make_error_code(log_errc::corrupt_record));
         out.push_back(event_record{st.int64(0), st.text(1), st.int64(2), st.text(3), st.text(4),
                                    st.text(5), *time, *recorded, st.text(8), st.text(9),
-                                   st.text(10), st.text(11), st.text(12)});
+                                   st.text(10), st.text(11), st.text(12), st.text(13),
+                                   st.text(14)});
     }
     if (rc != SQLITE_DONE) return std::unexpected(make_error_code(log_errc::storage_failure));
     return out;

@@ -34,6 +34,55 @@ TEST_CASE("the first event chains from the genesis hash", "[infra][event_log][sq
     CHECK(all->front().hash == chain_hash(genesis_hash, all->front()));
 }
 
+TEST_CASE("an event's trace context is stored, read back and covered by its hash",
+          "[infra][event_log][sqlite][trace]") {
+    test::temp_dir dir;
+    const auto path = (dir.path() / "events.db").string();
+    const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    std::string untraced_hash;
+    {
+        sqlite_event_log log({path, true, 16});
+        REQUIRE(
+            log.append(append_request{
+                           "s",
+                           "c",
+                           0,
+                           {proposed_event{"T", "{}", {}, "k1", "c", "c"},
+                            proposed_event{"T", "{}", {}, "k2", "c", "c", tp, "congo=t61rcWkgMzE"}},
+                           {},
+                           {}})
+                .has_value());
+        const auto all = log.read_all(1, 2);
+        REQUIRE(all->size() == 2);
+        untraced_hash = all->at(0).hash;
+    }
+    // Read by a connection that did not write them (not the recent-records cache).
+    sqlite_event_log log({path, true, 16});
+    const auto all = log.read_all(1, 2);
+    REQUIRE(all->size() == 2);
+    const auto& untraced = all->at(0);
+    const auto& traced = all->at(1);
+    CHECK(untraced.traceparent.empty());
+    CHECK(untraced.tracestate.empty());
+    CHECK(traced.traceparent == tp);
+    CHECK(traced.tracestate == "congo=t61rcWkgMzE");
+    const auto report = verify_chain(log);
+    REQUIRE(report.has_value());
+    CHECK(report->intact);
+    CHECK(report->events == 2);
+    CHECK(traced.hash == chain_hash(traced.prev_hash, traced));
+    // An untraced event hashes exactly as events did before traces were kept: every field but
+    // the hashes, in the documented order, and nothing after the data.
+    auto plain = untraced;
+    CHECK(canonical_bytes(plain).ends_with("2:{}"));
+    // Rewriting the trace (or adding one to an old event) breaks the chain.
+    auto altered = traced;
+    altered.traceparent[4] = 'c';
+    CHECK(chain_hash(traced.prev_hash, altered) != traced.hash);
+    plain.traceparent = tp;
+    CHECK(chain_hash(untraced.prev_hash, plain) != untraced_hash);
+}
+
 // A log written before request keys moved onto the event rows: its requests are in a table of
 // their own, and a redelivery of one of them must still be recognised after the upgrade.
 TEST_CASE("requests recorded by an earlier schema are still recognised",

@@ -10,6 +10,7 @@ answered by `b` as well. The same webhook-ids sent again to `b` get the decided 
 it. A Zendesk ticket event (a helpdesk source) is decided the same way and known to `b`."""
 import http.client
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import kafka_harness
 ZENDESK_SOURCE = f'  zendesk-prod: {{ kind: zendesk, secret: "{helpdesk_test.ZENDESK_SECRET}" }}\n'
 
 
-def post(port, webhook_id, events, query=""):
+def post(port, webhook_id, events, query="", extra_headers=None):
     body = json.dumps(events).encode()
     ts = str(int(time.time()))
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -31,7 +32,7 @@ def post(port, webhook_id, events, query=""):
         conn.request("POST", "/v1/webhooks/helpdesk" + query, body=body, headers={
             "webhook-id": webhook_id, "webhook-timestamp": ts,
             "webhook-signature": harness.sign(webhook_id, ts, body),
-            "content-type": "application/json"})
+            "content-type": "application/json", **(extra_headers or {})})
         resp = conn.getresponse()
         return resp.status, dict(resp.getheaders()), json.loads(resp.read() or b"null")
     finally:
@@ -111,6 +112,22 @@ def main():
             polled = decided_at(pb, "w2", "the decision reaches the other instance")
             harness.check(polled["accepted"] == ["c-o2-filed"] and polled["rejected"] == [] and
                           polled["webhook_id"] == "w2", f"asked at the other instance: decided ({polled})")
+            passed += 2
+
+            # The sender's trace crosses the inbound topic (a `traceparent` record header) to
+            # the owner, whose events in the events topic carry it and whose log names it.
+            trace = "5b8efff798038103d269b633813fc60c"
+            status, _, traced = post(pa, "w-trace", [filed("c-tr", "cust-tr")], "?wait=20s",
+                                     {"traceparent": f"00-{trace}-eee19b7ec3c1b174-01"})
+            harness.check(status == 202 and traced.get("accepted") == ["c-tr-filed"],
+                          f"the traced delivery is decided ({traced})")
+            stored = [e for e in cluster.export() if e["streamid"] == "complaint-c-tr"]
+            harness.check(len(stored) == 1 and stored[0].get("traceparent", "").startswith(f"00-{trace}-") and
+                          "eee19b7ec3c1b174" not in stored[0]["traceparent"],
+                          f"the events topic holds the sender's trace, the owner's span ({stored})")
+            logs = "".join(open(os.path.join(tmp, f"{i}.log"), encoding="utf-8").read() for i in ("a", "b"))
+            harness.check(any("appended stream=complaint-c-tr " in l and f"trace_id={trace}" in l
+                              for l in logs.splitlines()), "the owner's append log line names the trace")
             passed += 2
 
             status, _, again = post(pb, "w1", [filed("c-o1", "cust-o1"), ack_unknown])

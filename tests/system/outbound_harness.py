@@ -49,7 +49,9 @@ class Receiver:
                     event = json.loads(body)
                     receiver.requests.append({"path": self.path, "id": wid, "at": time.time(),
                                               "status": status, "verified": verified, "event": event,
-                                              "content_type": headers.get("content-type", "")})
+                                              "content_type": headers.get("content-type", ""),
+                                              "traceparent": headers.get("traceparent", ""),
+                                              "tracestate": headers.get("tracestate", "")})
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 self.send_response(status)
