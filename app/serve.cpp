@@ -115,6 +115,61 @@ class memory_releaser {
     boost::asio::steady_timer timer_;
 };
 
+// Group commits: how many appends share one transaction and its fsync (the embedded log's
+// throughput lever), and what that transaction costs.
+const std::vector<double> size_buckets = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+
+void describe_log_metrics(metrics& m) {
+    m.describe("bounceback_group_commit_appends", "histogram",
+               "Appends (webhook events, deadline ticks) committed together in one transaction",
+               size_buckets);
+    m.describe("bounceback_group_commit_events", "histogram",
+               "Domain events written by one group commit", size_buckets);
+    m.describe("bounceback_commit_seconds", "histogram",
+               "One group commit of the event log, BEGIN to COMMIT (the fsync included)");
+    m.describe("bounceback_commit_failures_total", "counter",
+               "Group commits rolled back by a storage failure");
+}
+
+void count_group_commit(metrics& m, const sqlite_event_log::group_commit& c) {
+    if (!c.committed) return m.add("bounceback_commit_failures_total", {});
+    m.observe("bounceback_group_commit_appends", {}, static_cast<double>(c.appends));
+    m.observe("bounceback_group_commit_events", {}, static_cast<double>(c.events));
+    m.observe("bounceback_commit_seconds", {}, c.seconds);
+}
+
+// Reports and views are as current as the read side: how far it is behind the log, in events
+// and in time (how long ago the oldest event it has not applied was recorded). `uncopied`: in
+// Kafka mode the events topic's records the instance's copy has not read yet, which the read side
+// cannot have applied either (their age is unknown until they arrive).
+void add_read_side_metrics(metrics& m, event_log& log, const read_side& reads,
+                           std::function<std::int64_t()> uncopied) {
+    m.gauge("bounceback_read_side_lag_events",
+            "Events the read side has not applied yet (reports lag by these); Kafka mode: also "
+            "the events topic's records this instance has not copied",
+            [&log, &reads, uncopied] {
+                return metric_samples{
+                    {{},
+                     static_cast<double>(std::max<std::int64_t>(log.head() - reads.position(), 0) +
+                                         uncopied())}};
+            });
+    m.gauge("bounceback_read_side_lag_seconds",
+            "How long ago the oldest event the read side has not applied was recorded (0 when it "
+            "has applied all it holds)",
+            [&log, &reads] {
+                double lag = 0;
+                const auto next = reads.position() + 1;
+                if (next <= log.head())
+                    if (const auto e = log.read_all(next, 1); e && !e->empty())
+                        lag =
+                            std::max(std::chrono::duration<double>(
+                                         std::chrono::system_clock::now() - e->front().recorded_at)
+                                         .count(),
+                                     0.0);
+                return metric_samples{{{}, lag}};
+            });
+}
+
 }  // namespace
 
 int serve(const cli_args& args) {
@@ -125,10 +180,12 @@ int serve(const cli_args& args) {
 
     std::filesystem::create_directories(cfg->data_dir);
     const auto db = (std::filesystem::path(cfg->data_dir) / "events.db").string();
-    sqlite_event_log log({db, cfg->synchronous_full, 1024});
-    webhook_receipts receipts(receipts_path(cfg->data_dir));
     metrics m;
     add_process_metrics(m);
+    describe_log_metrics(m);
+    sqlite_event_log log(
+        {db, cfg->synchronous_full, 1024, [&m](const auto& c) { count_group_commit(m, c); }});
+    webhook_receipts receipts(receipts_path(cfg->data_dir));
     command_service commands(log, cfg->book, m,
                              {cfg->cached_streams, cfg->future_tolerance, log_line}, &log);
 
@@ -145,13 +202,7 @@ int serve(const cli_args& args) {
 
     // Ready once both the command side and the read side have folded the log.
     read_side reads(log, std::filesystem::path(cfg->data_dir) / "read_model.snapshot.json");
-    // Reports and views are as current as the read side: how far it is behind the log.
-    m.gauge("bounceback_read_side_lag_events",
-            "Events in the log the read side has not applied yet (reports lag by these)", [&] {
-                return metric_samples{{{},
-                                       static_cast<double>(std::max<std::int64_t>(
-                                           log.head() - reads.position(), 0))}};
-            });
+    add_read_side_metrics(m, log, reads, [] { return std::int64_t{0}; });
     std::atomic<bool> ready{false};
     outbound::delivery_store deliveries(
         (std::filesystem::path(cfg->data_dir) / "outbound.db").string(), cfg->synchronous_full);
@@ -346,6 +397,7 @@ int serve_kafka(const config& cfg) {
         return 1;
     }
     read_side reads(view, state_dir / "read_model.snapshot.json");
+    add_read_side_metrics(m, view, reads, [&view] { return view.records_behind(); });
 
     boost::asio::io_context ioc{static_cast<int>(io_thread_count(cfg))};
     router api(

@@ -36,7 +36,12 @@ struct metrics::impl {
     mutable std::mutex mutex;  // the maps below; the families lock themselves
     std::map<std::string, std::string> help;
     std::map<std::string, prometheus::Family<prometheus::Counter>*> counters;
-    std::map<std::string, prometheus::Family<prometheus::Histogram>*> histograms;
+    // A histogram's family and its bucket bounds (the default ones unless described with its own).
+    struct histogram_family {
+        prometheus::Family<prometheus::Histogram>* family = nullptr;
+        prometheus::Histogram::BucketBoundaries bounds = buckets;
+    };
+    std::map<std::string, histogram_family> histograms;
     std::map<std::string, std::pair<std::string, std::function<metric_samples()>>> gauges,
         read_counters;
 
@@ -50,25 +55,32 @@ struct metrics::impl {
         if (!f) f = &prometheus::BuildCounter().Name(name).Help(help_of(name)).Register(registry);
         return *f;
     }
-    prometheus::Family<prometheus::Histogram>& histogram(const std::string& name) {
+    // Stable: map nodes do not move, and a family's bounds never change once it is built.
+    histogram_family& histogram(const std::string& name,
+                                const prometheus::Histogram::BucketBoundaries* bounds = nullptr) {
         std::lock_guard lock(mutex);
-        auto& f = histograms[name];
-        if (!f) f = &prometheus::BuildHistogram().Name(name).Help(help_of(name)).Register(registry);
-        return *f;
+        auto& h = histograms[name];
+        if (!h.family) {
+            if (bounds && !bounds->empty()) h.bounds = *bounds;
+            h.family =
+                &prometheus::BuildHistogram().Name(name).Help(help_of(name)).Register(registry);
+        }
+        return h;
     }
 };
 
 metrics::metrics() : impl_(std::make_unique<impl>()) {}
 metrics::~metrics() = default;
 
-void metrics::describe(const std::string& name, const std::string& type, const std::string& help) {
+void metrics::describe(const std::string& name, const std::string& type, const std::string& help,
+                       std::vector<double> bounds) {
     {
         std::lock_guard lock(impl_->mutex);
         impl_->help[name] = help;
     }
     // The family exists from now on, so a scrape shows it (at zero samples) before it counts.
     if (type == "histogram")
-        impl_->histogram(name);
+        impl_->histogram(name, &bounds);
     else if (type == "counter")
         impl_->counter(name);
 }
@@ -78,7 +90,8 @@ void metrics::add(const std::string& name, const metric_labels& labels, double v
 }
 
 void metrics::observe(const std::string& name, const metric_labels& labels, double value) {
-    impl_->histogram(name).Add(to_labels(labels), buckets).Observe(value);
+    auto& h = impl_->histogram(name);
+    h.family->Add(to_labels(labels), h.bounds).Observe(value);
 }
 
 void metrics::gauge(const std::string& name, const std::string& help,

@@ -23,7 +23,9 @@ class metrics {
     metrics& operator=(const metrics&) = delete;
 
     // `type`: counter or histogram; fixes the help text of a family before its first sample.
-    void describe(const std::string& name, const std::string& type, const std::string& help);
+    // A histogram observes seconds (0.5 ms to 10 s buckets) unless given its own upper bounds.
+    void describe(const std::string& name, const std::string& type, const std::string& help,
+                  std::vector<double> buckets = {});
     void add(const std::string& name, const metric_labels& labels, double value = 1);
     void observe(const std::string& name, const metric_labels& labels, double value);
     // A gauge family whose samples are read when /metrics is scraped.

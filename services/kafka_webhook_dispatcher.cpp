@@ -47,7 +47,8 @@ struct kafka_webhook_dispatcher::worker final : RdKafka::RebalanceCb {
     // comes back it resumes from here if the group's committed offset is behind it, instead of
     // sending those events again.
     std::map<std::int32_t, std::int64_t> uncommitted;
-    std::int32_t in_flight = -1;  // the partition of the delivery under way
+    std::int32_t in_flight = -1;             // the partition of the delivery under way
+    std::atomic<bool> in_flight_now{false};  // in_flight >= 0, for the metrics' thread
     bool in_flight_revoked = false;
     bool retrying = false;       // a delivery waits for its next attempt
     bool paused = false;         // the assignment is paused (retrying, or enough fetched ahead)
@@ -57,6 +58,9 @@ struct kafka_webhook_dispatcher::worker final : RdKafka::RebalanceCb {
     // refreshed about once a second from the consumer's cached high watermarks.
     std::atomic<std::int64_t> behind{0};
     std::chrono::steady_clock::time_point measured{};
+    // When the event at the subscription's head was recorded (Unix ms): the one being delivered,
+    // or the last one handled; for bounceback_webhook_lag_seconds. 0: none handled yet.
+    std::atomic<std::int64_t> head_recorded_ms{0};
 
     mutable std::mutex positions_mutex;
     std::map<std::int32_t, std::int64_t> positions;  // committed next offsets, for the API
@@ -264,6 +268,25 @@ kafka_webhook_dispatcher::kafka_webhook_dispatcher(deps d) : d_(std::move(d)) {
                            {{{"subscription", w->cfg.id}}, static_cast<double>(w->behind.load())});
                    return out;
                });
+    d_.m.gauge("bounceback_webhook_lag_seconds",
+               "How long ago the event at a subscription's head was recorded, while events wait "
+               "(Kafka mode: the event being delivered, or the last handled; 0 when caught up)",
+               [this] {
+                   std::vector<std::pair<metric_labels, double>> out;
+                   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        d_.clock().time_since_epoch())
+                                        .count();
+                   for (const auto& w : workers_) {
+                       const auto head = w->head_recorded_ms.load();
+                       const bool waiting = w->behind.load() > 0 || w->in_flight_now.load();
+                       out.push_back(
+                           {{{"subscription", w->cfg.id}},
+                            waiting && head > 0
+                                ? static_cast<double>(std::max<std::int64_t>(now - head, 0)) / 1000
+                                : 0.0});
+                   }
+                   return out;
+               });
 }
 
 kafka_webhook_dispatcher::~kafka_webhook_dispatcher() {
@@ -405,6 +428,9 @@ void kafka_webhook_dispatcher::handle(worker& w, const kafka::record& rec) {
         finished();
         return;
     }
+    w.head_recorded_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(e->recorded_at.time_since_epoch())
+            .count();
     if (!wanted(w.cfg, *e)) {
         finished();
         return;
@@ -427,11 +453,13 @@ void kafka_webhook_dispatcher::handle(worker& w, const kafka::record& rec) {
     }
     r.created_at = r.updated_at = d_.clock();
     w.in_flight = rec.partition;
+    w.in_flight_now = true;
     w.in_flight_revoked = false;
     const delivery_target t{w.cfg, d_.schedule, d_.m, d_.clock, d_.log_line, w.rng};
     const bool disable =
         deliver_event(t, r, *e, [&](std::chrono::milliseconds d) { return wait_polling(w, d); });
     w.in_flight = -1;
+    w.in_flight_now = false;
     w.retrying = false;
     // Stopped, or the partition moved mid-retry: nothing recorded, the owner sends it again.
     if (r.status == outbound::delivery_status::pending) return;

@@ -95,6 +95,25 @@ webhook_dispatcher::webhook_dispatcher(deps d) : d_(std::move(d)) {
                                static_cast<double>(head - d_.store.state(w->cfg.id).checkpoint)});
             return out;
         });
+    d_.m.gauge("bounceback_webhook_lag_seconds",
+               "How long ago the oldest event a subscription has not handled was recorded (0 when "
+               "caught up)",
+               [this] {
+                   std::vector<std::pair<metric_labels, double>> out;
+                   const auto head = d_.log.head();
+                   for (const auto& w : workers_) {
+                       const auto next = d_.store.state(w->cfg.id).checkpoint + 1;
+                       double lag = 0;
+                       if (next <= head)
+                           if (const auto e = d_.log.read_all(next, 1); e && !e->empty())
+                               lag = std::max(std::chrono::duration<double>(d_.clock() -
+                                                                            e->front().recorded_at)
+                                                  .count(),
+                                              0.0);
+                       out.push_back({{{"subscription", w->cfg.id}}, lag});
+                   }
+                   return out;
+               });
 }
 
 webhook_dispatcher::~webhook_dispatcher() {

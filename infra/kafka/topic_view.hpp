@@ -44,6 +44,9 @@ class topic_view final : public event_log {
     // where the previous intact walk ended (a checkpoint in the copy), so a request hashes only
     // what arrived since; without one, the topic read from the beginning (verify_topic).
     std::expected<std::vector<chain_report>, std::string> verify();
+    // Records in the topic the view has not copied yet (summed over partitions; from the
+    // consumer's cached high watermarks, about once a second): the read side's lag before its own.
+    std::int64_t records_behind() const { return behind_.load(); }
     // Why start() replaced the stored copy with a new one (empty when it did not).
     const std::string& replaced() const { return replaced_; }
     // Whether start() found no stored copy to resume (new, or replaced): arrival numbers then
@@ -78,6 +81,9 @@ class topic_view final : public event_log {
     std::map<std::int32_t, std::int64_t> from_;
     std::map<std::int32_t, std::int64_t> to_reach_;
     void note_progress();
+    void measure_behind();
+    std::atomic<std::int64_t> behind_{0};
+    std::chrono::steady_clock::time_point measured_{};
     std::atomic<std::int64_t> caught_up_at_{-1};
     record_index records_;
     std::atomic<bool> stop_{false};

@@ -317,6 +317,7 @@ void sqlite_event_log::writer_loop() {
 void sqlite_event_log::commit_batch(std::vector<pending>& batch) {
     const auto start_position = last_position_;
     const auto start_hash = last_hash_;
+    const auto started = std::chrono::steady_clock::now();
     std::vector<std::expected<append_result, std::error_code>> results;
     results.reserve(batch.size());
     bool ok = sqlite::run(begin_.get());
@@ -346,6 +347,10 @@ void sqlite_event_log::commit_batch(std::vector<pending>& batch) {
         head_cv_.notify_all();
     }
     batch_streams_.clear();
+    if (opts_.on_commit)
+        opts_.on_commit(group_commit{
+            batch.size(), static_cast<std::size_t>(ok ? last_position_ - start_position : 0),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), ok});
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
 }
 

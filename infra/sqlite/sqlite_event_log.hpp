@@ -24,10 +24,20 @@ namespace bb {
 // in the batch's transaction, with counts by status, so a restart reads the open streams only.
 class sqlite_event_log final : public event_log, public summary_index {
   public:
+    // One group commit, as the service's metrics count it.
+    struct group_commit {
+        std::size_t appends = 0;  // requests in the batch (each one append call)
+        std::size_t events = 0;   // events they wrote
+        double seconds = 0;       // BEGIN to COMMIT returned: the transaction and its fsync
+        bool committed = true;    // false: rolled back (a storage failure)
+    };
     struct options {
         std::string path;
         bool synchronous_full = true;
         std::size_t max_batch = 1024;
+        // Told of each group commit on the committing thread, before its appends are answered;
+        // must not block or append.
+        std::function<void(const group_commit&)> on_commit{};
     };
 
     explicit sqlite_event_log(options opts);  // throws std::runtime_error when it cannot open

@@ -81,6 +81,9 @@ outbound: {{ retry_schedule: [{", ".join(f"PT{s}S" for s in SCHEDULE)}], jitter:
                 if redirect_failed else (None, None)
             time.sleep(1.5)
             redirect_hits = len(receiver.on("/redirect"))
+            lag_scrape = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            lag_scrape.request("GET", "/metrics", headers={"authorization": "Bearer sys-admin"})
+            lag_text = lag_scrape.getresponse().read().decode()
             # The 410 disabled "gone": listed as such; an agent may not resume it, an admin may,
             # and its worker then delivers what came after the refused event, new events too.
             _, subs = api(port, "GET", "/v1/webhook-subscriptions")
@@ -104,6 +107,15 @@ outbound: {{ retry_schedule: [{", ".join(f"PT{s}S" for s in SCHEDULE)}], jitter:
             proc.wait(timeout=30)
             receiver.stop()
         exported = harness.export(binary, os.path.join(tmp, "data"))
+
+    def lag_of(sub):
+        return [float(l.rsplit(" ", 1)[1]) for l in lag_text.splitlines()
+                if l.startswith(f'bounceback_webhook_lag_seconds{{subscription="{sub}"}}')]
+    # Outbound lag in seconds: "gone" was disabled on its first event, recorded over a second
+    # ago (instants are whole seconds); "main" has handled everything.
+    harness.check(len(lag_of("gone")) == 1 and lag_of("gone")[0] >= 1,
+                  f"a disabled subscription's lag grows: {lag_of('gone')}")
+    harness.check(lag_of("main") == [0.0], f"a caught-up subscription lags 0 s: {lag_of('main')}")
 
     main = receiver.on("/main")
     harness.check({e["id"] for e in exported} == {x["event"]["id"] for x in main},

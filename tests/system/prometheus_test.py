@@ -169,6 +169,21 @@ scrape_configs:
                           "the webhook's request duration was observed")
             harness.check(sample(after, "process_resident_memory_bytes") > 1_000_000,
                           "process metrics are exported")
+            # The filing and the tick that wrote warning and breach: at least two group commits,
+            # each of at least one append, whose sizes and durations were observed.
+            commits = sample(after, "bounceback_group_commit_appends_count")
+            harness.check(commits >= 2, f"group commits counted: {commits}")
+            harness.check(sample(after, "bounceback_group_commit_appends_sum") >= commits,
+                          "each group commit holds at least one append")
+            harness.check(sample(after, "bounceback_group_commit_events_sum") >= 3,
+                          "the filing, warning and breach events were counted in group commits")
+            harness.check(sample(after, "bounceback_commit_seconds_count") == commits,
+                          "every group commit's duration was observed")
+            # The read side applies what is appended: lag families exported (0 when caught up).
+            fams = families(after)
+            harness.check({"bounceback_read_side_lag_events", "bounceback_read_side_lag_seconds"} <= fams,
+                          f"read-side lag in events and seconds: {sorted(f for f in fams if 'lag' in f)}")
+            harness.check(sample(after, "bounceback_read_side_lag_seconds") >= 0, "a lag is never negative")
             check = subprocess.run([promtool, "check", "metrics"], input=after.encode(),
                                    capture_output=True)
             harness.check(check.returncode == 0, f"promtool check metrics after: {check.stdout}")
