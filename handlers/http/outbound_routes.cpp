@@ -15,6 +15,7 @@ namespace bh = http::beast_http;
 namespace {
 json delivery_json(const outbound::delivery_record& r) {
     json out{{"id", r.id},
+             {"key", r.subscription + ":" + r.webhook_id},
              {"subscription", r.subscription},
              {"webhook_id", r.webhook_id},
              {"position", r.position},
@@ -71,11 +72,20 @@ http::response outbound_routes::deliveries(const std::map<std::string, std::stri
     return json_response(bh::status::ok, body);
 }
 
+// `id` is this instance's row id, or the delivery's key `<subscription>:<webhook-id>`, which names
+// it on every instance (Kafka mode lists the other instances' deliveries under their own rows).
 http::response outbound_routes::redeliver(const std::string& id, const http::request_context& ctx) {
+    if (!d_.deliveries) return problem(problem_kind::unknown_delivery, "no delivery " + id, ctx);
     std::int64_t n = 0;
     const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
-    if (ec != std::errc{} || end != id.data() + id.size() || !d_.deliveries)
-        return problem(problem_kind::unknown_delivery, "no delivery " + id, ctx);
+    if (ec != std::errc{} || end != id.data() + id.size()) {
+        const auto colon = id.find(':');
+        const auto row = colon == std::string::npos
+                             ? std::nullopt
+                             : d_.deliveries->id_of(id.substr(0, colon), id.substr(colon + 1));
+        if (!row) return problem(problem_kind::unknown_delivery, "no delivery " + id, ctx);
+        n = *row;
+    }
     const auto r = d_.deliveries->request_redelivery(n, d_.clock());
     if (!r) return problem(problem_kind::unknown_delivery, "no delivery " + id, ctx);
     if (d_.on_redeliver) d_.on_redeliver();

@@ -227,6 +227,19 @@ bool delivery_store::delivered(const std::string& subscription, const std::strin
     return st.step() == SQLITE_ROW;
 }
 
+std::optional<std::int64_t> delivery_store::id_of(const std::string& subscription,
+                                                  const std::string& webhook_id) {
+    std::lock_guard lock(mutex_);
+    auto s = prep(db_.get(),
+                  "SELECT id FROM deliveries WHERE subscription = ? AND webhook_id = ? ORDER BY id "
+                  "DESC LIMIT 1");
+    sqlite::statement st{s.get()};
+    st.bind(1, subscription);
+    st.bind(2, webhook_id);
+    if (st.step() != SQLITE_ROW) return std::nullopt;
+    return st.int64(0);
+}
+
 std::map<std::int32_t, std::int64_t> delivery_store::replica_offsets(const std::string& topic) {
     std::lock_guard lock(mutex_);
     auto s = prep(db_.get(), "SELECT partition, next FROM replica_offsets WHERE topic = ?");

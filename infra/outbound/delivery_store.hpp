@@ -93,6 +93,10 @@ class delivery_store {
     // mode applies the others' records). A partition's new owner skips such events instead of
     // sending them again when the old owner's checkpoint did not reach them.
     bool delivered(const std::string& subscription, const std::string& webhook_id);
+    // This store's row for a subscription's delivery of an event: row ids differ between
+    // instances, (subscription, webhook-id) names the delivery everywhere.
+    std::optional<std::int64_t> id_of(const std::string& subscription,
+                                      const std::string& webhook_id);
 
     // Newest first; `before` is a cursor (an id), 0 for the first page.
     std::vector<delivery_record> list(const std::optional<std::string>& subscription,

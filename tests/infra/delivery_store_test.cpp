@@ -144,4 +144,12 @@ TEST_CASE("a delivery another instance made is known as delivered; a failed one 
     CHECK_FALSE(store.delivered("main", "complaint-c-1-v2"));
     store.record(delivered(3, 1));
     CHECK(store.delivered("main", "complaint-c-1-v3"));
+    // The row of a subscription's delivery of an event, whoever made it.
+    const auto row = store.id_of("main", "complaint-c-1-v1");
+    REQUIRE(row.has_value());
+    const auto again = store.request_redelivery(*row, instant{} + std::chrono::minutes{30});
+    REQUIRE(again.has_value());
+    CHECK(again->webhook_id == "complaint-c-1-v1");
+    CHECK_FALSE(store.id_of("other-subscription", "complaint-c-1-v1").has_value());
+    CHECK_FALSE(store.id_of("main", "complaint-c-9-v1").has_value());
 }

@@ -177,6 +177,22 @@ def main():
             wait_for("a listing b's deliveries", a_lists_b, cluster, timeout=60)
             passed += 1
 
+            # A delivery's key names it on every instance (row ids do not): `a` redelivers what
+            # `b` delivered, by the key `b` listed.
+            _, on_a = api(ports["a"], "GET", "/v1/webhook-deliveries?subscription=broken&status=delivered")
+            row_a = next(x for x in on_a["deliveries"] if x["webhook_id"] == one["webhook_id"])
+            harness.check(row_a["key"] == one["key"] == f"broken:{one['webhook_id']}",
+                          f"the same key on both instances: {row_a['key']} / {one['key']}")
+            status, again_a = api(ports["a"], "POST", f"/v1/webhook-deliveries/{one['key']}/redeliver")
+            harness.check(status == 202 and again_a["status"] == "pending" and again_a["key"] == one["key"],
+                          f"a redelivers b's delivery by its key: {status} {again_a}")
+            wait_for("a's redelivery delivered", lambda: len(
+                [x for x in receiver.on("/broken") if x["id"] == one["webhook_id"] and x["status"] == 200]) == 2,
+                cluster, timeout=60)
+            status, _ = api(ports["a"], "POST", "/v1/webhook-deliveries/broken:no-such-event/redeliver")
+            harness.check(status == 404, f"an unknown key is 404: {status}")
+            passed += 1
+
             def a_owns():
                 _, subs = api(ports["a"], "GET", "/v1/webhook-subscriptions")
                 main_sub = next(s for s in subs["subscriptions"] if s["id"] == "main")
