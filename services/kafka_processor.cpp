@@ -248,12 +248,49 @@ std::expected<void, std::string> kafka_processor::rebuild() {
     return load(owned, "rebuilt");
 }
 
+void kafka_processor::keep_membership() {
+    if (o_.load_observer) o_.load_observer();
+    const auto now = std::chrono::steady_clock::now();
+    if (now - polled_ < std::chrono::seconds{1}) return;
+    polled_ = now;
+    if (!paused_for_load_) {
+        std::vector<RdKafka::TopicPartition*> parts;
+        if (consumer_->assignment(parts) == RdKafka::ERR_NO_ERROR) {
+            consumer_->pause(parts);
+            RdKafka::TopicPartition::destroy(parts);
+            paused_for_load_ = true;
+        }
+    }
+    // A rebalance may run its callback here: the listener only notes it, and the change is
+    // handled once this load is done. A record of a partition assigned meanwhile (not paused)
+    // is dropped; end_keep_membership puts every position back to the committed offset.
+    std::unique_ptr<RdKafka::Message> m(consumer_->consume(0));
+    if (m->err() == RdKafka::ERR_NO_ERROR) consumed_during_load_ = true;
+}
+
+void kafka_processor::end_keep_membership() {
+    if (paused_for_load_) {
+        std::vector<RdKafka::TopicPartition*> parts;
+        if (consumer_->assignment(parts) == RdKafka::ERR_NO_ERROR) {
+            consumer_->resume(parts);
+            RdKafka::TopicPartition::destroy(parts);
+        }
+    }
+    if (consumed_during_load_) (void)rewind();
+    paused_for_load_ = consumed_during_load_ = false;
+}
+
 // Folds the given partitions of the event topic into the command side, next to what it holds
 // already (their streams are not in it: this instance did not own them).
 std::expected<void, std::string> kafka_processor::load(const std::vector<std::int32_t>& owned,
                                                        const char* verb) {
     ready_ = false;
     const auto started = std::chrono::steady_clock::now();
+    polled_ = started;
+    struct membership_kept {
+        kafka_processor& p;
+        ~membership_kept() { p.end_keep_membership(); }
+    } kept{*this};
     std::size_t events = 0;
     if (!o_.state_dir.empty()) {
         const auto n = load_stored(owned);
@@ -266,10 +303,12 @@ std::expected<void, std::string> kafka_processor::load(const std::vector<std::in
         for (std::int64_t next = 1;;) {
             const auto page = (*part)->read_all(next, 4096);
             if (!page || page->empty()) break;
-            for (const auto& r : *page)
+            for (const auto& r : *page) {
                 if (auto ok = commands_.load(r); !ok)
                     return std::unexpected(o_.events_topic + "/" + std::to_string(p) + " " +
                                            ok.error());
+                keep_membership();
+            }
             events += page->size();
             next = page->back().position + 1;
         }
@@ -325,6 +364,7 @@ kafka_processor::replay_tails(const std::vector<kafka::partition_log*>& parts) {
         from[part->partition()] = part->store()->next_offset();
     }
     const auto read = kafka::read_tails(o_.client, o_.events_topic, from, [&](kafka::record&& r) {
+        keep_membership();
         auto& pr = by_partition.at(r.partition);
         if (!pr.failure.empty()) return;
         std::string stream;

@@ -48,6 +48,9 @@ struct kafka_processor_options {
     // Where the outcome of each event that came in a webhook delivery is written, in the same
     // transaction as its effects (empty: not written).
     std::string outcomes_topic{};
+    // Called for each event read from the topic while owned partitions load (a progress hook;
+    // the tests slow a load down with it). Empty: nothing.
+    std::function<void()> load_observer{};
 };
 
 // Checks that the inbound and event topics exist with the same partition count (a customer's
@@ -131,6 +134,15 @@ class kafka_processor {
     std::map<std::int32_t, std::int64_t> lag_;
     std::chrono::steady_clock::time_point lag_measured_{};
     void measure_lag();
+    // A load (a lost store rebuilt from a long partition) may take longer than
+    // max.poll.interval.ms; the group would evict a member that long without a poll, and the
+    // load would start again for ever. Every second of loading the consumer polls with its
+    // assignment paused (nothing is fetched), then loading goes on.
+    void keep_membership();
+    void end_keep_membership();
+    std::chrono::steady_clock::time_point polled_{};
+    bool paused_for_load_ = false;
+    bool consumed_during_load_ = false;
 };
 
 }  // namespace bb

@@ -299,3 +299,62 @@ SCENARIO("a rebalance closes only the partitions that move", "[kafka][processor]
         }
     }
 }
+
+SCENARIO("a load that outlasts max.poll.interval.ms keeps the owner in the group",
+         "[kafka][processor][store]") {
+    GIVEN("an owner that lost its store, 24 events in its partition, and a 6 s poll interval") {
+        const auto brokers = test::kafka_brokers();
+        const auto prefix = test::unique_topic("slowload");
+        kafka_processor_options o;
+        // The smallest interval the group allows (it may not be below session.timeout.ms).
+        o.client = {{"bootstrap.servers", brokers},
+                    {"session.timeout.ms", "6000"},
+                    {"max.poll.interval.ms", "6000"}};
+        o.inbound_topic = prefix + ".in";
+        o.events_topic = prefix + ".events";
+        o.deadletter_topic = prefix + ".dead";
+        o.group = prefix;
+        o.instance_id = "slow";
+        REQUIRE(kafka::ensure_topics(
+                    brokers, {{o.inbound_topic, 1}, {o.events_topic, 1}, {o.deadletter_topic, 1}})
+                    .has_value());
+        const test::temp_dir dir;
+        o.state_dir = (dir.path() / "kafka").string();
+        publish(o.client, o.inbound_topic, filings(0, 24));
+        REQUIRE(run_until(o, 24).processed == 24);
+        std::filesystem::remove_all(o.state_dir);
+
+        WHEN("it restarts and reading each event back takes 400 ms, ~10 s in all") {
+            // A partition of millions of events on a slow disk, in miniature.
+            o.load_observer = [] { std::this_thread::sleep_for(std::chrono::milliseconds(400)); };
+            publish(o.client, o.inbound_topic, {acknowledged(1)});
+            const auto book = test::book();
+            metrics m;
+            kafka_processor processor(
+                o, book, m, [] { return test::at("2026-11-20T10:10:00Z"); },
+                [](const std::string&) {});
+            std::atomic<bool> stopping{false};
+            std::thread runner([&] { processor.run(stopping); });
+            const bool done = wait_for([&] {
+                return processor.ready() &&
+                       m.value("bounceback_kafka_records_total", {{"outcome", "processed"}}) >= 1;
+            });
+            // Read before stopping: closing the consumer revokes its partitions.
+            const auto replayed = m.value("bounceback_kafka_replayed_events_total", {});
+            const auto loads = m.value("bounceback_kafka_rebuilds_total", {});
+            const auto lost = m.value("bounceback_kafka_rebalances_total", {{"change", "lost"}});
+            const auto revoked =
+                m.value("bounceback_kafka_rebalances_total", {{"change", "revoked"}});
+            stopping = true;
+            runner.join();
+            THEN("it kept its partition through the load: loaded once, never lost, and decided") {
+                REQUIRE(done);
+                CHECK(replayed == 24);
+                CHECK(loads == 1);
+                CHECK(lost == 0);
+                CHECK(revoked == 0);
+                CHECK(event_types(o).at("ComplaintAcknowledged") == 1);
+            }
+        }
+    }
+}

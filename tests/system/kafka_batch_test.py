@@ -75,7 +75,7 @@ def main():
             deadline = time.time() + 60
             while True:
                 from_topic = replay(*topic)
-                if from_topic["sla"]["buckets"] == embedded["sla"]["buckets"] or time.time() > deadline:
+                if from_topic["sla"] == embedded["sla"] or time.time() > deadline:
                     break
             trail_topic = audit("c-7", *topic)
         finally:
@@ -106,6 +106,18 @@ def main():
                       f"SLA outcomes over the topic are the embedded ones: "
                       f"{len(from_topic['sla']['buckets'])} vs {len(embedded['sla']['buckets'])} buckets; "
                       f"first differences {mismatched[:3]}")
+        # Every report, not only the buckets: totals, compliance, escalations, revenue at risk;
+        # the employees' scores; the at-risk list (its `seconds_left` counts to each run's now).
+        harness.check(from_topic["sla"] == embedded["sla"], "the whole SLA report is the embedded one: " +
+                      "; ".join(f"{k}: {from_topic['sla'].get(k)} vs {embedded['sla'].get(k)}"
+                                for k in sorted(set(from_topic["sla"]) | set(embedded["sla"]))
+                                if k != "buckets" and from_topic["sla"].get(k) != embedded["sla"].get(k)))
+        harness.check(from_topic["employees"] == embedded["employees"], "the employees' scores are the embedded ones")
+
+        def at_risk(report):
+            return [{k: v for k, v in row.items() if k != "seconds_left"} for row in report["at_risk"]]
+        harness.check(at_risk(from_topic) == at_risk(embedded) and len(at_risk(embedded)) > 0,
+                      f"the at-risk list is the embedded one ({len(at_risk(from_topic))} vs {len(at_risk(embedded))})")
         for key in ("acknowledge", "resolve", "bounce_back"):
             met = sum(b[key]["met"] for b in embedded["sla"]["buckets"])
             missed = sum(b[key]["missed"] for b in embedded["sla"]["buckets"])
