@@ -54,6 +54,13 @@ if [ "${1:-}" = "--test" ]; then
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$celib" cloudevents==2.2.0
     touch "$celib/.cloudevents-2.2.0"
   fi
+  # Confluent's Python client (its wheel carries its own librdkafka), for the Kafka upgrade test
+  # that writes a fixture's records back at their offsets (transactions), in a folder of its own.
+  cklib="$(cd .. && pwd)/.cache/confluent-kafka"
+  if [ ! -f "$cklib/.confluent-kafka-2.16.1" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$cklib" confluent-kafka==2.16.1
+    touch "$cklib/.confluent-kafka-2.16.1"
+  fi
   # schemathesis for the API conformance test (tests/api), in a folder of its own: its many
   # dependencies stay out of the other tests' path.
   stlib="$(cd .. && pwd)/.cache/schemathesis"
