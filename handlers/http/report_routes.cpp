@@ -7,6 +7,7 @@
 #include "handlers/http/responses.hpp"
 #include "handlers/read_views.hpp"
 #include "infra/iso8601.hpp"
+#include "projections/work_queue.hpp"
 
 namespace bb {
 
@@ -24,6 +25,93 @@ json paged(const std::vector<T>& all, const page& p) {
     return {{"items", items},
             {"total", all.size()},
             {"next_cursor", next.empty() ? json(nullptr) : json(next)}};
+}
+
+constexpr complaint_status all_statuses[] = {
+    complaint_status::received,      complaint_status::acknowledged,
+    complaint_status::investigating, complaint_status::awaiting_customer,
+    complaint_status::resolved,      complaint_status::recovered,
+    complaint_status::lost,          complaint_status::reopened,
+    complaint_status::withdrawn};
+
+// A page's end as a cursor: `<key>~<id as hex>` (ids are any text; the cursor goes into a query
+// string and a Link header as it is). A position in the order the query asks for: any key and id
+// are a position (a page after it, perhaps empty), so every cursor of the documented shape is
+// accepted.
+constexpr std::int64_t no_due_key = 999'999'999'999'999'999;  // 18 digits, as the shape allows
+
+std::string encode_cursor(const projection::queue_position& p) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out = std::to_string(std::min(p.key, no_due_key)) + "~";
+    for (unsigned char c : p.id) {
+        out += hex[c >> 4];
+        out += hex[c & 0xF];
+    }
+    return out;
+}
+
+std::optional<projection::queue_position> decode_cursor(std::string_view text) {
+    const auto tilde = text.find('~');
+    if (tilde == std::string_view::npos) return std::nullopt;
+    const auto key = text.substr(0, tilde);
+    const auto id = text.substr(tilde + 1);
+    const auto digits = key.starts_with('-') ? key.substr(1) : key;
+    if (digits.empty() || digits.size() > 18 || id.size() % 2 != 0 || id.size() > 1024)
+        return std::nullopt;
+    projection::queue_position p;
+    const auto [ptr, ec] = std::from_chars(key.data(), key.data() + key.size(), p.key);
+    if (ec != std::errc{} || ptr != key.data() + key.size()) return std::nullopt;
+    for (std::size_t i = 0; i < id.size(); i += 2) {
+        unsigned v = 0;
+        const auto [q, e] = std::from_chars(id.data() + i, id.data() + i + 2, v, 16);
+        if (e != std::errc{} || q != id.data() + i + 2) return std::nullopt;
+        p.id += static_cast<char>(v);
+    }
+    return p;
+}
+
+std::string query_escape(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' ||
+            c == ',') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 0xF];
+        }
+    }
+    return out;
+}
+
+json queue_item_json(const projection::queue_item& i, currency fallback) {
+    const auto& s = i.state;
+    json item{{"id", i.id},
+              {"status", to_string(s.status)},
+              {"severity", to_string(s.sev)},
+              {"team", s.team},
+              {"owner", s.owner ? json(s.owner->value()) : json(nullptr)},
+              {"category", s.category},
+              {"product", s.product},
+              {"channel", s.channel},
+              {"policy", {{"id", s.policy->id}, {"version", s.policy->version}}},
+              {"root_cause", i.root_cause ? json(*i.root_cause) : json(nullptr)},
+              {"customer",
+               {{"id", s.customer.id.value()},
+                {"segment", s.customer.segment},
+                {"value",
+                 format_amount(s.customer.value.amount, s.customer.value.cur.or_default(fallback))},
+                {"currency", std::string(s.customer.value.cur.or_default(fallback).code())}}},
+              {"filed_at", iso8601::format_instant(s.filed_at)},
+              {"escalation_level", s.escalation_level},
+              {"breached", i.breached},
+              {"next_due", nullptr}};
+    if (i.due_target && i.due)
+        item["next_due"] = {{"target", to_string(*i.due_target)},
+                            {"at", iso8601::format_instant(*i.due)}};
+    return item;
 }
 
 }  // namespace
@@ -99,6 +187,91 @@ http::response report_routes::sla_at_risk(const query& q, const http::request_co
             return a.customer_value.amount > b.customer_value.amount;
         });
     return json_response(bh::status::ok, paged(items, *p));
+}
+
+http::response report_routes::complaints(const query& q, const http::request_context& ctx) {
+    projection::queue_query qq;
+    const auto f = parse_filter(q);
+    if (!f) return bad_parameter(f.error(), ctx);
+    qq.filter.base = *f;
+    // The limit as every list reads it; the cursor is this route's own (a keyset position).
+    std::map<std::string, std::string> paging;
+    if (const auto it = q.find("limit"); it != q.end()) paging.insert(*it);
+    const auto p = parse_page(paging);
+    if (!p) return bad_parameter(p.error(), ctx);
+    qq.limit = p->limit;
+    if (const auto it = q.find("status"); it != q.end()) {
+        // Every piece between commas must be a status: an empty value or piece is an error.
+        std::string_view rest = it->second;
+        for (bool more = true; more;) {
+            const auto comma = rest.find(',');
+            const auto item = rest.substr(0, comma);
+            more = comma != std::string_view::npos;
+            if (more) rest = rest.substr(comma + 1);
+            const auto* st = std::find_if(std::begin(all_statuses), std::end(all_statuses),
+                                          [&](complaint_status s) { return to_string(s) == item; });
+            if (st == std::end(all_statuses))
+                return bad_parameter({"status",
+                                      "takes statuses separated by commas, of received, "
+                                      "acknowledged, investigating, awaiting_customer, "
+                                      "resolved, recovered, lost, reopened, withdrawn"},
+                                     ctx);
+            qq.filter.statuses.push_back(*st);
+        }
+    }
+    for (auto [name, slot] : {std::pair{"owner", &qq.filter.owner},
+                              {"category", &qq.filter.category},
+                              {"root_cause", &qq.filter.root_cause},
+                              {"customer", &qq.filter.customer}})
+        if (const auto it = q.find(name); it != q.end() && !it->second.empty()) *slot = it->second;
+    if (const auto it = q.find("breached"); it != q.end()) {
+        if (it->second != "true" && it->second != "false")
+            return bad_parameter({"breached", "must be true or false"}, ctx);
+        qq.filter.breached = it->second == "true";
+    }
+    for (auto [name, slot] :
+         {std::pair{"due_before", &qq.filter.due_before}, {"due_after", &qq.filter.due_after}})
+        if (const auto it = q.find(name); it != q.end()) {
+            *slot = iso8601::parse_instant(it->second);
+            if (!*slot) return bad_parameter({name, "must be an RFC 3339 instant"}, ctx);
+        }
+    if (const auto it = q.find("sort"); it != q.end()) {
+        const auto s = projection::parse_queue_sort(it->second);
+        if (!s) return bad_parameter({"sort", "must be due, value, filed or escalation"}, ctx);
+        qq.sort = *s;
+    }
+    qq.descending = projection::queue_default_descending(qq.sort);
+    if (const auto it = q.find("order"); it != q.end()) {
+        if (it->second != "asc" && it->second != "desc")
+            return bad_parameter({"order", "must be asc or desc"}, ctx);
+        qq.descending = it->second == "desc";
+    }
+    if (const auto it = q.find("cursor"); it != q.end()) {
+        qq.after = decode_cursor(it->second);
+        if (!qq.after) return bad_parameter({"cursor", "is not a cursor this API returned"}, ctx);
+    }
+    const auto fallback = d_.cfg.book.default_currency;
+    auto [body, next] = d_.reads.read([&](const auto& m) {
+        const auto page = projection::work_queue(m, qq);
+        json items = json::array();
+        for (const auto& i : page.items) items.push_back(queue_item_json(i, fallback));
+        std::string next;
+        if (page.next) next = encode_cursor(*page.next);
+        return std::pair{json{{"complaints", std::move(items)},
+                              {"matched", page.matched},
+                              {"next_cursor", next.empty() ? json(nullptr) : json(next)}},
+                         next};
+    });
+    auto res = json_response(bh::status::ok, body);
+    if (!next.empty()) {
+        // The same query with the next cursor (RFC 8288).
+        std::string link = "/v1/complaints?";
+        for (const auto& [k, v] : q)
+            if (k != "cursor") link += query_escape(k) + "=" + query_escape(v) + "&";
+        link += "cursor=" + next;
+        res.set(bh::field::link, "<" + link + ">; rel=\"next\"");
+    }
+    return res;
 }
 
 http::response report_routes::prevention(const query& q, const http::request_context& ctx) {

@@ -23,6 +23,7 @@ enum class route_id {
     openapi,
     metrics,
     complaint,
+    complaints,
     history,
     audit_verify,
     sla_summary,
@@ -101,6 +102,8 @@ const std::vector<router::route>& router::route_table() {
             {openapi, "/openapi.yaml", bh::verb::get, std::nullopt},
             {metrics, "/metrics", bh::verb::get, std::vector{role::manager}},
             {complaint, "/v1/complaints/{id}", bh::verb::get,
+             std::vector{role::agent, role::manager, role::auditor}},
+            {complaints, "/v1/complaints", bh::verb::get,
              std::vector{role::agent, role::manager, role::auditor}},
             {history, "/v1/complaints/{id}/history", bh::verb::get,
              std::vector{role::agent, role::auditor}},
@@ -261,6 +264,7 @@ router::placement router::place(const matched& m) const {
             return reports_.summary_current(m.query) ? placement::at_once : placement::workers;
         // /metrics reads the outbound delivery store (SQLite) for its queue-depth gauge.
         case route_id::metrics:
+        case route_id::complaints:
         case route_id::history:
         case route_id::audit_verify:
         case route_id::sla_at_risk:
@@ -391,6 +395,8 @@ http::answer router::plan(const matched& m, std::shared_ptr<const http::request>
             return run([this, ctx, arg] { return complaints_.complaint(arg, ctx); });
         case route_id::history:
             return run([this, ctx, arg] { return complaints_.history(arg, ctx); });
+        case route_id::complaints:
+            return run([this, ctx, q = m.query] { return reports_.complaints(q, ctx); });
         case route_id::audit_verify:
             return run([this, ctx] { return audit_.verify(ctx); });
         case route_id::sla_summary: {

@@ -62,6 +62,7 @@ struct reply {
     std::string www_authenticate;
     std::string content_encoding;
     std::string vary;
+    std::string link;
     json js() const { return json::parse(body, nullptr, false); }
 };
 
@@ -162,7 +163,8 @@ struct service {
                 std::string(res[bh::field::content_type]),
                 std::string(res[bh::field::www_authenticate]),
                 std::string(res[bh::field::content_encoding]),
-                std::string(res[bh::field::vary])};
+                std::string(res[bh::field::vary]),
+                std::string(res[bh::field::link])};
     }
 
     // Files complaints c0..c{n-1} by webhook and waits until the read model holds them.
@@ -480,6 +482,7 @@ SCENARIO("every endpoint x every role: 401 without a valid token, 403 for the wr
     };
     const std::vector<endpoint> endpoints = {
         {"/v1/complaints/c1", {"tok-agent", "tok-manager", "tok-auditor"}},
+        {"/v1/complaints", {"tok-agent", "tok-manager", "tok-auditor"}},
         {"/v1/complaints/c1/history", {"tok-agent", "tok-auditor"}},
         {"/v1/audit/verify", {"tok-auditor"}},
         {"/v1/sla/summary", {"tok-manager"}},
@@ -555,6 +558,73 @@ SCENARIO("a complaint's view shows the root cause found, and its value as exact 
     CHECK(v["root_cause"] == json{{"category", "payment-gateway"}, {"detail", "timeout"}});
     CHECK(v["customer"]["value"] == "100.00");
     CHECK(v["customer"]["currency"] == "USD");
+}
+
+SCENARIO("the work queue pages through complaints with a cursor and a Link header",
+         "[http][queue]") {
+    service svc;
+    svc.file_complaints(5);
+    GIVEN("five open complaints of the same value, pages of two, most valuable first") {
+        std::vector<std::string> seen;
+        std::string target = "/v1/complaints?sort=value&limit=2&team=emea";
+        int pages = 0;
+        while (!target.empty() && pages < 10) {
+            const auto r = svc.get(target, "tok-agent");
+            INFO(target << " -> " << r.body);
+            REQUIRE(r.status == 200);
+            const auto j = r.js();
+            CHECK(j["matched"] == 5);
+            for (const auto& c : j["complaints"]) {
+                seen.push_back(c["id"]);
+                CHECK(c["status"] == "received");
+                CHECK(c["next_due"]["target"] == "acknowledge");
+                CHECK(c["customer"]["currency"] == "USD");
+            }
+            ++pages;
+            if (j["next_cursor"].is_null()) {
+                CHECK(r.link.empty());
+                target.clear();
+            } else {
+                // The Link header is the same query with the next cursor.
+                const auto cursor = j["next_cursor"].get<std::string>();
+                CHECK(r.link.find("cursor=" + cursor) != std::string::npos);
+                CHECK(r.link.find("team=emea") != std::string::npos);
+                CHECK(r.link.ends_with(">; rel=\"next\""));
+                target = r.link.substr(1, r.link.find('>') - 1);
+            }
+        }
+        THEN("three pages hold each complaint once, ties in value ordered by id") {
+            CHECK(pages == 3);
+            CHECK(seen == std::vector<std::string>{"c0", "c1", "c2", "c3", "c4"});
+        }
+    }
+    WHEN("a parameter is wrong") {
+        for (const auto& [query, field] :
+             std::vector<std::pair<std::string, std::string>>{{"status=open", "status"},
+                                                              {"sort=urgency", "sort"},
+                                                              {"order=up", "order"},
+                                                              {"breached=maybe", "breached"},
+                                                              {"due_before=tomorrow", "due_before"},
+                                                              {"limit=0", "limit"},
+                                                              {"cursor=zz", "cursor"},
+                                                              {"cursor=12~f", "cursor"}}) {
+            INFO(query);
+            const auto r = svc.get("/v1/complaints?" + query, "tok-agent");
+            THEN("400 names the parameter") {
+                CHECK(r.status == 400);
+                CHECK(r.content_type == "application/problem+json");
+                CHECK(r.body.find("\"" + field + "\"") != std::string::npos);
+            }
+        }
+        AND_WHEN("a cursor of the documented shape points past the end") {
+            const auto r = svc.get("/v1/complaints?cursor=999999999999999999~ff", "tok-agent");
+            THEN("the page is empty, not an error") {
+                CHECK(r.status == 200);
+                CHECK(r.js()["complaints"].empty());
+                CHECK(r.js()["next_cursor"].is_null());
+            }
+        }
+    }
 }
 
 SCENARIO("the SLA summary is cached only until the read model changes", "[http][reports]") {
