@@ -104,8 +104,7 @@ queue_page work_queue(const read_model& m, const queue_query& q) {
     };
     const auto keep = q.limit + 1;  // one more than the page: whether a next page exists
     // A max-heap in page order: its top is the candidate that comes last, evicted first.
-    std::priority_queue<queue_position, std::vector<queue_position>, decltype(before)> best(
-        before);
+    std::priority_queue<queue_position, std::vector<queue_position>, decltype(before)> best(before);
     queue_page out;
     const auto consider = [&](const std::string& id, const complaint_row& row) {
         if (!matches(q.filter, row)) return;
@@ -145,7 +144,7 @@ queue_page work_queue(const read_model& m, const queue_query& q) {
         const auto it = m.complaints.find(c.id);
         if (it == m.complaints.end()) continue;  // cannot happen: rows are never erased
         const auto& row = it->second;
-        queue_item item{std::move(c.id), row.state, row.progress.get().root_cause, {}, {},
+        queue_item item{std::move(c.id),     row.state, row.progress.get().root_cause, {}, {},
                         breached(row.state), c.key};
         if (const auto d = nearest_due(row.state)) {
             item.due_target = d->first;

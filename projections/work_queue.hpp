@@ -24,7 +24,8 @@ std::optional<queue_sort> parse_queue_sort(std::string_view s);
 std::string_view to_string(queue_sort s);
 
 struct queue_filter {
-    report_filter base{};  // team, segment, policy (+version), product, channel, severity, filed from/to
+    report_filter
+        base{};  // team, segment, policy (+version), product, channel, severity, filed from/to
     // Empty: every complaint not settled (recovered, lost and withdrawn are left out).
     std::vector<complaint_status> statuses{};
     std::optional<std::string> owner{}, category{}, root_cause{}, customer{};

@@ -195,20 +195,7 @@ void kafka_processor::measure_lag() {
     const auto now = std::chrono::steady_clock::now();
     if (!consumer_ || now - lag_measured_ < std::chrono::seconds{1}) return;
     lag_measured_ = now;
-    std::vector<RdKafka::TopicPartition*> parts;
-    if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR) return;
-    std::map<std::int32_t, std::int64_t> lag;
-    if (consumer_->position(parts) == RdKafka::ERR_NO_ERROR)
-        for (const auto* tp : parts) {
-            std::int64_t low = 0, high = 0;
-            // The consumer's cached watermarks: no request to the broker.
-            if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) !=
-                RdKafka::ERR_NO_ERROR)
-                continue;
-            const auto at = tp->offset() >= 0 ? tp->offset() : low;
-            lag[tp->partition()] = std::max<std::int64_t>(high - at, 0);
-        }
-    RdKafka::TopicPartition::destroy(parts);
+    auto lag = kafka::consumer_lag(*consumer_);
     std::lock_guard lock(lag_mutex_);
     lag_ = std::move(lag);
 }

@@ -343,4 +343,21 @@ std::expected<record, std::string> read_at(const settings& base, const std::stri
     return std::unexpected("no committed record at " + where);
 }
 
+std::map<std::int32_t, std::int64_t> consumer_lag(RdKafka::KafkaConsumer& consumer) {
+    std::map<std::int32_t, std::int64_t> lag;
+    std::vector<RdKafka::TopicPartition*> parts;
+    if (consumer.assignment(parts) != RdKafka::ERR_NO_ERROR) return lag;
+    if (consumer.position(parts) == RdKafka::ERR_NO_ERROR)
+        for (const auto* tp : parts) {
+            std::int64_t low = 0, high = 0;
+            if (consumer.get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) !=
+                RdKafka::ERR_NO_ERROR)
+                continue;
+            const auto at = tp->offset() >= 0 ? tp->offset() : low;
+            lag[tp->partition()] = std::max<std::int64_t>(high - at, 0);
+        }
+    RdKafka::TopicPartition::destroy(parts);
+    return lag;
+}
+
 }  // namespace bb::kafka

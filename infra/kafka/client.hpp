@@ -88,4 +88,9 @@ std::expected<record, std::string> read_at(const settings& base, const std::stri
                                            std::int32_t partition, std::int64_t offset,
                                            int timeout_ms = 10000);
 
+// Per assigned partition, the records the consumer has not consumed yet: its cached high
+// watermark (no request to the broker) minus its position. Empty when the assignment cannot be
+// read.
+std::map<std::int32_t, std::int64_t> consumer_lag(RdKafka::KafkaConsumer& consumer);
+
 }  // namespace bb::kafka

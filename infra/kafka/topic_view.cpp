@@ -440,20 +440,8 @@ void topic_view::measure_behind() {
     const auto now = std::chrono::steady_clock::now();
     if (now - measured_ < std::chrono::seconds{1}) return;
     measured_ = now;
-    std::vector<RdKafka::TopicPartition*> parts;
-    if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR) return;
     std::int64_t total = 0;
-    if (consumer_->position(parts) == RdKafka::ERR_NO_ERROR)
-        for (const auto* tp : parts) {
-            std::int64_t low = 0, high = 0;
-            // Cached by the consumer from its fetches: no request to the broker.
-            if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) !=
-                RdKafka::ERR_NO_ERROR)
-                continue;
-            const auto at = tp->offset() >= 0 ? tp->offset() : low;
-            total += std::max<std::int64_t>(high - at, 0);
-        }
-    RdKafka::TopicPartition::destroy(parts);
+    for (const auto& [p, lag] : consumer_lag(*consumer_)) total += lag;
     behind_ = total;
 }
 

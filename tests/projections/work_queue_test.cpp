@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <set>
 
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "projections/work_queue.hpp"
 #include "tests/domain/fixtures.hpp"
@@ -21,7 +21,8 @@ std::vector<std::string> ids(const queue_page& p) {
 }
 
 // Every page of the query, following each page's `next`.
-std::vector<std::string> all_pages(const read_model& m, queue_query q, std::size_t* pages = nullptr) {
+std::vector<std::string> all_pages(const read_model& m, queue_query q,
+                                   std::size_t* pages = nullptr) {
     std::vector<std::string> out;
     for (std::size_t n = 1;; ++n) {
         const auto page = work_queue(m, q);
@@ -115,7 +116,8 @@ read_model model_of(const std::vector<generated>& gs) {
     std::int64_t pos = 0;
     for (const auto& g : gs) {
         const auto filed = at("2026-11-16T08:00:00Z") + std::chrono::minutes(g.filed_minute);
-        const auto f = filing(g.id, g.customer, g.segment, g.sev, filed, static_cast<double>(g.value));
+        const auto f =
+            filing(g.id, g.customer, g.segment, g.sev, filed, static_cast<double>(g.value));
         const acknowledge_complaint a{key("a" + g.id), cid(g.id), emp("ana"),
                                       filed + std::chrono::minutes(5)};
         const resolve_complaint r{key("r" + g.id), cid(g.id), emp("ana"),
@@ -131,14 +133,16 @@ read_model model_of(const std::vector<generated>& gs) {
 
 }  // namespace
 
-TEST_CASE("pages concatenated are the whole sorted list, and a complaint filed between pages "
-          "neither repeats nor hides another",
-          "[projections][queue][property]") {
+TEST_CASE(
+    "pages concatenated are the whole sorted list, and a complaint filed between pages "
+    "neither repeats nor hides another",
+    "[projections][queue][property]") {
     rc::prop("keyset pages", [] {
         const auto n = *rc::gen::inRange(1, 40);
         std::vector<generated> gs;
         for (int i = 0; i < n; ++i)
-            gs.push_back({"g" + std::to_string(i), "cust-" + std::to_string(*rc::gen::inRange(0, 5)),
+            gs.push_back({"g" + std::to_string(i),
+                          "cust-" + std::to_string(*rc::gen::inRange(0, 5)),
                           *rc::gen::element<std::string>("vip", "standard"),
                           *rc::gen::element(severity::low, severity::medium, severity::high),
                           *rc::gen::inRange(0, 20),  // few minutes: many ties on the key
@@ -178,7 +182,8 @@ TEST_CASE("pages concatenated are the whole sorted list, and a complaint filed b
             const auto later = all_pages(m2, rest);
             seen.insert(seen.end(), later.begin(), later.end());
             std::erase(seen, std::string("zz-new"));
-            std::multiset<std::string> a(seen.begin(), seen.end()), b(expected.begin(), expected.end());
+            std::multiset<std::string> a(seen.begin(), seen.end()),
+                b(expected.begin(), expected.end());
             RC_ASSERT(a == b);
         }
     });

@@ -31,11 +31,7 @@ def filed(i):
 
 
 def post(port, webhook_id, body, extra_headers):
-    ts = str(int(time.time()))
-    headers = {"webhook-id": webhook_id, "webhook-timestamp": ts,
-               "webhook-signature": harness.sign(webhook_id, ts, body), "content-type": "application/json"}
-    headers.update(extra_headers)
-    status, _ = harness.send(port, "POST", "/v1/webhooks/helpdesk", body=body, headers=headers)
+    status, _ = harness.post_webhook(port, webhook_id, body, headers=extra_headers)
     return status
 
 
