@@ -399,7 +399,9 @@ kafka_processor::replay_tails(const std::vector<kafka::partition_log*>& parts) {
             }
         }
         if (!ok) continue;
-        if (auto c = store.commit(pr.next); !c) {
+        auto c = store.commit(pr.next);
+        if (c) c = store.flush();
+        if (!c) {
             fail(c.error());
             continue;
         }
@@ -550,7 +552,8 @@ kafka_processor::batch_result kafka_processor::on_error(const kafka::txn_error& 
 
 kafka_processor::processed kafka_processor::process(const std::vector<kafka::record>& batch) {
     const auto first_due = deadlines_.earliest();
-    if (batch.empty() && (!first_due || *first_due > clock_())) return {batch_result::committed};
+    if (batch.empty() && (!first_due || *first_due > clock_()))
+        return {flush_stores(true) ? batch_result::committed : batch_result::rewind};
     if (auto b = producer_->begin(); !b) return {on_error(b.error(), "begin_transaction")};
     const auto over_budget = [&] { return producer_->age() >= o_.max_txn_work; };
 
@@ -648,6 +651,7 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
             say_("kafka: local store of partition " + std::to_string(p) + ": " + c.error());
             return {batch_result::rewind};
         }
+    if (!flush_stores(false)) return {batch_result::rewind};
     metrics_.add("bounceback_kafka_transactions_total", {{"outcome", "committed"}});
     metrics_.add("bounceback_kafka_records_total", {{"outcome", "processed"}},
                  static_cast<double>(taken - dead));
@@ -655,6 +659,21 @@ kafka_processor::processed kafka_processor::process(const std::vector<kafka::rec
         metrics_.add("bounceback_kafka_records_total", {{"outcome", "deadlettered"}},
                      static_cast<double>(dead));
     return {batch_result::committed, taken};
+}
+
+// The stores keep each committed transaction at once and make them durable here, about once a
+// second under load (`now`: at once, as when input has run dry). A store that fails is behind
+// the topic: the caller restores from store and topic.
+bool kafka_processor::flush_stores(bool now) {
+    const auto t = std::chrono::steady_clock::now();
+    if (!now && t - flushed_ < o_.store_flush_interval) return true;
+    flushed_ = t;
+    for (const auto& [p, part] : log_.partitions())
+        if (auto f = part->flush(); !f) {
+            say_("kafka: local store of partition " + std::to_string(p) + ": " + f.error());
+            return false;
+        }
+    return true;
 }
 
 // Input back to the committed offsets and state back to what the event topic holds. Going on

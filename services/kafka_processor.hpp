@@ -51,6 +51,9 @@ struct kafka_processor_options {
     // Called for each event read from the topic while owned partitions load (a progress hook;
     // the tests slow a load down with it). Empty: nothing.
     std::function<void()> load_observer{};
+    // How often the local stores make the committed transactions durable (and whenever input
+    // runs dry). A crash loses at most this much of the stores, read again from the topic.
+    std::chrono::milliseconds store_flush_interval{1000};
 };
 
 // Checks that the inbound and event topics exist with the same partition count (a customer's
@@ -108,6 +111,8 @@ class kafka_processor {
                                                       const std::string& kind,
                                                       const std::string& reason);
     bool rewind();
+    bool flush_stores(bool now);
+    std::chrono::steady_clock::time_point flushed_{};
     bool restore(const std::atomic<bool>& stopping);
     bool open_producer(const std::string& txn_id, const std::atomic<bool>& stopping);
 

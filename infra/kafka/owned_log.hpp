@@ -19,8 +19,14 @@ class owned_log final : public event_log {
   public:
     void add(std::unique_ptr<partition_log> log);
     // Closes one partition (revoked); nothing when it is not held.
-    void remove(std::int32_t partition) { logs_.erase(partition); }
-    void clear() { logs_.clear(); }
+    void remove(std::int32_t partition) {
+        found_.reset();
+        logs_.erase(partition);
+    }
+    void clear() {
+        found_.reset();
+        logs_.clear();
+    }
     const std::map<std::int32_t, std::unique_ptr<partition_log>>& partitions() const {
         return logs_;
     }
@@ -36,8 +42,16 @@ class owned_log final : public event_log {
                                             std::function<void(const event_record&)>) override;
 
   private:
-    partition_log* find(const std::string& stream) const;
+    struct found {
+        std::string stream;
+        partition_log* log = nullptr;  // none: a new stream
+        std::int64_t size = 0;
+    };
+    found find(const std::string& stream);
     std::map<std::int32_t, std::unique_ptr<partition_log>> logs_;
+    // The last stream looked for, until it is appended to: the command side reads a stream and
+    // then appends to it, and a new stream is otherwise looked for in every owned partition twice.
+    std::optional<found> found_;
     std::int32_t current_ = -1;
 };
 

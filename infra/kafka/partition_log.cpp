@@ -69,9 +69,9 @@ std::expected<std::unique_ptr<partition_log>, std::string> partition_log::open(
     return log;
 }
 
-bool partition_log::has_stream(const std::string& stream) const {
-    if (store_) return store_->stream_size(stream) > 0;
-    return records_.stream_size(stream) > 0;
+std::int64_t partition_log::stream_size(const std::string& stream) {
+    std::lock_guard lock(mutex_);
+    return store_ ? store_->stream_size(stream) : records_.stream_size(stream);
 }
 
 std::expected<void, std::string> partition_log::committed(std::optional<std::int64_t> last_offset) {
@@ -80,7 +80,18 @@ std::expected<void, std::string> partition_log::committed(std::optional<std::int
     return store_->commit(last_offset ? *last_offset + 1 : store_->next_offset());
 }
 
+std::expected<void, std::string> partition_log::flush() {
+    std::lock_guard lock(mutex_);
+    if (!store_) return {};
+    return store_->flush();
+}
+
 std::expected<append_result, std::error_code> partition_log::append(append_request req) {
+    return append(std::move(req), -1);
+}
+
+std::expected<append_result, std::error_code> partition_log::append(append_request req,
+                                                                    std::int64_t known_size) {
     if (!producer_) return std::unexpected(make_error_code(log_errc::closed));
     std::unique_lock lock(mutex_);
     const auto digest = req.request_key.empty() ? std::string{} : request_digest(req);
@@ -98,8 +109,9 @@ std::expected<append_result, std::error_code> partition_log::append(append_reque
             return append_result{found->first, found->last, found->version, true};
         }
     }
-    const auto version =
-        store_ ? store_->stream_size(req.stream) : records_.stream_size(req.stream);
+    const auto version = known_size >= 0 ? known_size
+                         : store_        ? store_->stream_size(req.stream)
+                                         : records_.stream_size(req.stream);
     if (version != req.expected_version)
         return std::unexpected(make_error_code(log_errc::wrong_expected_version));
     if (req.events.empty()) return append_result{0, 0, version, false};
@@ -167,12 +179,13 @@ std::expected<append_result, std::error_code> partition_log::append(append_reque
                 return store_failure(a.error());
         if (const auto* s = std::get_if<stream_summary>(&req.summary))
             if (auto w = store_->set_summary(req.stream, *s); !w) return store_failure(w.error());
-        if (own_transaction)
-            if (auto c = store_->commit(producer_->delivered(topic_, partition_)
-                                            .transform([](std::int64_t o) { return o + 1; })
-                                            .value_or(store_->next_offset()));
-                !c)
-                return store_failure(c.error());
+        if (own_transaction) {
+            auto c = store_->commit(producer_->delivered(topic_, partition_)
+                                        .transform([](std::int64_t o) { return o + 1; })
+                                        .value_or(store_->next_offset()));
+            if (c) c = store_->flush();
+            if (!c) return store_failure(c.error());
+        }
         return out;
     }
     for (auto& r : batch) index(std::move(r), req.request_key, digest);

@@ -50,9 +50,15 @@ class partition_log final : public event_log {
     // The owner's Kafka transaction committed, with this partition's records up to `last_offset`
     // (nothing when it produced none here, or the offsets are unknown): the store commits too.
     std::expected<void, std::string> committed(std::optional<std::int64_t> last_offset);
-    bool has_stream(const std::string& stream) const;
+    // Makes what committed() kept durable in the local store (nothing without one).
+    std::expected<void, std::string> flush();
+    // The stream's events here (its last version), 0 when it is not here.
+    std::int64_t stream_size(const std::string& stream);
 
     std::expected<append_result, std::error_code> append(append_request request) override;
+    // The same, with the stream's size as the caller just read it (owned_log).
+    std::expected<append_result, std::error_code> append(append_request req,
+                                                         std::int64_t stream_size);
     std::expected<std::vector<event_record>, std::error_code> read_stream(
         const std::string& stream, std::int64_t from_version) override;
     std::expected<std::vector<event_record>, std::error_code> read_all(std::int64_t from_position,

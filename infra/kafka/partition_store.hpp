@@ -17,9 +17,16 @@ namespace bb::kafka {
 // directory holding the partition's events (the CloudEvent text, indexed by stream), its
 // idempotency records, each complaint's summary (customer, state, next deadline) and the
 // topic offset it reflects. The topic stays the source of truth: the store is written in step
-// with the owner's Kafka transactions (begin with the first append, commit after Kafka's commit,
-// roll back after an abort), so after a crash it is behind the topic, never ahead, and the next
-// owner reads only the tail after `next_offset`. What RAM holds is the owner's business.
+// with the owner's Kafka transactions, so after a crash it is behind the topic, never ahead, and
+// the next owner reads only the tail after `next_offset`. What RAM holds is the owner's business.
+//
+// Two levels of transaction. Each Kafka transaction's writes are a SQLite savepoint (begin with
+// the first append, commit after Kafka's commit, roll back after an abort), inside one SQLite
+// transaction that holds only committed Kafka transactions and is made durable by flush(). The
+// owner flushes about once a second, not once per Kafka transaction: the random pages of the
+// stream, request and summary indexes are then written once per flush instead of once per
+// transaction (docs/benchmarks.md, "Fewer store commits"). A crash loses at most what was not
+// flushed, which the next start reads again from the topic.
 //
 // Not thread-safe: the partition's owner serialises calls.
 class partition_store {
@@ -40,14 +47,21 @@ class partition_store {
     std::int64_t head() const { return head_; }  // the last position, 0 when empty
     const std::string& last_hash() const { return last_hash_; }
 
-    // Opens a transaction unless one is open. Everything added joins it until commit/rollback.
+    // Opens a (Kafka) transaction unless one is open. Everything added joins it until
+    // commit/rollback.
     std::expected<void, std::string> begin();
     bool in_transaction() const { return in_txn_; }
-    // Makes the open transaction durable, recording that the store now reflects the topic up to
-    // (not including) `next_offset`; with nothing open, just records the offset.
+    // Keeps the open transaction (its Kafka transaction committed), recording that the store
+    // now reflects the topic up to (not including) `next_offset`; with nothing open, just records
+    // the offset. Durable at the next flush().
     std::expected<void, std::string> commit(std::int64_t next_offset);
-    // Forgets what the open transaction added (the Kafka transaction was aborted).
+    // Forgets what the open transaction added (the Kafka transaction was aborted); what earlier
+    // commits kept stays, flushed or not.
     void rollback();
+    // Makes every committed transaction durable. Refused while one is open.
+    std::expected<void, std::string> flush();
+    // Whether commits are waiting for a flush.
+    bool unflushed() const { return outer_; }
 
     // Adds an event (in position order, head() + 1) with the request it belongs to. `body` is
     // its CloudEvent text when the caller has it already (the producer's), else it is made here.
@@ -65,22 +79,25 @@ class partition_store {
     // Every complaint summary and the counts by state: what the command side needs in memory.
     std::expected<summary_snapshot, std::string> summaries();
 
+    // Rolls back an open transaction and flushes what was committed.
     ~partition_store();
 
   private:
     partition_store() = default;
     std::expected<void, std::string> prepare_all();
     std::expected<std::vector<event_record>, std::string> decode_rows(sqlite3_stmt* s);
+    void reload_committed();
 
     sqlite::db_ptr db_;
-    sqlite::stmt_ptr begin_, commit_, rollback_, set_offset_, insert_event_, upsert_request_,
-        find_request_, stream_size_, read_stream_, read_from_, upsert_summary_, summaries_, counts_,
-        last_;
+    sqlite::stmt_ptr begin_, commit_, rollback_, savepoint_, release_, rollback_to_, set_offset_,
+        insert_event_, upsert_request_, find_request_, stream_size_, read_stream_, read_from_,
+        upsert_summary_, summaries_, counts_, last_;
     codec::cloudevent_reader reader_;
     std::int64_t next_offset_ = 0;
     std::int64_t head_ = 0;
     std::string last_hash_;
-    bool in_txn_ = false;
+    bool in_txn_ = false;  // a Kafka transaction's savepoint is open
+    bool outer_ = false;   // the SQLite transaction that flush() commits is open
     // What begin() saw, restored by rollback().
     std::int64_t txn_head_ = 0;
     std::string txn_hash_;

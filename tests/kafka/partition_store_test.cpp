@@ -73,7 +73,7 @@ SCENARIO("a partition's local store keeps what its owner committed, and nothing 
         REQUIRE(store.commit(9).has_value());
         REQUIRE(store.begin().has_value());
         REQUIRE(store.add(event(3, "complaint-c2", 1, two.hash), "k3", "d3").has_value());
-        opened->reset();  // closed with the transaction open: as a crash would leave it
+        opened->reset();  // closed with the transaction open: it is rolled back, the rest flushed
         auto again = kafka::partition_store::open(path, "events", 0);
         REQUIRE(again.has_value());
         THEN("it holds the committed events, requests and offset") {
@@ -91,6 +91,49 @@ SCENARIO("a partition's local store keeps what its owner committed, and nothing 
             CHECK((*events)[0] == one);
             CHECK((*events)[1] == two);
             CHECK((*again)->stream_size("complaint-c2") == 0);
+        }
+    }
+    WHEN("transactions are committed but not flushed, and a later one is rolled back") {
+        REQUIRE(store.flush().has_value());
+        const auto copy = [&](const char* name) {
+            const auto to = (dir.path() / name).string();
+            for (const auto* suffix : {"", "-wal"})
+                if (std::filesystem::exists(path + suffix))
+                    std::filesystem::copy_file(path + suffix, to + suffix);
+            return to;
+        };
+        REQUIRE(store.begin().has_value());
+        REQUIRE(store.add(two, "k2", "d2").has_value());
+        REQUIRE(store.commit(9).has_value());
+        REQUIRE(store.begin().has_value());
+        REQUIRE(store.add(event(3, "complaint-c2", 1, two.hash), "k3", "d3").has_value());
+        CHECK_FALSE(store.flush().has_value());  // not with a transaction open
+        store.rollback();
+        const auto crashed = copy("crashed.db");  // the files as a crash would leave them
+        THEN("the committed transaction stays, the rolled back one is gone") {
+            CHECK(store.head() == 2);
+            CHECK(store.last_hash() == two.hash);
+            CHECK(store.next_offset() == 9);
+            CHECK(store.stream_size("complaint-c1") == 2);
+            CHECK(store.stream_size("complaint-c2") == 0);
+            CHECK(store.find_request("k2").has_value());
+            CHECK(store.unflushed());
+        }
+        THEN("before a flush the files hold the last flush: behind the topic, never ahead") {
+            auto again = kafka::partition_store::open(crashed, "events", 0);
+            REQUIRE(again.has_value());
+            CHECK((*again)->head() == 1);
+            CHECK((*again)->next_offset() == 5);
+            CHECK_FALSE((*again)->find_request("k2").has_value());
+        }
+        THEN("after a flush they hold the committed transaction") {
+            REQUIRE(store.flush().has_value());
+            CHECK_FALSE(store.unflushed());
+            auto again = kafka::partition_store::open(copy("flushed.db"), "events", 0);
+            REQUIRE(again.has_value());
+            CHECK((*again)->head() == 2);
+            CHECK((*again)->last_hash() == two.hash);
+            CHECK((*again)->next_offset() == 9);
         }
     }
     WHEN("an event out of order is added") {
