@@ -120,6 +120,24 @@ complaint_rows::row_ref complaint_rows::const_iterator::operator*() const {
     return {id, scratch_};
 }
 
+void complaint_rows::for_each_of_customer(
+    std::string_view customer,
+    const std::function<void(const std::string&, const complaint_row&)>& f) const {
+    const auto named = names_.find(customer);
+    const auto sym = named == names_.end()
+                         ? frozen_row::sym{0}
+                         : static_cast<frozen_row::sym>(std::distance(names_.begin(), named) + 1);
+    complaint_row scratch;
+    for (const auto& [id, e] : rows_) {
+        if (e.live.filled()) {
+            if (e.live.get().state.customer.id.value() == customer) f(id, e.live.get());
+        } else if (sym != 0 && e.frozen.customer == sym) {
+            thaw(id, e.frozen, scratch);
+            f(id, scratch);
+        }
+    }
+}
+
 std::optional<complaint_row> complaint_rows::get(std::string_view id) const {
     const auto it = find(id);
     if (it == end()) return std::nullopt;

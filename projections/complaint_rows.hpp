@@ -139,6 +139,13 @@ class complaint_rows {
             if (e.live.filled()) f(id, e.live.get());
     }
 
+    // Calls f(id, row) on each row of `customer`'s complaints. Frozen rows are matched by the
+    // customer's number in the pool and only those thawed, so a customer's page reads history
+    // without thawing it (one integer compare per settled complaint).
+    void for_each_of_customer(
+        std::string_view customer,
+        const std::function<void(const std::string&, const complaint_row&)>& f) const;
+
     // The frozen rows as bytes, for the read side's checkpoint (parsing them as JSON was most of
     // a restart: ~11 us a row). save_frozen hands out chunks of whole records, each under
     // ~1 MB: the pool of names first, then the rows, whose policies are numbered as in

@@ -37,6 +37,8 @@ problem_info info(problem_kind k) {
             return {404, "unknown-complaint", "Not Found"};
         case unknown_employee:
             return {404, "unknown-employee", "Not Found"};
+        case unknown_customer:
+            return {404, "unknown-customer", "Not Found"};
         case unknown_delivery:
             return {404, "unknown-delivery", "Not Found"};
         case unknown_subscription:

@@ -26,6 +26,7 @@ enum class problem_kind {
     invalid_event,
     unknown_complaint,
     unknown_employee,
+    unknown_customer,
     unknown_delivery,
     unknown_subscription,
     unknown_outcome,

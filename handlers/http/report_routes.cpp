@@ -7,6 +7,7 @@
 #include "handlers/http/responses.hpp"
 #include "handlers/read_views.hpp"
 #include "infra/iso8601.hpp"
+#include "projections/customer_view.hpp"
 #include "projections/work_queue.hpp"
 
 namespace bb {
@@ -112,6 +113,84 @@ json queue_item_json(const projection::queue_item& i, currency fallback) {
         item["next_due"] = {{"target", to_string(*i.due_target)},
                             {"at", iso8601::format_instant(*i.due)}};
     return item;
+}
+
+json money_json(const money& m, currency fallback) {
+    const auto cur = m.cur.or_default(fallback);
+    return {{"amount", format_amount(m.amount, cur)}, {"currency", std::string(cur.code())}};
+}
+
+json optional_instant(const std::optional<instant>& t) {
+    return t ? json(iso8601::format_instant(*t)) : json(nullptr);
+}
+
+json customer_json(const projection::customer_view& v, currency fallback) {
+    json complaints = json::array();
+    for (const auto& c : v.complaints) {
+        const auto& s = c.state;
+        complaints.push_back(
+            {{"id", c.id},
+             {"status", to_string(s.status)},
+             {"severity", to_string(s.sev)},
+             {"category", s.category},
+             {"product", s.product},
+             {"channel", s.channel},
+             {"team", s.team},
+             {"owner", s.owner ? json(s.owner->value()) : json(nullptr)},
+             {"policy", {{"id", s.policy->id}, {"version", s.policy->version}}},
+             {"root_cause", c.root_cause ? json(*c.root_cause) : json(nullptr)},
+             {"filed_at", iso8601::format_instant(s.filed_at)},
+             {"acknowledged_at", optional_instant(s.acknowledged_at)},
+             {"resolved_at", optional_instant(s.resolved_at)},
+             {"escalation_level", s.escalation_level},
+             {"reopen_count", s.reopen_count},
+             {"sla",
+              {{"acknowledge", to_string(c.acknowledge)}, {"resolve", to_string(c.resolve)}}},
+             {"open_breach", c.open_breach},
+             {"bounce_back",
+              {{"state", to_string(c.bounce_back)},
+               {"due", optional_instant(c.bounce_back_due)},
+               {"recovered_value",
+                c.recovered_value ? money_json(*c.recovered_value, fallback) : json(nullptr)}}}});
+    }
+    json compliments = json::array();
+    for (const auto& c : v.compliments) {
+        json employees = json::array();
+        for (const auto& e : c.employees) employees.push_back(e.value());
+        compliments.push_back(
+            {{"id", c.id.value()},
+             {"at", iso8601::format_instant(c.at)},
+             {"channel", c.channel},
+             {"employees", employees},
+             {"complaint", c.complaint ? json(c.complaint->value()) : json(nullptr)},
+             {"text", c.text}});
+    }
+    json revenue = json::object();  // as MoneyTotals: one exact decimal per currency
+    for (const auto& r : v.recovered_revenue) {
+        const auto cur = r.cur.or_default(fallback);
+        revenue[std::string(cur.code())] = format_amount(r.amount, cur);
+    }
+    json reasons = json::array();
+    for (const auto& r : v.reasons)
+        reasons.push_back({{"code", r.code}, {"detail", r.detail}, {"weight", r.weight}});
+    return {{"customer_id", v.customer},
+            {"segment", v.segment.empty() ? json(nullptr) : json(v.segment)},
+            {"lifetime_value",
+             v.complaints.empty() ? json(nullptr) : money_json(v.lifetime_value, fallback)},
+            {"counts",
+             {{"complaints", v.complaints.size()},
+              {"open", v.open},
+              {"open_breaches", v.open_breaches},
+              {"waiting_bounce_back", v.waiting},
+              {"recovered", v.recovered},
+              {"lost", v.lost},
+              {"withdrawn", v.withdrawn},
+              {"compliments", v.compliments.size()}}},
+            {"recovered_revenue", revenue},
+            {"churn_risk",
+             {{"level", to_string(v.churn)}, {"score", v.churn_score}, {"reasons", reasons}}},
+            {"complaints", complaints},
+            {"compliments", compliments}};
 }
 
 }  // namespace
@@ -272,6 +351,22 @@ http::response report_routes::complaints(const query& q, const http::request_con
         res.set(bh::field::link, "<" + link + ">; rel=\"next\"");
     }
     return res;
+}
+
+http::response report_routes::customer(const std::string& id, const http::request_context& ctx) {
+    const auto fallback = d_.cfg.book.default_currency;
+    const auto now = d_.clock();
+    auto body = d_.reads.read([&](const auto& m) -> std::optional<json> {
+        const auto v = projection::view_customer(m, id, now, fallback);
+        if (!v) return std::nullopt;
+        auto out = customer_json(*v, fallback);
+        out["as_of"] = iso8601::format_instant(now);
+        return out;
+    });
+    if (!body)
+        return problem(problem_kind::unknown_customer,
+                       "no complaint or compliment of customer " + id, ctx);
+    return json_response(bh::status::ok, *body);
 }
 
 http::response report_routes::prevention(const query& q, const http::request_context& ctx) {

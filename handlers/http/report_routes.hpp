@@ -24,6 +24,7 @@ class report_routes {
     http::response prevention(const query& q, const http::request_context& ctx);
     // The work queue, GET /v1/complaints: filtered, sorted, a keyset page at a time.
     http::response complaints(const query& q, const http::request_context& ctx);
+    http::response customer(const std::string& id, const http::request_context& ctx);
     // Every employee's score, or one (`employee` not empty).
     http::response employee_scores(const query& q, const std::string& employee,
                                    const http::request_context& ctx);

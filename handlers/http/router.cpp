@@ -24,6 +24,7 @@ enum class route_id {
     metrics,
     complaint,
     complaints,
+    customer,
     history,
     audit_verify,
     sla_summary,
@@ -104,6 +105,8 @@ const std::vector<router::route>& router::route_table() {
             {complaint, "/v1/complaints/{id}", bh::verb::get,
              std::vector{role::agent, role::manager, role::auditor}},
             {complaints, "/v1/complaints", bh::verb::get,
+             std::vector{role::agent, role::manager, role::auditor}},
+            {customer, "/v1/customers/{id}", bh::verb::get,
              std::vector{role::agent, role::manager, role::auditor}},
             {history, "/v1/complaints/{id}/history", bh::verb::get,
              std::vector{role::agent, role::auditor}},
@@ -265,6 +268,7 @@ router::placement router::place(const matched& m) const {
         // /metrics reads the outbound delivery store (SQLite) for its queue-depth gauge.
         case route_id::metrics:
         case route_id::complaints:
+        case route_id::customer:
         case route_id::history:
         case route_id::audit_verify:
         case route_id::sla_at_risk:
@@ -397,6 +401,8 @@ http::answer router::plan(const matched& m, std::shared_ptr<const http::request>
             return run([this, ctx, arg] { return complaints_.history(arg, ctx); });
         case route_id::complaints:
             return run([this, ctx, q = m.query] { return reports_.complaints(q, ctx); });
+        case route_id::customer:
+            return run([this, ctx, arg] { return reports_.customer(arg, ctx); });
         case route_id::audit_verify:
             return run([this, ctx] { return audit_.verify(ctx); });
         case route_id::sla_summary: {

@@ -560,6 +560,49 @@ SCENARIO("a complaint's view shows the root cause found, and its value as exact 
     CHECK(v["customer"]["currency"] == "USD");
 }
 
+SCENARIO("a customer's page over HTTP", "[http][customer]") {
+    service svc;
+    svc.file_complaints(3);  // c0..c2, all of cust-1
+    WHEN("an agent asks for the customer") {
+        const auto r = svc.get("/v1/customers/cust-1", "tok-agent");
+        INFO(r.body);
+        REQUIRE(r.status == 200);
+        const auto j = r.js();
+        THEN("every complaint is there with its clocks, and the counts and risk are given") {
+            CHECK(j["customer_id"] == "cust-1");
+            CHECK(j["segment"] == "standard");
+            CHECK(j["lifetime_value"] == json{{"amount", "100.00"}, {"currency", "USD"}});
+            CHECK(j["counts"]["complaints"] == 3);
+            CHECK(j["counts"]["open"] == 3);
+            CHECK(j["counts"]["open_breaches"] == 0);
+            REQUIRE(j["complaints"].size() == 3);
+            for (const auto& c : j["complaints"]) {
+                CHECK(c["status"] == "received");
+                CHECK(c["sla"]["acknowledge"] == "pending");
+                CHECK(c["bounce_back"]["state"] == "not_yet");
+                CHECK_FALSE(c.contains("customer"));  // the page is the customer's: not repeated
+            }
+            // Three open at once is one reason: medium risk needs more.
+            CHECK(j["churn_risk"]["level"] == "low");
+            CHECK(j["churn_risk"]["reasons"][0]["code"] == "several_open");
+            CHECK(j["recovered_revenue"] == json::object());
+        }
+    }
+    WHEN("the customer is unknown") {
+        const auto r = svc.get("/v1/customers/nobody", "tok-manager");
+        THEN("404 says so as a problem") {
+            CHECK(r.status == 404);
+            CHECK(r.content_type == "application/problem+json");
+            CHECK(r.js()["type"] == "/problems/unknown-customer");
+        }
+    }
+    WHEN("no token is given") {
+        THEN("401") {
+            CHECK(svc.get("/v1/customers/cust-1").status == 401);
+        }
+    }
+}
+
 SCENARIO("the work queue pages through complaints with a cursor and a Link header",
          "[http][queue]") {
     service svc;
