@@ -1,5 +1,7 @@
 #include "projections/complaint_rows.hpp"
 
+#include "projections/byte_records.hpp"
+
 #include <cstring>
 #include <iterator>
 #include <limits>
@@ -63,48 +65,7 @@ void get_clock(sla_clock& c, const frozen_row& f, int i, std::uint16_t warned,
     c.breached = (f.flags & breached) != 0;
 }
 
-// Fixed-width fields in native byte order; the reader runs out instead of reading past the end.
-struct byte_writer {
-    std::string out;
-    template <class T>
-    void put(T v) {
-        char b[sizeof v];
-        std::memcpy(b, &v, sizeof v);
-        out.append(b, sizeof v);
-    }
-    void text(std::string_view s) {
-        put(static_cast<std::uint32_t>(s.size()));
-        out.append(s);
-    }
-};
-struct byte_reader {
-    std::string_view in;
-    bool ok = true;
-    template <class T>
-    T get() {
-        T v{};
-        if (in.size() < sizeof v) {
-            ok = false;
-            return v;
-        }
-        std::memcpy(&v, in.data(), sizeof v);
-        in.remove_prefix(sizeof v);
-        return v;
-    }
-    std::string_view text() {
-        const auto n = get<std::uint32_t>();
-        if (!ok || in.size() < n) {
-            ok = false;
-            return {};
-        }
-        const auto s = in.substr(0, n);
-        in.remove_prefix(n);
-        return s;
-    }
-};
-constexpr std::uint32_t byte_order_mark = 0x01020304;
 constexpr char names_chunk = 'N', rows_chunk = 'R';
-constexpr std::size_t chunk_bytes = 1 << 20;
 
 template <class T>
 bool fits(int v) {
@@ -444,11 +405,10 @@ std::expected<void, std::string> complaint_rows::load_frozen(std::string_view ch
         }
         // Every symbol a name, the customer present, the policy known, and a status frozen
         // rows can have: anything else is damage.
-        complaint_row probe;
-        probe.state.status = static_cast<complaint_status>(f.status);
         if (!syms_ok || f.customer == 0 || f.segment == 0 || f.channel == 0 || f.category == 0 ||
             f.product == 0 || f.team == 0 || f.policy >= policies_.size() ||
-            f.status > static_cast<int>(complaint_status::withdrawn) || !settled(probe) ||
+            f.status > static_cast<int>(complaint_status::withdrawn) ||
+            !is_settled(static_cast<complaint_status>(f.status)) ||
             f.sev > static_cast<int>(severity::critical))
             return std::unexpected("a frozen row does not hold together");
         auto [it, added] = rows_.emplace(std::string(id), entry{});

@@ -157,6 +157,11 @@ class complaint_rows {
     const std::vector<policy_ref>& policies() const { return policies_; }
     std::size_t names() const { return names_.size(); }
     std::expected<void, std::string> load_policies(std::vector<policy_ref> policies);
+    // Room for `rows` complaints and `names` pool entries (a checkpoint's counts).
+    void reserve(std::size_t rows, std::size_t names) {
+        rows_.reserve(rows);
+        names_.reserve(names);
+    }
     // `amounts_as_doubles`: a chunk of checkpoint format 4, whose amounts were binary floats
     // without a currency (read exactly as the shortest decimal that gives the same double).
     std::expected<void, std::string> load_frozen(std::string_view chunk,

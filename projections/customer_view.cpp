@@ -114,10 +114,10 @@ std::optional<customer_view> view_customer(const read_model& m, std::string_view
                                            instant now, currency fallback) {
     customer_view v;
     v.customer = std::string(customer);
-    m.complaints.for_each_of_customer(
-        customer, [&](const std::string& id, const complaint_row& row) {
-            v.complaints.push_back(summarize(id, row));
-        });
+    m.complaints.for_each_of_customer(customer,
+                                      [&](const std::string& id, const complaint_row& row) {
+                                          v.complaints.push_back(summarize(id, row));
+                                      });
     for (const auto& c : m.compliments)
         if (c.customer.value() == customer) v.compliments.push_back(c);
     if (v.complaints.empty() && v.compliments.empty()) return std::nullopt;
@@ -125,7 +125,8 @@ std::optional<customer_view> view_customer(const read_model& m, std::string_view
         return a.state.filed_at != b.state.filed_at ? a.state.filed_at > b.state.filed_at
                                                     : a.id < b.id;
     });
-    std::ranges::stable_sort(v.compliments, [](const auto& a, const auto& b) { return a.at > b.at; });
+    std::ranges::stable_sort(v.compliments,
+                             [](const auto& a, const auto& b) { return a.at > b.at; });
     if (!v.complaints.empty()) {
         const auto& newest = v.complaints.front().state.customer;
         v.segment = newest.segment;
@@ -162,8 +163,7 @@ std::optional<customer_view> view_customer(const read_model& m, std::string_view
                 c.recovered_value->amount;
     }
     for (const auto& [code, amount] : revenue)
-        v.recovered_revenue.push_back(
-            money(amount, currency::parse(code).value_or(currency{})));
+        v.recovered_revenue.push_back(money(amount, currency::parse(code).value_or(currency{})));
 
     // The churn-risk rule (see the header): each reason that applies, with its weight.
     const auto reason = [&](std::string code, std::string detail, int weight) {
@@ -172,8 +172,7 @@ std::optional<customer_view> view_customer(const read_model& m, std::string_view
     };
     if (v.open_breaches > 0)
         reason("open_breach",
-               plural(v.open_breaches, "open complaint", "open complaints") +
-                   " past an SLA target",
+               plural(v.open_breaches, "open complaint", "open complaints") + " past an SLA target",
                2 * v.open_breaches);
     if (v.lost > 0)
         reason("lost",
@@ -201,13 +200,12 @@ std::optional<customer_view> view_customer(const read_model& m, std::string_view
         return c.at <= now && now - c.at <= compliment_window;
     });
     if (recent > 0)
-        reason("compliment",
-               plural(static_cast<int>(recent), "compliment", "compliments") +
-                   " in the last 90 days",
-               -1);
-    std::ranges::stable_sort(v.reasons, [](const auto& a, const auto& b) {
-        return a.weight > b.weight;
-    });
+        reason(
+            "compliment",
+            plural(static_cast<int>(recent), "compliment", "compliments") + " in the last 90 days",
+            -1);
+    std::ranges::stable_sort(v.reasons,
+                             [](const auto& a, const auto& b) { return a.weight > b.weight; });
     v.churn = v.churn_score >= 4   ? churn_level::high
               : v.churn_score >= 2 ? churn_level::medium
               : v.churn_score >= 1 ? churn_level::low

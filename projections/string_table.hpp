@@ -70,6 +70,13 @@ class string_table {
         rows_.clear();
         slots_.clear();
     }
+    // Room for `n` rows without growing on the way (a checkpoint knows its row count: loading
+    // it would otherwise rehash every key ~20 times over).
+    void reserve(std::size_t n) {
+        std::size_t slots = 16;
+        while (slots < 2 * n) slots *= 2;
+        if (slots > slots_.size()) rehash(slots);
+    }
 
     // Equal when they hold the same keys with equal rows, whatever the insertion order.
     friend bool operator==(const string_table& a, const string_table& b) {
@@ -136,8 +143,9 @@ class string_table {
         return std::prev(rows_.end());
     }
 
-    void grow() {
-        std::vector<std::uint64_t> bigger(slots_.empty() ? 16 : 2 * slots_.size(), 0);
+    void grow() { rehash(slots_.empty() ? 16 : 2 * slots_.size()); }
+    void rehash(std::size_t slots) {
+        std::vector<std::uint64_t> bigger(slots, 0);
         const auto m = bigger.size() - 1;
         for (std::size_t row = 0; row < rows_.size(); ++row) {
             const auto h = hash(rows_[row].first);

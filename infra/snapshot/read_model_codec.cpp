@@ -5,6 +5,7 @@
 #include "infra/codec/event_codec.hpp"
 #include "infra/codec/json_writer.hpp"
 #include "infra/iso8601.hpp"
+#include "projections/byte_records.hpp"
 
 namespace bb::codec {
 
@@ -235,10 +236,91 @@ Event get_fact(const json& j) {
     return std::get<Event>(*e);
 }
 
+// Records as length-prefixed chunks of bytes, each starting with the byte-order mark and under
+// ~1 MB, ended by an empty one (as the frozen rows are).
+class chunk_writer {
+  public:
+    explicit chunk_writer(std::ostream& out) : out_(out) { start(); }
+    projection::byte_writer& record() {
+        if (w_.out.size() >= projection::chunk_bytes) flush();
+        return w_;
+    }
+    void finish() {
+        flush();
+        put_length(0);
+    }
+
+  private:
+    void start() {
+        w_.out.clear();
+        w_.put(projection::byte_order_mark);
+    }
+    void put_length(std::uint32_t n) { out_.write(reinterpret_cast<const char*>(&n), sizeof n); }
+    void flush() {
+        if (w_.out.size() > sizeof projection::byte_order_mark) {
+            put_length(static_cast<std::uint32_t>(w_.out.size()));
+            out_.write(w_.out.data(), static_cast<std::streamsize>(w_.out.size()));
+        }
+        start();
+    }
+    std::ostream& out_;
+    projection::byte_writer w_;
+};
+
+// Calls record(reader) until each chunk is used up; a chunk of the other byte order, or a
+// record that runs past its chunk, is an error.
+template <class F>
+void read_chunks(std::istream& in, F&& record) {
+    std::string chunk;
+    for (;;) {
+        std::uint32_t n = 0;
+        if (!in.read(reinterpret_cast<char*>(&n), sizeof n))
+            throw std::runtime_error("records cut off");
+        if (n == 0) return;
+        chunk.resize(n);
+        if (!in.read(chunk.data(), n)) throw std::runtime_error("records cut off");
+        projection::byte_reader r{chunk};
+        if (r.get<std::uint32_t>() != projection::byte_order_mark)
+            throw std::runtime_error("records of another byte order");
+        while (r.ok && !r.in.empty()) record(r);
+        if (!r.ok) throw std::runtime_error("a record is cut off");
+    }
+}
+
+void put_compliment(projection::byte_writer& w, const compliment_received& c) {
+    w.text(c.key.value());
+    w.text(c.id.value());
+    w.text(c.customer.value());
+    w.put(static_cast<std::uint32_t>(c.employees.size()));
+    for (const auto& e : c.employees) w.text(e.value());
+    w.text(c.channel);
+    w.text(c.text);
+    w.put(static_cast<std::uint8_t>(c.complaint.has_value()));
+    if (c.complaint) w.text(c.complaint->value());
+    w.put(static_cast<std::int64_t>(c.at.time_since_epoch().count()));
+}
+
+compliment_received get_compliment(projection::byte_reader& r) {
+    compliment_received c;
+    c.key = idempotency_key{std::string(r.text())};
+    c.id = compliment_id{std::string(r.text())};
+    c.customer = customer_id{std::string(r.text())};
+    const auto employees = r.get<std::uint32_t>();
+    // Each name takes at least its 4-byte length: a count the chunk cannot hold is damage.
+    if (!r.ok || employees > r.in.size() / 4) throw std::runtime_error("a compliment is cut off");
+    for (std::uint32_t i = 0; i < employees; ++i)
+        c.employees.push_back(employee_id{std::string(r.text())});
+    c.channel = std::string(r.text());
+    c.text = std::string(r.text());
+    if (r.get<std::uint8_t>() != 0) c.complaint = complaint_id{std::string(r.text())};
+    c.at = instant{std::chrono::seconds{r.get<std::int64_t>()}};
+    return c;
+}
+
 }  // namespace
 
 void write_read_model(std::ostream& out, const projection::read_model& m, json header) {
-    header["format"] = 5;
+    header["format"] = 6;
     header["position"] = m.position;
     out << header.dump() << '\n';
     // A policy's line comes before the first row that names it: the frozen rows' policies
@@ -271,13 +353,23 @@ void write_read_model(std::ostream& out, const projection::read_model& m, json h
         out << encode_row(row, number) << '\n';
         ++live;
     });
-    for (const auto& c : m.compliments) out << json{{"k", fact(c)}}.dump() << '\n';
     for (const auto& a : m.actions) out << json{{"a", fact(a)}}.dump() << '\n';
-    for (const auto& e : m.escalations)
-        out << json{{"e", {e.id.value(), e.to_level, t(e.at)}}}.dump() << '\n';
+    // Compliments and escalations grow with history: records of bytes, as the frozen rows.
+    out << json{{"compliments", m.compliments.size()}}.dump() << '\n';
+    chunk_writer compliments(out);
+    for (const auto& c : m.compliments) put_compliment(compliments.record(), c);
+    compliments.finish();
+    out << json{{"escalations", m.escalations.size()}}.dump() << '\n';
+    chunk_writer escalations(out);
+    for (const auto& e : m.escalations) {
+        auto& w = escalations.record();
+        w.text(e.id.value());
+        w.put(static_cast<std::int32_t>(e.to_level));
+        w.put(static_cast<std::int64_t>(e.at.time_since_epoch().count()));
+    }
+    escalations.finish();
     // A file cut off at a line boundary would otherwise read as a smaller, valid model.
-    const auto lines =
-        numbers.size() + 1 + live + m.compliments.size() + m.actions.size() + m.escalations.size();
+    const auto lines = numbers.size() + 1 + live + m.actions.size() + 2;
     out << json{{"end", lines}}.dump() << '\n';
 }
 
@@ -293,9 +385,10 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
         out.header = json::parse(line);
         // Format 3 (before rows froze) has every row as a line; 4 the settled ones in a block of
         // bytes after the policies; 5 amounts as exact integers with a currency (3 and 4 held
-        // binary floats, converted on read).
+        // binary floats, converted on read); 6 compliments and escalations as blocks of bytes
+        // too (5 and before: a JSON line each).
         const auto format = out.header.at("format").get<int>();
-        if (format < 3 || format > 5) return std::unexpected("unknown snapshot format");
+        if (format < 3 || format > 6) return std::unexpected("unknown snapshot format");
         auto& m = out.model;
         std::vector<policy_ref> policies;
         m.position = out.header.at("position").get<std::int64_t>();
@@ -315,6 +408,8 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
                     throw std::runtime_error("frozen rows name policies not read");
                 if (auto r = m.complaints.load_policies(policies); !r)
                     throw std::runtime_error(r.error());
+                m.complaints.reserve(fr->at("rows").get<std::size_t>(),
+                                     fr->at("names").get<std::size_t>());
                 std::string chunk;
                 for (;;) {
                     std::uint32_t n = 0;
@@ -342,6 +437,23 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
                 m.compliments.push_back(get_fact<compliment_received>(*k));
             } else if (const auto a = j.find("a"); a != j.end()) {
                 m.actions.push_back(get_fact<prevention_action_recorded>(*a));
+            } else if (const auto ks = j.find("compliments"); ks != j.end() && format >= 6) {
+                const auto n = ks->get<std::size_t>();
+                m.compliments.reserve(n);
+                read_chunks(in, [&](projection::byte_reader& r) {
+                    m.compliments.push_back(get_compliment(r));
+                });
+                if (m.compliments.size() != n) throw std::runtime_error("compliments missing");
+            } else if (const auto es = j.find("escalations"); es != j.end() && format >= 6) {
+                const auto n = es->get<std::size_t>();
+                m.escalations.reserve(n);
+                read_chunks(in, [&](projection::byte_reader& r) {
+                    auto id = complaint_id{std::string(r.text())};
+                    const auto level = r.get<std::int32_t>();
+                    const auto when = instant{std::chrono::seconds{r.get<std::int64_t>()}};
+                    m.escalations.push_back({std::move(id), level, when});
+                });
+                if (m.escalations.size() != n) throw std::runtime_error("escalations missing");
             } else if (const auto e = j.find("e"); e != j.end()) {
                 m.escalations.push_back({complaint_id{e->at(0).get<std::string>()},
                                          e->at(1).get<int>(), get_t(e->at(2))});

@@ -1,6 +1,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <cstring>
+
 #include <catch2/catch.hpp>
 
 #include "infra/snapshot/read_model_codec.hpp"
@@ -24,6 +26,8 @@ TEST_CASE("a read-model snapshot decodes to the same model", "[read_side][snapsh
     c4.acknowledge_credit = employee_id{"cy"};
     c4.resolve_credit = employee_id{"dee"};
     c4.recovered_value = test::amount("80.25 EUR");
+    m.escalations.push_back({complaint_id{"c2"}, 2, test::at("2026-11-16T18:00:00Z")});
+    REQUIRE(m.compliments.size() == 2);
     std::stringstream text;
     codec::write_read_model(text, m, {{"hash", "h"}});
     const auto file = codec::read_read_model(text);
@@ -86,6 +90,36 @@ TEST_CASE("a read-model snapshot decodes to the same model", "[read_side][snapsh
                     sizeof unknown);
         std::stringstream unnamed_in_block(bad);
         CHECK_FALSE(codec::read_read_model(unnamed_in_block).has_value());
+    }
+    // Compliments and escalations are blocks of bytes too (format 6): read back equal, and a
+    // file cut inside one, or a compliment naming more employees than its chunk holds, refused.
+    CHECK(back->compliments == m.compliments);
+    CHECK(back->escalations == m.escalations);
+    {
+        const auto s = text.str();
+        const auto compliments = s.find(R"({"compliments":2})");
+        const auto escalations = s.find(R"({"escalations":)");
+        REQUIRE(compliments != std::string::npos);
+        REQUIRE(escalations != std::string::npos);
+        REQUIRE(compliments < escalations);
+        std::stringstream cut_in_compliments(s.substr(0, escalations - 6));
+        CHECK_FALSE(codec::read_read_model(cut_in_compliments).has_value());
+        std::stringstream cut_in_escalations(s.substr(0, s.find(R"({"end":)") - 6));
+        CHECK_FALSE(codec::read_read_model(cut_in_escalations).has_value());
+        // The first compliment's employee count: after its key, id and customer (each a
+        // 4-byte length and the text), past the chunk's length and byte-order mark.
+        auto bad = s;
+        auto pos = compliments + std::string(R"({"compliments":2})").size() + 1 + 4 + 4;
+        for (const auto& text_field : {m.compliments[0].key.value(), m.compliments[0].id.value(),
+                                       m.compliments[0].customer.value()})
+            pos += 4 + text_field.size();
+        std::uint32_t count = 0;
+        std::memcpy(&count, bad.data() + pos, sizeof count);
+        REQUIRE(count == m.compliments[0].employees.size());
+        const std::uint32_t many = 1000000;
+        bad.replace(pos, sizeof many, reinterpret_cast<const char*>(&many), sizeof many);
+        std::stringstream too_many(bad);
+        CHECK_FALSE(codec::read_read_model(too_many).has_value());
     }
     auto unknown_policy = text.str();
     const auto named = unknown_policy.find(R"("policy":)");

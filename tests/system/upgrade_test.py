@@ -5,7 +5,8 @@ files with this build; the first start folds the old log once and builds the ind
 start reads the index.
 
 The read side's checkpoints of previous releases (release-2026-12-07/embedded-snapshot, format 3;
-release-2026-12-07b/embedded-snapshot, format 4: settled rows frozen, amounts as binary floats)
+release-2026-12-07b/embedded-snapshot, format 4: settled rows frozen, amounts as binary floats;
+release-2026-12-08/embedded-snapshot, format 5: compliments and escalations as JSON lines)
 are used, not thrown away: the service starts from it and answers what a rebuild from the log
 answers, and writes the current format at shutdown, which the next start reads."""
 import json
@@ -25,7 +26,8 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtu
 FIXTURE = os.path.join(FIXTURES, "release-2026-12-06")
 # The read side's checkpoints of earlier releases, with the format each wrote.
 SNAPSHOT_FIXTURES = [(os.path.join(FIXTURES, "release-2026-12-07", "embedded-snapshot"), 3),
-                     (os.path.join(FIXTURES, "release-2026-12-07b", "embedded-snapshot"), 4)]
+                     (os.path.join(FIXTURES, "release-2026-12-07b", "embedded-snapshot"), 4),
+                     (os.path.join(FIXTURES, "release-2026-12-08", "embedded-snapshot"), 5)]
 REPORTS = ["/v1/sla/summary", "/v1/employees/scores", "/v1/sla/at-risk"]
 
 
@@ -140,7 +142,7 @@ def check_old_checkpoint(work, cfg, fixture, fmt):
     harness.check("(from its checkpoint)" not in log, "the other directory rebuilt from the log")
     harness.check(from_log["/v1/sla/summary"]["complaints"] > 0, "the reports cover complaints")
     harness.check(from_old == from_log, "the old checkpoint answers as a rebuild from the log")
-    harness.check(snapshot_format(kept) == 5, "shutdown wrote the current format")
+    harness.check(snapshot_format(kept) == 6, "shutdown wrote the current format")
     again, log = serve_reports(cfg, kept, os.path.join(work, "again.log"))
     harness.check("(from its checkpoint)" in log, "the new checkpoint was used: " + log[-2000:])
     harness.check(again == from_log, "the new checkpoint answers the same")
