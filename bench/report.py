@@ -92,7 +92,9 @@ def render(r, scale):
         per_event = (large["rss_serving_kib"] - small["rss_serving_kib"]) * 1024 / added
         row(f"Kafka instance state, {small['events']:,} → {large['events']:,} events of history (1 instance, 6 partitions)",
             f"RSS serving {small['rss_serving_kib']:,} → {large['rss_serving_kib']:,} KiB "
-            f"({per_event:,.0f} bytes per added event); restart to ready {small['ready_s']:.2f} → "
+            f"({per_event:,.0f} bytes per added event)" + (
+                f", 15 s idle later {small['rss_idle_kib']:,} → {large['rss_idle_kib']:,} KiB"
+                if "rss_idle_kib" in large else "") + f"; restart to ready {small['ready_s']:.2f} → "
             f"{large['ready_s']:.2f} s, to a current read side {small['read_side_current_s']:.2f} → "
             f"{large['read_side_current_s']:.2f} s; data directory {small['state_dir_kib']:,} → "
             f"{large['state_dir_kib']:,} KiB; RSS after a restart {small['rss_restarted_kib']:,} → "

@@ -248,6 +248,8 @@ kafka_state_at() {  # prints the JSON of one size
   # The read side follows asynchronously: caught up once its position stops moving.
   local at=-1 now; now=$(read_side_at "$port"); while [ "$now" != "$at" ]; do at=$now; sleep 3; now=$(read_side_at "$port"); done
   local serving_rss; serving_rss=$(rss_kib $s)
+  # Again once idle past the allocator's release (every 10 s): what a backlog left behind.
+  sleep 15; local settled_rss; settled_rss=$(rss_kib $s)
   kill -TERM $s; wait $s || true
   local t0 t1 t2; t0=$(date +%s.%N)
   "${server_cpu[@]}" "$bin" serve --config "$work/kafka.yaml" >> "$work/kafka.log" 2>&1 & s=$!; wait_ready "$port"; t1=$(date +%s.%N)
@@ -263,7 +265,7 @@ kafka_state_at() {  # prints the JSON of one size
   local joined_rss; joined_rss=$(rss_kib $s2)
   kill -TERM $s2 $s; wait $s2 || true; wait $s || true
   local disk; disk=$(du -sk "$work/kafka/kafka" | cut -f1)
-  echo "{\"events\": $at, \"rss_serving_kib\": $serving_rss, \"ready_s\": $(python3 -c "print($t1 - $t0)"), \"read_side_current_s\": $(python3 -c "print($t2 - $t0)"), \"rss_restarted_kib\": $restarted_rss, \"state_dir_kib\": $disk, \"join_ready_s\": $(python3 -c "print($j1 - $j0)"), \"rss_joined_kib\": $joined_rss}"
+  echo "{\"events\": $at, \"rss_serving_kib\": $serving_rss, \"rss_idle_kib\": $settled_rss, \"ready_s\": $(python3 -c "print($t1 - $t0)"), \"read_side_current_s\": $(python3 -c "print($t2 - $t0)"), \"rss_restarted_kib\": $restarted_rss, \"state_dir_kib\": $disk, \"join_ready_s\": $(python3 -c "print($j1 - $j0)"), \"rss_joined_kib\": $joined_rss}"
 }
 kafka_small=$(kafka_state_at)
 "$bin" simulate --events $((3 * kafka_events)) --seed 10 --start "$(date -u -d '-50 days' +%Y-%m-%dT%H:%M:%SZ)" | sed 's/"sim-/"simb-/g; s/"cust-/"custb-/g' > "$work/kafka.jsonl"
