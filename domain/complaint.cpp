@@ -90,6 +90,7 @@ std::string_view event_type_name(const complaint_event& e) {
                           [](const customer_bounced_back&) { return "CustomerBouncedBack"; },
                           [](const bounce_back_missed&) { return "BounceBackMissed"; },
                           [](const sla_reconciled&) { return "SlaReconciled"; },
+                          [](const complaint_reclassified&) { return "ComplaintReclassified"; },
                       },
                       e);
 }
@@ -284,6 +285,21 @@ void apply(complaint_state& s, const sla_reconciled& e) {
     if (e.target == sla_target::bounce_back) s.lost_by_window = false;
 }
 
+// New classification and policy; each re-targeted clock keeps its warned and breached flags.
+void apply(complaint_state& s, const complaint_reclassified& e) {
+    s.sev = e.sev;
+    s.category = e.category;
+    s.product = e.product;
+    s.team = e.team;
+    s.policy = policy_ref{e.policy};
+    for (auto [clk, warn_at, due] :
+         {std::tuple{&s.acknowledge, e.acknowledge_warn_at, e.acknowledge_due},
+          std::tuple{&s.resolve, e.resolve_warn_at, e.resolve_due}}) {
+        if (!clk->warned) clk->warn_at = warn_at;
+        if (!clk->breached) clk->due = due;
+    }
+}
+
 }  // namespace
 
 complaint_state evolve(complaint_state s, const complaint_event& e) {
@@ -438,6 +454,27 @@ bool in(complaint_status s, std::initializer_list<complaint_status> allowed) {
 
 using enum complaint_status;
 
+// A clock re-targeted by a reclassification. The business time the old target had consumed by
+// `from` (the instant, or where a paused resolve clock stopped) counts against the new one: the
+// new due is `from` plus what is left of the new target; a target the elapsed time already
+// exceeds falls due at `from` (the reclassification itself, for a running clock: its breach
+// fires at once; a paused clock breaches when the customer replies). A warned or breached clock
+// keeps those instants (evolve leaves them).
+struct retargeted {
+    instant warn_at, due;
+    duration elapsed;
+};
+retargeted retarget(const business_calendar& old_cal, const business_calendar& new_cal,
+                    const sla_clock& clk, duration old_target, duration new_target,
+                    double warn_fraction, instant from) {
+    const auto left = clk.due > from ? business_time_between(old_cal, from, clk.due) : duration{0};
+    const auto elapsed = std::max(duration{0}, old_target - left);
+    const auto until = [&](duration target) {
+        return target > elapsed ? add_business_time(new_cal, from, target - elapsed) : from;
+    };
+    return {until(warning_offset(new_target, warn_fraction)), until(new_target), elapsed};
+}
+
 // Everything but filing: deadlines that fell due before the command's instant are decided
 // first, so a late scheduler never reorders history.
 struct command_decider {
@@ -587,6 +624,48 @@ struct command_decider {
                                          c.at,
                                          c.value ? std::optional(priced(*c.value)) : std::nullopt});
         }
+        return {};
+    }
+    result<void> operator()(const reclassify_complaint& c) const {
+        if (!is_open(s().status) && s().status != resolved)
+            return std::unexpected(invalid_in(s(), "reclassify"));
+        if (c.category && c.category->empty())
+            return std::unexpected(reject(rejection_code::invalid_argument, "category is empty"));
+        if (c.team && c.team->empty())
+            return std::unexpected(reject(rejection_code::invalid_argument, "team is empty"));
+        const auto sev = c.sev.value_or(s().sev);
+        const auto& category = c.category ? *c.category : s().category;
+        const auto& product = c.product ? *c.product : s().product;
+        const auto& team = c.team ? *c.team : s().team;
+        if (sev == s().sev && category == s().category && product == s().product &&
+            team == s().team)
+            return {};  // nothing changes
+        const auto* policy = book.match(s().customer.segment, sev, s().channel);
+        if (policy == nullptr)
+            return std::unexpected(reject(rejection_code::no_matching_policy,
+                                          "no policy for segment " + s().customer.segment +
+                                              ", severity " + std::string(to_string(sev)) +
+                                              ", channel " + s().channel));
+        const auto old_cal = calendar_for(book, *s().policy);
+        if (!old_cal) return std::unexpected(old_cal.error());
+        const auto new_cal = calendar_for(book, *policy);
+        if (!new_cal) return std::unexpected(new_cal.error());
+        auto applied = *policy;
+        applied.calendar_as_applied = **new_cal;
+        const auto& old = *s().policy;
+        // Only running clocks move: acknowledge while received, resolve while open.
+        auto ack = retargeted{s().acknowledge.warn_at, s().acknowledge.due, {}};
+        if (s().status == received)
+            ack = retarget(**old_cal, **new_cal, s().acknowledge, old.acknowledge,
+                           policy->acknowledge, policy->warn_at, c.at);
+        auto res = retargeted{s().resolve.warn_at, s().resolve.due, {}};
+        if (is_open(s().status))
+            res = retarget(**old_cal, **new_cal, s().resolve, old.resolve, policy->resolve,
+                           policy->warn_at, s().paused_at.value_or(c.at));
+        d.emit(complaint_reclassified{c.key, c.id, sev, category, product, team, c.reason,
+                                      std::move(applied), ack.due, ack.warn_at, res.due,
+                                      res.warn_at, ack.elapsed, res.elapsed, c.at});
+        escalate(d, escalation_trigger::intake, std::nullopt, c.key, c.at);
         return {};
     }
     result<void> operator()(const record_survey& c) const {

@@ -131,6 +131,18 @@ struct record_survey {
     std::optional<customer_id> customer{};  // as for record_customer_activity
     bool operator==(const record_survey&) const = default;
 };
+// The complaint classified anew after filing: severity, category, team or product (each
+// optional: what is not given stays). The policy is matched again and the running clocks take
+// the new targets, the business time already consumed counting against them (see decide).
+struct reclassify_complaint {
+    idempotency_key key;
+    complaint_id id;
+    std::optional<severity> sev;
+    std::optional<std::string> category, team, product;
+    std::string reason;
+    instant at;
+    bool operator==(const reclassify_complaint&) const = default;
+};
 // Where a helpdesk's ticket stands (docs/integrations.md maps each helpdesk's states onto these).
 enum class ticket_status { open, pending, solved, withdrawn };
 std::string_view to_string(ticket_status s);
@@ -159,7 +171,7 @@ using complaint_command =
     std::variant<file_complaint, acknowledge_complaint, assign_complaint, request_customer_info,
                  record_customer_reply, record_root_cause, offer_recovery, resolve_complaint,
                  reopen_complaint, request_escalation, withdraw_complaint, record_customer_activity,
-                 record_survey, sync_ticket>;
+                 record_survey, sync_ticket, reclassify_complaint>;
 
 // Issued by the deadline scheduler, not by anyone: decide every deadline of the complaint that
 // fell due up to `now`. No key (a tick repeated finds nothing left to fire) and no rejection.
@@ -302,6 +314,24 @@ struct bounce_back_missed {
     bool operator==(const bounce_back_missed&) const = default;
 };
 
+// A complaint classified anew: its severity, category, product and team now, the policy
+// matched again (as applied, with its calendar), and the due and warning instants of the clocks
+// that were running and had not breached (a clock that was not running keeps its instants).
+// `*_elapsed` is the business time the old target had consumed when it changed: it counts
+// against the new target, so a reclassification neither restarts a clock nor forgives time.
+// Escalation levels never go down (an intake rule of the new policy may raise one).
+struct complaint_reclassified {
+    idempotency_key key;
+    complaint_id id;
+    severity sev = severity::medium;
+    std::string category, product, team, reason;
+    sla_policy policy;
+    instant acknowledge_due, acknowledge_warn_at, resolve_due, resolve_warn_at;
+    duration acknowledge_elapsed{}, resolve_elapsed{};
+    instant at;
+    bool operator==(const complaint_reclassified&) const = default;
+};
+
 // A fact that arrived after the deadline event it contradicts: an acknowledgement or resolution
 // stamped before the due instant, recorded after the breach was; a customer coming back within
 // the window, recorded after the window was declared missed. History is never rewritten: the
@@ -321,7 +351,7 @@ using complaint_event =
                  customer_info_requested, customer_replied, root_cause_found, recovery_offered,
                  complaint_resolved, complaint_reopened, complaint_withdrawn, sla_warning_raised,
                  sla_breached, complaint_escalated, customer_bounced_back, bounce_back_missed,
-                 sla_reconciled>;
+                 sla_reconciled, complaint_reclassified>;
 
 // The stored type name of an event ("ComplaintFiled", ...): part of the storage contract.
 std::string_view event_type_name(const complaint_event& e);

@@ -180,6 +180,22 @@ std::ostream& operator<<(std::ostream& os, const complaint_event& e) {
                            .field("due_at", v.due_at)
                            .field("at", v.at);
                    },
+                   [&](const complaint_reclassified& v) {
+                       printer(os, name)
+                           .field("key", v.key)
+                           .field("id", v.id)
+                           .field("severity", std::string(to_string(v.sev)))
+                           .field("category", v.category)
+                           .field("product", v.product)
+                           .field("team", v.team)
+                           .field("policy", v.policy.id)
+                           .field("acknowledge_due", v.acknowledge_due)
+                           .field("resolve_due", v.resolve_due)
+                           .field("acknowledge_elapsed", v.acknowledge_elapsed.count())
+                           .field("resolve_elapsed", v.resolve_elapsed.count())
+                           .field("reason", v.reason)
+                           .field("at", v.at);
+                   },
                },
                e);
     return os;
@@ -276,6 +292,17 @@ std::ostream& operator<<(std::ostream& os, const complaint_command& c) {
                            .field("id", v.id)
                            .field("score", v.score)
                            .field("at", v.at);
+                   },
+                   [&](const reclassify_complaint& v) {
+                       printer(os, "reclassify_complaint")
+                           .field("key", v.key)
+                           .field("id", v.id)
+                           .field("category", v.category)
+                           .field("team", v.team)
+                           .field("product", v.product)
+                           .field("reason", v.reason)
+                           .field("at", v.at);
+                       if (v.sev) os << "(severity " << to_string(*v.sev) << ")";
                    },
                    [&](const sync_ticket& v) {
                        printer(os, "sync_ticket")

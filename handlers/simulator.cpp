@@ -105,6 +105,9 @@ const char* category(generator& g) {
 
 void simulate(const simulation& s, const std::function<void(const json&)>& out) {
     generator g{std::mt19937_64{s.seed}, {}, 0};
+    // Draws added after the first release take their own stream, so the draws of the events a
+    // seed made before stay the same (their ids and the stream's end move with the new ones).
+    generator side{std::mt19937_64{s.seed ^ 0x5ec1a551f1edULL}, {}, 0};
     std::size_t given = 0;
     // Gives out, in order, the pending events before `until`, up to the number asked for.
     const auto give_before = [&](std::optional<instant> until) {
@@ -176,6 +179,15 @@ void simulate(const simulation& s, const std::function<void(const json&)>& out) 
                    {{"complaint_id", id}});
             at += g.after(20 * 3600);
             g.emit(at, "helpdesk", "complaint.customer_replied", c.id, {{"complaint_id", id}});
+        }
+        // Some are found more serious (or another team's) once someone looks.
+        if (side.chance(0.06)) {
+            at += side.after(2 * 3600);
+            const std::string raised = sev < 0.75 ? "high" : "critical";
+            json change{
+                {"complaint_id", id}, {"severity", raised}, {"reason", "more serious than filed"}};
+            if (side.chance(0.5)) change["team"] = side.pick(teams);
+            g.emit(at, "helpdesk", "complaint.reclassified", c.id, std::move(change));
         }
         if (g.chance(0.08)) {
             at += g.after(3600);

@@ -62,6 +62,10 @@ std::vector<complaint_command> facts_of(const std::vector<complaint_event>& stre
                 [&](const complaint_withdrawn& w) {
                     out.push_back(withdraw_complaint{next(key), w.id, w.reason, w.at});
                 },
+                [&](const complaint_reclassified& r) {
+                    out.push_back(reclassify_complaint{next(key), r.id, r.sev, r.category, r.team,
+                                                       r.product, r.reason, r.at});
+                },
                 [&](const complaint_escalated& x) {
                     // Only an escalation someone asked for is a fact; the policy's own (intake,
                     // warning, breach, reopen, missed bounce-back) are decided again.

@@ -77,6 +77,10 @@ void on_complaint(read_model& m, const complaint_event& e) {
                 if (v.target == sla_target::resolve && row.state.reopen_count == 0)
                     row.resolve_ever_breached = false;
             },
+            // The policy matched again: shared as the filed ones are.
+            [&](const complaint_reclassified&) {
+                row.state.policy = m.policies.intern(row.state.policy);
+            },
         },
         e);
     // `row` is not to be used after this: a settled row is frozen.

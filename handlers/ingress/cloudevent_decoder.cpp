@@ -22,6 +22,7 @@ const std::vector<std::string_view>& known_types() {
                                                         "complaint.reopened",
                                                         "complaint.escalation_requested",
                                                         "complaint.withdrawn",
+                                                        "complaint.reclassified",
                                                         "complaint.synced",
                                                         "compliment.received",
                                                         "customer.activity",
@@ -181,6 +182,21 @@ complaint_command complaint_cmd(const cloud_event& e, const fields<V>& d) {
     if (t == "complaint.reopened") return reopen_complaint{k, id, d.opt_str("reason"), e.time};
     if (t == "complaint.escalation_requested")
         return request_escalation{k, id, d.opt_str("reason"), e.time};
+    if (t == "complaint.reclassified") {
+        reclassify_complaint c{
+            k,     id, std::nullopt, std::nullopt, std::nullopt, std::nullopt, d.opt_str("reason"),
+            e.time};
+        if (d.has("severity")) {
+            c.sev = parse_severity(d.str("severity"));
+            if (!c.sev) d.fail("severity", "must be one of low, medium, high, critical");
+        }
+        if (d.has("category")) c.category = d.str("category");
+        if (d.has("team")) c.team = d.str("team");
+        if (d.has("product")) c.product = d.opt_str("product");
+        if (!c.sev && !c.category && !c.team && !c.product)
+            d.fail("severity", "or category, team or product is required: what changes");
+        return c;
+    }
     // complaint.withdrawn: known_types() guarantees nothing else reaches here.
     return withdraw_complaint{k, id, d.opt_str("reason"), e.time};
 }

@@ -227,6 +227,24 @@ void write_complaint_event(data_writer& d, const complaint_event& ce,
             [&](const sla_reconciled& e) {
                 head(e.id).time("due_at", e.due_at).str("target", to_string(e.target));
             },
+            [&](const complaint_reclassified& e) {
+                d.str("category", e.category);
+                head(e.id);
+                auto& w = d.raw();
+                w.key("due").begin_object();
+                d.time("acknowledge", e.acknowledge_due).time("resolve", e.resolve_due);
+                w.end_object().key("elapsed").begin_object();
+                d.dur("acknowledge", e.acknowledge_elapsed).dur("resolve", e.resolve_elapsed);
+                w.end_object().key("policy");
+                write_policy(w, e.policy);
+                d.str("product", e.product)
+                    .str("reason", e.reason)
+                    .str("severity", to_string(e.sev))
+                    .str("team", e.team);
+                w.key("warn").begin_object();
+                d.time("acknowledge", e.acknowledge_warn_at).time("resolve", e.resolve_warn_at);
+                w.end_object();
+            },
             [&](const complaint_escalated& e) {
                 head(e.id)
                     .integer("from_level", e.from_level)
@@ -552,6 +570,16 @@ any_event read_event(std::string_view type, const reader<V>& r, const idempotenc
     if (type == "SlaReconciled")
         return complaint_event{sla_reconciled{k, id, r.enumeration("target", &parse_sla_target),
                                               r.time("due_at"), at}};
+    if (type == "ComplaintReclassified") {
+        const auto due = r.sub("due");
+        const auto warn = r.sub("warn");
+        const auto elapsed = r.sub("elapsed");
+        return complaint_event{complaint_reclassified{
+            k, id, r.enumeration("severity", &parse_severity), r.str("category"), r.str("product"),
+            r.str("team"), r.str("reason"), read_policy(r.sub("policy")), due.time("acknowledge"),
+            warn.time("acknowledge"), due.time("resolve"), warn.time("resolve"),
+            elapsed.dur("acknowledge"), elapsed.dur("resolve"), at}};
+    }
     if (type == "BounceBackMissed")
         return complaint_event{bounce_back_missed{k, id, r.str("reason"), opt_int(r, "score"), at}};
     throw decode_error{"unknown event type " + std::string(type)};

@@ -17,6 +17,8 @@ std::vector<complaint_event> every_complaint_event() {
         tick{at("2026-11-20T10:20:00Z")},
         acknowledge_complaint{key("ack"), cid("c1"), emp("ana"), at("2026-11-20T10:21:00Z")},
         assign_complaint{key("as"), cid("c1"), emp("bo"), at("2026-11-20T10:22:00Z")},
+        reclassify_complaint{key("rcl"), cid("c1"), severity::critical, "refunds", "payments",
+                             std::nullopt, "a regulator is copied", at("2026-11-20T10:25:00Z")},
         request_customer_info{key("ask"), cid("c1"), at("2026-11-20T10:30:00Z")},
         record_customer_reply{key("rep"), cid("c1"), at("2026-11-20T11:30:00Z")},
         record_root_cause{key("rc"), cid("c1"), "duplicate-charge", emp("bo"),
