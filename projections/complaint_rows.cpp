@@ -348,20 +348,26 @@ std::expected<void, std::string> complaint_rows::load_frozen(std::string_view ch
     if (r.get<std::uint32_t>() != byte_order_mark)
         return std::unexpected("frozen rows of another byte order");
     const auto kind = r.get<char>();
+    // Read a chunk whole, then insert: each insertion's slot is prefetched a few keys ahead, so
+    // the table's cache misses overlap instead of taking turns (they were most of a restart).
+    constexpr std::size_t ahead = 8;
     if (kind == names_chunk) {
-        while (r.ok && !r.in.empty()) {
-            const auto name = r.text();
-            if (r.ok && !names_.emplace(std::string(name), nothing{}).second)
+        std::vector<std::string_view> names;
+        while (r.ok && !r.in.empty()) names.push_back(r.text());
+        if (!r.ok) return std::unexpected("a frozen name is cut off");
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            if (i + ahead < names.size()) names_.prefetch_slot(names[i + ahead]);
+            if (!names_.emplace(std::string(names[i]), nothing{}).second)
                 return std::unexpected("a frozen name appears twice");
         }
-        if (!r.ok) return std::unexpected("a frozen name is cut off");
         return {};
     }
     if (kind != rows_chunk) return std::unexpected("unknown frozen chunk");
     const auto names = names_.size();
+    std::vector<std::pair<std::string_view, frozen_row>> rows;
     while (r.ok && !r.in.empty()) {
         const auto id = r.text();
-        frozen_row f;
+        auto& f = rows.emplace_back(id, frozen_row{}).second;
         for (auto* n :
              {&f.filed_at, &f.acknowledged_at, &f.resolved_at, &f.paused_at, &f.first_resolved_at,
               &f.warn_at[0], &f.warn_at[1], &f.warn_at[2], &f.due[0], &f.due[1], &f.due[2]})
@@ -411,12 +417,15 @@ std::expected<void, std::string> complaint_rows::load_frozen(std::string_view ch
             !is_settled(static_cast<complaint_status>(f.status)) ||
             f.sev > static_cast<int>(severity::critical))
             return std::unexpected("a frozen row does not hold together");
-        auto [it, added] = rows_.emplace(std::string(id), entry{});
-        if (!added) return std::unexpected("a complaint appears twice");
-        it->second.frozen = std::move(f);
-        ++frozen_;
     }
     if (!r.ok) return std::unexpected("a frozen row is cut off");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (i + ahead < rows.size()) rows_.prefetch_slot(rows[i + ahead].first);
+        auto [it, added] = rows_.emplace(std::string(rows[i].first), entry{});
+        if (!added) return std::unexpected("a complaint appears twice");
+        it->second.frozen = std::move(rows[i].second);
+        ++frozen_;
+    }
     return {};
 }
 

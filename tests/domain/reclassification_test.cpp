@@ -33,22 +33,21 @@ SCENARIO("reclassifying re-matches the policy and counts the time already elapse
     GIVEN("a standard complaint not yet acknowledged on Monday 10:00 Berlin") {
         auto h = standard_filed();
         WHEN("it is found critical") {
-            const reclassify_complaint cmd{key("rc"),      cid("c1"),
-                                           severity::critical, std::nullopt,
-                                           "payments",     std::nullopt,
-                                           "regulator copied", at("2026-11-23T09:00:00Z")};
+            const reclassify_complaint cmd{
+                key("rc"),  cid("c1"),    severity::critical, std::nullopt,
+                "payments", std::nullopt, "regulator copied", at("2026-11-23T09:00:00Z")};
             const auto got = when(h, cmd);
             THEN("the critical policy applies; each clock has used 2 business hours of it") {
                 // Acknowledge: 2h of the old 4h used; the new target (1h) is already exceeded:
                 // due (and warned) at once. Resolve: 2h of the old 16h used, 6h left of the new
                 // 8h on the always-open calendar: 15:00Z; warning at 80% (6h24m), 4h24m left.
                 REQUIRE(got.size() == 2);
-                CHECK(got[0] == complaint_event{complaint_reclassified{
-                                    key("rc"), cid("c1"), severity::critical, "billing", "card",
-                                    "payments", "regulator copied", applied("critical"),
-                                    at("2026-11-23T09:00:00Z"), at("2026-11-23T09:00:00Z"),
-                                    at("2026-11-23T15:00:00Z"), at("2026-11-23T13:24:00Z"), 2h, 2h,
-                                    at("2026-11-23T09:00:00Z")}});
+                CHECK(got[0] ==
+                      complaint_event{complaint_reclassified{
+                          key("rc"), cid("c1"), severity::critical, "billing", "card", "payments",
+                          "regulator copied", applied("critical"), at("2026-11-23T09:00:00Z"),
+                          at("2026-11-23T09:00:00Z"), at("2026-11-23T15:00:00Z"),
+                          at("2026-11-23T13:24:00Z"), 2h, 2h, at("2026-11-23T09:00:00Z")}});
                 // The critical policy escalates on intake: level 0 -> 1.
                 const auto* up = std::get_if<complaint_escalated>(&got[1]);
                 REQUIRE(up != nullptr);
@@ -130,8 +129,8 @@ SCENARIO("reclassifying re-matches the policy and counts the time already elapse
                 // Stopped Fri 16:30 Berlin after 0.5h of 16h: 7h30m of the new 8h left.
                 CHECK(r.resolve_elapsed == 30min);
                 CHECK(r.resolve_due == at("2026-11-20T23:00:00Z"));
-                const auto replied = when(h, record_customer_reply{key("reply"), cid("c1"),
-                                                                   at("2026-11-23T10:00:00Z")});
+                const auto replied = when(
+                    h, record_customer_reply{key("reply"), cid("c1"), at("2026-11-23T10:00:00Z")});
                 REQUIRE(replied.size() == 1);
                 CHECK(std::get<customer_replied>(replied[0]).resolve_due ==
                       at("2026-11-23T17:30:00Z"));
@@ -147,14 +146,14 @@ SCENARIO("reclassifying re-matches the policy and counts the time already elapse
                       .empty());
         }
         THEN("an empty category is refused") {
-            CHECK(rejected(h, reclassify_complaint{key("rc"), cid("c1"), std::nullopt, "",
-                                                   std::nullopt, std::nullopt, "",
-                                                   at("2026-11-23T09:00:00Z")})
+            CHECK(rejected(
+                      h, reclassify_complaint{key("rc"), cid("c1"), std::nullopt, "", std::nullopt,
+                                              std::nullopt, "", at("2026-11-23T09:00:00Z")})
                       .code == rejection_code::invalid_argument);
         }
         THEN("a withdrawn complaint cannot be reclassified") {
-            for (const auto& e : when(h, withdraw_complaint{key("w"), cid("c1"), "dup",
-                                                            at("2026-11-20T15:10:00Z")}))
+            for (const auto& e : when(
+                     h, withdraw_complaint{key("w"), cid("c1"), "dup", at("2026-11-20T15:10:00Z")}))
                 h.push_back(e);
             CHECK(rejected(h, reclassify_complaint{key("rc"), cid("c1"), severity::high,
                                                    std::nullopt, std::nullopt, std::nullopt, "",
@@ -162,8 +161,13 @@ SCENARIO("reclassifying re-matches the policy and counts the time already elapse
                       .code == rejection_code::invalid_transition);
         }
         THEN("a redelivered reclassification decides nothing the second time") {
-            const reclassify_complaint cmd{key("rc"), cid("c1"), severity::high, std::nullopt,
-                                           std::nullopt, std::nullopt, "",
+            const reclassify_complaint cmd{key("rc"),
+                                           cid("c1"),
+                                           severity::high,
+                                           std::nullopt,
+                                           std::nullopt,
+                                           std::nullopt,
+                                           "",
                                            at("2026-11-20T15:05:00Z")};
             for (const auto& e : when(h, cmd)) h.push_back(e);
             CHECK(when(h, cmd).empty());
