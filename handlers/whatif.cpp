@@ -90,7 +90,10 @@ std::vector<complaint_command> facts_of(const std::vector<complaint_event>& stre
                     else if (m.reason == "negative_survey")
                         out.push_back(record_survey{next(key), m.id, m.score.value_or(0), m.at});
                 },
-                [&](const auto&) {},  // warnings and breaches carry no key
+                // Decided by the policy (deadlines) or by the late fact that caused them.
+                [&](const sla_warning_raised&) {},
+                [&](const sla_breached&) {},
+                [&](const sla_reconciled&) {},
             },
             e);
     }

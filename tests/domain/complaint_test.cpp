@@ -8,16 +8,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A configured policy as a filing records it: with its calendar as applied.
 sla_policy policy(std::string_view id) {
-    static const auto b = book();
-    for (const auto& p : b.policies)
-        if (p.id == id) {
-            auto applied = p;
-            applied.calendar_as_applied = *b.calendar(p.calendar);
-            return applied;
-        }
-    throw std::logic_error("no such policy");
+    return applied_policy(id);
 }
 
 std::vector<complaint_event> vip_acknowledged() {

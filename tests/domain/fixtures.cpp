@@ -89,6 +89,17 @@ policy_book book() {
     return b;
 }
 
+sla_policy applied_policy(std::string_view id) {
+    static const auto b = book();
+    for (const auto& p : b.policies)
+        if (p.id == id) {
+            auto applied = p;
+            applied.calendar_as_applied = *b.calendar(p.calendar);
+            return applied;
+        }
+    throw std::logic_error("no such policy");
+}
+
 file_complaint filing(std::string id, std::string customer, std::string segment, severity sev,
                       instant when, double value) {
     return file_complaint{key("helpdesk:" + id),

@@ -34,6 +34,8 @@ business_calendar always();
 //   standard    (anything): berlin-office, ack PT4H, resolve PT16H, bounce-back P14D,
 //               reopen P30D; breach:resolve -> 1; intake for customers worth >= 5000 -> 1
 policy_book book();
+// A configured policy of book() as a filing records it: with its calendar as applied.
+sla_policy applied_policy(std::string_view id);
 
 file_complaint filing(std::string id, std::string customer, std::string segment, severity sev,
                       instant when, double value = 100);

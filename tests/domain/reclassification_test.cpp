@@ -8,17 +8,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-sla_policy applied(std::string_view id) {
-    static const auto b = book();
-    for (const auto& p : b.policies)
-        if (p.id == id) {
-            auto a = p;
-            a.calendar_as_applied = *b.calendar(p.calendar);
-            return a;
-        }
-    throw std::logic_error("no such policy");
-}
-
 // Standard, medium, filed Friday 2026-11-20 16:00 Berlin (office hours 9-17): acknowledge due
 // Monday 12:00 Berlin (11:00Z), resolve due Tuesday 16:00 Berlin (15:00Z).
 std::vector<complaint_event> standard_filed() {
@@ -42,12 +31,12 @@ SCENARIO("reclassifying re-matches the policy and counts the time already elapse
                 // due (and warned) at once. Resolve: 2h of the old 16h used, 6h left of the new
                 // 8h on the always-open calendar: 15:00Z; warning at 80% (6h24m), 4h24m left.
                 REQUIRE(got.size() == 2);
-                CHECK(got[0] ==
-                      complaint_event{complaint_reclassified{
-                          key("rc"), cid("c1"), severity::critical, "billing", "card", "payments",
-                          "regulator copied", applied("critical"), at("2026-11-23T09:00:00Z"),
-                          at("2026-11-23T09:00:00Z"), at("2026-11-23T15:00:00Z"),
-                          at("2026-11-23T13:24:00Z"), 2h, 2h, at("2026-11-23T09:00:00Z")}});
+                CHECK(got[0] == complaint_event{complaint_reclassified{
+                                    key("rc"), cid("c1"), severity::critical, "billing", "card",
+                                    "payments", "regulator copied", applied_policy("critical"),
+                                    at("2026-11-23T09:00:00Z"), at("2026-11-23T09:00:00Z"),
+                                    at("2026-11-23T15:00:00Z"), at("2026-11-23T13:24:00Z"), 2h, 2h,
+                                    at("2026-11-23T09:00:00Z")}});
                 // The critical policy escalates on intake: level 0 -> 1.
                 const auto* up = std::get_if<complaint_escalated>(&got[1]);
                 REQUIRE(up != nullptr);
