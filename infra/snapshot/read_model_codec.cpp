@@ -236,8 +236,30 @@ Event get_fact(const json& j) {
     return std::get<Event>(*e);
 }
 
-// Records as length-prefixed chunks of bytes, each starting with the byte-order mark and under
-// ~1 MB, ended by an empty one (as the frozen rows are).
+// The checkpoint's blocks of bytes (frozen rows, compliments, escalations) are length-prefixed
+// chunks ended by an empty one.
+void write_chunk(std::ostream& out, std::string_view chunk) {
+    const auto n = static_cast<std::uint32_t>(chunk.size());
+    out.write(reinterpret_cast<const char*>(&n), sizeof n);
+    out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+}
+
+// Calls f(chunk) on each chunk of a block, up to its empty one.
+template <class F>
+void read_block(std::istream& in, F&& f) {
+    std::string chunk;
+    for (;;) {
+        std::uint32_t n = 0;
+        if (!in.read(reinterpret_cast<char*>(&n), sizeof n))
+            throw std::runtime_error("a block of bytes is cut off");
+        if (n == 0) return;
+        chunk.resize(n);
+        if (!in.read(chunk.data(), n)) throw std::runtime_error("a block of bytes is cut off");
+        f(std::string_view(chunk));
+    }
+}
+
+// Records in such chunks, each starting with the byte-order mark and under ~1 MB.
 class chunk_writer {
   public:
     explicit chunk_writer(std::ostream& out) : out_(out) { start(); }
@@ -247,7 +269,7 @@ class chunk_writer {
     }
     void finish() {
         flush();
-        put_length(0);
+        write_chunk(out_, {});
     }
 
   private:
@@ -255,12 +277,8 @@ class chunk_writer {
         w_.out.clear();
         w_.put(projection::byte_order_mark);
     }
-    void put_length(std::uint32_t n) { out_.write(reinterpret_cast<const char*>(&n), sizeof n); }
     void flush() {
-        if (w_.out.size() > sizeof projection::byte_order_mark) {
-            put_length(static_cast<std::uint32_t>(w_.out.size()));
-            out_.write(w_.out.data(), static_cast<std::streamsize>(w_.out.size()));
-        }
+        if (w_.out.size() > sizeof projection::byte_order_mark) write_chunk(out_, w_.out);
         start();
     }
     std::ostream& out_;
@@ -271,20 +289,13 @@ class chunk_writer {
 // record that runs past its chunk, is an error.
 template <class F>
 void read_chunks(std::istream& in, F&& record) {
-    std::string chunk;
-    for (;;) {
-        std::uint32_t n = 0;
-        if (!in.read(reinterpret_cast<char*>(&n), sizeof n))
-            throw std::runtime_error("records cut off");
-        if (n == 0) return;
-        chunk.resize(n);
-        if (!in.read(chunk.data(), n)) throw std::runtime_error("records cut off");
+    read_block(in, [&](std::string_view chunk) {
         projection::byte_reader r{chunk};
         if (r.get<std::uint32_t>() != projection::byte_order_mark)
             throw std::runtime_error("records of another byte order");
         while (r.ok && !r.in.empty()) record(r);
         if (!r.ok) throw std::runtime_error("a record is cut off");
-    }
+    });
 }
 
 void put_compliment(projection::byte_writer& w, const compliment_received& c) {
@@ -339,14 +350,8 @@ void write_read_model(std::ostream& out, const projection::read_model& m, json h
                   {"policies", m.complaints.policies().size()}}}}
                .dump()
         << '\n';
-    auto put_length = [&](std::uint32_t n) {
-        out.write(reinterpret_cast<const char*>(&n), sizeof n);
-    };
-    m.complaints.save_frozen([&](std::string_view chunk) {
-        put_length(static_cast<std::uint32_t>(chunk.size()));
-        out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    });
-    put_length(0);
+    m.complaints.save_frozen([&](std::string_view chunk) { write_chunk(out, chunk); });
+    write_chunk(out, {});
     std::size_t live = 0;
     m.complaints.for_each_live([&](const std::string&, const projection::complaint_row& row) {
         const auto number = policy_line(row.state.policy);
@@ -410,17 +415,10 @@ std::expected<read_model_file, std::string> read_read_model(std::istream& in) {
                     throw std::runtime_error(r.error());
                 m.complaints.reserve(fr->at("rows").get<std::size_t>(),
                                      fr->at("names").get<std::size_t>());
-                std::string chunk;
-                for (;;) {
-                    std::uint32_t n = 0;
-                    if (!in.read(reinterpret_cast<char*>(&n), sizeof n))
-                        throw std::runtime_error("frozen rows cut off");
-                    if (n == 0) break;
-                    chunk.resize(n);
-                    if (!in.read(chunk.data(), n)) throw std::runtime_error("frozen rows cut off");
+                read_block(in, [&](std::string_view chunk) {
                     if (auto r = m.complaints.load_frozen(chunk, format == 4); !r)
                         throw std::runtime_error(r.error());
-                }
+                });
                 if (m.complaints.frozen() != fr->at("rows").get<std::size_t>() ||
                     m.complaints.names() != fr->at("names").get<std::size_t>())
                     throw std::runtime_error("frozen rows missing");
